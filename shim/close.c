@@ -1,0 +1,123 @@
+/*
+ * close.c - the end of a descriptor: close, close_range, closefrom, and
+ * shutdown.  When the last descriptor of a connection in this process
+ * goes, the close is classified: a RST for unread data, SO_LINGER {1, 0}
+ * or the abort policy, a reset nobody had noticed, or an orderly close.
+ *
+ * close() of anything but a tracked socket is one table lookup: no
+ * system call is added.  Do not log from here for untracked descriptors:
+ * some programs close every descriptor up to their limit.
+ */
+#include <linux/close_range.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+
+#include "config.h"
+#include "log.h"
+#include "wrap.h"
+
+static void close_last(int fd, struct conn *c, const char *call)
+{
+	unsigned int flags = event_flags(c);
+	struct tcp_info info;
+	struct verdict v;
+	int state, unread = 0;
+
+	if (flags & CONN_REPORTED)
+		return;
+	state = event_tcp_info(fd, &info);
+	if (state < 0)
+		return;
+	if (atomic_load_explicit(&c->bytes_sent, memory_order_relaxed) ||
+	    atomic_load_explicit(&c->bytes_received, memory_order_relaxed))
+		flags |= CONN_ESTABLISHED;
+	if (state != TCPS_LISTEN && state != TCPS_CLOSE &&
+	    state != TCPS_SYN_SENT && ioctl(fd, SIOCINQ, &unread) != 0)
+		unread = 0;
+	if (shim_config.close_abort && classify_state_resets(state)) {
+		/* Abortive even if another process holds it: the RST then
+		 * leaves when the last holder closes. */
+		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+		real.setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	}
+	v = classify_close(flags, state, unread, shim_config.close_abort);
+	if (!v.event)
+		return;
+	if (v.kind != TCP_EVENT_CLOSE && !conn_claim_report(c))
+		return;
+	event_emit(fd, c, v, call, 0,
+		   v.kind == TCP_EVENT_RST_RECEIVED ? &info : NULL);
+}
+
+void wrap_release(int fd, const char *call)
+{
+	struct conn *c;
+	int saved;
+
+	log_release_fd(fd);
+	if (fdt_get(fd) == NULL)
+		return;
+	c = fdt_take(fd);
+	if (c == NULL || !conn_put_last(c))
+		return;
+	saved = errno;
+	close_last(fd, c, call);
+	errno = saved;
+	conn_free(c);
+}
+
+void wrap_track(int fd, struct conn *c)
+{
+	struct conn *old;
+
+	if (fdt_set(fd, c, &old) != 0 && c != NULL)
+		conn_put(c);
+	if (old != NULL)
+		conn_put(old);
+}
+
+SHIM_EXPORT int close(int fd)
+{
+	wrap_release(fd, "close");
+	return real.close(fd);
+}
+
+static int release_range(unsigned int first, unsigned int last, int flags,
+			 const char *call)
+{
+	if (first > last || (flags & ~(CLOSE_RANGE_UNSHARE)) != 0)
+		return 0;	/* nothing closes: CLOEXEC, or an error */
+	log_release(first, last);
+	for (int fd = fdt_next(first, last); fd >= 0;
+	     fd = (unsigned int)fd < last ? fdt_next((unsigned int)fd + 1, last)
+					  : -1)
+		wrap_release(fd, call);
+	return 0;
+}
+
+SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
+{
+	release_range(first, last, flags, "close_range");
+	return real.close_range(first, last, flags);
+}
+
+SHIM_EXPORT void closefrom(int lowfd)
+{
+	if (lowfd >= 0)
+		release_range((unsigned int)lowfd, ~0u, 0, "closefrom");
+	real.closefrom(lowfd);
+}
+
+SHIM_EXPORT int shutdown(int fd, int how)
+{
+	int ret = real.shutdown(fd, how);
+
+	if (ret == 0 && (how == SHUT_WR || how == SHUT_RDWR)) {
+		struct conn *c = fdt_get(fd);
+
+		if (c != NULL)
+			conn_set(c, CONN_SHUT_WR);
+	}
+	return ret;
+}

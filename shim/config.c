@@ -1,0 +1,205 @@
+/*
+ * config.c - parse the TCPSHIM_ variables.  Runs once, from the library
+ * constructor, before any event can be logged; it may use stdio.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcpshim.h"
+
+struct shim_config shim_config;
+
+static const char *const event_names[] = {
+	[TCP_EVENT_RST_SENT] = "rst_sent",
+	[TCP_EVENT_RST_RECEIVED] = "rst_received",
+	[TCP_EVENT_HALFOPEN] = "halfopen",
+	[TCP_EVENT_CLOSE] = "close",
+};
+
+void config_defaults(struct shim_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->events = (1u << TCP_EVENT_RST_SENT) |
+		      (1u << TCP_EVENT_RST_RECEIVED) |
+		      (1u << TCP_EVENT_HALFOPEN);
+}
+
+static void bad_value(config_warn_fn warn, const char *name,
+		      const char *value, const char *expected,
+		      const char *kept)
+{
+	char line[512];
+
+	snprintf(line, sizeof(line),
+		 "tcpshim: %s=\"%.200s\" is not valid: expected %s; %s\n",
+		 name, value, expected, kept);
+	warn(line);
+}
+
+/* A decimal integer in [min, max], nothing else; returns 0 on success. */
+static int parse_long(const char *s, size_t len, long min, long max,
+		      long *out)
+{
+	char buf[24];
+	char *end;
+	long v;
+
+	if (len == 0 || len >= sizeof(buf) || s[0] == '-' || s[0] == '+' ||
+	    s[0] == ' ')
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_log(struct shim_config *cfg, const char *v)
+{
+	if (strcmp(v, "stderr") == 0) {
+		cfg->log = LOG_STDERR;
+	} else if (strcmp(v, "off") == 0) {
+		cfg->log = LOG_OFF;
+	} else if (strcmp(v, "syslog") == 0) {
+		cfg->log = LOG_SYSLOG;
+	} else {
+		if (v[0] == '\0' || strlen(v) >= sizeof(cfg->log_path))
+			return -1;
+		cfg->log = LOG_FILE;
+		strcpy(cfg->log_path, v);
+	}
+	return 0;
+}
+
+static int parse_format(struct shim_config *cfg, const char *v)
+{
+	if (strcmp(v, "text") == 0)
+		cfg->json = 0;
+	else if (strcmp(v, "json") == 0)
+		cfg->json = 1;
+	else
+		return -1;
+	return 0;
+}
+
+static int parse_keepalive(struct shim_config *cfg, const char *v)
+{
+	/* The kernel's limits: TCP_KEEPIDLE/INTVL 32767 s, TCP_KEEPCNT 127. */
+	static const long max[3] = { 32767, 32767, 127 };
+	long val[3];
+	const char *p = v;
+
+	for (int i = 0; i < 3; i++) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if ((i < 2) != (end != NULL) ||
+		    parse_long(p, len, 1, max[i], &val[i]) != 0)
+			return -1;
+		p = end ? end + 1 : p + len;
+	}
+	cfg->keepalive = 1;
+	cfg->keep_idle = (int)val[0];
+	cfg->keep_intvl = (int)val[1];
+	cfg->keep_cnt = (int)val[2];
+	return 0;
+}
+
+static int parse_user_timeout(struct shim_config *cfg, const char *v)
+{
+	long ms;
+
+	if (parse_long(v, strlen(v), 1, INT_MAX, &ms) != 0)
+		return -1;
+	cfg->user_timeout = 1;
+	cfg->user_timeout_ms = (unsigned int)ms;
+	return 0;
+}
+
+static int parse_close(struct shim_config *cfg, const char *v)
+{
+	if (strcmp(v, "normal") == 0)
+		cfg->close_abort = 0;
+	else if (strcmp(v, "abort") == 0)
+		cfg->close_abort = 1;
+	else
+		return -1;
+	return 0;
+}
+
+static int parse_events(struct shim_config *cfg, const char *v)
+{
+	unsigned int mask = 0;
+	const char *p = v;
+
+	if (strcmp(v, "all") == 0) {
+		cfg->events = (1u << TCP_EVENT_CLOSE) * 2 - 1;
+		return 0;
+	}
+	for (;;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		unsigned int i;
+
+		for (i = 0; i < sizeof(event_names) / sizeof(*event_names);
+		     i++)
+			if (strlen(event_names[i]) == len &&
+			    strncmp(p, event_names[i], len) == 0)
+				break;
+		if (i == sizeof(event_names) / sizeof(*event_names))
+			return -1;
+		mask |= 1u << i;
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	cfg->events = mask;
+	return 0;
+}
+
+static const struct setting {
+	const char *name;
+	int (*parse)(struct shim_config *cfg, const char *value);
+	const char *expected;
+	const char *kept;
+} settings[] = {
+	{ ENV_LOG, parse_log, "stderr, off, syslog, or a file path",
+	  "logging to stderr" },
+	{ ENV_FORMAT, parse_format, "text or json", "using text" },
+	{ ENV_KEEPALIVE, parse_keepalive,
+	  "IDLE,INTERVAL,COUNT in seconds (e.g. 60,10,5; idle and interval "
+	  "1-32767, count 1-127)",
+	  "keepalive left untouched" },
+	{ ENV_USER_TIMEOUT, parse_user_timeout,
+	  "milliseconds, 1-2147483647", "user timeout left untouched" },
+	{ ENV_CLOSE, parse_close, "normal or abort", "closing normally" },
+	{ ENV_EVENTS, parse_events,
+	  "all, or a comma list of rst_sent, rst_received, halfopen, close",
+	  "logging rst_sent,rst_received,halfopen" },
+};
+
+void config_parse(struct shim_config *cfg, config_getenv_fn get,
+		  config_warn_fn warn)
+{
+	config_defaults(cfg);
+	for (size_t i = 0; i < sizeof(settings) / sizeof(*settings); i++) {
+		const struct setting *s = &settings[i];
+		const char *v = get(s->name);
+		struct shim_config attempt = *cfg;
+
+		if (v == NULL)
+			continue;
+		if (s->parse(&attempt, v) == 0)
+			*cfg = attempt;
+		else
+			bad_value(warn, s->name, v, s->expected, s->kept);
+	}
+}

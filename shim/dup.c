@@ -1,0 +1,86 @@
+/*
+ * dup.c - descriptors that copy another: dup, dup2, dup3, and fcntl's
+ * F_DUPFD and F_DUPFD_CLOEXEC.  The copy refers to the same connection
+ * record; dup2 and dup3 first close whatever their target held.
+ */
+#include <stdarg.h>
+
+#include "log.h"
+#include "wrap.h"
+
+/* newfd is now a copy of oldfd (or an error). */
+static int copied(int oldfd, int newfd)
+{
+	struct conn *c;
+
+	if (newfd < 0 || shim_passive)
+		return newfd;
+	c = fdt_get(oldfd);
+	if (c != NULL)
+		conn_get(c);
+	wrap_track(newfd, c);
+	return newfd;
+}
+
+/*
+ * dup2/dup3 onto newfd close it first.  Release it only when the call
+ * will succeed, so a failed dup2 leaves the table as it was: oldfd must
+ * be open (checked only when newfd is a tracked socket, which is rare).
+ */
+static void replacing(int oldfd, int newfd, const char *call)
+{
+	if (oldfd == newfd || newfd < 0)
+		return;
+	log_release_fd(newfd);
+	if (fdt_get(newfd) == NULL)
+		return;
+	if (fdt_get(oldfd) == NULL) {
+		int saved = errno;
+		int bad = real.fcntl(oldfd, F_GETFD) < 0;
+
+		errno = saved;
+		if (bad)
+			return;
+	}
+	wrap_release(newfd, call);
+}
+
+SHIM_EXPORT int dup(int fd)
+{
+	return copied(fd, real.dup(fd));
+}
+
+SHIM_EXPORT int dup2(int oldfd, int newfd)
+{
+	replacing(oldfd, newfd, "dup2");
+	if (oldfd == newfd)
+		return real.dup2(oldfd, newfd);
+	return copied(oldfd, real.dup2(oldfd, newfd));
+}
+
+SHIM_EXPORT int dup3(int oldfd, int newfd, int flags)
+{
+	replacing(oldfd, newfd, "dup3");
+	return copied(oldfd, real.dup3(oldfd, newfd, flags));
+}
+
+/*
+ * fcntl's third argument is an int or a pointer, or absent; reading it as
+ * unsigned long and passing it on is what the calling convention of
+ * every Linux ABI allows.
+ */
+#define FCNTL_WRAPPER(name) \
+	SHIM_EXPORT int name(int fd, int cmd, ...) \
+	{ \
+		va_list ap; \
+		unsigned long arg; \
+		va_start(ap, cmd); \
+		arg = va_arg(ap, unsigned long); \
+		va_end(ap); \
+		if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) \
+			return copied(fd, real.name(fd, cmd, arg)); \
+		return real.name(fd, cmd, arg); \
+	}
+
+FCNTL_WRAPPER(fcntl)
+FCNTL_WRAPPER(fcntl64)

@@ -1,0 +1,244 @@
+/*
+ * event.c - build events and dispatch them to the log and to the
+ * tcp_on_event() callbacks.
+ *
+ * It observes a socket only in ways that consume nothing the program may
+ * still read: SO_COOKIE, TCP_INFO, getsockname and SIOCOUTQ.  Never
+ * SO_ERROR or MSG_PEEK, which would swallow a pending ECONNRESET.
+ */
+#include "event.h"
+
+#include <errno.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "fdtable.h"
+#include "format.h"
+#include "log.h"
+#include "real.h"
+#include "wrap.h"
+
+atomic_int shim_ready;
+int shim_passive;
+atomic_uint shim_fork_gen;
+
+#define MAX_CALLBACKS 8
+
+static struct callback {
+	atomic_int used;
+	_Atomic(tcp_event_fn) fn;
+	void *_Atomic arg;
+} callbacks[MAX_CALLBACKS];
+
+unsigned int event_conn_flags(int family)
+{
+	unsigned int gen = atomic_load_explicit(&shim_fork_gen,
+						memory_order_relaxed);
+
+	return (family == AF_INET6 ? CONN_INET6 : 0) |
+	       (gen & 0xffff) << CONN_GEN_SHIFT;
+}
+
+unsigned int event_flags(const struct conn *c)
+{
+	unsigned int f = conn_flags(c);
+	unsigned int gen = atomic_load_explicit(&shim_fork_gen,
+						memory_order_relaxed);
+
+	if ((f >> CONN_GEN_SHIFT) != (gen & 0xffff))
+		f |= CONN_SHARED;
+	return f & ((1u << CONN_GEN_SHIFT) - 1);
+}
+
+int event_tcp_info(int fd, struct tcp_info *info)
+{
+	struct tcp_info local;
+	socklen_t len = sizeof(local);
+
+	if (info == NULL)
+		info = &local;
+	memset(info, 0, sizeof(*info));
+	if (real.getsockopt(fd, IPPROTO_TCP, TCP_INFO, info, &len) != 0)
+		return -1;
+	return info->tcpi_state;
+}
+
+int event_tcp_domain(int fd)
+{
+	int protocol, domain, type;
+	socklen_t len = sizeof(int);
+
+	/* EBADF and ENOTSOCK come from the kernel as they are. */
+	if (real.getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) != 0)
+		return -1;
+	if (real.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0 ||
+	    real.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+	    protocol != IPPROTO_TCP || type != SOCK_STREAM ||
+	    (domain != AF_INET && domain != AF_INET6)) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	return domain;
+}
+
+struct conn *event_adopt(int fd)
+{
+	int saved = errno;
+	int domain = shim_passive ? -1 : event_tcp_domain(fd);
+	struct conn *c = NULL;
+
+	errno = saved;
+	if (domain < 0)
+		return NULL;
+	c = conn_new(event_conn_flags(domain) | CONN_ESTABLISHED);
+	if (c != NULL)
+		wrap_track(fd, c);
+	return fdt_get(fd);
+}
+
+void event_call_failed(int fd, struct conn *c, const char *call, int err)
+{
+	int saved = errno;
+	struct tcp_info info;
+	struct verdict v;
+	int state = -1;
+
+	if (c == NULL)
+		c = event_adopt(fd);
+	if (c == NULL)
+		goto out;
+	if (err == EPIPE)
+		state = event_tcp_info(fd, NULL);
+	v = classify_error(event_flags(c), err, state);
+	if (v.set_flags)
+		conn_set(c, v.set_flags);
+	if (v.event && conn_claim_report(c)) {
+		event_tcp_info(fd, &info);
+		event_emit(fd, c, v, call, err, &info);
+	}
+out:
+	errno = saved;
+}
+
+static int64_t unacked_bytes(int fd, const struct tcp_info *info)
+{
+	int outq;
+
+	if (ioctl(fd, SIOCOUTQ, &outq) != 0)
+		return -1;
+	/* SIOCOUTQ counts unsent bytes too; TCP_INFO knows how many. */
+	return outq >= (int)info->tcpi_notsent_bytes
+		       ? outq - (int64_t)info->tcpi_notsent_bytes
+		       : 0;
+}
+
+void event_dispatch(const struct tcp_event *ev)
+{
+	if (!atomic_load_explicit(&shim_ready, memory_order_acquire))
+		return;
+	if (shim_config.events & (1u << ev->kind))
+		log_event(ev);
+	for (int i = 0; i < MAX_CALLBACKS; i++) {
+		tcp_event_fn fn = atomic_load(&callbacks[i].fn);
+
+		if (fn != NULL)
+			fn(ev, atomic_load(&callbacks[i].arg));
+	}
+}
+
+void event_fill(struct tcp_event *ev, int fd, struct conn *c,
+		struct verdict v, const char *call, int err,
+		const struct tcp_info *info)
+{
+	socklen_t len = sizeof(ev->cookie);
+
+	memset(ev, 0, sizeof(*ev));
+	clock_gettime(CLOCK_REALTIME, &ev->time);
+	ev->pid = getpid();
+	ev->fd = fd;
+	ev->conn = __atomic_load_n(&c->id, __ATOMIC_ACQUIRE);
+	ev->has_cookie = real.getsockopt(fd, SOL_SOCKET, SO_COOKIE, &ev->cookie,
+					&len) == 0;
+	ev->kind = v.kind;
+	ev->cause = v.cause;
+	ev->event = format_kind_name(v.kind);
+	ev->cause_name = format_cause_name(v.cause);
+	ev->call = call;
+	len = sizeof(ev->local);
+	if (getsockname(fd, (struct sockaddr *)&ev->local, &len) != 0)
+		ev->local.ss_family = AF_UNSPEC;
+	if (c->peer.family != AF_UNSPEC) {
+		conn_addr_to_sockaddr(&c->peer, &ev->peer);
+	} else {
+		len = sizeof(ev->peer);
+		if (getpeername(fd, (struct sockaddr *)&ev->peer, &len) != 0)
+			ev->peer.ss_family = AF_UNSPEC;
+	}
+	ev->error = err;
+	ev->bytes_sent = atomic_load_explicit(&c->bytes_sent,
+					     memory_order_relaxed);
+	ev->bytes_received = atomic_load_explicit(&c->bytes_received,
+						 memory_order_relaxed);
+	if (info != NULL) {
+		ev->probes = info->tcpi_probes;
+		ev->retransmits = info->tcpi_retransmits;
+		/* Before the handshake completed there was no data: the
+		 * kernel's receive clock and the SYN in the send sequence
+		 * would only mislead. */
+		if (v.cause == TCP_CAUSE_REFUSED) {
+			ev->idle_ms = -1;
+			ev->unacked = 0;
+		} else {
+			ev->idle_ms = info->tcpi_last_data_recv;
+			ev->unacked = unacked_bytes(fd, info);
+		}
+	} else {
+		ev->probes = ev->retransmits = ev->idle_ms = ev->unacked = -1;
+	}
+}
+
+void event_emit(int fd, struct conn *c, struct verdict v, const char *call,
+		int err, const struct tcp_info *info)
+{
+	struct tcp_event ev;
+
+	event_fill(&ev, fd, c, v, call, err, info);
+	event_dispatch(&ev);
+}
+
+SHIM_EXPORT int tcp_on_event(tcp_event_fn fn, void *arg)
+{
+	if (fn == NULL) {
+		if (arg != NULL) {
+			errno = EINVAL;
+			return -1;
+		}
+		for (int i = 0; i < MAX_CALLBACKS; i++) {
+			atomic_store(&callbacks[i].fn, NULL);
+			atomic_store(&callbacks[i].used, 0);
+		}
+		return 0;
+	}
+	for (int i = 0; i < MAX_CALLBACKS; i++)
+		if (atomic_load(&callbacks[i].fn) == fn &&
+		    atomic_load(&callbacks[i].arg) == arg)
+			return 0;
+	for (int i = 0; i < MAX_CALLBACKS; i++) {
+		int free_slot = 0;
+
+		if (atomic_compare_exchange_strong(&callbacks[i].used,
+						   &free_slot, 1)) {
+			/* arg first: a reader that sees fn sees its arg. */
+			atomic_store(&callbacks[i].arg, arg);
+			atomic_store(&callbacks[i].fn, fn);
+			return 0;
+		}
+	}
+	errno = ENOMEM;
+	return -1;
+}

@@ -1,0 +1,60 @@
+/*
+ * event.h - turning what a wrapper saw into an event: the one place that
+ * fills a struct tcp_event and hands it to the log and the callbacks.
+ */
+#ifndef SHIM_EVENT_H
+#define SHIM_EVENT_H
+
+#include <linux/tcp.h>
+
+#include "classify.h"
+#include "conn.h"
+#include "tcpshim.h"
+
+/* Set by the constructor once the settings are parsed. */
+extern atomic_int shim_ready;
+/* Set when another copy of tcpshim, earlier in the lookup order, does
+ * the work: this copy then only passes calls through. */
+extern int shim_passive;
+/* Bumped at every fork(): connections older than it may be shared. */
+extern atomic_uint shim_fork_gen;
+
+#define CONN_GEN_SHIFT 16
+
+/* Flags for conn_new(): the family, and this fork generation. */
+unsigned int event_conn_flags(int family);
+/* c's flags, with CONN_SHARED if the process forked since c was made. */
+unsigned int event_flags(const struct conn *c);
+
+/* tcpi_state of fd, and TCP_INFO in *info if info is not NULL; -1 if
+ * fd has none. */
+int event_tcp_info(int fd, struct tcp_info *info);
+
+/*
+ * A call on fd failed with err: classify it and log what it reveals.
+ * c may be NULL (a socket the shim did not see created: it is looked at
+ * and, if TCP, tracked from now on).  Preserves errno.
+ */
+void event_call_failed(int fd, struct conn *c, const char *call, int err);
+
+/*
+ * Fill ev for fd and c, while the descriptor is still open and connected.
+ * info is a TCP_INFO snapshot, or NULL to leave those fields unknown.
+ */
+void event_fill(struct tcp_event *ev, int fd, struct conn *c,
+		struct verdict v, const char *call, int err,
+		const struct tcp_info *info);
+/* Hand a filled event to the log and the callbacks. */
+void event_dispatch(const struct tcp_event *ev);
+/* event_fill, then event_dispatch. */
+void event_emit(int fd, struct conn *c, struct verdict v, const char *call,
+		int err, const struct tcp_info *info);
+/*
+ * The domain (AF_INET or AF_INET6) of TCP socket fd; else -1 with errno
+ * EBADF, ENOTSOCK, or EOPNOTSUPP (a socket, but not TCP over IP).
+ */
+int event_tcp_domain(int fd);
+/* Track fd from now on if it is a TCP socket; its record, or NULL. */
+struct conn *event_adopt(int fd);
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * fdtable.c - growth and traversal of the descriptor table.  New levels
+ * are mmap'd (async-signal-safe, unlike malloc) and installed with a
+ * compare-and-swap; a loser of the race unmaps its copy.
+ */
+#include "fdtable.h"
+
+#include <sys/mman.h>
+
+_Atomic(struct fdt_mid *) fdt_top[FDT_TOP];
+
+static void *map_zeroed(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+#define INSTALL(slot, type) ({ \
+	type *cur_ = atomic_load_explicit((slot), memory_order_acquire); \
+	if (cur_ == NULL) { \
+		type *new_ = map_zeroed(sizeof(type)); \
+		if (new_ != NULL && \
+		    !atomic_compare_exchange_strong_explicit( \
+			    (slot), &cur_, new_, memory_order_acq_rel, \
+			    memory_order_acquire)) \
+			munmap(new_, sizeof(type)); \
+		else \
+			cur_ = new_; \
+	} \
+	cur_; })
+
+static _Atomic(struct conn *) *slot_for(int fd, int grow)
+{
+	_Atomic(struct fdt_mid *) *top = &fdt_top[fd >> (2 * FDT_BITS)];
+	struct fdt_mid *mid;
+	struct fdt_leaf *leaf;
+	_Atomic(struct fdt_leaf *) *lp;
+
+	mid = grow ? INSTALL(top, struct fdt_mid)
+		   : atomic_load_explicit(top, memory_order_acquire);
+	if (mid == NULL)
+		return NULL;
+	lp = &mid->leaf[(fd >> FDT_BITS) & (FDT_FANOUT - 1)];
+	leaf = grow ? INSTALL(lp, struct fdt_leaf)
+		    : atomic_load_explicit(lp, memory_order_acquire);
+	if (leaf == NULL)
+		return NULL;
+	return &leaf->slot[fd & (FDT_FANOUT - 1)];
+}
+
+int fdt_set(int fd, struct conn *c, struct conn **old)
+{
+	_Atomic(struct conn *) *slot;
+
+	*old = NULL;
+	if (fd < 0)
+		return -1;
+	slot = slot_for(fd, c != NULL);
+	if (slot == NULL)
+		return c == NULL ? 0 : -1;
+	*old = atomic_exchange_explicit(slot, c, memory_order_acq_rel);
+	return 0;
+}
+
+struct conn *fdt_take(int fd)
+{
+	struct conn *old;
+
+	fdt_set(fd, NULL, &old);
+	return old;
+}
+
+int fdt_next(unsigned int from, unsigned int last)
+{
+	unsigned int fd = from;
+
+	if (last > INT_MAX)
+		last = INT_MAX;
+	while (fd <= last) {
+		struct fdt_mid *mid = atomic_load_explicit(
+			&fdt_top[fd >> (2 * FDT_BITS)], memory_order_acquire);
+		struct fdt_leaf *leaf;
+
+		if (mid == NULL) {
+			fd = ((fd >> (2 * FDT_BITS)) + 1) << (2 * FDT_BITS);
+			continue;
+		}
+		leaf = atomic_load_explicit(
+			&mid->leaf[(fd >> FDT_BITS) & (FDT_FANOUT - 1)],
+			memory_order_acquire);
+		if (leaf == NULL) {
+			fd = ((fd >> FDT_BITS) + 1) << FDT_BITS;
+			continue;
+		}
+		if (atomic_load_explicit(&leaf->slot[fd & (FDT_FANOUT - 1)],
+					 memory_order_acquire) != NULL)
+			return (int)fd;
+		fd++;
+	}
+	return -1;
+}

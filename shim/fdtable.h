@@ -1,0 +1,69 @@
+/*
+ * fdtable.h - descriptor number -> connection record.
+ *
+ * A three-level radix table over every int descriptor number (0 to
+ * INT_MAX): a static top level of 2048 entries, then levels of 1024
+ * mapped on first use.  Memory follows the highest descriptor tracked,
+ * never RLIMIT_NOFILE.  Lookups are three dependent loads and no lock.
+ */
+#ifndef SHIM_FDTABLE_H
+#define SHIM_FDTABLE_H
+
+#include <limits.h>
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "conn.h"
+
+#define FDT_BITS 10
+#define FDT_FANOUT (1u << FDT_BITS)
+#define FDT_TOP (1u << (31 - 2 * FDT_BITS))
+
+struct fdt_leaf {
+	_Atomic(struct conn *) slot[FDT_FANOUT];
+};
+
+struct fdt_mid {
+	_Atomic(struct fdt_leaf *) leaf[FDT_FANOUT];
+};
+
+extern _Atomic(struct fdt_mid *) fdt_top[FDT_TOP];
+
+/* The record fd refers to, or NULL if fd is not a tracked socket. */
+static inline struct conn *fdt_get(int fd)
+{
+	struct fdt_mid *mid;
+	struct fdt_leaf *leaf;
+
+	if (fd < 0)
+		return NULL;
+	mid = atomic_load_explicit(&fdt_top[fd >> (2 * FDT_BITS)],
+				   memory_order_acquire);
+	if (mid == NULL)
+		return NULL;
+	leaf = atomic_load_explicit(&mid->leaf[(fd >> FDT_BITS) &
+					       (FDT_FANOUT - 1)],
+				    memory_order_acquire);
+	if (leaf == NULL)
+		return NULL;
+	return atomic_load_explicit(&leaf->slot[fd & (FDT_FANOUT - 1)],
+				    memory_order_acquire);
+}
+
+/*
+ * Put c at fd (c may be NULL) and return what was there before.  Returns
+ * 0, or -1 when fd is negative or the table cannot grow; *old is always
+ * set.
+ */
+int fdt_set(int fd, struct conn *c, struct conn **old);
+
+/* Empty fd's slot and return what it held. */
+struct conn *fdt_take(int fd);
+
+/*
+ * The lowest tracked descriptor in [from, last], or -1.  Skips unmapped
+ * parts of the table, so walking a range up to INT_MAX is cheap.
+ */
+int fdt_next(unsigned int from, unsigned int last);
+
+#endif

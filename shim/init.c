@@ -1,0 +1,50 @@
+/*
+ * init.c - the library constructor: bind the real functions, read the
+ * settings, and only then let events out.  Wrapped calls that come
+ * earlier (another library's constructor) work through direct system
+ * calls and log nothing.
+ */
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "config.h"
+#include "event.h"
+#include "log.h"
+#include "real.h"
+#include "tcpshim.h"
+
+/* This copy's own tcp_abort, not whichever the global scope binds. */
+extern __typeof__(tcp_abort) abort_here;
+
+static void forked(void)
+{
+	atomic_fetch_add_explicit(&shim_fork_gen, 1, memory_order_relaxed);
+}
+
+static const char *env(const char *name)
+{
+	/* Never from the environment of a setuid or setgid program. */
+	return secure_getenv(name);
+}
+
+__attribute__((constructor)) static void shim_init(void)
+{
+	void *first;
+
+	shim_real_bind();
+	/*
+	 * Loaded twice (preloaded and linked from another path, or two
+	 * preload paths): the copy the program binds to does the work; any
+	 * later copy only passes calls on, so each event is logged once.
+	 */
+	first = dlsym(RTLD_DEFAULT, "tcp_abort");
+	if (first != NULL && first != (void *)abort_here) {
+		shim_passive = 1;
+		return;
+	}
+	config_parse(&shim_config, env, log_warn_line);
+	/* Both sides of a fork may hold connections opened before it. */
+	pthread_atfork(NULL, forked, forked);
+	atomic_store_explicit(&shim_ready, 1, memory_order_release);
+}

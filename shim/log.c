@@ -1,0 +1,225 @@
+/*
+ * log.c - log output.
+ *
+ * Each event is one write() of one whole line, to a descriptor opened
+ * O_APPEND, so lines from threads and processes never interleave.  The
+ * shim's descriptor is checked against the file it opened (device and
+ * inode) before each write: if the program closed it behind the shim's
+ * back and something else now has that number, the shim opens its log
+ * again instead of writing into the program's file or socket.
+ *
+ * Runs from any wrapper, so from signal handlers too: only system calls,
+ * atomics and the formatter; no stdio, malloc or locks.
+ */
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "fdtable.h"
+#include "format.h"
+#include "real.h"
+
+_Atomic uint64_t log_target;
+static atomic_int log_pid;		/* the pid %p was expanded with */
+static atomic_int open_failed;		/* warned once about the log path */
+
+static uint32_t identity(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return 0;
+	return (uint32_t)(st.st_ino * 0x9e3779b97f4a7c15ull >> 32) ^
+	       (uint32_t)st.st_dev;
+}
+
+static uint64_t target_word(int fd)
+{
+	return (uint64_t)(fd + 1) << 32 | identity(fd);
+}
+
+static int target_fd(uint64_t t)
+{
+	return (int)(t >> 32) - 1;
+}
+
+void log_warn_line(const char *line)
+{
+	real.write(2, line, strlen(line));
+}
+
+/* The log path with every %p replaced by pid; 0, or -1 if too long. */
+static int expand_path(char *dst, size_t size, const char *src, int pid)
+{
+	struct outbuf o = { dst, 0, size - 1 };
+
+	for (const char *p = src; *p; p++) {
+		if (p[0] == '%' && p[1] == 'p') {
+			out_u64(&o, (uint64_t)pid);
+			p++;
+		} else {
+			out_char(&o, *p);
+		}
+		if (o.len == o.cap)
+			return -1;
+	}
+	dst[o.len] = '\0';
+	return 0;
+}
+
+static int open_syslog(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX,
+				   .sun_path = "/dev/log" };
+	int fd = real.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	if (real.connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		int err = errno;
+
+		real.close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+static void warn_open_failed(const char *what, int err)
+{
+	char buf[CONFIG_PATH_MAX + 128];
+	struct outbuf o = { buf, 0, sizeof(buf) - 1 };
+
+	if (atomic_exchange(&open_failed, 1))
+		return;
+	out_str(&o, "tcpshim: cannot open log ");
+	out_str(&o, what);
+	out_str(&o, ": ");
+	out_errno(&o, err);
+	out_str(&o, "; logging to stderr instead\n");
+	real.write(2, buf, o.len);
+}
+
+static int open_target(int pid)
+{
+	char path[CONFIG_PATH_MAX];
+	int fd;
+
+	if (shim_config.log == LOG_SYSLOG) {
+		fd = open_syslog();
+		if (fd < 0)
+			warn_open_failed("/dev/log", errno);
+		return fd;
+	}
+	if (expand_path(path, sizeof(path), shim_config.log_path, pid) != 0) {
+		warn_open_failed(shim_config.log_path, ENAMETOOLONG);
+		return -1;
+	}
+	/* O_NONBLOCK: a FIFO with no reader fails (ENXIO) instead of
+	 * hanging the program. */
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+			      O_NOFOLLOW | O_NOCTTY | O_NONBLOCK,
+		  0600);
+	if (fd < 0)
+		warn_open_failed(path, errno);
+	return fd;
+}
+
+/* The descriptor to write to, or -1 for stderr. */
+static int current_fd(void)
+{
+	uint64_t t = atomic_load(&log_target);
+	int pid = 0;
+
+	if (shim_config.log == LOG_FILE &&
+	    strstr(shim_config.log_path, "%p") != NULL) {
+		pid = getpid();
+		if (t != 0 && atomic_load(&log_pid) != pid) {
+			/* A forked child: its own file, as %p promises. */
+			if (atomic_compare_exchange_strong(&log_target, &t, 0))
+				real.close(target_fd(t));
+			t = atomic_load(&log_target);
+		}
+	}
+	if (t != 0 && identity(target_fd(t)) == (uint32_t)t)
+		return target_fd(t);
+	if (atomic_load(&open_failed))
+		return -1;
+
+	int fd = open_target(pid);
+
+	if (fd < 0)
+		return -1;
+	uint64_t mine = target_word(fd);
+
+	if (!atomic_compare_exchange_strong(&log_target, &t, mine)) {
+		/* Another thread opened it first. */
+		real.close(fd);
+		return atomic_load(&log_target) != 0
+			       ? target_fd(atomic_load(&log_target))
+			       : -1;
+	}
+	atomic_store(&log_pid, pid);
+	return fd;
+}
+
+static void write_stderr(const char *line, size_t len)
+{
+	/* Not into a socket the program put at descriptor 2. */
+	if (fdt_get(2) == NULL)
+		real.write(2, line, len);
+}
+
+static void write_syslog(int fd, const struct tcp_event *ev,
+			 const char *line, size_t len)
+{
+	char msg[FORMAT_LINE_MAX + 64];
+	struct outbuf o = { msg, 0, sizeof(msg) };
+	/* facility daemon (3); warning (4) for resets, notice (5) else */
+	int pri = 3 * 8 + (ev->kind == TCP_EVENT_CLOSE ? 5 : 4);
+
+	out_str(&o, "<");
+	out_u64(&o, (uint64_t)pri);
+	out_str(&o, ">tcpshim[");
+	out_u64(&o, (uint64_t)ev->pid);
+	out_str(&o, "]: ");
+	if (len > 0 && o.len + len - 1 <= o.cap) {
+		memcpy(msg + o.len, line, len - 1);	/* no newline */
+		o.len += len - 1;
+	}
+	real.send(fd, msg, o.len, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+void log_event(const struct tcp_event *ev)
+{
+	char line[FORMAT_LINE_MAX];
+	size_t len;
+	int fd;
+
+	if (shim_config.log == LOG_OFF)
+		return;
+	len = format_event(line, sizeof(line), ev, shim_config.json);
+	fd = shim_config.log == LOG_STDERR ? -1 : current_fd();
+	if (fd < 0)
+		write_stderr(line, len);
+	else if (shim_config.log == LOG_SYSLOG)
+		write_syslog(fd, ev, line, len);
+	else
+		real.write(fd, line, len);
+}
+
+void log_release(unsigned int first, unsigned int last)
+{
+	uint64_t t = atomic_load(&log_target);
+	int fd = target_fd(t);
+
+	if (t != 0 && (unsigned int)fd >= first && (unsigned int)fd <= last)
+		atomic_compare_exchange_strong(&log_target, &t, 0);
+}

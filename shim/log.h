@@ -1,0 +1,39 @@
+/*
+ * log.h - where event lines go: stderr, a file, syslog, or nowhere.
+ *
+ * The file or syslog socket is opened at the first event, not before, so
+ * a program with no event never sees an extra descriptor.
+ */
+#ifndef SHIM_LOG_H
+#define SHIM_LOG_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "tcpshim.h"
+
+/* The shim's own descriptor: (fd + 1) << 32 | identity; 0 when none. */
+extern _Atomic uint64_t log_target;
+
+/* Write one event to the log configured in shim_config. */
+void log_event(const struct tcp_event *ev);
+
+/* Print one line on stderr (a warning about a bad setting). */
+void log_warn_line(const char *line);
+
+/*
+ * The program is about to close, or replace, descriptors first..last:
+ * if the shim's own log descriptor is among them, let it go, so that no
+ * later line can land in whatever file the program puts at that number.
+ */
+void log_release(unsigned int first, unsigned int last);
+
+static inline void log_release_fd(int fd)
+{
+	uint64_t t = atomic_load_explicit(&log_target, memory_order_relaxed);
+
+	if (t != 0 && (int)(t >> 32) - 1 == fd)
+		log_release((unsigned int)fd, (unsigned int)fd);
+}
+
+#endif

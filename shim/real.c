@@ -1,0 +1,246 @@
+/*
+ * real.c - the table of real libc functions, bound once with
+ * dlsym(RTLD_NEXT, ...) from the library constructor.
+ *
+ * Before binding, each entry is a direct system call.  That covers calls
+ * made by other libraries' constructors that run before ours, without
+ * calling dlsym from inside a hook (dlsym may allocate, and the allocator
+ * may call back into close()).
+ */
+#include "real.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+static int raw_socket(int domain, int type, int protocol)
+{
+	return (int)syscall(SYS_socket, domain, type, protocol);
+}
+
+static int raw_accept4(int fd, struct sockaddr *addr, socklen_t *alen,
+		       int flags)
+{
+	return (int)syscall(SYS_accept4, fd, addr, alen, flags);
+}
+
+static int raw_accept(int fd, struct sockaddr *addr, socklen_t *alen)
+{
+	return raw_accept4(fd, addr, alen, 0);
+}
+
+static int raw_connect(int fd, const struct sockaddr *addr, socklen_t alen)
+{
+	return (int)syscall(SYS_connect, fd, addr, alen);
+}
+
+static int raw_close(int fd)
+{
+	return (int)syscall(SYS_close, fd);
+}
+
+static int raw_close_range(unsigned int first, unsigned int last, int flags)
+{
+	return (int)syscall(SYS_close_range, first, last, flags);
+}
+
+static void raw_closefrom(int lowfd)
+{
+	raw_close_range((unsigned int)lowfd, ~0U, 0);
+}
+
+static int raw_shutdown(int fd, int how)
+{
+	return (int)syscall(SYS_shutdown, fd, how);
+}
+
+static int raw_dup(int fd)
+{
+	return (int)syscall(SYS_dup, fd);
+}
+
+static int raw_dup3(int oldfd, int newfd, int flags)
+{
+	return (int)syscall(SYS_dup3, oldfd, newfd, flags);
+}
+
+static int raw_dup2(int oldfd, int newfd)
+{
+	if (oldfd == newfd)	/* dup3 refuses this; dup2 checks oldfd */
+		return syscall(SYS_fcntl, oldfd, F_GETFD) < 0 ? -1 : newfd;
+	return raw_dup3(oldfd, newfd, 0);
+}
+
+static int raw_fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	unsigned long arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, unsigned long);
+	va_end(ap);
+	return (int)syscall(SYS_fcntl, fd, cmd, arg);
+}
+
+static int raw_setsockopt(int fd, int level, int name, const void *val,
+			  socklen_t len)
+{
+	return (int)syscall(SYS_setsockopt, fd, level, name, val, len);
+}
+
+static int raw_getsockopt(int fd, int level, int name, void *val,
+			  socklen_t *len)
+{
+	return (int)syscall(SYS_getsockopt, fd, level, name, val, len);
+}
+
+static ssize_t raw_sendto(int fd, const void *buf, size_t len, int flags,
+			  const struct sockaddr *addr, socklen_t alen)
+{
+	return syscall(SYS_sendto, fd, buf, len, flags, addr, alen);
+}
+
+static ssize_t raw_send(int fd, const void *buf, size_t len, int flags)
+{
+	return raw_sendto(fd, buf, len, flags, NULL, 0);
+}
+
+static ssize_t raw_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	return syscall(SYS_sendmsg, fd, msg, flags);
+}
+
+static int raw_sendmmsg(int fd, struct mmsghdr *vec, unsigned int n,
+			int flags)
+{
+	return (int)syscall(SYS_sendmmsg, fd, vec, n, flags);
+}
+
+static ssize_t raw_write(int fd, const void *buf, size_t len)
+{
+	return syscall(SYS_write, fd, buf, len);
+}
+
+static ssize_t raw_writev(int fd, const struct iovec *iov, int n)
+{
+	return syscall(SYS_writev, fd, iov, n);
+}
+
+static ssize_t raw_sendfile(int out, int in, off_t *off, size_t count)
+{
+	return syscall(SYS_sendfile, out, in, off, count);
+}
+
+static ssize_t raw_recvfrom(int fd, void *buf, size_t len, int flags,
+			    struct sockaddr *addr, socklen_t *alen)
+{
+	return syscall(SYS_recvfrom, fd, buf, len, flags, addr, alen);
+}
+
+static ssize_t raw_recv(int fd, void *buf, size_t len, int flags)
+{
+	return raw_recvfrom(fd, buf, len, flags, NULL, NULL);
+}
+
+static ssize_t raw_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	return syscall(SYS_recvmsg, fd, msg, flags);
+}
+
+static int raw_recvmmsg(int fd, struct mmsghdr *vec, unsigned int n,
+			int flags, struct timespec *timeout)
+{
+	return (int)syscall(SYS_recvmmsg, fd, vec, n, flags, timeout);
+}
+
+static ssize_t raw_read(int fd, void *buf, size_t len)
+{
+	return syscall(SYS_read, fd, buf, len);
+}
+
+static ssize_t raw_readv(int fd, const struct iovec *iov, int n)
+{
+	return syscall(SYS_readv, fd, iov, n);
+}
+
+static ssize_t raw_recv_chk(int fd, void *buf, size_t len, size_t buflen,
+			    int flags)
+{
+	if (len > buflen)
+		abort();
+	return raw_recv(fd, buf, len, flags);
+}
+
+static ssize_t raw_recvfrom_chk(int fd, void *buf, size_t len, size_t buflen,
+				int flags, struct sockaddr *addr,
+				socklen_t *alen)
+{
+	if (len > buflen)
+		abort();
+	return raw_recvfrom(fd, buf, len, flags, addr, alen);
+}
+
+static ssize_t raw_read_chk(int fd, void *buf, size_t len, size_t buflen)
+{
+	if (len > buflen)
+		abort();
+	return raw_read(fd, buf, len);
+}
+
+struct shim_real real = {
+	.socket = raw_socket, .accept = raw_accept, .accept4 = raw_accept4,
+	.connect = raw_connect, .close = raw_close,
+	.close_range = raw_close_range, .closefrom = raw_closefrom,
+	.shutdown = raw_shutdown, .dup = raw_dup, .dup2 = raw_dup2,
+	.dup3 = raw_dup3, .fcntl = raw_fcntl, .fcntl64 = raw_fcntl,
+	.setsockopt = raw_setsockopt, .getsockopt = raw_getsockopt,
+	.send = raw_send, .sendto = raw_sendto, .sendmsg = raw_sendmsg,
+	.sendmmsg = raw_sendmmsg, .write = raw_write, .writev = raw_writev,
+	.sendfile = raw_sendfile, .sendfile64 = raw_sendfile,
+	.recv = raw_recv, .recvfrom = raw_recvfrom, .recvmsg = raw_recvmsg,
+	.recvmmsg = raw_recvmmsg, .read = raw_read, .readv = raw_readv,
+	.__recv_chk = raw_recv_chk, .__recvfrom_chk = raw_recvfrom_chk,
+	.__read_chk = raw_read_chk,
+};
+
+static void bind_failed(const char *name)
+{
+	static const char head[] = "tcpshim: dlsym(RTLD_NEXT, \"";
+	static const char tail[] = "\") returned tcpshim's own wrapper; "
+				   "refusing to loop forever\n";
+
+	raw_write(2, head, sizeof(head) - 1);
+	raw_write(2, name, strlen(name));
+	raw_write(2, tail, sizeof(tail) - 1);
+	abort();
+}
+
+/*
+ * Bind one symbol.  The result is used after the dlsym() call, so the call
+ * can never become a tail call: dlsym(RTLD_NEXT) resolves relative to its
+ * caller's return address, and a tail call would make that the caller of
+ * this function (ld.so, for a constructor), binding the wrong object.
+ * The Makefile also builds this file with -fno-optimize-sibling-calls.
+ */
+static void *bind_one(const char *name, void *self, void *fallback)
+{
+	void *p = dlsym(RTLD_NEXT, name);
+
+	if (p == NULL)
+		return fallback;
+	if (p == self)
+		bind_failed(name);
+	return p;
+}
+
+void shim_real_bind(void)
+{
+#define SHIM_REAL_BIND(name) \
+	real.name = (__typeof__(name) *)bind_one(#name, (void *)name, \
+						  (void *)real.name);
+	SHIM_REAL_SYMBOLS(SHIM_REAL_BIND)
+#undef SHIM_REAL_BIND
+}

@@ -1,0 +1,46 @@
+/*
+ * real.h - the libc functions tcpshim wraps, as the next object provides
+ * them.  Inside the library, always call these, never the public names.
+ */
+#ifndef SHIM_REAL_H
+#define SHIM_REAL_H
+
+#include <fcntl.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+/* Fortified entry points, declared by glibc only under _FORTIFY_SOURCE. */
+ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags);
+ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen,
+		       int flags, struct sockaddr *addr, socklen_t *alen);
+ssize_t __read_chk(int fd, void *buf, size_t nbytes, size_t buflen);
+
+/* X(name): every wrapped symbol, once. */
+#define SHIM_REAL_SYMBOLS(X) \
+	X(socket) X(accept) X(accept4) X(connect) \
+	X(close) X(close_range) X(closefrom) X(shutdown) \
+	X(dup) X(dup2) X(dup3) X(fcntl) X(fcntl64) \
+	X(setsockopt) X(getsockopt) \
+	X(send) X(sendto) X(sendmsg) X(sendmmsg) \
+	X(write) X(writev) X(sendfile) X(sendfile64) \
+	X(recv) X(recvfrom) X(recvmsg) X(recvmmsg) \
+	X(read) X(readv) \
+	X(__recv_chk) X(__recvfrom_chk) X(__read_chk)
+
+struct shim_real {
+#define SHIM_REAL_FIELD(name) __typeof__(name) *name;
+	SHIM_REAL_SYMBOLS(SHIM_REAL_FIELD)
+#undef SHIM_REAL_FIELD
+};
+
+/*
+ * Until shim_real_bind() runs, every entry points at a direct system call,
+ * so a wrapped call made from another library's constructor still works.
+ */
+extern struct shim_real real;
+
+void shim_real_bind(void);
+
+#endif

@@ -1,0 +1,121 @@
+/*
+ * socket.c - where TCP sockets enter the table: socket, accept, accept4,
+ * and connect, which records the peer and reveals refusals.
+ */
+#include <netinet/in.h>
+#include <string.h>
+
+#include "wrap.h"
+
+static int is_tcp(int domain, int type, int protocol)
+{
+	type &= ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+	return (domain == AF_INET || domain == AF_INET6) &&
+	       type == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP);
+}
+
+SHIM_EXPORT int socket(int domain, int type, int protocol)
+{
+	int fd = real.socket(domain, type, protocol);
+
+	if (fd >= 0 && !shim_passive) {
+		struct conn *c = NULL;
+
+		if (is_tcp(domain, type, protocol))
+			c = conn_new(event_conn_flags(domain));
+		wrap_track(fd, c);
+	}
+	return fd;
+}
+
+/*
+ * A connection accepted from listener lfd (tracked as l, or NULL).  A
+ * listener the shim did not see created (inherited across exec, as with
+ * socket activation) is looked at once, when it yields an IP address.
+ */
+static void track_accepted(int lfd, struct conn *l, int fd,
+			   const struct sockaddr *addr, socklen_t len)
+{
+	struct conn *c;
+	int family = addr ? addr->sa_family : AF_UNSPEC;
+
+	if (l == NULL && (family == AF_INET || family == AF_INET6)) {
+		int saved = errno;
+
+		l = event_adopt(lfd);
+		errno = saved;
+	}
+	if (l == NULL) {
+		wrap_track(fd, NULL);
+		return;
+	}
+	/* Accepted sockets inherit SO_LINGER from the listener. */
+	c = conn_new(event_conn_flags(family) | CONN_ESTABLISHED |
+		     (conn_flags(l) & CONN_LINGER0));
+	if (c != NULL)
+		conn_addr_from_sockaddr(&c->peer, addr, len);
+	wrap_track(fd, c);
+}
+
+SHIM_EXPORT int accept4(int lfd, struct sockaddr *addr, socklen_t *alen,
+			int flags)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	socklen_t cap = addr && alen ? *alen : 0;
+	int fd;
+
+	if (shim_passive)
+		return real.accept4(lfd, addr, alen, flags);
+	/* The peer's address is needed later (getpeername fails after a
+	 * reset): when the program does not ask for it, ask for it. */
+	if (addr == NULL)
+		fd = real.accept4(lfd, (struct sockaddr *)&ss, &sslen, flags);
+	else
+		fd = real.accept4(lfd, addr, alen, flags);
+	if (fd >= 0) {
+		if (addr == NULL)
+			track_accepted(lfd, fdt_get(lfd), fd,
+				       (struct sockaddr *)&ss, sslen);
+		else
+			track_accepted(lfd, fdt_get(lfd), fd, addr,
+				       cap < *alen ? cap : *alen);
+	}
+	return fd;
+}
+
+SHIM_EXPORT int accept(int lfd, struct sockaddr *addr, socklen_t *alen)
+{
+	return accept4(lfd, addr, alen, 0);
+}
+
+SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	struct conn *c = fdt_get(fd);
+	int ret, err;
+
+	if (c == NULL) {
+		ret = real.connect(fd, addr, len);
+		if (ret != 0 && classify_wants(errno))
+			event_call_failed(fd, NULL, "connect", errno);
+		return ret;
+	}
+	if (addr != NULL && len >= sizeof(sa_family_t) &&
+	    addr->sa_family == AF_UNSPEC)
+		return abort_disconnect(fd, c, "connect");
+	ret = real.connect(fd, addr, len);
+	err = errno;
+	if (addr != NULL && (ret == 0 || err == EINPROGRESS ||
+			     classify_wants(err)))
+		conn_addr_from_sockaddr(&c->peer, addr, len);
+	if (ret == 0 || err == EISCONN) {
+		conn_clear(c, CONN_CONNECTING);
+		conn_set(c, CONN_ESTABLISHED);
+	} else if (err == EINPROGRESS) {
+		conn_set(c, CONN_CONNECTING);
+	} else if (classify_wants(err)) {
+		event_call_failed(fd, c, "connect", err);
+	}
+	errno = err;
+	return ret;
+}

@@ -1,0 +1,61 @@
+/*
+ * wrap.h - what every wrapper shares: the export marker and the fast
+ * path that counts bytes on success and looks closer only on failure.
+ */
+#ifndef SHIM_WRAP_H
+#define SHIM_WRAP_H
+
+#include <errno.h>
+
+#include "classify.h"
+#include "event.h"
+#include "fdtable.h"
+#include "real.h"
+
+#define SHIM_EXPORT __attribute__((visibility("default")))
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/*
+ * After a call that moved bytes on fd.  The healthy path is a table
+ * lookup and an atomic add: no system call.
+ */
+static inline void wrap_io_done(int fd, ssize_t ret, int sending,
+				const char *call)
+{
+	if (likely(ret > 0)) {
+		struct conn *c = fdt_get(fd);
+
+		if (c != NULL)
+			atomic_fetch_add_explicit(sending ? &c->bytes_sent
+							  : &c->bytes_received,
+						  (uint64_t)ret,
+						  memory_order_relaxed);
+	} else if (ret < 0 && unlikely(classify_wants(errno))) {
+		event_call_failed(fd, fdt_get(fd), call, errno);
+	}
+}
+
+/*
+ * fd was just handed out by socket, accept or dup: whatever the table
+ * holds for that number is stale (glibc closes some descriptors where no
+ * wrapper sees it).  Install c there, which may be NULL.
+ */
+void wrap_track(int fd, struct conn *c);
+
+/*
+ * The program is about to close fd or put another file at its number:
+ * drop fd from the table and, if it was the connection's last
+ * descriptor, log what the close does.  fd must still be open.
+ */
+void wrap_release(int fd, const char *call);
+
+/*
+ * Reset fd's connection now with connect(AF_UNSPEC), whatever other
+ * descriptors refer to it, and log rst_sent/abort if a RST left.
+ * Returns what connect returned.
+ */
+int abort_disconnect(int fd, struct conn *c, const char *call);
+
+#endif

@@ -1,0 +1,57 @@
+# Tests: included by the top Makefile.
+#
+# tests/unit_*.c    Check suites over the pure parts (linked, no preload)
+# tests/check_*.c   Check suites that run programs under LD_PRELOAD
+# tests/prog_*.c    the programs those suites run
+# tests/lib_*.c     small shared libraries those suites preload
+# tests/*.sh        scripted tests (exit 0 pass, 77 skip)
+
+T := $(B)/tests
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
+TEST_CFLAGS := $(BASE_CFLAGS) -Ishim -Itests -pthread
+
+UNIT_SRCS := $(wildcard tests/unit_*.c)
+CHECK_SRCS := $(wildcard tests/check_*.c)
+PROG_SRCS := $(wildcard tests/prog_*.c)
+LIB_SRCS := $(wildcard tests/lib_*.c)
+
+UNIT_BIN := $(T)/unit
+CHECK_BINS := $(patsubst tests/%.c,$(T)/%,$(CHECK_SRCS))
+PROG_BINS := $(patsubst tests/%.c,$(T)/%,$(PROG_SRCS)) $(T)/prog_scenario_fortify
+LIB_BINS := $(patsubst tests/%.c,$(T)/%.so,$(LIB_SRCS))
+TEST_DEPS := tests/testlib.h tests/testlib.c include/tcpshim.h $(B)/flags
+
+$(UNIT_BIN): $(UNIT_SRCS) $(PURE_OBJS) $(TEST_DEPS)
+	@mkdir -p $(T)
+	$(CC) $(TEST_CFLAGS) -o $@ $(UNIT_SRCS) tests/testlib.c $(PURE_OBJS) $(CHECK_LIBS)
+
+$(T)/check_%: tests/check_%.c $(TEST_DEPS) $(B)/libtcpshim.so
+	@mkdir -p $(T)
+	$(CC) $(TEST_CFLAGS) -o $@ $< tests/testlib.c $(CHECK_LIBS)
+
+$(T)/prog_%: tests/prog_%.c $(TEST_DEPS) $(B)/libtcpshim.so
+	@mkdir -p $(T)
+	$(CC) $(TEST_CFLAGS) -O0 -U_FORTIFY_SOURCE -o $@ $< -L$(B) -ltcpshim \
+		-Wl,-rpath,'$$ORIGIN/..'
+
+# The same scenarios as a hardened Debian build: __recv_chk, __read_chk.
+$(T)/prog_scenario_fortify: tests/prog_scenario.c $(TEST_DEPS) $(B)/libtcpshim.so
+	@mkdir -p $(T)
+	$(CC) $(TEST_CFLAGS) -O2 -D_FORTIFY_SOURCE=2 -o $@ $< -L$(B) -ltcpshim \
+		-Wl,-rpath,'$$ORIGIN/..'
+
+$(T)/lib_%.so: tests/lib_%.c $(B)/flags
+	@mkdir -p $(T)
+	$(CC) $(TEST_CFLAGS) -fPIC -shared -o $@ $<
+
+TEST_ALL := $(UNIT_BIN) $(CHECK_BINS) $(PROG_BINS) $(LIB_BINS) all
+
+.PHONY: check check-build check-deps
+check-deps:
+	@sh tests/deps.sh
+
+check-build: check-deps
+	@$(MAKE) --no-print-directory WERROR=1 $(TEST_ALL)
+
+check: check-build
+	@sh tests/run.sh $(UNIT_BIN) $(CHECK_BINS) $(wildcard tests/*.sh)
