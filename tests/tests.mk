@@ -8,7 +8,8 @@
 
 T := $(B)/tests
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
-TEST_CFLAGS := $(BASE_CFLAGS) -Ishim -Itests -pthread
+# Tests build paths with snprintf into PATH_MAX buffers on purpose.
+TEST_CFLAGS := $(BASE_CFLAGS) -Ishim -Itests -pthread -Wno-format-truncation
 
 UNIT_SRCS := $(wildcard tests/unit_*.c)
 CHECK_SRCS := $(wildcard tests/check_*.c)
@@ -29,16 +30,21 @@ $(T)/check_%: tests/check_%.c $(TEST_DEPS) $(B)/libtcpshim.so
 	@mkdir -p $(T)
 	$(CC) $(TEST_CFLAGS) -o $@ $< tests/testlib.c $(CHECK_LIBS)
 
-$(T)/prog_%: tests/prog_%.c $(TEST_DEPS) $(B)/libtcpshim.so
+# Programs run under LD_PRELOAD are plain programs: they reach the API,
+# when they need it, through dlsym(RTLD_DEFAULT).  prog_linked_* link
+# with -ltcpshim instead, as a C program using the library would.
+$(T)/prog_linked_%: tests/prog_linked_%.c $(TEST_DEPS) $(B)/libtcpshim.so
 	@mkdir -p $(T)
-	$(CC) $(TEST_CFLAGS) -O0 -U_FORTIFY_SOURCE -o $@ $< -L$(B) -ltcpshim \
-		-Wl,-rpath,'$$ORIGIN/..'
+	$(CC) $(TEST_CFLAGS) -o $@ $< -L$(B) -ltcpshim -Wl,-rpath,'$$ORIGIN/..'
+
+$(T)/prog_%: tests/prog_%.c $(TEST_DEPS)
+	@mkdir -p $(T)
+	$(CC) $(TEST_CFLAGS) -O0 -U_FORTIFY_SOURCE -o $@ $< -ldl
 
 # The same scenarios as a hardened Debian build: __recv_chk, __read_chk.
-$(T)/prog_scenario_fortify: tests/prog_scenario.c $(TEST_DEPS) $(B)/libtcpshim.so
+$(T)/prog_scenario_fortify: tests/prog_scenario.c $(TEST_DEPS)
 	@mkdir -p $(T)
-	$(CC) $(TEST_CFLAGS) -O2 -D_FORTIFY_SOURCE=2 -o $@ $< -L$(B) -ltcpshim \
-		-Wl,-rpath,'$$ORIGIN/..'
+	$(CC) $(TEST_CFLAGS) -O2 -D_FORTIFY_SOURCE=2 -o $@ $< -ldl
 
 $(T)/lib_%.so: tests/lib_%.c $(B)/flags
 	@mkdir -p $(T)

@@ -1,0 +1,396 @@
+/*
+ * check_causes - every RST cause that needs no vanishing peer, proven on
+ * loopback with the program preloaded: the exact event (event, cause,
+ * call, errno, local, peer), what the program saw, and what the peer saw.
+ * The test process is the peer; it runs without the shim.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+/* The scenario's address as the peer sees it, "ADDR:PORT" or "[ADDR]:PORT". */
+static void addr_of(int fd, int peer, char *buf, size_t size)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char host[INET6_ADDRSTRLEN];
+
+	if (peer)
+		ck_assert_int_eq(getpeername(fd, (void *)&ss, &len), 0);
+	else
+		ck_assert_int_eq(getsockname(fd, (void *)&ss, &len), 0);
+	if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *in6 = (void *)&ss;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		snprintf(buf, size, "[%s]:%d", host, ntohs(in6->sin6_port));
+	} else {
+		struct sockaddr_in *in = (void *)&ss;
+
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		snprintf(buf, size, "%s:%d", host, ntohs(in->sin_port));
+	}
+}
+
+/* Accept the scenario's connection; its address into local/peer strings
+ * as the scenario will log them. */
+static int accept_scenario(int lfd, char *sc_local, char *sc_peer)
+{
+	int a = tl_accept(lfd, 10000);
+
+	ck_assert_int_ge(a, 0);
+	addr_of(a, 1, sc_local, 64);
+	addr_of(a, 0, sc_peer, 64);
+	return a;
+}
+
+static void refused(int family, const char *how)
+{
+	struct scenario sc = { 0 };
+	int port = tl_closed_port(family);
+	char line[1024], peer[64];
+
+	if (how == NULL)
+		sc_start(&sc, "connect", family, port, NULL, NULL);
+	else
+		sc_start(&sc, "connect-nb", family, port, how, NULL);
+	sc_finish(&sc);
+	ck_assert_int_eq(sc.p.status, 0);
+	if (how == NULL)
+		ck_assert_str_eq(sc.p.out, "connect -1 ECONNREFUSED\n");
+	else if (strcmp(how, "sockopt") == 0)
+		ck_assert_str_eq(sc.p.out,
+				 "connect -1 EINPROGRESS\nso_error ECONNREFUSED\n");
+	else
+		ck_assert_str_eq(sc.p.out,
+				 "connect -1 EINPROGRESS\nrecv -1 ECONNREFUSED\n");
+	TL_ONE_LINE(sc.log, line);
+	snprintf(peer, sizeof(peer), family == AF_INET6 ? "[::1]:%d" : "127.0.0.1:%d",
+		 port);
+	sc_assert_event(line, "rst_received", "refused",
+			how == NULL ? "connect"
+			: strcmp(how, "sockopt") == 0 ? "getsockopt"
+						       : "recv",
+			"ECONNREFUSED", NULL, peer);
+	TL_ASSERT_FIELD(line, "idle_ms", "null");
+	TL_ASSERT_FIELD(line, "unacked", "0");
+	sc_free(&sc);
+}
+
+START_TEST(refused_blocking_connect_ipv4)
+{
+	refused(AF_INET, NULL);
+}
+END_TEST
+
+START_TEST(refused_blocking_connect_ipv6)
+{
+	refused(AF_INET6, NULL);
+}
+END_TEST
+
+START_TEST(refused_nonblocking_connect_learned_from_so_error)
+{
+	refused(AF_INET, "sockopt");
+}
+END_TEST
+
+START_TEST(refused_nonblocking_connect_learned_from_recv)
+{
+	refused(AF_INET6, "recv");
+}
+END_TEST
+
+/* Peer for recv-reset and send-reset: read "hi", then reset. */
+static void peer_resets(int family, const char *scenario, const char *want_out,
+			const char *call)
+{
+	struct scenario sc = { 0 };
+	char line[1024], local[64], peer[64];
+	int port, lfd = tl_listen(family, &port), a;
+	char buf[2];
+
+	sc_start(&sc, scenario, family, port, NULL, NULL);
+	a = accept_scenario(lfd, local, peer);
+	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
+	tl_reset(a);
+	sc_finish(&sc);
+	ck_assert_int_eq(sc.p.status, 0);
+	ck_assert_str_eq(sc.p.out, want_out);
+	/* Later failing calls on the same connection log nothing more. */
+	TL_ONE_LINE(sc.log, line);
+	sc_assert_event(line, "rst_received", "peer_reset", call, "ECONNRESET",
+			local, peer);
+	TL_ASSERT_FIELD(line, "bytes_sent", "2");
+	TL_ASSERT_FIELD(line, "bytes_received", "0");
+	TL_ASSERT_FIELD(line, "probes", "0");
+	TL_ASSERT_FIELD(line, "retransmits", "0");
+	TL_ASSERT_FIELD(line, "unacked", "0");
+	close(lfd);
+	sc_free(&sc);
+}
+
+START_TEST(peer_reset_seen_by_recv)
+{
+	peer_resets(AF_INET, "recv-reset",
+		    "recv -1 ECONNRESET\nrecv 0\nsend -1 EPIPE\nread 0\n",
+		    "recv");
+}
+END_TEST
+
+START_TEST(peer_reset_seen_by_send_ipv6)
+{
+	peer_resets(AF_INET6, "send-reset", "send -1 ECONNRESET\n", "send");
+}
+END_TEST
+
+START_TEST(peer_reset_seen_by_fortified_recv)
+{
+	struct scenario sc = { 0 };
+	char line[1024], local[64], peer[64];
+	int port, lfd = tl_listen(AF_INET, &port), a;
+	char buf[2];
+
+	sc.prog = "tests/prog_scenario_fortify";
+	sc_start(&sc, "recv-reset", AF_INET, port, NULL, NULL);
+	a = accept_scenario(lfd, local, peer);
+	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
+	tl_reset(a);
+	sc_finish(&sc);
+	ck_assert_str_eq(sc.p.out,
+			 "recv -1 ECONNRESET\nrecv 0\nsend -1 EPIPE\nread 0\n");
+	TL_ONE_LINE(sc.log, line);
+	/* __recv_chk is logged under the name the program wrote: recv. */
+	sc_assert_event(line, "rst_received", "peer_reset", "recv",
+			"ECONNRESET", local, peer);
+	close(lfd);
+	sc_free(&sc);
+}
+END_TEST
+
+START_TEST(fortified_program_calls_the_chk_entry_points)
+{
+	struct tl_proc p;
+	const char *argv[] = { "/bin/sh", "-c", NULL, NULL };
+	char cmd[1024];
+
+	if (!tl_have("nm")) {
+		tl_skip("fortified_program_calls_the_chk_entry_points",
+			"nm (binutils) is not installed");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "nm -D %s | grep -c -E ' U __(recv|read)_chk'",
+		 tl_path("tests/prog_scenario_fortify"));
+	argv[2] = cmd;
+	tl_run(&p, NULL, argv);
+	ck_assert_str_eq(p.out, "2\n");
+	tl_free(&p);
+}
+END_TEST
+
+/* The RST arrives in CLOSE_WAIT: the program's send gets EPIPE, which is
+ * still the peer's reset. */
+START_TEST(peer_reset_in_close_wait_seen_as_epipe)
+{
+	struct scenario sc = { 0 };
+	char line[1024], local[64], peer[64];
+	int port, lfd = tl_listen(AF_INET, &port), a;
+	char buf[2];
+
+	sc_start(&sc, "closewait-epipe", AF_INET, port, NULL, NULL);
+	a = accept_scenario(lfd, local, peer);
+	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
+	ck_assert_int_eq(shutdown(a, SHUT_WR), 0);
+	ck_assert_int_eq(tl_read_n(a, buf, 1, 10000), 0);
+	tl_reset(a);
+	sc_finish(&sc);
+	ck_assert_str_eq(sc.p.out, "recv 0\nsend -1 EPIPE\n");
+	TL_ONE_LINE(sc.log, line);
+	sc_assert_event(line, "rst_received", "peer_reset", "send", "EPIPE",
+			local, peer);
+	close(lfd);
+	sc_free(&sc);
+}
+END_TEST
+
+/* EPIPE after the program's own shutdown(SHUT_WR) is no reset. */
+START_TEST(epipe_after_local_shutdown_is_not_a_reset)
+{
+	struct scenario sc = { 0 };
+	char local[64], peer[64];
+	int port, lfd = tl_listen(AF_INET, &port), a;
+	char buf[8];
+
+	sc_start(&sc, "shutdown-epipe", AF_INET, port, NULL, NULL);
+	a = accept_scenario(lfd, local, peer);
+	ck_assert_int_eq(read(a, buf, sizeof(buf)), 0);
+	close(a);
+	sc_finish(&sc);
+	ck_assert_str_eq(sc.p.out, "send -1 EPIPE\n");
+	ck_assert_str_eq(sc.log, "");
+	close(lfd);
+	sc_free(&sc);
+}
+END_TEST
+
+/* Peer of linger0, close and abort: read "hi", write "ok", then see how
+ * the connection ends: 0 for FIN, -1 ECONNRESET for RST. */
+static int peer_sees_end(int a)
+{
+	char buf[8];
+	ssize_t r;
+
+	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
+	ck_assert_int_eq(write(a, "ok", 2), 2);
+	ck_assert_int_eq(tl_poll(a, POLLIN, 10000), 0);
+	r = read(a, buf, sizeof(buf));
+	return r < 0 ? -errno : (int)r;
+}
+
+static void closing(const char *scenario, const char *const *env,
+		    int want_reset, const char *event, const char *cause)
+{
+	struct scenario sc = { 0 };
+	char line[1024], local[64], peer[64];
+	int port, lfd = tl_listen(AF_INET, &port), a;
+
+	sc_start(&sc, scenario, AF_INET, port, NULL, env);
+	a = accept_scenario(lfd, local, peer);
+	ck_assert_int_eq(peer_sees_end(a), want_reset ? -ECONNRESET : 0);
+	close(a);
+	sc_finish(&sc);
+	ck_assert_str_eq(sc.p.out, "close 0\n");
+	if (event == NULL) {
+		ck_assert_str_eq(sc.log, "");
+	} else {
+		TL_ONE_LINE(sc.log, line);
+		sc_assert_event(line, event, cause, "close", "null", local,
+				peer);
+		TL_ASSERT_FIELD(line, "bytes_sent", "2");
+		TL_ASSERT_FIELD(line, "bytes_received", "2");
+	}
+	close(lfd);
+	sc_free(&sc);
+}
+
+START_TEST(linger0_close_sends_rst)
+{
+	closing("linger0", NULL, 1, "rst_sent", "linger0");
+}
+END_TEST
+
+START_TEST(policy_abort_turns_close_into_rst)
+{
+	const char *env[] = { "TCPSHIM_CLOSE=abort", NULL };
+
+	closing("close", env, 1, "rst_sent", "policy");
+}
+END_TEST
+
+START_TEST(orderly_close_logs_nothing_by_default)
+{
+	closing("close", NULL, 0, NULL, NULL);
+}
+END_TEST
+
+START_TEST(orderly_close_logged_when_close_events_wanted)
+{
+	const char *env[] = { "TCPSHIM_EVENTS=all", NULL };
+
+	closing("close", env, 0, "close", "normal");
+}
+END_TEST
+
+START_TEST(close_with_unread_data_sends_rst)
+{
+	struct scenario sc = { 0 };
+	char line[1024], local[64], peer[64], buf[8];
+	int port, lfd = tl_listen(AF_INET6, &port), a;
+
+	sc_start(&sc, "unread", AF_INET6, port, NULL, NULL);
+	a = accept_scenario(lfd, local, peer);
+	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
+	ck_assert_int_eq(write(a, "data", 4), 4);
+	ck_assert_int_eq(tl_poll(a, POLLIN, 10000), 0);
+	ck_assert_int_eq(read(a, buf, sizeof(buf)), -1);
+	ck_assert_int_eq(errno, ECONNRESET);
+	close(a);
+	sc_finish(&sc);
+	ck_assert_str_eq(sc.p.out, "close 0\n");
+	TL_ONE_LINE(sc.log, line);
+	sc_assert_event(line, "rst_sent", "unread_data", "close", "null",
+			local, peer);
+	close(lfd);
+	sc_free(&sc);
+}
+END_TEST
+
+/* The text format: one readable line with the same facts. */
+START_TEST(text_format_line)
+{
+	struct scenario sc = { 0 };
+	int port = tl_closed_port(AF_INET);
+	const char *env[] = { "TCPSHIM_FORMAT=text", NULL };
+	char want[256], line[1024];
+
+	sc_start(&sc, "connect", AF_INET, port, NULL, env);
+	sc_finish(&sc);
+	TL_ONE_LINE(sc.log, line);
+	ck_assert_msg(strncmp(line, "tcpshim[", 8) == 0, "%s", line);
+	snprintf(want,
+		 sizeof(want),
+		 " rst_received cause=refused call=connect errno=ECONNREFUSED "
+		 "fd=");
+	ck_assert_msg(strstr(line, want) != NULL, "%s", line);
+	snprintf(want, sizeof(want), " peer=127.0.0.1:%d bytes_sent=0 "
+		 "bytes_received=0 probes=0 retransmits=0 idle_ms=- unacked=0",
+		 port);
+	ck_assert_msg(strstr(line, want) != NULL, "%s", line);
+	sc_free(&sc);
+}
+END_TEST
+
+Suite *causes_suite(void)
+{
+	Suite *s = suite_create("causes");
+	TCase *refused_tc = tcase_create("refused");
+	TCase *reset_tc = tcase_create("peer_reset");
+	TCase *sent_tc = tcase_create("rst_sent");
+
+	tcase_set_timeout(refused_tc, 30);
+	tcase_set_timeout(reset_tc, 30);
+	tcase_set_timeout(sent_tc, 30);
+	tcase_add_test(refused_tc, refused_blocking_connect_ipv4);
+	tcase_add_test(refused_tc, refused_blocking_connect_ipv6);
+	tcase_add_test(refused_tc, refused_nonblocking_connect_learned_from_so_error);
+	tcase_add_test(refused_tc, refused_nonblocking_connect_learned_from_recv);
+	tcase_add_test(refused_tc, text_format_line);
+	tcase_add_test(reset_tc, peer_reset_seen_by_recv);
+	tcase_add_test(reset_tc, peer_reset_seen_by_send_ipv6);
+	tcase_add_test(reset_tc, peer_reset_seen_by_fortified_recv);
+	tcase_add_test(reset_tc, fortified_program_calls_the_chk_entry_points);
+	tcase_add_test(reset_tc, peer_reset_in_close_wait_seen_as_epipe);
+	tcase_add_test(reset_tc, epipe_after_local_shutdown_is_not_a_reset);
+	tcase_add_test(sent_tc, linger0_close_sends_rst);
+	tcase_add_test(sent_tc, policy_abort_turns_close_into_rst);
+	tcase_add_test(sent_tc, orderly_close_logs_nothing_by_default);
+	tcase_add_test(sent_tc, orderly_close_logged_when_close_events_wanted);
+	tcase_add_test(sent_tc, close_with_unread_data_sends_rst);
+	suite_add_tcase(s, refused_tc);
+	suite_add_tcase(s, reset_tc);
+	suite_add_tcase(s, sent_tc);
+	return s;
+}
+
+int main(void)
+{
+	return tl_main(causes_suite());
+}

@@ -1,0 +1,21 @@
+#!/bin/sh
+# The Debian packages make check needs.  As root, install what is
+# missing; otherwise name the exact apt-get line and stop.
+need=""
+pkg-config --exists check 2>/dev/null || need="$need check"
+command -v pkg-config >/dev/null || need="$need pkg-config"
+command -v curl >/dev/null || need="$need curl"
+command -v python3 >/dev/null || need="$need python3"
+command -v strace >/dev/null || need="$need strace"
+command -v ip >/dev/null || need="$need iproute2"
+[ -n "$need" ] || exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	echo "tcpshim: installing:$need"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends $need >/dev/null || {
+		echo "tcpshim: apt-get install$need failed" >&2; exit 1; }
+else
+	echo "tcpshim: missing packages; run as root:" >&2
+	echo "  apt-get install$need" >&2
+	exit 1
+fi

@@ -1,0 +1,713 @@
+/*
+ * prog_scenario - an ordinary program that the integration suites run
+ * under LD_PRELOAD.  Each scenario does what a real program does around a
+ * reset and prints what it saw, one "call result errno" line per step.
+ *
+ *   prog_scenario SCENARIO FAMILY PORT [ARG]
+ *
+ * FAMILY is 4 or 6; PORT is the test's peer on loopback (or a closed
+ * port).  The peer's side of each exchange is described by the scenario.
+ * tcp_abort() is reached through dlsym, as the library is preloaded.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int family = AF_INET;
+static int port;
+
+static const char *en(int err)
+{
+	const char *n = strerrorname_np(err);
+
+	return n ? n : "?";
+}
+
+/* Print a call's result; errno is read here, after the call returned
+ * (an argument list has no order of evaluation). */
+static void say(const char *call, long ret)
+{
+	int err = errno;
+
+	if (ret < 0)
+		printf("%s %ld %s\n", call, ret, en(err));
+	else
+		printf("%s %ld\n", call, ret);
+	fflush(stdout);
+}
+
+static void die(const char *what)
+{
+	printf("FAILED %s: %s\n", what, en(errno));
+	fflush(stdout);
+	exit(1);
+}
+
+static socklen_t peer_addr(struct sockaddr_storage *ss, int p)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *in6 = (void *)ss;
+
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)p);
+		in6->sin6_addr = in6addr_loopback;
+		return sizeof(*in6);
+	}
+
+	struct sockaddr_in *in = (void *)ss;
+
+	in->sin_family = AF_INET;
+	in->sin_port = htons((uint16_t)p);
+	in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return sizeof(*in);
+}
+
+/* A connected socket to the peer, or exit. */
+static int dial(void)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = peer_addr(&ss, port);
+	int fd = socket(family, SOCK_STREAM, 0);
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, len) != 0)
+		die("connect");
+	return fd;
+}
+
+static int refused_connect(void)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = peer_addr(&ss, port);
+	int fd = socket(family, SOCK_STREAM, 0);
+	int ret = connect(fd, (struct sockaddr *)&ss, len);
+
+	say("connect", ret);
+	return fd;
+}
+
+static void wait_for(int fd, short events)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+
+	if (poll(&p, 1, 10000) != 1)
+		die("poll");
+}
+
+static void send_str(int fd, const char *s)
+{
+	if (send(fd, s, strlen(s), MSG_NOSIGNAL) != (ssize_t)strlen(s))
+		die("send");
+}
+
+static void recv_str(int fd, const char *want)
+{
+	char buf[64];
+	size_t n = strlen(want), got = 0;
+
+	while (got < n) {
+		ssize_t r = recv(fd, buf + got, n - got, 0);
+
+		if (r <= 0)
+			die("recv");
+		got += (size_t)r;
+	}
+	if (memcmp(buf, want, n) != 0)
+		die("recv: unexpected bytes");
+}
+
+static int (*api_abort(void))(int)
+{
+	int (*fn)(int) = (int (*)(int))dlsym(RTLD_DEFAULT, "tcp_abort");
+
+	if (fn == NULL)
+		die("dlsym tcp_abort (is libtcpshim preloaded?)");
+	return fn;
+}
+
+/* Peer: refuse (nothing listens at PORT). */
+static int s_connect(void)
+{
+	close(refused_connect());
+	return 0;
+}
+
+/* Peer: nothing listens.  ARG: how the program learns: sockopt, recv. */
+static int s_connect_nb(const char *how)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = peer_addr(&ss, port);
+	int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	int ret = connect(fd, (struct sockaddr *)&ss, len);
+
+	say("connect", ret);
+	wait_for(fd, POLLOUT);
+	if (strcmp(how, "sockopt") == 0) {
+		int err = 0;
+		socklen_t elen = sizeof(err);
+
+		ret = getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen);
+		printf("so_error %s\n", err ? en(err) : "0");
+	} else {
+		char c;
+
+		ret = (int)recv(fd, &c, 1, 0);
+		say("recv", ret);
+	}
+	close(fd);
+	return 0;
+}
+
+/* Peer: accept, read "hi", reset.  The program is blocked in recv. */
+/* A length the compiler cannot see: fortified builds then call
+ * __recv_chk and __read_chk. */
+static volatile size_t chunk = 64;
+
+static int s_recv_reset(void)
+{
+	int fd = dial();
+	char buf[64];
+	ssize_t r;
+
+	send_str(fd, "hi");
+	r = recv(fd, buf, chunk, 0);
+	say("recv", r);
+	/* Later calls fail too, but the reset was logged once. */
+	r = recv(fd, buf, chunk, 0);
+	say("recv", r);
+	r = send(fd, "x", 1, MSG_NOSIGNAL);
+	say("send", r);
+	r = read(fd, buf, chunk);
+	say("read", r);
+	close(fd);
+	return 0;
+}
+
+/* Peer: accept, read "hi", reset.  The program learns it from send. */
+static int s_send_reset(void)
+{
+	int fd = dial();
+	struct pollfd p = { .fd = fd, .events = 0 };
+
+	send_str(fd, "hi");
+	/* events 0: only POLLERR/POLLHUP wake us, i.e. the RST arrived. */
+	if (poll(&p, 1, 10000) != 1)
+		die("poll");
+	say("send", send(fd, "x", 1, MSG_NOSIGNAL));
+	close(fd);
+	return 0;
+}
+
+/* Peer: accept, read "hi", shutdown(SHUT_WR), read "k", reset.  The RST
+ * arrives in CLOSE_WAIT: the program's send sees EPIPE. */
+static int s_closewait_epipe(void)
+{
+	int fd = dial();
+	struct pollfd p = { .fd = fd, .events = 0 };
+	char c;
+
+	send_str(fd, "hi");
+	say("recv", recv(fd, &c, 1, 0));
+	send_str(fd, "k");
+	if (poll(&p, 1, 10000) != 1)
+		die("poll");
+	say("send", send(fd, "x", 1, MSG_NOSIGNAL));
+	close(fd);
+	return 0;
+}
+
+/* Peer: accept, read to EOF, close.  EPIPE after our own shutdown is no
+ * reset. */
+static int s_shutdown_epipe(void)
+{
+	int fd = dial();
+
+	shutdown(fd, SHUT_WR);
+	say("send", send(fd, "x", 1, MSG_NOSIGNAL));
+	close(fd);
+	return 0;
+}
+
+/* Peer: accept, read "hi", write "ok", then read: RST (linger0) or EOF. */
+static int s_linger0(void)
+{
+	int fd = dial();
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	send_str(fd, "hi");
+	recv_str(fd, "ok");
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	say("close", close(fd));
+	return 0;
+}
+
+/* Peer: as for linger0.  A plain close: FIN, or a RST under the policy. */
+static int s_close(void)
+{
+	int fd = dial();
+
+	send_str(fd, "hi");
+	recv_str(fd, "ok");
+	say("close", close(fd));
+	return 0;
+}
+
+/* Peer: accept, read "hi", write "data", then read: RST. */
+static int s_unread(void)
+{
+	int fd = dial();
+
+	send_str(fd, "hi");
+	wait_for(fd, POLLIN);
+	say("close", close(fd));
+	return 0;
+}
+
+/* Peer: as for linger0, then read: RST.  ARG: plain, dup or fork: another
+ * descriptor or process still holds the connection. */
+static int s_abort(const char *how)
+{
+	int (*tcp_abort)(int) = api_abort();
+	int fd = dial();
+	int d = -1, ctl[2];
+	pid_t child = -1;
+
+	send_str(fd, "hi");
+	recv_str(fd, "ok");
+	if (strcmp(how, "dup") == 0)
+		d = dup(fd);
+	if (strcmp(how, "fork") == 0) {
+		if (pipe(ctl) != 0)
+			die("pipe");
+		child = fork();
+		if (child == 0) {
+			char c;
+
+			close(ctl[1]);
+			(void)!read(ctl[0], &c, 1);	/* hold fd until told */
+			_exit(0);
+		}
+		close(ctl[0]);
+	}
+	say("tcp_abort", tcp_abort(fd));
+	say("fcntl", fcntl(fd, F_GETFD));
+	if (d >= 0) {
+		say("dup_fcntl", fcntl(d, F_GETFD) >= 0 ? 0 : -1);
+		say("dup_send", send(d, "x", 1, MSG_NOSIGNAL));
+		close(d);
+	}
+	if (child > 0) {
+		int st;
+
+		close(ctl[1]);
+		waitpid(child, &st, 0);
+		say("child", WEXITSTATUS(st));
+	}
+	return 0;
+}
+
+static void abort_bad_one(int (*tcp_abort)(int), const char *what, int fd)
+{
+	int ret = tcp_abort(fd);
+	int err = errno;
+	int open_now = fcntl(fd, F_GETFD) >= 0;
+
+	printf("%s %d %s %s\n", what, ret, ret ? en(err) : "-",
+	       open_now ? "open" : "closed");
+	fflush(stdout);
+}
+
+/* Peer: none (PORT listens, for the listener case it is not used). */
+static int s_abort_bad(void)
+{
+	int (*tcp_abort)(int) = api_abort();
+	int p[2], one = 1;
+	struct sockaddr_storage ss;
+	socklen_t len = peer_addr(&ss, 0);
+	int lfd;
+
+	if (pipe(p) != 0)
+		die("pipe");
+	abort_bad_one(tcp_abort, "pipe", p[0]);
+	abort_bad_one(tcp_abort, "udp", socket(family, SOCK_DGRAM, 0));
+	abort_bad_one(tcp_abort, "unix", socket(AF_UNIX, SOCK_STREAM, 0));
+	abort_bad_one(tcp_abort, "closed", 1000);
+	abort_bad_one(tcp_abort, "negative", -1);
+	lfd = socket(family, SOCK_STREAM, 0);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(lfd, (struct sockaddr *)&ss, len) != 0 || listen(lfd, 1) != 0)
+		die("listen");
+	abort_bad_one(tcp_abort, "listener", lfd);
+	abort_bad_one(tcp_abort, "unconnected", socket(family, SOCK_STREAM, 0));
+	return 0;
+}
+
+/* Peer: accept two, write "data" on each.  close_range closes both with
+ * unread data. */
+static int s_close_range(void)
+{
+	int a = dial();
+	int b = dial();
+	int low = a < b ? a : b;
+
+	wait_for(a, POLLIN);
+	wait_for(b, POLLIN);
+	printf("fds %d %d\n", a, b);
+	fflush(stdout);
+	say("close_range", close_range((unsigned int)low, ~0u, 0));
+	return 0;
+}
+
+/* Peer: accept, write "data".  dup2 puts /dev/null over the socket. */
+static int s_dup2_over(void)
+{
+	int fd = dial();
+	int nul = open("/dev/null", O_RDONLY);
+
+	wait_for(fd, POLLIN);
+	printf("fd %d\n", fd);
+	say("dup2", dup2(nul, fd));
+	close(nul);
+	return 0;
+}
+
+/* Peer: accept, read "hi", write "data".  The connection moves to fd 200
+ * (dup2, then close of the original); its record follows. */
+static int s_dup2_track(void)
+{
+	int fd = dial();
+	int moved = dup2(fd, 200);
+
+	say("dup2", moved);
+	close(fd);
+	send_str(moved, "hi");
+	wait_for(moved, POLLIN);
+	say("close", close(moved));
+	return 0;
+}
+
+static void *send_forever(void *arg)
+{
+	static char chunk[65536];
+	int fd = *(int *)arg;
+	ssize_t r;
+
+	while ((r = send(fd, chunk, sizeof(chunk), MSG_NOSIGNAL)) > 0)
+		;
+	return (void *)(long)(r < 0 ? errno : 0);
+}
+
+/* Peer: accept and do not read until the program exits.  One thread is
+ * blocked in send when the process forks. */
+static int s_fork_send(void)
+{
+	int fd = dial();
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	pthread_t t;
+	void *res;
+	pid_t child;
+	int st;
+
+	if (pthread_create(&t, NULL, send_forever, &fd) != 0)
+		die("pthread_create");
+	/* The send buffer is full once POLLOUT stays away. */
+	while (poll(&p, 1, 200) != 0)
+		;
+	child = fork();
+	if (child == 0) {
+		int s = socket(family, SOCK_STREAM, 0);
+		int d = dup(fd);
+
+		close(d);
+		close(s);
+		close(fd);
+		_exit(0);
+	}
+	waitpid(child, &st, 0);
+	say("child", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+	shutdown(fd, SHUT_RDWR);	/* wakes the sender */
+	pthread_join(t, &res);
+	say("joined", 0);
+	close(fd);
+	return 0;
+}
+
+static int sig_fd = -1;
+static volatile sig_atomic_t signals;
+
+static void on_alarm(int sig)
+{
+	int saved = errno;
+	int s = socket(family, SOCK_STREAM, 0);
+
+	(void)sig;
+	close(dup(sig_fd));
+	close(s);
+	(void)!write(sig_fd, "", 0);
+	signals++;
+	errno = saved;
+}
+
+/* Self-contained: a signal handler closes, dups and writes while the
+ * program churns connections. */
+static int s_signal_close(void)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = peer_addr(&ss, 0);
+	struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = SA_RESTART };
+	struct itimerval it = { { 0, 200 }, { 0, 200 } };
+	int lfd = socket(family, SOCK_STREAM, 0);
+	int rounds = 2000;
+
+	if (bind(lfd, (struct sockaddr *)&ss, len) != 0 || listen(lfd, 8) != 0)
+		die("listen");
+	len = sizeof(ss);
+	getsockname(lfd, (struct sockaddr *)&ss, &len);
+	sig_fd = lfd;
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	for (int i = 0; i < rounds; i++) {
+		int c = socket(family, SOCK_STREAM, 0);
+		int a;
+		char x;
+
+		if (connect(c, (struct sockaddr *)&ss, len) != 0)
+			die("connect");
+		a = accept(lfd, NULL, NULL);
+		if (a < 0 || send(c, "x", 1, 0) != 1 || recv(a, &x, 1, 0) != 1)
+			die("exchange");
+		close(a);
+		close(c);
+	}
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
+	printf("rounds %d signals %s\n", rounds, signals > 0 ? "yes" : "no");
+	return 0;
+}
+
+/* Peer: nothing listens.  The program closes every descriptor up to its
+ * limit, the shim's log among them, and carries on. */
+static int s_close_all(void)
+{
+	struct rlimit rl;
+	int closed = 0;
+
+	close(refused_connect());
+	getrlimit(RLIMIT_NOFILE, &rl);
+	for (rlim_t fd = 3; fd < rl.rlim_cur; fd++)
+		if (close((int)fd) == 0)
+			closed++;
+	close(refused_connect());
+	printf("closed %d\n", closed);
+	return 0;
+}
+
+#define ERRNO_SENTINEL EDOM
+
+static int errno_bad;
+
+static void errno_check(const char *call, int want)
+{
+	if (errno != want) {
+		printf("errno after %s is %s, expected %s\n", call, en(errno),
+		       en(want));
+		errno_bad = 1;
+	}
+	errno = ERRNO_SENTINEL;
+}
+
+/* Self-contained.  Successful calls leave errno alone; failing calls set
+ * exactly what libc set. */
+static int s_errno(void)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = peer_addr(&ss, 0);
+	struct linger lg = { 1, 0 };
+	int lfd, c, a, d, p[2], v;
+	socklen_t vlen = sizeof(v);
+	char buf[8];
+
+	errno = ERRNO_SENTINEL;
+	lfd = socket(family, SOCK_STREAM, 0);
+	errno_check("socket", ERRNO_SENTINEL);
+	bind(lfd, (struct sockaddr *)&ss, len);
+	listen(lfd, 4);
+	len = sizeof(ss);
+	getsockname(lfd, (struct sockaddr *)&ss, &len);
+	errno = ERRNO_SENTINEL;
+	c = socket(family, SOCK_STREAM, 0);
+	connect(c, (struct sockaddr *)&ss, len);
+	errno_check("connect", ERRNO_SENTINEL);
+	a = accept(lfd, NULL, NULL);
+	errno_check("accept", ERRNO_SENTINEL);
+	send(c, "ping", 4, 0);
+	errno_check("send", ERRNO_SENTINEL);
+	recv(a, buf, 4, 0);
+	errno_check("recv", ERRNO_SENTINEL);
+	(void)!write(a, "pong", 4);
+	errno_check("write", ERRNO_SENTINEL);
+	(void)!read(c, buf, 4);
+	errno_check("read", ERRNO_SENTINEL);
+	getsockopt(c, SOL_SOCKET, SO_ERROR, &v, &vlen);
+	errno_check("getsockopt", ERRNO_SENTINEL);
+	d = dup(c);
+	errno_check("dup", ERRNO_SENTINEL);
+	dup2(c, d);
+	errno_check("dup2", ERRNO_SENTINEL);
+	close(d);
+	errno_check("close(dup)", ERRNO_SENTINEL);
+	if (pipe(p) == 0) {
+		(void)!write(p[1], "x", 1);
+		errno_check("write(pipe)", ERRNO_SENTINEL);
+		close(p[0]);
+		close(p[1]);
+		errno_check("close(pipe)", ERRNO_SENTINEL);
+	}
+	/* The peer resets: the program's recv fails with ECONNRESET, and
+	 * the shim's logging in between changes nothing. */
+	setsockopt(a, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	errno_check("setsockopt", ERRNO_SENTINEL);
+	send(a, "z", 1, 0);
+	close(a);
+	errno_check("close(linger0)", ERRNO_SENTINEL);
+	{
+		struct pollfd pf = { .fd = c, .events = 0 };
+
+		poll(&pf, 1, 10000);
+		errno = ERRNO_SENTINEL;
+	}
+	recv(c, buf, sizeof(buf), 0);	/* "z" */
+	recv(c, buf, sizeof(buf), 0);
+	errno_check("recv(reset)", ECONNRESET);
+	send(c, "x", 1, MSG_NOSIGNAL);
+	errno_check("send(after reset)", EPIPE);
+	close(c);
+	errno_check("close(reset)", ERRNO_SENTINEL);
+	close(-1);
+	errno_check("close(-1)", EBADF);
+	send(1000, "x", 1, 0);
+	errno_check("send(1000)", EBADF);
+	close(refused_connect());
+	errno = ERRNO_SENTINEL;
+	{
+		int s = socket(family, SOCK_STREAM, 0);
+		struct sockaddr_storage cs;
+		socklen_t clen = peer_addr(&cs, port);
+
+		connect(s, (struct sockaddr *)&cs, clen);
+		errno_check("connect(refused)", ECONNREFUSED);
+		close(s);
+	}
+	close(lfd);
+	puts(errno_bad ? "errno changed" : "errno ok");
+	return errno_bad;
+}
+
+/* The descriptor the shim writes its log file on, found in /proc. */
+static int find_log_fd(void)
+{
+	const char *path = getenv("TCPSHIM_LOG");
+	char link[64], target[PATH_MAX];
+
+	for (int fd = 0; fd < 1024; fd++) {
+		ssize_t n;
+
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = '\0';
+		if (path && strcmp(target, path) == 0)
+			return fd;
+	}
+	die("no log descriptor");
+	return -1;
+}
+
+/* PORT: closed.  ARG: a file path.  The program closes the shim's log
+ * descriptor and opens its own file, which gets the same number. */
+static int s_logfd_close(const char *victim)
+{
+	int logfd, fd;
+
+	close(refused_connect());
+	logfd = find_log_fd();
+	close(logfd);
+	fd = open(victim, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	printf("same %d\n", fd == logfd);
+	close(refused_connect());
+	close(fd);
+	return 0;
+}
+
+/* PORT: closed; ARG: the peer's port.  Peer: accept, read to EOF, expect
+ * exactly "hello".  The program dup2s a socket over the shim's log. */
+static int s_logfd_dup2(const char *peer_port)
+{
+	int logfd, s;
+	int closed_port = port;
+
+	close(refused_connect());
+	logfd = find_log_fd();
+	port = atoi(peer_port);
+	s = dial();
+	port = closed_port;
+	say("dup2", dup2(s, logfd) == logfd ? 0 : -1);
+	close(s);
+	close(refused_connect());
+	send_str(logfd, "hello");
+	close(logfd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *arg;
+
+	if (argc < 4) {
+		fputs("usage: prog_scenario SCENARIO FAMILY PORT [ARG]\n",
+		      stderr);
+		return 2;
+	}
+	family = strcmp(argv[2], "6") == 0 ? AF_INET6 : AF_INET;
+	port = atoi(argv[3]);
+	arg = argc > 4 ? argv[4] : "";
+#define IS(name) (strcmp(argv[1], name) == 0)
+	if (IS("connect")) return s_connect();
+	if (IS("connect-nb")) return s_connect_nb(arg);
+	if (IS("recv-reset")) return s_recv_reset();
+	if (IS("send-reset")) return s_send_reset();
+	if (IS("closewait-epipe")) return s_closewait_epipe();
+	if (IS("shutdown-epipe")) return s_shutdown_epipe();
+	if (IS("linger0")) return s_linger0();
+	if (IS("close")) return s_close();
+	if (IS("unread")) return s_unread();
+	if (IS("abort")) return s_abort(arg);
+	if (IS("abort-bad")) return s_abort_bad();
+	if (IS("close-range")) return s_close_range();
+	if (IS("dup2-over")) return s_dup2_over();
+	if (IS("dup2-track")) return s_dup2_track();
+	if (IS("fork-send")) return s_fork_send();
+	if (IS("signal-close")) return s_signal_close();
+	if (IS("close-all")) return s_close_all();
+	if (IS("errno")) return s_errno();
+	if (IS("logfd-close")) return s_logfd_close(arg);
+	if (IS("logfd-dup2")) return s_logfd_dup2(arg);
+#undef IS
+	fprintf(stderr, "prog_scenario: unknown scenario %s\n", argv[1]);
+	return 2;
+}
