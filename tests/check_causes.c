@@ -4,9 +4,7 @@
  * call, errno, local, peer), what the program saw, and what the peer saw.
  * The test process is the peer; it runs without the shim.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,42 +13,6 @@
 #include <unistd.h>
 
 #include "testlib.h"
-
-/* The scenario's address as the peer sees it, "ADDR:PORT" or "[ADDR]:PORT". */
-static void addr_of(int fd, int peer, char *buf, size_t size)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	char host[INET6_ADDRSTRLEN];
-
-	if (peer)
-		ck_assert_int_eq(getpeername(fd, (void *)&ss, &len), 0);
-	else
-		ck_assert_int_eq(getsockname(fd, (void *)&ss, &len), 0);
-	if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *in6 = (void *)&ss;
-
-		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-		snprintf(buf, size, "[%s]:%d", host, ntohs(in6->sin6_port));
-	} else {
-		struct sockaddr_in *in = (void *)&ss;
-
-		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-		snprintf(buf, size, "%s:%d", host, ntohs(in->sin_port));
-	}
-}
-
-/* Accept the scenario's connection; its address into local/peer strings
- * as the scenario will log them. */
-static int accept_scenario(int lfd, char *sc_local, char *sc_peer)
-{
-	int a = tl_accept(lfd, 10000);
-
-	ck_assert_int_ge(a, 0);
-	addr_of(a, 1, sc_local, 64);
-	addr_of(a, 0, sc_peer, 64);
-	return a;
-}
 
 static void refused(int family, const char *how)
 {
@@ -119,7 +81,7 @@ static void peer_resets(int family, const char *scenario, const char *want_out,
 	char buf[2];
 
 	sc_start(&sc, scenario, family, port, NULL, NULL);
-	a = accept_scenario(lfd, local, peer);
+	a = sc_accept(lfd, local, peer);
 	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
 	tl_reset(a);
 	sc_finish(&sc);
@@ -161,7 +123,7 @@ START_TEST(peer_reset_seen_by_fortified_recv)
 
 	sc.prog = "tests/prog_scenario_fortify";
 	sc_start(&sc, "recv-reset", AF_INET, port, NULL, NULL);
-	a = accept_scenario(lfd, local, peer);
+	a = sc_accept(lfd, local, peer);
 	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
 	tl_reset(a);
 	sc_finish(&sc);
@@ -206,7 +168,7 @@ START_TEST(peer_reset_in_close_wait_seen_as_epipe)
 	char buf[2];
 
 	sc_start(&sc, "closewait-epipe", AF_INET, port, NULL, NULL);
-	a = accept_scenario(lfd, local, peer);
+	a = sc_accept(lfd, local, peer);
 	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
 	ck_assert_int_eq(shutdown(a, SHUT_WR), 0);
 	ck_assert_int_eq(tl_read_n(a, buf, 1, 10000), 0);
@@ -230,7 +192,7 @@ START_TEST(epipe_after_local_shutdown_is_not_a_reset)
 	char buf[8];
 
 	sc_start(&sc, "shutdown-epipe", AF_INET, port, NULL, NULL);
-	a = accept_scenario(lfd, local, peer);
+	a = sc_accept(lfd, local, peer);
 	ck_assert_int_eq(read(a, buf, sizeof(buf)), 0);
 	close(a);
 	sc_finish(&sc);
@@ -241,20 +203,6 @@ START_TEST(epipe_after_local_shutdown_is_not_a_reset)
 }
 END_TEST
 
-/* Peer of linger0, close and abort: read "hi", write "ok", then see how
- * the connection ends: 0 for FIN, -1 ECONNRESET for RST. */
-static int peer_sees_end(int a)
-{
-	char buf[8];
-	ssize_t r;
-
-	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
-	ck_assert_int_eq(write(a, "ok", 2), 2);
-	ck_assert_int_eq(tl_poll(a, POLLIN, 10000), 0);
-	r = read(a, buf, sizeof(buf));
-	return r < 0 ? -errno : (int)r;
-}
-
 static void closing(const char *scenario, const char *const *env,
 		    int want_reset, const char *event, const char *cause)
 {
@@ -263,8 +211,8 @@ static void closing(const char *scenario, const char *const *env,
 	int port, lfd = tl_listen(AF_INET, &port), a;
 
 	sc_start(&sc, scenario, AF_INET, port, NULL, env);
-	a = accept_scenario(lfd, local, peer);
-	ck_assert_int_eq(peer_sees_end(a), want_reset ? -ECONNRESET : 0);
+	a = sc_accept(lfd, local, peer);
+	ck_assert_int_eq(sc_peer_end(a), want_reset ? -ECONNRESET : 0);
 	close(a);
 	sc_finish(&sc);
 	ck_assert_str_eq(sc.p.out, "close 0\n");
@@ -316,7 +264,7 @@ START_TEST(close_with_unread_data_sends_rst)
 	int port, lfd = tl_listen(AF_INET6, &port), a;
 
 	sc_start(&sc, "unread", AF_INET6, port, NULL, NULL);
-	a = accept_scenario(lfd, local, peer);
+	a = sc_accept(lfd, local, peer);
 	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
 	ck_assert_int_eq(write(a, "data", 4), 4);
 	ck_assert_int_eq(tl_poll(a, POLLIN, 10000), 0);

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -295,11 +296,16 @@ static int s_abort(const char *how)
 			die("pipe");
 		child = fork();
 		if (child == 0) {
+			struct tcp_info ti;
+			socklen_t tlen = sizeof(ti);
 			char c;
 
 			close(ctl[1]);
 			(void)!read(ctl[0], &c, 1);	/* hold fd until told */
-			_exit(0);
+			/* Its copy is already reset: state CLOSE (7). */
+			if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tlen))
+				_exit(100);
+			_exit(ti.tcpi_state);
 		}
 		close(ctl[0]);
 	}
@@ -317,6 +323,20 @@ static int s_abort(const char *how)
 		waitpid(child, &st, 0);
 		say("child", WEXITSTATUS(st));
 	}
+	return 0;
+}
+
+/* Peer: as for linger0, then read: RST.  The program resets the
+ * connection itself with connect(AF_UNSPEC). */
+static int s_unspec(void)
+{
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	int fd = dial();
+
+	send_str(fd, "hi");
+	recv_str(fd, "ok");
+	say("connect", connect(fd, &unspec, sizeof(unspec)));
+	say("close", close(fd));
 	return 0;
 }
 
@@ -646,6 +666,8 @@ static int s_logfd_close(const char *victim)
 
 	close(refused_connect());
 	logfd = find_log_fd();
+	printf("append %d cloexec %d\n", !!(fcntl(logfd, F_GETFL) & O_APPEND),
+	       !!(fcntl(logfd, F_GETFD) & FD_CLOEXEC));
 	close(logfd);
 	fd = open(victim, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	printf("same %d\n", fd == logfd);
@@ -698,6 +720,7 @@ int main(int argc, char **argv)
 	if (IS("unread")) return s_unread();
 	if (IS("abort")) return s_abort(arg);
 	if (IS("abort-bad")) return s_abort_bad();
+	if (IS("unspec")) return s_unspec();
 	if (IS("close-range")) return s_close_range();
 	if (IS("dup2-over")) return s_dup2_over();
 	if (IS("dup2-track")) return s_dup2_track();

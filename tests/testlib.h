@@ -101,6 +101,7 @@ struct scenario {
 	struct tl_proc p;
 	const char *log_path;
 	char *log;		/* the log's content after sc_finish */
+	int stderr_ok;		/* set: the program may print on stderr */
 };
 
 void sc_start(struct scenario *sc, const char *name, int family, int port,
@@ -115,6 +116,18 @@ void sc_free(struct scenario *sc);
 void sc_assert_event(const char *line, const char *event, const char *cause,
 		     const char *call, const char *err, const char *local,
 		     const char *peer);
+
+/*
+ * Accept the scenario's connection on lfd; the scenario's local and peer
+ * addresses, as it will log them, into sc_local and sc_peer (64 bytes).
+ */
+int sc_accept(int lfd, char *sc_local, char *sc_peer);
+/*
+ * The peer's part in the linger0, close and abort scenarios: read "hi",
+ * write "ok", and say how the connection ended: 0 for a FIN,
+ * -ECONNRESET for a RST.
+ */
+int sc_peer_end(int a);
 
 /* Run a suite; returns the process exit status. */
 int tl_main(Suite *s);
