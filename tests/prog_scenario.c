@@ -466,7 +466,7 @@ static int s_fork_send(void)
 	return 0;
 }
 
-static int sig_fd = -1;
+static int sig_fd = -1;	/* a connection that lives through the run */
 static volatile sig_atomic_t signals;
 
 static void on_alarm(int sig)
@@ -477,7 +477,7 @@ static void on_alarm(int sig)
 	(void)sig;
 	close(dup(sig_fd));
 	close(s);
-	(void)!write(sig_fd, "", 0);
+	(void)!send(sig_fd, "s", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 	signals++;
 	errno = saved;
 }
@@ -497,7 +497,10 @@ static int s_signal_close(void)
 		die("listen");
 	len = sizeof(ss);
 	getsockname(lfd, (struct sockaddr *)&ss, &len);
-	sig_fd = lfd;
+	sig_fd = socket(family, SOCK_STREAM, 0);
+	if (connect(sig_fd, (struct sockaddr *)&ss, len) != 0 ||
+	    accept(lfd, NULL, NULL) < 0)
+		die("connect");
 	sigaction(SIGALRM, &sa, NULL);
 	setitimer(ITIMER_REAL, &it, NULL);
 	for (int i = 0; i < rounds; i++) {
@@ -663,8 +666,9 @@ static int find_log_fd(void)
 static int s_logfd_close(const char *victim)
 {
 	int logfd, fd;
+	/* Kept open, so that the log's number is the lowest free one. */
+	int s = refused_connect();
 
-	close(refused_connect());
 	logfd = find_log_fd();
 	printf("append %d cloexec %d\n", !!(fcntl(logfd, F_GETFL) & O_APPEND),
 	       !!(fcntl(logfd, F_GETFD) & FD_CLOEXEC));
@@ -673,6 +677,7 @@ static int s_logfd_close(const char *victim)
 	printf("same %d\n", fd == logfd);
 	close(refused_connect());
 	close(fd);
+	close(s);
 	return 0;
 }
 
