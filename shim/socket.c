@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "config.h"
 #include "wrap.h"
 
 static int is_tcp(int domain, int type, int protocol)
@@ -21,8 +22,11 @@ SHIM_EXPORT int socket(int domain, int type, int protocol)
 	if (fd >= 0 && !shim_passive) {
 		struct conn *c = NULL;
 
-		if (is_tcp(domain, type, protocol))
+		if (is_tcp(domain, type, protocol)) {
 			c = conn_new(event_conn_flags(domain));
+			if (shim_config.keepalive || shim_config.user_timeout)
+				keepalive_apply_policy(fd);
+		}
 		wrap_track(fd, c);
 	}
 	return fd;

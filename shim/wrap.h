@@ -58,4 +58,10 @@ void wrap_release(int fd, const char *call);
  */
 int abort_disconnect(int fd, struct conn *c, const char *call);
 
+/*
+ * TCPSHIM_KEEPALIVE and TCPSHIM_USER_TIMEOUT, on a new TCP socket.
+ * Accepted sockets inherit them from their listener.  Preserves errno.
+ */
+void keepalive_apply_policy(int fd);
+
 #endif

@@ -116,6 +116,31 @@ START_TEST(tracking_follows_a_socket_moved_by_dup2)
 }
 END_TEST
 
+/* A descriptor closed where no wrapper saw it: the next socket() that
+ * gets its number starts a clean record. */
+START_TEST(stale_slot_is_reset_when_the_number_comes_back)
+{
+	struct scenario sc = { 0 };
+	char local[64], peer[64], line[1024], closed[16], buf[2];
+	int port, lfd = tl_listen(AF_INET, &port), a;
+
+	snprintf(closed, sizeof(closed), "%d", tl_closed_port(AF_INET));
+	sc_start(&sc, "stale", AF_INET, port, closed, NULL);
+	a = sc_accept(lfd, local, peer);
+	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
+	sc_finish(&sc);
+	close(a);
+	ck_assert_str_eq(sc.p.out, "same 1\nconnect -1 ECONNREFUSED\n");
+	TL_ONE_LINE(sc.log, line);
+	sc_assert_event(line, "rst_received", "refused", "connect",
+			"ECONNREFUSED", NULL, NULL);
+	TL_ASSERT_FIELD(line, "conn", "3");
+	TL_ASSERT_FIELD(line, "bytes_sent", "0");
+	close(lfd);
+	sc_free(&sc);
+}
+END_TEST
+
 START_TEST(fork_while_another_thread_is_blocked_in_send)
 {
 	struct scenario sc = { 0 };
@@ -421,6 +446,7 @@ Suite *traps_suite(void)
 	tcase_add_test(fds, dup2_onto_a_tracked_socket_closes_it);
 	tcase_add_test(fds, tracking_follows_a_socket_moved_by_dup2);
 	tcase_add_test(fds, program_closes_every_descriptor_up_to_its_limit);
+	tcase_add_test(fds, stale_slot_is_reset_when_the_number_comes_back);
 	tcase_add_test(proc, fork_while_another_thread_is_blocked_in_send);
 	tcase_add_test(proc, signal_handler_closes_and_dups_in_a_loop);
 	tcase_add_test(proc, errno_is_exactly_what_libc_set);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -337,6 +338,24 @@ static int s_unspec(void)
 	recv_str(fd, "ok");
 	say("connect", connect(fd, &unspec, sizeof(unspec)));
 	say("close", close(fd));
+	return 0;
+}
+
+/* Peer: accept, read "hi"; ARG: a closed port.  The socket is closed behind the shim's back
+ * (as glibc does with some descriptors); the next socket() gets its
+ * number and must start clean: a new conn, no bytes, no stale event. */
+static int s_stale(const char *closed_port)
+{
+	int fd = dial();
+	int again;
+
+	send_str(fd, "hi");
+	syscall(SYS_close, fd);
+	again = socket(family, SOCK_STREAM, 0);
+	printf("same %d\n", again == fd);
+	close(again);
+	port = atoi(closed_port);
+	close(refused_connect());
 	return 0;
 }
 
@@ -726,6 +745,7 @@ int main(int argc, char **argv)
 	if (IS("abort")) return s_abort(arg);
 	if (IS("abort-bad")) return s_abort_bad();
 	if (IS("unspec")) return s_unspec();
+	if (IS("stale")) return s_stale(arg);
 	if (IS("close-range")) return s_close_range();
 	if (IS("dup2-over")) return s_dup2_over();
 	if (IS("dup2-track")) return s_dup2_track();
