@@ -40,8 +40,10 @@ SHIM_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 		wrap_io_done(fd, -1, 0, "recvmmsg");
 		return ret;
 	}
-	for (int i = 0; i < ret; i++)
-		bytes += vec[i].msg_len;
+	/* Only a TCP socket's bytes are counted: skip the sum for others. */
+	if (fdt_get(fd) != NULL)
+		for (int i = 0; i < ret; i++)
+			bytes += vec[i].msg_len;
 	wrap_io_done(fd, bytes, 0, "recvmmsg");
 	return ret;
 }

@@ -55,6 +55,7 @@ SHIM_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 			 int flags)
 {
 	int ret = real.sendmmsg(fd, vec, n, flags);
+	int tracked = fdt_get(fd) != NULL;
 	ssize_t bytes = 0;
 
 	if (ret < 0) {
@@ -64,7 +65,8 @@ SHIM_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 	for (int i = 0; i < ret; i++) {
 		if (vec[i].msg_hdr.msg_controllen != 0)
 			passing_rights(&vec[i].msg_hdr);
-		bytes += vec[i].msg_len;
+		if (tracked)
+			bytes += vec[i].msg_len;
 	}
 	wrap_io_done(fd, bytes, 1, "sendmmsg");
 	return ret;
