@@ -252,14 +252,18 @@ static void null_value(struct line *l)
 }
 
 /* Strings here are names and addresses: nothing needs escaping. */
+static void quote(struct line *l)
+{
+	if (l->json)
+		out_char(&l->o, '"');
+}
+
 static void str_field(struct line *l, const char *name, const char *v)
 {
 	key(l, name);
-	if (l->json)
-		out_char(&l->o, '"');
+	quote(l);
 	out_str(&l->o, v);
-	if (l->json)
-		out_char(&l->o, '"');
+	quote(l);
 }
 
 static void u64_field(struct line *l, const char *name, uint64_t v)
@@ -285,11 +289,21 @@ static void addr_field(struct line *l, const char *name,
 		null_value(l);
 		return;
 	}
-	if (l->json)
-		out_char(&l->o, '"');
+	quote(l);
 	out_sockaddr(&l->o, ss);
-	if (l->json)
-		out_char(&l->o, '"');
+	quote(l);
+}
+
+/* fd, conn and cookie: who the event is about. */
+static void ident_fields(struct line *l, const struct tcp_event *ev)
+{
+	u64_field(l, "fd", (uint64_t)ev->fd);
+	u64_field(l, "conn", ev->conn);
+	key(l, "cookie");
+	if (ev->has_cookie)
+		out_u64(&l->o, ev->cookie);
+	else
+		null_value(l);
 }
 
 size_t format_event(char *buf, size_t size, const struct tcp_event *ev,
@@ -301,17 +315,11 @@ size_t format_event(char *buf, size_t size, const struct tcp_event *ev,
 
 	if (json) {
 		key(&l, "time");
-		out_char(&l.o, '"');
+		quote(&l);
 		out_time(&l.o, &ev->time);
-		out_char(&l.o, '"');
+		quote(&l);
 		u64_field(&l, "pid", (uint64_t)ev->pid);
-		u64_field(&l, "fd", (uint64_t)ev->fd);
-		u64_field(&l, "conn", ev->conn);
-		key(&l, "cookie");
-		if (ev->has_cookie)
-			out_u64(&l.o, ev->cookie);
-		else
-			null_value(&l);
+		ident_fields(&l, ev);
 		str_field(&l, "event", format_kind_name(ev->kind));
 	} else {
 		out_str(&l.o, "tcpshim[");
@@ -325,23 +333,14 @@ size_t format_event(char *buf, size_t size, const struct tcp_event *ev,
 	str_field(&l, "call", ev->call);
 	key(&l, "errno");
 	if (ev->error) {
-		if (json)
-			out_char(&l.o, '"');
+		quote(&l);
 		out_errno(&l.o, ev->error);
-		if (json)
-			out_char(&l.o, '"');
+		quote(&l);
 	} else {
 		null_value(&l);
 	}
-	if (!json) {
-		u64_field(&l, "fd", (uint64_t)ev->fd);
-		u64_field(&l, "conn", ev->conn);
-		key(&l, "cookie");
-		if (ev->has_cookie)
-			out_u64(&l.o, ev->cookie);
-		else
-			null_value(&l);
-	}
+	if (!json)
+		ident_fields(&l, ev);
 	addr_field(&l, "local", &ev->local);
 	addr_field(&l, "peer", &ev->peer);
 	u64_field(&l, "bytes_sent", ev->bytes_sent);

@@ -34,17 +34,8 @@ SHIM_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 			 int flags, struct timespec *timeout)
 {
 	int ret = real.recvmmsg(fd, vec, n, flags, timeout);
-	ssize_t bytes = 0;
 
-	if (ret < 0) {
-		wrap_io_done(fd, -1, 0, "recvmmsg");
-		return ret;
-	}
-	/* Only a TCP socket's bytes are counted: skip the sum for others. */
-	if (fdt_get(fd) != NULL)
-		for (int i = 0; i < ret; i++)
-			bytes += vec[i].msg_len;
-	wrap_io_done(fd, bytes, 0, "recvmmsg");
+	wrap_mmsg_done(fd, ret, vec, 0, "recvmmsg");
 	return ret;
 }
 

@@ -55,20 +55,11 @@ SHIM_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 			 int flags)
 {
 	int ret = real.sendmmsg(fd, vec, n, flags);
-	int tracked = fdt_get(fd) != NULL;
-	ssize_t bytes = 0;
 
-	if (ret < 0) {
-		wrap_io_done(fd, -1, 1, "sendmmsg");
-		return ret;
-	}
-	for (int i = 0; i < ret; i++) {
+	for (int i = 0; i < ret; i++)
 		if (vec[i].msg_hdr.msg_controllen != 0)
 			passing_rights(&vec[i].msg_hdr);
-		if (tracked)
-			bytes += vec[i].msg_len;
-	}
-	wrap_io_done(fd, bytes, 1, "sendmmsg");
+	wrap_mmsg_done(fd, ret, vec, 1, "sendmmsg");
 	return ret;
 }
 

@@ -37,6 +37,19 @@ static inline void wrap_io_done(int fd, ssize_t ret, int sending,
 	}
 }
 
+/* After sendmmsg or recvmmsg: ret messages, their lengths in vec. */
+static inline void wrap_mmsg_done(int fd, int ret, const struct mmsghdr *vec,
+				  int sending, const char *call)
+{
+	ssize_t bytes = 0;
+
+	/* Only a TCP socket's bytes are counted: skip the sum for others. */
+	if (ret > 0 && fdt_get(fd) != NULL)
+		for (int i = 0; i < ret; i++)
+			bytes += vec[i].msg_len;
+	wrap_io_done(fd, ret < 0 ? -1 : bytes, sending, call);
+}
+
 /*
  * fd was just handed out by socket, accept or dup: whatever the table
  * holds for that number is stale (glibc closes some descriptors where no
