@@ -29,15 +29,36 @@ void config_defaults(struct shim_config *cfg)
 		      (1u << TCP_EVENT_HALFOPEN);
 }
 
+/* value as it may be shown on one line: control characters as \xNN,
+ * at most 200 bytes of it, "..." where it was cut. */
+static void printable(char *dst, size_t size, const char *value)
+{
+	size_t n = 0;
+	const char *p;
+
+	for (p = value; *p && n + 8 < size && p - value < 200; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c < 0x20 || c == 0x7f)
+			n += (size_t)snprintf(dst + n, size - n, "\\x%02x", c);
+		else
+			dst[n++] = (char)c;
+	}
+	if (*p)
+		n += (size_t)snprintf(dst + n, size - n, "...");
+	dst[n] = '\0';
+}
+
 static void bad_value(config_warn_fn warn, const char *name,
 		      const char *value, const char *expected,
 		      const char *kept)
 {
-	char line[512];
+	char shown[1024], line[1536];
 
+	printable(shown, sizeof(shown), value);
 	snprintf(line, sizeof(line),
-		 "tcpshim: %s=\"%.200s\" is not valid: expected %s; %s\n",
-		 name, value, expected, kept);
+		 "tcpshim: %s=\"%s\" is not valid: expected %s; %s\n",
+		 name, shown, expected, kept);
 	warn(line);
 }
 
@@ -49,8 +70,8 @@ static int parse_long(const char *s, size_t len, long min, long max,
 	char *end;
 	long v;
 
-	if (len == 0 || len >= sizeof(buf) || s[0] == '-' || s[0] == '+' ||
-	    s[0] == ' ')
+	/* Digits only: strtol would also take a sign and any white space. */
+	if (len == 0 || len >= sizeof(buf) || s[0] < '0' || s[0] > '9')
 		return -1;
 	memcpy(buf, s, len);
 	buf[len] = '\0';

@@ -197,7 +197,10 @@ void out_time(struct outbuf *o, const struct timespec *ts)
 	int64_t m = mp < 10 ? mp + 3 : mp - 9;
 	int64_t y = yoe + era * 400 + (m <= 2);
 
-	out_padded(o, (uint64_t)y, 4);
+	if (y > 9999)
+		out_u64(o, (uint64_t)y);
+	else
+		out_padded(o, (uint64_t)y, 4);
 	out_char(o, '-');
 	out_padded(o, (uint64_t)m, 2);
 	out_char(o, '-');
@@ -309,7 +312,7 @@ static void ident_fields(struct line *l, const struct tcp_event *ev)
 size_t format_event(char *buf, size_t size, const struct tcp_event *ev,
 		    int json)
 {
-	struct line l = { .o = { buf, 0, size - 1 }, .json = json };
+	struct line l = { .o = { buf, 0, size ? size - 1 : 0 }, .json = json };
 	int info = json || ev->kind == TCP_EVENT_RST_RECEIVED ||
 		   ev->kind == TCP_EVENT_HALFOPEN;
 
@@ -353,6 +356,8 @@ size_t format_event(char *buf, size_t size, const struct tcp_event *ev,
 	}
 	if (json)
 		out_char(&l.o, '}');
+	if (size == 0)
+		return 0;
 	/* Room for the newline was kept back: cap is size - 1. */
 	buf[l.o.len++] = '\n';
 	return l.o.len;

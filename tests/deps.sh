@@ -8,6 +8,7 @@ command -v curl >/dev/null || need="$need curl"
 command -v python3 >/dev/null || need="$need python3"
 command -v strace >/dev/null || need="$need strace"
 command -v ip >/dev/null || need="$need iproute2"
+command -v nm >/dev/null || need="$need binutils"
 [ -n "$need" ] || exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 	echo "tcpshim: installing:$need"

@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,27 +334,49 @@ int tl_is_root(void)
 	return geteuid() == 0;
 }
 
-int tl_have(const char *cmd)
+const char *tl_str(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	ck_assert_int_ge(n, 0);
+	return s;
+}
+
+const char *tl_which(const char *cmd)
 {
 	const char *path = getenv("PATH");
-	char *copy, *dir, *save = NULL;
-	int found = 0;
+	char *copy = keep(path ? path : "/usr/bin:/bin");
+	char *dir, *save = NULL;
+	const char *found = NULL;
 
-	copy = keep(path ? path : "/usr/bin:/bin");
 	for (dir = strtok_r(copy, ":", &save); dir && !found;
 	     dir = strtok_r(NULL, ":", &save)) {
-		char p[PATH_MAX];
+		const char *p = tl_str("%s/%s", dir, cmd);
 
-		snprintf(p, sizeof(p), "%s/%s", dir, cmd);
-		found = access(p, X_OK) == 0;
+		if (access(p, X_OK) == 0)
+			found = p;
 	}
 	free(copy);
 	return found;
 }
 
+int tl_have(const char *cmd)
+{
+	return tl_which(cmd) != NULL;
+}
+
 void tl_skip(const char *test, const char *why)
 {
-	printf("SKIP %s: %s\n", test, why);
+	size_t len = strlen(test);
+
+	if (len > 3 && strcmp(test + len - 3, "_fn") == 0)
+		len -= 3;
+	printf("SKIP %.*s: %s\n", (int)len, test, why);
 	fflush(stdout);
 }
 

@@ -71,10 +71,18 @@ void tl_reset(int fd);
 const char *tl_loopback(int family);
 
 int tl_is_root(void);
+/* cmd's full path on PATH, or NULL. */
+const char *tl_which(const char *cmd);
 /* Is cmd found on PATH? */
 int tl_have(const char *cmd);
-/* Print why a test is skipped, in the form tests/run.sh counts. */
+/*
+ * Print why a test is skipped, in the form tests/run.sh counts.  test may
+ * be __func__ (Check's test functions end in "_fn": that is dropped).
+ */
 void tl_skip(const char *test, const char *why);
+/* A formatted string that lives until the test process ends. */
+const char *tl_str(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
 
 /* Check whether the log holds exactly one line, and return it in buf. */
 #define TL_ONE_LINE(text, buf) do { \

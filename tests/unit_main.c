@@ -1,0 +1,26 @@
+/*
+ * unit_main.c - runs the unit suites: the pure parts of the library
+ * (config, fd table and connection pool, formatter, classifier), linked
+ * in directly, without preloading.
+ */
+#include <check.h>
+#include <stdlib.h>
+
+Suite *unit_config_suite(void);
+Suite *unit_fdtable_suite(void);
+Suite *unit_format_suite(void);
+Suite *unit_classify_suite(void);
+
+int main(void)
+{
+	SRunner *sr = srunner_create(unit_config_suite());
+	int failed;
+
+	srunner_add_suite(sr, unit_fdtable_suite());
+	srunner_add_suite(sr, unit_format_suite());
+	srunner_add_suite(sr, unit_classify_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
