@@ -1,12 +1,22 @@
 /*
- * classify.c - the rules that name a reset and its cause.
+ * classify.c - the rules that name an event and its cause.
  *
- * A reset received shows as ECONNREFUSED (before the connection was
- * established), ECONNRESET, or EPIPE when it arrived in CLOSE_WAIT.  EPIPE
- * alone proves nothing: a local shutdown(SHUT_WR) also gives it, and after
- * a reset already reported every later send gives it too; so EPIPE counts
- * only when the socket is in CLOSE, the program never shut it down for
- * writing, and no other failure (a timeout) explains it.
+ * Received resets.  A reset shows as ECONNREFUSED before the connection
+ * was established, then as ECONNRESET, or as EPIPE when it arrived in
+ * CLOSE_WAIT.  EPIPE alone proves nothing (a local shutdown(SHUT_WR) gives
+ * it too, and so does every send after a reset already reported), so it
+ * counts only in state CLOSE, with no shutdown and no other failure.
+ *
+ * Which peer reset.  It is halfopen_reset, a peer that lost the
+ * connection (crashed and restarted), when the RST answered a keepalive
+ * probe (probes were unanswered when it came) or answered our data after
+ * HALFOPEN_SILENCE_MS without any ACK from the peer.  Otherwise the peer
+ * was alive and aborted: peer_reset.
+ *
+ * Dead peers.  ETIMEDOUT on an established connection is halfopen:
+ * user_timeout when sent data stayed unacknowledged (retransmissions ran
+ * out: TCP_USER_TIMEOUT, or the kernel's tcp_retries2 without it),
+ * keepalive_timeout when keepalive probes went unanswered.
  */
 #include "classify.h"
 
@@ -14,9 +24,15 @@
 
 #include "conn.h"
 
+/* An event; the connection remembers a reset received or a dead peer. */
 static struct verdict event(enum tcp_event_kind kind, enum tcp_event_cause cause)
 {
-	return (struct verdict){ .event = 1, .kind = kind, .cause = cause };
+	unsigned int set = kind == TCP_EVENT_RST_RECEIVED ? CONN_RESET
+			   : kind == TCP_EVENT_HALFOPEN	  ? CONN_DEAD
+							  : 0;
+
+	return (struct verdict){ .event = 1, .kind = kind, .cause = cause,
+				 .set_flags = set };
 }
 
 static struct verdict flags_only(unsigned int set)
@@ -41,23 +57,45 @@ int classify_wants(int err)
 	}
 }
 
-struct verdict classify_error(unsigned int flags, int err, int state)
+static struct verdict reset(const struct observation *o)
 {
-	if (flags & CONN_REPORTED)
+	if (o->probes > 0 ||
+	    (o->unacked > 0 && o->ack_silence_ms >= HALFOPEN_SILENCE_MS))
+		return event(TCP_EVENT_RST_RECEIVED, TCP_CAUSE_HALFOPEN_RESET);
+	return event(TCP_EVENT_RST_RECEIVED, TCP_CAUSE_PEER_RESET);
+}
+
+static struct verdict timeout(const struct observation *o)
+{
+	if (o->unacked > 0 || o->retransmits > 0)
+		return event(TCP_EVENT_HALFOPEN, TCP_CAUSE_USER_TIMEOUT);
+	if (o->probes > 0)
+		return event(TCP_EVENT_HALFOPEN, TCP_CAUSE_KEEPALIVE_TIMEOUT);
+	return flags_only(CONN_FAILED);
+}
+
+struct verdict classify_error(const struct observation *o)
+{
+	if (o->flags & CONN_REPORTED)
 		return flags_only(0);
-	switch (err) {
+	switch (o->err) {
 	case ECONNREFUSED:
-		if (flags & CONN_ESTABLISHED)
+		if (o->flags & CONN_ESTABLISHED)
 			return flags_only(CONN_FAILED);
 		return event(TCP_EVENT_RST_RECEIVED, TCP_CAUSE_REFUSED);
 	case ECONNRESET:
-		return event(TCP_EVENT_RST_RECEIVED, TCP_CAUSE_PEER_RESET);
+		return reset(o);
 	case EPIPE:
-		if (flags & (CONN_SHUT_WR | CONN_FAILED) || state != TCPS_CLOSE)
+		if (o->flags & (CONN_SHUT_WR | CONN_FAILED) ||
+		    o->state != TCPS_CLOSE)
 			return flags_only(0);
-		return event(TCP_EVENT_RST_RECEIVED, TCP_CAUSE_PEER_RESET);
+		return reset(o);
+	case ETIMEDOUT:
+		if (o->flags & CONN_ESTABLISHED)
+			return timeout(o);
+		return flags_only(CONN_FAILED);
 	default:
-		/* Timeouts and unreachable networks: no reset. */
+		/* Unreachable networks: no reset, no verdict on the peer. */
 		return flags_only(CONN_FAILED);
 	}
 }
@@ -77,26 +115,36 @@ int classify_state_resets(int state)
 	}
 }
 
-struct verdict classify_close(unsigned int flags, int state, int unread,
-			      int policy_abort)
+/*
+ * A connection that was up, that the program never shut down and that
+ * failed in no way the program saw, is in CLOSE only because it died
+ * unnoticed.  The errno that would say how is still pending (reading it
+ * would consume it), so TCP_INFO decides: retransmissions ran out (a user
+ * timeout), all keepalive probes went unanswered, or else a reset.
+ */
+static struct verdict died_unnoticed(const struct observation *o)
 {
-	if (flags & CONN_REPORTED)
+	if (o->retransmits > 0)
+		return event(TCP_EVENT_HALFOPEN, TCP_CAUSE_USER_TIMEOUT);
+	if (o->probes > 0 && o->keepcnt > 0 && o->probes >= o->keepcnt)
+		return event(TCP_EVENT_HALFOPEN, TCP_CAUSE_KEEPALIVE_TIMEOUT);
+	return reset(o);
+}
+
+struct verdict classify_close(const struct observation *o)
+{
+	if (o->flags & CONN_REPORTED)
 		return flags_only(0);
-	switch (state) {
+	switch (o->state) {
 	case TCPS_LISTEN:
 	case TCPS_SYN_SENT:
 		return flags_only(0);
 	case TCPS_CLOSE:
-		/*
-		 * A connection that was up, that the program never shut
-		 * down and that failed in no other way can only have
-		 * reached CLOSE by a reset no call revealed.
-		 */
-		if (!(flags & CONN_ESTABLISHED) || (flags & CONN_FAILED))
+		if (!(o->flags & CONN_ESTABLISHED) || (o->flags & CONN_FAILED))
 			return flags_only(0);
-		if (flags & CONN_SHUT_WR)
+		if (o->flags & CONN_SHUT_WR)
 			return event(TCP_EVENT_CLOSE, TCP_CAUSE_NORMAL);
-		return event(TCP_EVENT_RST_RECEIVED, TCP_CAUSE_PEER_RESET);
+		return died_unnoticed(o);
 	default:
 		break;
 	}
@@ -105,15 +153,15 @@ struct verdict classify_close(unsigned int flags, int state, int unread,
 	 * fork): then this close sends nothing, and whether the last one
 	 * will cannot be known here.
 	 */
-	if (flags & CONN_SHARED)
+	if (o->flags & CONN_SHARED)
 		return flags_only(0);
 	/* The kernel resets a close with unread data in any of these. */
-	if (unread > 0)
+	if (o->unread > 0)
 		return event(TCP_EVENT_RST_SENT, TCP_CAUSE_UNREAD_DATA);
-	if (classify_state_resets(state)) {
-		if (policy_abort)
+	if (classify_state_resets(o->state)) {
+		if (o->policy_abort)
 			return event(TCP_EVENT_RST_SENT, TCP_CAUSE_POLICY);
-		if (flags & CONN_LINGER0)
+		if (o->flags & CONN_LINGER0)
 			return event(TCP_EVENT_RST_SENT, TCP_CAUSE_LINGER0);
 	}
 	return event(TCP_EVENT_CLOSE, TCP_CAUSE_NORMAL);

@@ -1,11 +1,20 @@
 /*
  * classify.h - which event, if any, a failed call or a close reveals.
- * Pure functions of what the shim knows: testable without sockets.
+ * Pure functions of what the shim observed: testable without sockets.
  */
 #ifndef SHIM_CLASSIFY_H
 #define SHIM_CLASSIFY_H
 
+#include <stdint.h>
+
 #include "tcpshim.h"
+
+/*
+ * A reset that meets our data after this much silence from the peer (no
+ * ACK for this long) answers data the peer no longer knows: the peer lost
+ * the connection (halfopen_reset), it did not abort it.
+ */
+#define HALFOPEN_SILENCE_MS 1000
 
 struct verdict {
 	int event;			/* 1: log kind/cause; 0: nothing */
@@ -21,22 +30,30 @@ enum {
 	TCPS_LAST_ACK, TCPS_LISTEN, TCPS_CLOSING,
 };
 
+/* What the shim knows of a connection when a call fails or it closes. */
+struct observation {
+	unsigned int flags;	/* enum conn_flag; CONN_ESTABLISHED if it
+				 * ever was (the caller works that out) */
+	int err;		/* errno the program saw; 0 at close */
+	int state;		/* tcpi_state, -1 if unknown */
+	int probes;		/* tcpi_probes: keepalive probes unanswered */
+	int keepcnt;		/* TCP_KEEPCNT (read at close only), or 0 */
+	int retransmits;	/* tcpi_retransmits */
+	int64_t unacked;	/* bytes sent and not acknowledged */
+	int64_t ack_silence_ms;	/* tcpi_last_ack_recv */
+	int64_t idle_ms;	/* tcpi_last_data_recv */
+	int unread;		/* close: SIOCINQ */
+	int policy_abort;	/* close: TCPSHIM_CLOSE=abort */
+};
+
 /* Does err, from a call on a TCP socket, need classify_error()? */
 int classify_wants(int err);
 
-/*
- * A call on a connection with these flags failed with err; state is
- * tcpi_state now, or -1 if unknown.
- */
-struct verdict classify_error(unsigned int flags, int err, int state);
+/* A call on the connection failed with o->err. */
+struct verdict classify_error(const struct observation *o);
 
-/*
- * The last descriptor of a connection is being closed.  state is
- * tcpi_state, unread the bytes SIOCINQ reports, policy_abort whether
- * TCPSHIM_CLOSE=abort is in force.
- */
-struct verdict classify_close(unsigned int flags, int state, int unread,
-			      int policy_abort);
+/* The last descriptor of the connection is being closed. */
+struct verdict classify_close(const struct observation *o);
 
 /* Would closing in this state with SO_LINGER {1, 0} send a RST? */
 int classify_state_resets(int state);

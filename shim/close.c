@@ -10,6 +10,7 @@
  */
 #include <linux/close_range.h>
 #include <linux/sockios.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
 
 #include "config.h"
@@ -18,36 +19,42 @@
 
 static void close_last(int fd, struct conn *c, const char *call)
 {
-	unsigned int flags = event_flags(c);
-	struct tcp_info info;
+	struct observation o;
 	struct verdict v;
-	int state, unread = 0;
 
-	if (flags & CONN_REPORTED)
+	if (conn_flags(c) & CONN_REPORTED)
 		return;
-	state = event_tcp_info(fd, &info);
-	if (state < 0)
+	event_observe(fd, c, 0, &o);
+	if (o.state < 0)
 		return;
-	if (atomic_load_explicit(&c->bytes_sent, memory_order_relaxed) ||
-	    atomic_load_explicit(&c->bytes_received, memory_order_relaxed))
-		flags |= CONN_ESTABLISHED;
-	if (state != TCPS_LISTEN && state != TCPS_CLOSE &&
-	    state != TCPS_SYN_SENT && ioctl(fd, SIOCINQ, &unread) != 0)
-		unread = 0;
-	if (shim_config.close_abort && classify_state_resets(state)) {
+	if (o.state != TCPS_LISTEN && o.state != TCPS_CLOSE &&
+	    o.state != TCPS_SYN_SENT && ioctl(fd, SIOCINQ, &o.unread) != 0)
+		o.unread = 0;
+	if (o.state == TCPS_CLOSE && o.probes > 0) {
+		socklen_t len = sizeof(o.keepcnt);
+
+		if (real.getsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &o.keepcnt,
+				    &len) != 0)
+			o.keepcnt = 0;
+	}
+	o.policy_abort = shim_config.close_abort;
+	if (o.policy_abort && classify_state_resets(o.state)) {
 		/* Abortive even if another process holds it: the RST then
 		 * leaves when the last holder closes. */
 		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 
 		real.setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	}
-	v = classify_close(flags, state, unread, shim_config.close_abort);
+	v = classify_close(&o);
 	if (!v.event)
 		return;
 	if (v.kind != TCP_EVENT_CLOSE && !conn_claim_report(c))
 		return;
 	event_emit(fd, c, v, call, 0,
-		   v.kind == TCP_EVENT_RST_RECEIVED ? &info : NULL);
+		   v.kind == TCP_EVENT_RST_RECEIVED ||
+				   v.kind == TCP_EVENT_HALFOPEN
+			   ? &o
+			   : NULL);
 }
 
 void wrap_release(int fd, const char *call)

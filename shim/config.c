@@ -207,6 +207,39 @@ static const struct setting {
 	  "logging rst_sent,rst_received,halfopen" },
 };
 
+/*
+ * With both keepalive and a user timeout, the kernel ignores TCP_KEEPCNT
+ * (tcp(7)): a silent peer is dropped at the first probe sent once the
+ * user timeout has passed, at least one probe in.  Say so when that is
+ * not about when keepalive alone would have dropped it.
+ */
+static void check_combination(const struct shim_config *cfg,
+			      config_warn_fn warn)
+{
+	long idle = cfg->keep_idle, intvl = cfg->keep_intvl;
+	long alone_ms = (idle + intvl * cfg->keep_cnt) * 1000;
+	long probes = ((long)cfg->user_timeout_ms - idle * 1000 + intvl * 1000 -
+		       1) / (intvl * 1000);
+	long both_ms;
+	char line[512];
+
+	if (!cfg->keepalive || !cfg->user_timeout)
+		return;
+	if (probes < 1)
+		probes = 1;
+	both_ms = (idle + intvl * probes) * 1000;
+	if (labs(both_ms - alone_ms) < intvl * 1000)
+		return;
+	snprintf(line, sizeof(line),
+		 "tcpshim: %s=%u overrides the probe count of %s=%d,%d,%d: "
+		 "a silent peer is dropped after about %ld s, not %ld s "
+		 "(tcp(7))\n",
+		 ENV_USER_TIMEOUT, cfg->user_timeout_ms, ENV_KEEPALIVE,
+		 cfg->keep_idle, cfg->keep_intvl, cfg->keep_cnt,
+		 both_ms / 1000, alone_ms / 1000);
+	warn(line);
+}
+
 void config_parse(struct shim_config *cfg, config_getenv_fn get,
 		  config_warn_fn warn)
 {
@@ -223,4 +256,5 @@ void config_parse(struct shim_config *cfg, config_getenv_fn get,
 		else
 			bad_value(warn, s->name, v, s->expected, s->kept);
 	}
+	check_combination(cfg, warn);
 }

@@ -29,6 +29,9 @@ enum conn_flag {
 	CONN_FAILED = 1u << 6,		/* an error that was not a reset */
 	CONN_REPORTED = 1u << 7,	/* its one reset/halfopen event is out */
 	CONN_SHARED = 1u << 8,		/* open when the process forked */
+	CONN_POLICY = 1u << 9,		/* keepalive policy applied to it */
+	CONN_RESET = 1u << 10,		/* a reset received was revealed */
+	CONN_DEAD = 1u << 11,		/* a dead peer (halfopen) revealed */
 };
 
 struct conn {

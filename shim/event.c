@@ -101,30 +101,6 @@ struct conn *event_adopt(int fd)
 	return fdt_get(fd);
 }
 
-void event_call_failed(int fd, struct conn *c, const char *call, int err)
-{
-	int saved = errno;
-	struct tcp_info info;
-	struct verdict v;
-	int state = -1;
-
-	if (c == NULL)
-		c = event_adopt(fd);
-	if (c == NULL)
-		goto out;
-	if (err == EPIPE)
-		state = event_tcp_info(fd, NULL);
-	v = classify_error(event_flags(c), err, state);
-	if (v.set_flags)
-		conn_set(c, v.set_flags);
-	if (v.event && conn_claim_report(c)) {
-		event_tcp_info(fd, &info);
-		event_emit(fd, c, v, call, err, &info);
-	}
-out:
-	errno = saved;
-}
-
 static int64_t unacked_bytes(int fd, const struct tcp_info *info)
 {
 	int outq;
@@ -135,6 +111,49 @@ static int64_t unacked_bytes(int fd, const struct tcp_info *info)
 	return outq >= (int)info->tcpi_notsent_bytes
 		       ? outq - (int64_t)info->tcpi_notsent_bytes
 		       : 0;
+}
+
+void event_observe(int fd, struct conn *c, int err, struct observation *o)
+{
+	struct tcp_info info;
+
+	memset(o, 0, sizeof(*o));
+	o->err = err;
+	o->flags = event_flags(c);
+	o->state = event_tcp_info(fd, &info);
+	/* Up once: it said so, it moved bytes, or the handshake gave an
+	 * RTT sample (a refused or timed-out SYN gives none). */
+	if (atomic_load_explicit(&c->bytes_sent, memory_order_relaxed) ||
+	    atomic_load_explicit(&c->bytes_received, memory_order_relaxed) ||
+	    info.tcpi_rtt > 0)
+		o->flags |= CONN_ESTABLISHED;
+	o->probes = info.tcpi_probes;
+	o->retransmits = info.tcpi_retransmits;
+	o->ack_silence_ms = info.tcpi_last_ack_recv;
+	o->idle_ms = info.tcpi_last_data_recv;
+	o->unacked = (o->flags & CONN_ESTABLISHED) && o->state >= 0
+			     ? unacked_bytes(fd, &info)
+			     : 0;
+}
+
+void event_call_failed(int fd, struct conn *c, const char *call, int err)
+{
+	int saved = errno;
+	struct observation o;
+	struct verdict v;
+
+	if (c == NULL)
+		c = event_adopt(fd);
+	if (c == NULL)
+		goto out;
+	event_observe(fd, c, err, &o);
+	v = classify_error(&o);
+	if (v.set_flags)
+		conn_set(c, v.set_flags);
+	if (v.event && conn_claim_report(c))
+		event_emit(fd, c, v, call, err, &o);
+out:
+	errno = saved;
 }
 
 void event_dispatch(const struct tcp_event *ev)
@@ -153,7 +172,7 @@ void event_dispatch(const struct tcp_event *ev)
 
 void event_fill(struct tcp_event *ev, int fd, struct conn *c,
 		struct verdict v, const char *call, int err,
-		const struct tcp_info *info)
+		const struct observation *o)
 {
 	socklen_t len = sizeof(ev->cookie);
 
@@ -184,30 +203,28 @@ void event_fill(struct tcp_event *ev, int fd, struct conn *c,
 					     memory_order_relaxed);
 	ev->bytes_received = atomic_load_explicit(&c->bytes_received,
 						 memory_order_relaxed);
-	if (info != NULL) {
-		ev->probes = info->tcpi_probes;
-		ev->retransmits = info->tcpi_retransmits;
+	ev->probes = ev->retransmits = ev->idle_ms = ev->unacked = -1;
+	if (o != NULL) {
+		ev->probes = o->probes;
+		ev->retransmits = o->retransmits;
 		/* Before the handshake completed there was no data: the
 		 * kernel's receive clock and the SYN in the send sequence
 		 * would only mislead. */
 		if (v.cause == TCP_CAUSE_REFUSED) {
-			ev->idle_ms = -1;
 			ev->unacked = 0;
 		} else {
-			ev->idle_ms = info->tcpi_last_data_recv;
-			ev->unacked = unacked_bytes(fd, info);
+			ev->idle_ms = o->idle_ms;
+			ev->unacked = o->unacked;
 		}
-	} else {
-		ev->probes = ev->retransmits = ev->idle_ms = ev->unacked = -1;
 	}
 }
 
 void event_emit(int fd, struct conn *c, struct verdict v, const char *call,
-		int err, const struct tcp_info *info)
+		int err, const struct observation *o)
 {
 	struct tcp_event ev;
 
-	event_fill(&ev, fd, c, v, call, err, info);
+	event_fill(&ev, fd, c, v, call, err, o);
 	event_dispatch(&ev);
 }
 

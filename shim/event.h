@@ -31,6 +31,13 @@ unsigned int event_flags(const struct conn *c);
 int event_tcp_info(int fd, struct tcp_info *info);
 
 /*
+ * What the shim can see of fd's connection now, without consuming
+ * anything: flags (with CONN_ESTABLISHED if it ever was), TCP_INFO, the
+ * unacknowledged bytes.  err is the errno the program saw (0 at close).
+ */
+void event_observe(int fd, struct conn *c, int err, struct observation *o);
+
+/*
  * A call on fd failed with err: classify it and log what it reveals.
  * c may be NULL (a socket the shim did not see created: it is looked at
  * and, if TCP, tracked from now on).  Preserves errno.
@@ -39,16 +46,16 @@ void event_call_failed(int fd, struct conn *c, const char *call, int err);
 
 /*
  * Fill ev for fd and c, while the descriptor is still open and connected.
- * info is a TCP_INFO snapshot, or NULL to leave those fields unknown.
+ * o is what was observed, or NULL to leave the TCP_INFO fields unknown.
  */
 void event_fill(struct tcp_event *ev, int fd, struct conn *c,
 		struct verdict v, const char *call, int err,
-		const struct tcp_info *info);
+		const struct observation *o);
 /* Hand a filled event to the log and the callbacks. */
 void event_dispatch(const struct tcp_event *ev);
 /* event_fill, then event_dispatch. */
 void event_emit(int fd, struct conn *c, struct verdict v, const char *call,
-		int err, const struct tcp_info *info);
+		int err, const struct observation *o);
 /*
  * The domain (AF_INET or AF_INET6) of TCP socket fd; else -1 with errno
  * EBADF, ENOTSOCK, or EOPNOTSUPP (a socket, but not TCP over IP).

@@ -7,6 +7,8 @@
  *        unacked=...]
  * JSON:  one object per line with the same names; unknown values are
  *        null (text: -).
+ * Notices, text: tcpshim[PID] TIME notice WHAT fd=... conn=... option=...
+ *        value=... policy=...; JSON: "notice":WHAT instead of "event".
  */
 #include "format.h"
 
@@ -309,6 +311,53 @@ static void ident_fields(struct line *l, const struct tcp_event *ev)
 		null_value(l);
 }
 
+/*
+ * What every line starts with.  JSON: time, pid, then the identity
+ * fields, then "name":kind.  Text: tcpshim[PID] TIME [name] kind (the
+ * identity fields come later, after the facts a reader wants first).
+ */
+static void head(struct line *l, const struct timespec *time, int pid,
+		 const char *name, const char *kind,
+		 void (*ident)(struct line *, const void *), const void *arg)
+{
+	if (l->json) {
+		key(l, "time");
+		quote(l);
+		out_time(&l->o, time);
+		quote(l);
+		u64_field(l, "pid", (uint64_t)pid);
+		ident(l, arg);
+		str_field(l, name, kind);
+	} else {
+		out_str(&l->o, "tcpshim[");
+		out_u64(&l->o, (uint64_t)pid);
+		out_str(&l->o, "] ");
+		out_time(&l->o, time);
+		if (strcmp(name, "event") != 0) {
+			out_char(&l->o, ' ');
+			out_str(&l->o, name);
+		}
+		out_char(&l->o, ' ');
+		out_str(&l->o, kind);
+	}
+}
+
+/* Close the line: '}' for JSON, and the newline room was kept back. */
+static size_t tail(struct line *l, size_t size)
+{
+	if (l->json)
+		out_char(&l->o, '}');
+	if (size == 0)
+		return 0;
+	l->o.p[l->o.len++] = '\n';
+	return l->o.len;
+}
+
+static void event_ident(struct line *l, const void *ev)
+{
+	ident_fields(l, ev);
+}
+
 size_t format_event(char *buf, size_t size, const struct tcp_event *ev,
 		    int json)
 {
@@ -316,22 +365,8 @@ size_t format_event(char *buf, size_t size, const struct tcp_event *ev,
 	int info = json || ev->kind == TCP_EVENT_RST_RECEIVED ||
 		   ev->kind == TCP_EVENT_HALFOPEN;
 
-	if (json) {
-		key(&l, "time");
-		quote(&l);
-		out_time(&l.o, &ev->time);
-		quote(&l);
-		u64_field(&l, "pid", (uint64_t)ev->pid);
-		ident_fields(&l, ev);
-		str_field(&l, "event", format_kind_name(ev->kind));
-	} else {
-		out_str(&l.o, "tcpshim[");
-		out_u64(&l.o, (uint64_t)ev->pid);
-		out_str(&l.o, "] ");
-		out_time(&l.o, &ev->time);
-		out_char(&l.o, ' ');
-		out_str(&l.o, format_kind_name(ev->kind));
-	}
+	head(&l, &ev->time, ev->pid, "event", format_kind_name(ev->kind),
+	     event_ident, ev);
 	str_field(&l, "cause", format_cause_name(ev->cause));
 	str_field(&l, "call", ev->call);
 	key(&l, "errno");
@@ -354,11 +389,28 @@ size_t format_event(char *buf, size_t size, const struct tcp_event *ev,
 		opt_field(&l, "idle_ms", ev->idle_ms);
 		opt_field(&l, "unacked", ev->unacked);
 	}
-	if (json)
-		out_char(&l.o, '}');
-	if (size == 0)
-		return 0;
-	/* Room for the newline was kept back: cap is size - 1. */
-	buf[l.o.len++] = '\n';
-	return l.o.len;
+	return tail(&l, size);
+}
+
+static void notice_ident(struct line *l, const void *arg)
+{
+	const struct shim_notice *n = arg;
+
+	u64_field(l, "fd", (uint64_t)n->fd);
+	u64_field(l, "conn", n->conn);
+}
+
+size_t format_notice(char *buf, size_t size, const struct shim_notice *n,
+		     int json)
+{
+	struct line l = { .o = { buf, 0, size ? size - 1 : 0 }, .json = json };
+
+	head(&l, &n->time, n->pid, "notice", n->what, notice_ident, n);
+	if (!json)
+		notice_ident(&l, n);
+	str_field(&l, "option", n->option);
+	key(&l, "value");
+	out_i64(&l.o, n->value);
+	str_field(&l, "policy", n->policy);
+	return tail(&l, size);
 }

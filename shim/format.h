@@ -38,6 +38,25 @@ void out_errno(struct outbuf *o, int err);
 const char *format_kind_name(enum tcp_event_kind kind);
 const char *format_cause_name(enum tcp_event_cause cause);
 
+/*
+ * A notice: not an event, but something a reader of the log must know,
+ * such as the program overriding a TCPSHIM_ policy on one socket.  JSON
+ * notices have a "notice" field where events have "event".
+ */
+struct shim_notice {
+	struct timespec time;
+	int pid;
+	int fd;
+	uint64_t conn;
+	const char *what;	/* "policy_overridden" */
+	const char *option;	/* "SO_KEEPALIVE", "TCP_KEEPIDLE", ... */
+	int64_t value;		/* what the program set */
+	const char *policy;	/* "TCPSHIM_KEEPALIVE=1,1,2" */
+};
+
+size_t format_notice(char *buf, size_t size, const struct shim_notice *n,
+		     int json);
+
 /* Write ev as one line ending in '\n'; returns its length. */
 size_t format_event(char *buf, size_t size, const struct tcp_event *ev,
 		    int json);

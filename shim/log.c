@@ -177,18 +177,17 @@ static void write_stderr(const char *line, size_t len)
 		real.write(2, line, len);
 }
 
-static void write_syslog(int fd, const struct tcp_event *ev,
-			 const char *line, size_t len)
+/* priority: syslog severity, warning (4) or notice (5) */
+static void write_syslog(int fd, int pid, int severity, const char *line,
+			 size_t len)
 {
 	char msg[FORMAT_LINE_MAX + 64];
 	struct outbuf o = { msg, 0, sizeof(msg) };
-	/* facility daemon (3); warning (4) for resets, notice (5) else */
-	int pri = 3 * 8 + (ev->kind == TCP_EVENT_CLOSE ? 5 : 4);
 
 	out_str(&o, "<");
-	out_u64(&o, (uint64_t)pri);
+	out_u64(&o, (uint64_t)(3 * 8 + severity));	/* facility daemon */
 	out_str(&o, ">tcpshim[");
-	out_u64(&o, (uint64_t)ev->pid);
+	out_u64(&o, (uint64_t)pid);
 	out_str(&o, "]: ");
 	if (len > 0 && o.len + len - 1 <= o.cap) {
 		memcpy(msg + o.len, line, len - 1);	/* no newline */
@@ -197,22 +196,37 @@ static void write_syslog(int fd, const struct tcp_event *ev,
 	real.send(fd, msg, o.len, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
-void log_event(const struct tcp_event *ev)
+/* One whole line, to wherever the log goes. */
+static void write_line(const char *line, size_t len, int pid, int severity)
 {
-	char line[FORMAT_LINE_MAX];
-	size_t len;
-	int fd;
+	int fd = shim_config.log == LOG_STDERR ? -1 : current_fd();
 
-	if (shim_config.log == LOG_OFF)
-		return;
-	len = format_event(line, sizeof(line), ev, shim_config.json);
-	fd = shim_config.log == LOG_STDERR ? -1 : current_fd();
 	if (fd < 0)
 		write_stderr(line, len);
 	else if (shim_config.log == LOG_SYSLOG)
-		write_syslog(fd, ev, line, len);
+		write_syslog(fd, pid, severity, line, len);
 	else
 		real.write(fd, line, len);
+}
+
+void log_event(const struct tcp_event *ev)
+{
+	char line[FORMAT_LINE_MAX];
+
+	if (shim_config.log == LOG_OFF)
+		return;
+	write_line(line, format_event(line, sizeof(line), ev, shim_config.json),
+		   ev->pid, ev->kind == TCP_EVENT_CLOSE ? 5 : 4);
+}
+
+void log_notice(const struct shim_notice *n)
+{
+	char line[FORMAT_LINE_MAX];
+
+	if (shim_config.log == LOG_OFF)
+		return;
+	write_line(line, format_notice(line, sizeof(line), n, shim_config.json),
+		   n->pid, 5);
 }
 
 void log_release(unsigned int first, unsigned int last)

@@ -18,6 +18,10 @@ extern _Atomic uint64_t log_target;
 /* Write one event to the log configured in shim_config. */
 void log_event(const struct tcp_event *ev);
 
+struct shim_notice;
+/* Write one notice (format.h) to the log. */
+void log_notice(const struct shim_notice *n);
+
 /* Print one line on stderr (a warning about a bad setting). */
 void log_warn_line(const char *line);
 

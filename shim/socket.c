@@ -23,7 +23,7 @@ SHIM_EXPORT int socket(int domain, int type, int protocol)
 		struct conn *c = NULL;
 
 		if (is_tcp(domain, type, protocol)) {
-			c = conn_new(event_conn_flags(domain));
+			c = conn_new(event_conn_flags(domain) | CONN_POLICY);
 			if (shim_config.keepalive || shim_config.user_timeout)
 				keepalive_apply_policy(fd);
 		}
@@ -53,9 +53,18 @@ static void track_accepted(int lfd, struct conn *l, int fd,
 		wrap_track(fd, NULL);
 		return;
 	}
-	/* Accepted sockets inherit SO_LINGER from the listener. */
+	/*
+	 * Accepted sockets inherit SO_LINGER, keepalive and the user timeout
+	 * from their listener; a listener the shim did not create (so did
+	 * not give the policy) passes none of the policy on.
+	 */
 	c = conn_new(event_conn_flags(family) | CONN_ESTABLISHED |
-		     (conn_flags(l) & CONN_LINGER0));
+		     (conn_flags(l) & (CONN_LINGER0 | CONN_POLICY)));
+	if (c != NULL && !(conn_flags(l) & CONN_POLICY) &&
+	    (shim_config.keepalive || shim_config.user_timeout)) {
+		keepalive_apply_policy(fd);
+		conn_set(c, CONN_POLICY);
+	}
 	if (c != NULL)
 		conn_addr_from_sockaddr(&c->peer, addr, len);
 	wrap_track(fd, c);

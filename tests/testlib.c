@@ -77,12 +77,20 @@ static int wanted_env(const char *e)
 	       strncmp(e, "TCPSHIM_", 8) != 0;
 }
 
-void tl_spawn(struct tl_proc *p, const char *const *env,
-	      const char *const *argv)
+static void spawn(struct tl_proc *p, const char *const *env,
+		  const char *const *argv, int with_stdin)
 {
 	size_t n = 0, extra = 0;
+	int in[2] = { -1, -1 };
+
+	int out_pipe[2] = { -1, -1 };
 
 	memset(p, 0, sizeof(*p));
+	p->in = p->out_fd = -1;
+	if (with_stdin) {
+		ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
+		ck_assert_int_eq(pipe2(out_pipe, O_CLOEXEC), 0);
+	}
 	snprintf(p->out_path, sizeof(p->out_path), "%s", tl_tmp("stdout"));
 	snprintf(p->err_path, sizeof(p->err_path), "%s", tl_tmp("stderr"));
 	while (environ[n])
@@ -108,21 +116,112 @@ void tl_spawn(struct tl_proc *p, const char *const *env,
 
 		if (out < 0 || err < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
 			_exit(125);
+		if (with_stdin && (dup2(in[0], 0) < 0 || dup2(out_pipe[1], 1) < 0))
+			_exit(125);
 		close(out);
 		close(err);
 		execve(argv[0], (char *const *)argv, (char *const *)envp);
 		_exit(127);
 	}
 	free(envp);
+	if (with_stdin) {
+		close(in[0]);
+		close(out_pipe[1]);
+		p->in = in[1];
+		p->out_fd = out_pipe[0];
+	}
+}
+
+void tl_spawn(struct tl_proc *p, const char *const *env,
+	      const char *const *argv)
+{
+	spawn(p, env, argv, 0);
+}
+
+void tl_spawn_io(struct tl_proc *p, const char *const *env,
+		 const char *const *argv)
+{
+	spawn(p, env, argv, 1);
+}
+
+void tl_say(struct tl_proc *p, const char *line)
+{
+	size_t len = strlen(line);
+
+	ck_assert_int_eq(write(p->in, line, len), (ssize_t)len);
+	ck_assert_int_eq(write(p->in, "\n", 1), 1);
+}
+
+/* Read what its stdout pipe has now (up to timeout_ms); 0 at its end. */
+static ssize_t take_output(struct tl_proc *p, int timeout_ms)
+{
+	char buf[4096];
+	ssize_t n;
+
+	if (tl_poll(p->out_fd, POLLIN, timeout_ms) != 0)
+		return -1;
+	n = read(p->out_fd, buf, sizeof(buf));
+	if (n <= 0)
+		return 0;
+	p->acc = realloc(p->acc, p->acc_len + (size_t)n + 1);
+	ck_assert_ptr_nonnull(p->acc);
+	memcpy(p->acc + p->acc_len, buf, (size_t)n);
+	p->acc_len += (size_t)n;
+	p->acc[p->acc_len] = '\0';
+	return n;
+}
+
+int tl_expect(struct tl_proc *p, const char *prefix, int timeout_ms,
+	      char *buf, size_t size)
+{
+	struct timespec start, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		char *nl;
+		long left;
+
+		while (p->acc &&
+		       (nl = strchr(p->acc + p->seen, '\n')) != NULL) {
+			const char *line = p->acc + p->seen;
+			size_t len = (size_t)(nl - line);
+
+			p->seen += len + 1;
+			if (strncmp(line, prefix, strlen(prefix)) == 0) {
+				snprintf(buf, size, "%.*s", (int)len, line);
+				return 0;
+			}
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = timeout_ms - ((now.tv_sec - start.tv_sec) * 1000 +
+				     (now.tv_nsec - start.tv_nsec) / 1000000);
+		if (left <= 0 || take_output(p, (int)left) <= 0)
+			return -1;
+	}
 }
 
 int tl_wait(struct tl_proc *p)
 {
 	int st;
 
+	if (p->in >= 0) {
+		close(p->in);
+		p->in = -1;
+	}
+	if (p->out_fd >= 0) {
+		while (take_output(p, 60000) > 0)
+			;
+		close(p->out_fd);
+		p->out_fd = -1;
+	}
 	ck_assert_int_eq(waitpid(p->pid, &st, 0), p->pid);
 	p->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	p->out = tl_slurp(p->out_path);
+	if (p->acc != NULL) {
+		p->out = p->acc;
+		p->acc = NULL;
+	} else {
+		p->out = tl_slurp(p->out_path);
+	}
 	p->err = tl_slurp(p->err_path);
 	return p->status;
 }

@@ -19,6 +19,11 @@ const char *tl_tmp(const char *name);
 
 struct tl_proc {
 	pid_t pid;
+	int in;		/* tl_spawn_io: its stdin, else -1 */
+	int out_fd;	/* tl_spawn_io: its stdout (a pipe), else -1 */
+	char *acc;	/* tl_spawn_io: its stdout so far */
+	size_t acc_len;
+	size_t seen;	/* tl_expect: how much of acc it has looked at */
 	char out_path[256];
 	char err_path[256];
 	int status;	/* exit code, or 128 + signal */
@@ -33,6 +38,20 @@ struct tl_proc {
  */
 void tl_spawn(struct tl_proc *p, const char *const *env,
 	      const char *const *argv);
+/*
+ * tl_spawn, with a pipe to its stdin: talk to it with tl_say, and follow
+ * its output as it comes with tl_expect.
+ */
+void tl_spawn_io(struct tl_proc *p, const char *const *env,
+		 const char *const *argv);
+/* Write one line to its stdin. */
+void tl_say(struct tl_proc *p, const char *line);
+/*
+ * Wait (up to timeout_ms) for a line of its stdout that starts with
+ * prefix; the line into buf.  0, or -1 on timeout or end of output.
+ */
+int tl_expect(struct tl_proc *p, const char *prefix, int timeout_ms,
+	      char *buf, size_t size);
 /* Wait for it; fills status, out and err.  Returns status. */
 int tl_wait(struct tl_proc *p);
 /* tl_spawn then tl_wait. */

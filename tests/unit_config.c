@@ -92,7 +92,7 @@ static void set_all_good(void)
 	set_var(ENV_LOG, good_log);
 	set_var(ENV_FORMAT, "json");
 	set_var(ENV_KEEPALIVE, "60,10,5");
-	set_var(ENV_USER_TIMEOUT, "30000");
+	set_var(ENV_USER_TIMEOUT, "110000");	/* agrees with 60,10,5 */
 	set_var(ENV_CLOSE, "abort");
 	set_var(ENV_EVENTS, "rst_sent,close");
 }
@@ -125,7 +125,7 @@ static void check_keepalive(const struct shim_config *cfg, int good)
 static void check_user_timeout(const struct shim_config *cfg, int good)
 {
 	ck_assert_int_eq(cfg->user_timeout, good);
-	ck_assert_uint_eq(cfg->user_timeout_ms, good ? 30000 : 0);
+	ck_assert_uint_eq(cfg->user_timeout_ms, good ? 110000 : 0);
 }
 
 static void check_close(const struct shim_config *cfg, int good)
@@ -595,6 +595,65 @@ START_TEST(every_variable_bad_gives_one_warning_each_in_order)
 }
 END_TEST
 
+/*
+ * With keepalive and a user timeout, the kernel drops a silent peer at
+ * the first probe once the user timeout has passed, whatever the count:
+ * a warning says so when that differs from keepalive alone.
+ */
+START_TEST(user_timeout_that_overrides_the_probe_count_is_warned_about)
+{
+	struct shim_config cfg;
+
+	set_var(ENV_KEEPALIVE, "1,1,100");
+	set_var(ENV_USER_TIMEOUT, "4000");
+	parse(&cfg);
+	ck_assert_int_eq(nwarnings, 1);
+	ck_assert_str_eq(warnings[0],
+			 "tcpshim: TCPSHIM_USER_TIMEOUT=4000 overrides the "
+			 "probe count of TCPSHIM_KEEPALIVE=1,1,100: a silent "
+			 "peer is dropped after about 4 s, not 101 s "
+			 "(tcp(7))\n");
+	/* Both settings still hold: a warning is not a rejection. */
+	ck_assert_int_eq(cfg.keepalive, 1);
+	ck_assert_int_eq(cfg.keep_cnt, 100);
+	ck_assert_uint_eq(cfg.user_timeout_ms, 4000);
+}
+END_TEST
+
+START_TEST(user_timeout_longer_than_keepalive_is_warned_about)
+{
+	struct shim_config cfg;
+
+	set_var(ENV_KEEPALIVE, "1,1,2");
+	set_var(ENV_USER_TIMEOUT, "30000");
+	parse(&cfg);
+	ck_assert_int_eq(nwarnings, 1);
+	ck_assert_msg(strstr(warnings[0], "after about 30 s, not 3 s") != NULL,
+		      "%s", warnings[0]);
+}
+END_TEST
+
+START_TEST(user_timeout_that_agrees_with_keepalive_is_not_warned_about)
+{
+	static const char *const pairs[][2] = {
+		{ "60,10,5", "110000" },	/* exactly the same end */
+		{ "1,1,3", "4000" },
+		{ "1,1,3", "3500" },		/* within one interval */
+	};
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(*pairs); i++) {
+		struct shim_config cfg;
+
+		env_clear();
+		set_var(ENV_KEEPALIVE, pairs[i][0]);
+		set_var(ENV_USER_TIMEOUT, pairs[i][1]);
+		parse(&cfg);
+		ck_assert_msg(nwarnings == 0, "%s with %s: %s", pairs[i][0],
+			      pairs[i][1], warnings[0]);
+	}
+}
+END_TEST
+
 START_TEST(leading_tab_is_rejected_like_leading_space)
 {
 	/*
@@ -668,6 +727,11 @@ Suite *unit_config_suite(void)
 	tcase_add_test(tc, overlong_log_path_warns_once_and_keeps_stderr);
 	tcase_add_test(tc, every_variable_bad_gives_one_warning_each_in_order);
 	tcase_add_test(tc, leading_tab_is_rejected_like_leading_space);
+	tcase_add_test(tc,
+		       user_timeout_that_overrides_the_probe_count_is_warned_about);
+	tcase_add_test(tc, user_timeout_longer_than_keepalive_is_warned_about);
+	tcase_add_test(tc,
+		       user_timeout_that_agrees_with_keepalive_is_not_warned_about);
 	tcase_add_test(tc, bad_value_with_newline_still_warns_on_one_line);
 	suite_add_tcase(s, tc);
 
