@@ -192,7 +192,8 @@ START_TEST(refused_ignores_what_tcp_info_shows)
 		struct observation o = sign(i, 0, ECONNREFUSED, TCPS_CLOSE);
 
 		expect_event(classify_error(&o), TCP_EVENT_RST_RECEIVED,
-			     TCP_CAUSE_REFUSED, "ECONNREFUSED, dead peer signs");
+			     TCP_CAUSE_REFUSED,
+			     "ECONNREFUSED, dead peer signs");
 		o.flags = CONN_ESTABLISHED;
 		expect_nothing(classify_error(&o), CONN_FAILED,
 			       "ECONNREFUSED, established, dead peer signs");
@@ -346,7 +347,7 @@ START_TEST(epipe_in_close_data_before_silence_limit_is_peer_reset)
 }
 END_TEST
 
-START_TEST(epipe_in_close_nothing_unacked_is_peer_reset_however_silent)
+START_TEST(epipe_in_close_idle_nothing_unacked_is_peer_reset)
 {
 	for (size_t b = 0; b < NBYSTANDERS; b++)
 		expect_peer_reset(classify_error(OBS(
@@ -474,7 +475,7 @@ START_TEST(timeout_after_retransmissions_is_halfopen_user_timeout)
 }
 END_TEST
 
-START_TEST(timeout_with_data_out_and_probes_out_is_user_timeout)
+START_TEST(timeout_with_data_and_probes_out_is_user_timeout)
 {
 	expect_event(classify_error(OBS(.flags = CONN_ESTABLISHED,
 		.err = ETIMEDOUT, .state = TCPS_CLOSE, .unacked = 100,
@@ -773,7 +774,7 @@ START_TEST(close_dead_after_retransmits_is_halfopen_user_timeout)
 }
 END_TEST
 
-START_TEST(close_dead_after_all_probes_is_halfopen_keepalive_timeout)
+START_TEST(close_dead_after_all_probes_is_keepalive_timeout)
 {
 	expect_event(classify_close(OBS(.flags = CONN_ESTABLISHED,
 		.state = TCPS_CLOSE, .probes = 9, .keepcnt = 9)),
@@ -796,7 +797,7 @@ START_TEST(close_dead_after_all_probes_is_halfopen_keepalive_timeout)
 }
 END_TEST
 
-START_TEST(close_dead_after_reset_answering_probe_is_halfopen_reset)
+START_TEST(close_dead_reset_answering_probe_is_halfopen_reset)
 {
 	/* Fewer probes out than allowed: the death was a RST to one. */
 	for (int probes = 1; probes < 9; probes++)
@@ -913,15 +914,18 @@ START_TEST(unread_data_beats_policy_and_linger0)
 
 	for (size_t f = 0; f < sizeof(flags) / sizeof(*flags); f++)
 		for (int policy = 0; policy <= 1; policy++) {
-			for (size_t s = 0; s < NRESETTING; s++)
+			for (size_t s = 0; s < NRESETTING; s++) {
+				int state = resetting_states[s];
+
 				expect_event(classify_close(OBS(
 						     .flags = flags[f],
-						     .state = resetting_states[s],
+						     .state = state,
 						     .unread = 1,
 						     .policy_abort = policy)),
 					     TCP_EVENT_RST_SENT,
 					     TCP_CAUSE_UNREAD_DATA,
 					     "unread, resetting state");
+			}
 			/* The kernel resets on unread data in these too. */
 			for (size_t s = 0; s < NQUIET; s++)
 				expect_event(classify_close(OBS(
@@ -1041,29 +1045,30 @@ END_TEST
 
 START_TEST(shared_connection_close_sends_and_logs_nothing)
 {
+	const unsigned int shared = CONN_ESTABLISHED | CONN_SHARED;
+
 	for (size_t s = 0; s < NRESETTING; s++)
 		for (int policy = 0; policy <= 1; policy++)
 			for (int unread = 0; unread <= 1; unread++) {
+				int state = resetting_states[s];
+
 				expect_nothing(classify_close(OBS(
-						       .flags = CONN_ESTABLISHED |
-								CONN_SHARED,
-						       .state = resetting_states[s],
+						       .flags = shared,
+						       .state = state,
 						       .unread = unread,
 						       .policy_abort = policy)),
 					       0, "shared");
 				expect_nothing(classify_close(OBS(
-						       .flags = CONN_ESTABLISHED |
-								CONN_SHARED |
+						       .flags = shared |
 								CONN_LINGER0,
-						       .state = resetting_states[s],
+						       .state = state,
 						       .unread = unread,
 						       .policy_abort = policy)),
 					       0, "shared, linger0");
 			}
 	for (size_t s = 0; s < NQUIET; s++)
-		expect_nothing(classify_close(OBS(
-				       .flags = CONN_ESTABLISHED | CONN_SHARED,
-				       .state = quiet_states[s])),
+		expect_nothing(classify_close(OBS(.flags = shared,
+						  .state = quiet_states[s])),
 			       0, "shared, quiet state");
 }
 END_TEST
@@ -1174,8 +1179,7 @@ Suite *unit_classify_suite(void)
 	tcase_add_test(tc, epipe_in_close_data_after_silence_is_halfopen_reset);
 	tcase_add_test(tc,
 		       epipe_in_close_data_before_silence_limit_is_peer_reset);
-	tcase_add_test(tc,
-		       epipe_in_close_nothing_unacked_is_peer_reset_however_silent);
+	tcase_add_test(tc, epipe_in_close_idle_nothing_unacked_is_peer_reset);
 	tcase_add_test(tc, epipe_after_shut_wr_is_not_a_reset);
 	tcase_add_test(tc, epipe_after_another_failure_is_not_a_reset);
 	tcase_add_test(tc, epipe_outside_close_state_is_not_a_reset);
@@ -1184,7 +1188,7 @@ Suite *unit_classify_suite(void)
 	tcase_add_test(tc, timeout_with_data_unacked_is_halfopen_user_timeout);
 	tcase_add_test(tc,
 		       timeout_after_retransmissions_is_halfopen_user_timeout);
-	tcase_add_test(tc, timeout_with_data_out_and_probes_out_is_user_timeout);
+	tcase_add_test(tc, timeout_with_data_and_probes_out_is_user_timeout);
 	tcase_add_test(tc, timeout_with_only_probes_out_is_keepalive_timeout);
 	tcase_add_test(tc, timeout_with_nothing_outstanding_only_marks_failed);
 	tcase_add_test(tc, timeout_before_established_only_marks_failed);
@@ -1207,9 +1211,8 @@ Suite *unit_classify_suite(void)
 	tcase_add_test(tc, close_in_close_state_reveals_unseen_peer_reset);
 	tcase_add_test(tc,
 		       close_dead_after_retransmits_is_halfopen_user_timeout);
-	tcase_add_test(tc,
-		       close_dead_after_all_probes_is_halfopen_keepalive_timeout);
-	tcase_add_test(tc, close_dead_after_reset_answering_probe_is_halfopen_reset);
+	tcase_add_test(tc, close_dead_after_all_probes_is_keepalive_timeout);
+	tcase_add_test(tc, close_dead_reset_answering_probe_is_halfopen_reset);
 	tcase_add_test(tc,
 		       close_dead_keepcnt_unknown_probes_out_is_halfopen_reset);
 	tcase_add_test(tc, close_dead_data_after_silence_is_halfopen_reset);
