@@ -3,6 +3,7 @@
 # Targets:
 #   make                 build/libtcpshim.so and build/tcpshim
 #   make check           build with -Werror, then run every test
+#   make demo            the four RST demos, narrated
 #   make install         PREFIX=/usr/local DESTDIR= (see below)
 #   make uninstall       remove exactly what install put there
 #   make clean
@@ -59,6 +60,7 @@ $(B)/tcpshim: shim/tcpshim.c include/tcpshim.h $(B)/flags
 	$(CC) $(BASE_CFLAGS) -DTCPSHIM_LIBRARY='"$(abspath $(B))/libtcpshim.so"' \
 		-o $@ shim/tcpshim.c
 
+include demos/demos.mk
 include tests/tests.mk
 
 clean:

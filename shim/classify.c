@@ -9,9 +9,10 @@
  *
  * Which peer reset.  It is halfopen_reset, a peer that lost the
  * connection (crashed and restarted), when the RST answered a keepalive
- * probe (probes were unanswered when it came) or answered our data after
- * HALFOPEN_SILENCE_MS without any ACK from the peer.  Otherwise the peer
- * was alive and aborted: peer_reset.
+ * probe (probes were unanswered when it came) or answered data we sent
+ * after HALFOPEN_SILENCE_MS without any ACK from the peer.  Otherwise the
+ * peer was alive and aborted: peer_reset.  A reset after the peer's FIN
+ * (EPIPE) is always peer_reset: the peer closed; it knew the connection.
  *
  * Dead peers.  ETIMEDOUT on an established connection is halfopen:
  * user_timeout when sent data stayed unacknowledged (retransmissions ran
@@ -60,7 +61,7 @@ int classify_wants(int err)
 static struct verdict reset(const struct observation *o)
 {
 	if (o->probes > 0 ||
-	    (o->unacked > 0 && o->ack_silence_ms >= HALFOPEN_SILENCE_MS))
+	    (o->unacked > 0 && o->silence_ms >= HALFOPEN_SILENCE_MS))
 		return event(TCP_EVENT_RST_RECEIVED, TCP_CAUSE_HALFOPEN_RESET);
 	return event(TCP_EVENT_RST_RECEIVED, TCP_CAUSE_PEER_RESET);
 }
@@ -89,7 +90,7 @@ struct verdict classify_error(const struct observation *o)
 		if (o->flags & (CONN_SHUT_WR | CONN_FAILED) ||
 		    o->state != TCPS_CLOSE)
 			return flags_only(0);
-		return reset(o);
+		return event(TCP_EVENT_RST_RECEIVED, TCP_CAUSE_PEER_RESET);
 	case ETIMEDOUT:
 		if (o->flags & CONN_ESTABLISHED)
 			return timeout(o);
@@ -119,14 +120,18 @@ int classify_state_resets(int state)
  * A connection that was up, that the program never shut down and that
  * failed in no way the program saw, is in CLOSE only because it died
  * unnoticed.  The errno that would say how is still pending (reading it
- * would consume it), so TCP_INFO decides: retransmissions ran out (a user
- * timeout), all keepalive probes went unanswered, or else a reset.
+ * would consume it), so TCP_INFO decides, as a best guess: retransmissions
+ * ran out (a user timeout); keepalive gave up (as many probes as
+ * TCP_KEEPCNT, or, with a user timeout, which replaces the count, that
+ * much silence); or else a reset.
  */
 static struct verdict died_unnoticed(const struct observation *o)
 {
 	if (o->retransmits > 0)
 		return event(TCP_EVENT_HALFOPEN, TCP_CAUSE_USER_TIMEOUT);
-	if (o->probes > 0 && o->keepcnt > 0 && o->probes >= o->keepcnt)
+	if (o->probes > 0 &&
+	    ((o->keepcnt > 0 && o->probes >= o->keepcnt) ||
+	     (o->user_timeout_ms > 0 && o->idle_ms >= o->user_timeout_ms)))
 		return event(TCP_EVENT_HALFOPEN, TCP_CAUSE_KEEPALIVE_TIMEOUT);
 	return reset(o);
 }

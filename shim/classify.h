@@ -10,9 +10,10 @@
 #include "tcpshim.h"
 
 /*
- * A reset that meets our data after this much silence from the peer (no
- * ACK for this long) answers data the peer no longer knows: the peer lost
- * the connection (halfopen_reset), it did not abort it.
+ * A reset that meets data we sent after this much silence from the peer
+ * (no ACK for this long before the data went out) answers data the peer
+ * no longer knows: the peer lost the connection (halfopen_reset), it did
+ * not abort it.
  */
 #define HALFOPEN_SILENCE_MS 1000
 
@@ -40,7 +41,12 @@ struct observation {
 	int keepcnt;		/* TCP_KEEPCNT (read at close only), or 0 */
 	int retransmits;	/* tcpi_retransmits */
 	int64_t unacked;	/* bytes sent and not acknowledged */
-	int64_t ack_silence_ms;	/* tcpi_last_ack_recv */
+	int64_t silence_ms;	/* no ACK for this long before our last
+				 * data was sent: tcpi_last_ack_recv -
+				 * tcpi_last_data_sent, which does not grow
+				 * while the shim waits to look */
+	int64_t user_timeout_ms;	/* TCP_USER_TIMEOUT (read at close
+					 * only), or 0 */
 	int64_t idle_ms;	/* tcpi_last_data_recv */
 	int unread;		/* close: SIOCINQ */
 	int policy_abort;	/* close: TCPSHIM_CLOSE=abort */

@@ -10,7 +10,6 @@
  */
 #include <linux/close_range.h>
 #include <linux/sockios.h>
-#include <netinet/in.h>
 #include <sys/ioctl.h>
 
 #include "config.h"
@@ -30,13 +29,8 @@ static void close_last(int fd, struct conn *c, const char *call)
 	if (o.state != TCPS_LISTEN && o.state != TCPS_CLOSE &&
 	    o.state != TCPS_SYN_SENT && ioctl(fd, SIOCINQ, &o.unread) != 0)
 		o.unread = 0;
-	if (o.state == TCPS_CLOSE && o.probes > 0) {
-		socklen_t len = sizeof(o.keepcnt);
-
-		if (real.getsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &o.keepcnt,
-				    &len) != 0)
-			o.keepcnt = 0;
-	}
+	if (o.state == TCPS_CLOSE)
+		event_observe_keepalive(fd, &o);
 	o.policy_abort = shim_config.close_abort;
 	if (o.policy_abort && classify_state_resets(o.state)) {
 		/* Abortive even if another process holds it: the RST then

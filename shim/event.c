@@ -129,11 +129,26 @@ void event_observe(int fd, struct conn *c, int err, struct observation *o)
 		o->flags |= CONN_ESTABLISHED;
 	o->probes = info.tcpi_probes;
 	o->retransmits = info.tcpi_retransmits;
-	o->ack_silence_ms = info.tcpi_last_ack_recv;
+	o->silence_ms = (int64_t)info.tcpi_last_ack_recv -
+			(int64_t)info.tcpi_last_data_sent;
 	o->idle_ms = info.tcpi_last_data_recv;
 	o->unacked = (o->flags & CONN_ESTABLISHED) && o->state >= 0
 			     ? unacked_bytes(fd, &info)
 			     : 0;
+}
+
+void event_observe_keepalive(int fd, struct observation *o)
+{
+	socklen_t len = sizeof(int);
+	int v;
+
+	if (o->probes == 0)
+		return;
+	if (real.getsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &v, &len) == 0)
+		o->keepcnt = v;
+	len = sizeof(int);
+	if (real.getsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, &len) == 0)
+		o->user_timeout_ms = v;
 }
 
 void event_call_failed(int fd, struct conn *c, const char *call, int err)

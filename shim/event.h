@@ -36,6 +36,11 @@ int event_tcp_info(int fd, struct tcp_info *info);
  * unacknowledged bytes.  err is the errno the program saw (0 at close).
  */
 void event_observe(int fd, struct conn *c, int err, struct observation *o);
+/*
+ * When probes are out: TCP_KEEPCNT and TCP_USER_TIMEOUT into o, which a
+ * connection that died unnoticed needs (classify_close).
+ */
+void event_observe_keepalive(int fd, struct observation *o);
 
 /*
  * A call on fd failed with err: classify it and log what it reveals.

@@ -3,7 +3,6 @@
  * TCP_INFO and the send queue, without consuming a pending error.
  */
 #include <string.h>
-#include <netinet/in.h>
 
 #include "wrap.h"
 
@@ -22,14 +21,12 @@ static const char *const state_names[] = {
 static enum tcp_peer_state ended(int fd, struct observation *o)
 {
 	struct verdict v;
-	socklen_t len = sizeof(o->keepcnt);
 
 	if (o->flags & CONN_DEAD)
 		return TCP_PEER_DEAD;
 	if (o->flags & CONN_RESET)
 		return TCP_PEER_RESET;
-	if (real.getsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &o->keepcnt, &len))
-		o->keepcnt = 0;
+	event_observe_keepalive(fd, o);
 	o->flags &= ~(unsigned int)CONN_REPORTED;
 	v = classify_close(o);
 	if (v.event && v.kind == TCP_EVENT_HALFOPEN)

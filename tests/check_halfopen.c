@@ -1,7 +1,8 @@
 /*
  * check_halfopen - half-open detection against a peer that really
  * vanishes.  Two test hosts in network namespaces (demos/peerhost.sh): the
- * client runs prog_halfopen under the preload; the peer runs prog_peer.
+ * client runs prog_halfopen under the preload, the peer runs
+ * demos/peer_service.
  * A crash drops the peer's link first and then destroys its namespace, so
  * no FIN and no RST leave; a restart brings back the same addresses with
  * an empty TCP stack.  Needs root; skipped with the reason otherwise.
@@ -81,7 +82,7 @@ static void net_down(struct net *n)
 static void peer_start(struct net *n, const char *addr)
 {
 	const char *argv[] = { "/bin/sh", script(), "peer", n->tag,
-			       tl_path("tests/prog_peer"), addr, PEER_PORT,
+			       tl_path("demos/peer_service"), addr, PEER_PORT,
 			       NULL };
 	char line[64];
 

@@ -50,7 +50,7 @@ $(T)/lib_%.so: tests/lib_%.c $(B)/flags
 	@mkdir -p $(T)
 	$(CC) $(TEST_CFLAGS) -fPIC -shared -o $@ $<
 
-TEST_ALL := $(UNIT_BIN) $(CHECK_BINS) $(PROG_BINS) $(LIB_BINS) all
+TEST_ALL := $(UNIT_BIN) $(CHECK_BINS) $(PROG_BINS) $(LIB_BINS) $(DEMO_BINS) all
 
 .PHONY: check check-build check-deps
 check-deps:

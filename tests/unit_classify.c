@@ -75,9 +75,9 @@ static const struct observation dead_peer_signs[] = {
 	{ .probes = 1 },
 	{ .probes = 9, .keepcnt = 9 },
 	{ .probes = 3, .keepcnt = 0 },
-	{ .unacked = 1, .ack_silence_ms = HALFOPEN_SILENCE_MS },
+	{ .unacked = 1, .silence_ms = HALFOPEN_SILENCE_MS },
 	{ .retransmits = 1, .unacked = 1 },
-	{ .retransmits = 15, .unacked = 4096, .ack_silence_ms = 900000,
+	{ .retransmits = 15, .unacked = 4096, .silence_ms = 900000,
 	  .idle_ms = 900000 },
 };
 #define NSIGNS (sizeof(dead_peer_signs) / sizeof(*dead_peer_signs))
@@ -228,7 +228,7 @@ START_TEST(connreset_answering_keepalive_probe_is_halfopen_reset)
 			expect_halfopen_reset(classify_error(OBS(
 				.flags = reset_flags[f], .err = ECONNRESET,
 				.state = all_states[s], .probes = 5,
-				.unacked = 1, .ack_silence_ms = 10)),
+				.unacked = 1, .silence_ms = 10)),
 				"ECONNRESET, 5 probes out, recent ACK");
 		}
 }
@@ -238,15 +238,15 @@ START_TEST(connreset_data_after_ack_silence_is_halfopen_reset)
 {
 	expect_halfopen_reset(classify_error(OBS(.flags = CONN_ESTABLISHED,
 		.err = ECONNRESET, .state = TCPS_CLOSE, .unacked = 1,
-		.ack_silence_ms = HALFOPEN_SILENCE_MS)),
+		.silence_ms = HALFOPEN_SILENCE_MS)),
 		"ECONNRESET, 1 byte out, silence exactly the limit");
 	expect_halfopen_reset(classify_error(OBS(.flags = CONN_ESTABLISHED,
 		.err = ECONNRESET, .state = TCPS_CLOSE, .unacked = 65536,
-		.ack_silence_ms = 3600000)),
+		.silence_ms = 3600000)),
 		"ECONNRESET, 64 KiB out, an hour of silence");
 	expect_halfopen_reset(classify_error(OBS(.flags = CONN_ESTABLISHED,
 		.err = ECONNRESET, .state = NO_STATE, .unacked = 1,
-		.ack_silence_ms = HALFOPEN_SILENCE_MS + 1, .retransmits = 2)),
+		.silence_ms = HALFOPEN_SILENCE_MS + 1, .retransmits = 2)),
 		"ECONNRESET, data out, silence past the limit, retransmits");
 }
 END_TEST
@@ -255,16 +255,16 @@ START_TEST(connreset_data_before_silence_limit_is_peer_reset)
 {
 	expect_peer_reset(classify_error(OBS(.flags = CONN_ESTABLISHED,
 		.err = ECONNRESET, .state = TCPS_CLOSE, .unacked = 1,
-		.ack_silence_ms = HALFOPEN_SILENCE_MS - 1)),
+		.silence_ms = HALFOPEN_SILENCE_MS - 1)),
 		"ECONNRESET, data out, silence 1 ms short of the limit");
 	expect_peer_reset(classify_error(OBS(.flags = CONN_ESTABLISHED,
 		.err = ECONNRESET, .state = TCPS_CLOSE, .unacked = 65536,
-		.ack_silence_ms = 0)),
+		.silence_ms = 0)),
 		"ECONNRESET, data out, ACK just now");
 	/* Retransmissions do not make a reset halfopen: the clock does. */
 	expect_peer_reset(classify_error(OBS(.flags = CONN_ESTABLISHED,
 		.err = ECONNRESET, .state = TCPS_CLOSE, .unacked = 1,
-		.retransmits = 3, .ack_silence_ms = HALFOPEN_SILENCE_MS - 1)),
+		.retransmits = 3, .silence_ms = HALFOPEN_SILENCE_MS - 1)),
 		"ECONNRESET, data out, retransmits, silence short");
 }
 END_TEST
@@ -274,16 +274,16 @@ START_TEST(connreset_nothing_unacked_is_peer_reset_however_silent)
 	/* A live peer that aborts while the connection idles. */
 	expect_peer_reset(classify_error(OBS(.flags = CONN_ESTABLISHED,
 		.err = ECONNRESET, .state = TCPS_CLOSE, .unacked = 0,
-		.ack_silence_ms = HALFOPEN_SILENCE_MS)),
+		.silence_ms = HALFOPEN_SILENCE_MS)),
 		"ECONNRESET, nothing out, silence at the limit");
 	expect_peer_reset(classify_error(OBS(.flags = CONN_ESTABLISHED,
 		.err = ECONNRESET, .state = TCPS_CLOSE, .unacked = 0,
-		.ack_silence_ms = 3600000, .idle_ms = 3600000)),
+		.silence_ms = 3600000, .idle_ms = 3600000)),
 		"ECONNRESET, nothing out, an hour idle");
 	/* Unknown (SIOCOUTQ failed) is not "data out". */
 	expect_peer_reset(classify_error(OBS(.flags = CONN_ESTABLISHED,
 		.err = ECONNRESET, .state = TCPS_CLOSE, .unacked = -1,
-		.ack_silence_ms = 3600000)),
+		.silence_ms = 3600000)),
 		"ECONNRESET, unacked unknown, an hour of silence");
 }
 END_TEST
@@ -293,7 +293,7 @@ START_TEST(connreset_with_probes_answered_is_peer_reset)
 	/* Keepalive runs and is answered: the peer is there and aborts. */
 	expect_peer_reset(classify_error(OBS(.flags = CONN_ESTABLISHED,
 		.err = ECONNRESET, .state = TCPS_CLOSE, .probes = 0,
-		.keepcnt = 9, .ack_silence_ms = 500, .idle_ms = 7200000)),
+		.keepcnt = 9, .silence_ms = 500, .idle_ms = 7200000)),
 		"ECONNRESET, probes answered, two hours without data");
 	expect_peer_reset(classify_error(OBS(.flags = CONN_ESTABLISHED,
 		.err = ECONNRESET, .state = TCPS_CLOSE, .probes = 0,
@@ -315,23 +315,28 @@ START_TEST(epipe_in_close_state_is_peer_reset)
 }
 END_TEST
 
-START_TEST(epipe_in_close_answering_probe_is_halfopen_reset)
+/*
+ * EPIPE means the RST came after the peer's FIN: the peer closed the
+ * connection, so it knew it.  A probe or data after a silence changes
+ * nothing: peer_reset.
+ */
+START_TEST(epipe_after_fin_is_peer_reset_even_answering_a_probe)
 {
 	for (size_t b = 0; b < NBYSTANDERS; b++)
-		expect_halfopen_reset(classify_error(OBS(
+		expect_peer_reset(classify_error(OBS(
 			.flags = bystander_flags[b] | CONN_ESTABLISHED,
 			.err = EPIPE, .state = TCPS_CLOSE, .probes = 1)),
 			"EPIPE in CLOSE, a probe out");
 }
 END_TEST
 
-START_TEST(epipe_in_close_data_after_silence_is_halfopen_reset)
+START_TEST(epipe_after_fin_is_peer_reset_even_after_silence)
 {
 	for (size_t b = 0; b < NBYSTANDERS; b++)
-		expect_halfopen_reset(classify_error(OBS(
+		expect_peer_reset(classify_error(OBS(
 			.flags = bystander_flags[b] | CONN_ESTABLISHED,
 			.err = EPIPE, .state = TCPS_CLOSE, .unacked = 1,
-			.ack_silence_ms = HALFOPEN_SILENCE_MS)),
+			.silence_ms = HALFOPEN_SILENCE_MS)),
 			"EPIPE in CLOSE, data out, silence at the limit");
 }
 END_TEST
@@ -342,7 +347,7 @@ START_TEST(epipe_in_close_data_before_silence_limit_is_peer_reset)
 		expect_peer_reset(classify_error(OBS(
 			.flags = bystander_flags[b] | CONN_ESTABLISHED,
 			.err = EPIPE, .state = TCPS_CLOSE, .unacked = 1,
-			.ack_silence_ms = HALFOPEN_SILENCE_MS - 1)),
+			.silence_ms = HALFOPEN_SILENCE_MS - 1)),
 			"EPIPE in CLOSE, data out, silence 1 ms short");
 }
 END_TEST
@@ -353,7 +358,7 @@ START_TEST(epipe_in_close_idle_nothing_unacked_is_peer_reset)
 		expect_peer_reset(classify_error(OBS(
 			.flags = bystander_flags[b] | CONN_ESTABLISHED,
 			.err = EPIPE, .state = TCPS_CLOSE, .unacked = 0,
-			.ack_silence_ms = 3600000, .idle_ms = 3600000)),
+			.silence_ms = 3600000, .idle_ms = 3600000)),
 			"EPIPE in CLOSE, nothing out, an hour idle");
 }
 END_TEST
@@ -504,7 +509,7 @@ START_TEST(timeout_with_only_probes_out_is_keepalive_timeout)
 	/* keepcnt is read at close only; here probes alone decide. */
 	expect_event(classify_error(OBS(.flags = CONN_ESTABLISHED,
 		.err = ETIMEDOUT, .state = TCPS_CLOSE, .probes = 9,
-		.keepcnt = 0, .ack_silence_ms = 3600000, .idle_ms = 3600000)),
+		.keepcnt = 0, .silence_ms = 3600000, .idle_ms = 3600000)),
 		TCP_EVENT_HALFOPEN, TCP_CAUSE_KEEPALIVE_TIMEOUT,
 		"ETIMEDOUT, 9 probes out, an hour idle");
 }
@@ -517,7 +522,7 @@ START_TEST(timeout_with_nothing_outstanding_only_marks_failed)
 		CONN_FAILED, "ETIMEDOUT, nothing out");
 	expect_nothing(classify_error(OBS(.flags = CONN_ESTABLISHED,
 		.err = ETIMEDOUT, .state = TCPS_CLOSE, .unacked = -1,
-		.ack_silence_ms = 3600000, .idle_ms = 3600000, .keepcnt = 9)),
+		.silence_ms = 3600000, .idle_ms = 3600000, .keepcnt = 9)),
 		CONN_FAILED, "ETIMEDOUT, unacked unknown, an hour idle");
 }
 END_TEST
@@ -757,7 +762,7 @@ START_TEST(close_dead_after_retransmits_is_halfopen_user_timeout)
 			"CLOSE, retransmits");
 	expect_event(classify_close(OBS(.flags = CONN_ESTABLISHED,
 		.state = TCPS_CLOSE, .retransmits = 15, .unacked = 4096,
-		.ack_silence_ms = 900000)),
+		.silence_ms = 900000)),
 		TCP_EVENT_HALFOPEN, TCP_CAUSE_USER_TIMEOUT,
 		"CLOSE, retransmits, data out after long silence");
 	/* Retransmissions win over probes, even all of them. */
@@ -808,6 +813,26 @@ START_TEST(close_dead_reset_answering_probe_is_halfopen_reset)
 }
 END_TEST
 
+/*
+ * With a user timeout, keepalive gives up once that much silence has
+ * passed, however few probes went out (tcp(7)): a death found at close
+ * with probes out and that much silence is a keepalive timeout; with less
+ * silence, a RST answered a probe.
+ */
+START_TEST(close_dead_under_user_timeout_is_keepalive_timeout)
+{
+	expect_event(classify_close(OBS(.flags = CONN_ESTABLISHED,
+		.state = TCPS_CLOSE, .probes = 2, .keepcnt = 9,
+		.user_timeout_ms = 4000, .idle_ms = 4000)),
+		TCP_EVENT_HALFOPEN, TCP_CAUSE_KEEPALIVE_TIMEOUT,
+		"CLOSE, 2 of 9 probes, silence reached the user timeout");
+	expect_halfopen_reset(classify_close(OBS(.flags = CONN_ESTABLISHED,
+		.state = TCPS_CLOSE, .probes = 2, .keepcnt = 9,
+		.user_timeout_ms = 4000, .idle_ms = 3999)),
+		"CLOSE, 2 of 9 probes, silence short of the user timeout");
+}
+END_TEST
+
 START_TEST(close_dead_keepcnt_unknown_probes_out_is_halfopen_reset)
 {
 	expect_halfopen_reset(classify_close(OBS(.flags = CONN_ESTABLISHED,
@@ -823,11 +848,11 @@ START_TEST(close_dead_data_after_silence_is_halfopen_reset)
 {
 	expect_halfopen_reset(classify_close(OBS(.flags = CONN_ESTABLISHED,
 		.state = TCPS_CLOSE, .unacked = 1,
-		.ack_silence_ms = HALFOPEN_SILENCE_MS)),
+		.silence_ms = HALFOPEN_SILENCE_MS)),
 		"CLOSE, data out, silence at the limit");
 	expect_halfopen_reset(classify_close(OBS(.flags = CONN_ESTABLISHED,
 		.state = TCPS_CLOSE, .unacked = 1, .probes = 2, .keepcnt = 9,
-		.ack_silence_ms = 3600000)),
+		.silence_ms = 3600000)),
 		"CLOSE, data out, probes out, an hour of silence");
 }
 END_TEST
@@ -836,7 +861,7 @@ START_TEST(close_dead_data_before_silence_limit_is_peer_reset)
 {
 	expect_peer_reset(classify_close(OBS(.flags = CONN_ESTABLISHED,
 		.state = TCPS_CLOSE, .unacked = 1,
-		.ack_silence_ms = HALFOPEN_SILENCE_MS - 1)),
+		.silence_ms = HALFOPEN_SILENCE_MS - 1)),
 		"CLOSE, data out, silence 1 ms short of the limit");
 }
 END_TEST
@@ -846,11 +871,11 @@ START_TEST(close_dead_nothing_out_is_peer_reset_however_silent)
 	/* Probes answered, nothing unacknowledged: a live peer aborted. */
 	expect_peer_reset(classify_close(OBS(.flags = CONN_ESTABLISHED,
 		.state = TCPS_CLOSE, .probes = 0, .keepcnt = 9,
-		.ack_silence_ms = 3600000, .idle_ms = 3600000)),
+		.silence_ms = 3600000, .idle_ms = 3600000)),
 		"CLOSE, no probe out, an hour idle");
 	expect_peer_reset(classify_close(OBS(.flags = CONN_ESTABLISHED,
 		.state = TCPS_CLOSE, .unacked = -1,
-		.ack_silence_ms = 3600000)),
+		.silence_ms = 3600000)),
 		"CLOSE, unacked unknown, an hour of silence");
 }
 END_TEST
@@ -1175,8 +1200,8 @@ Suite *unit_classify_suite(void)
 		       connreset_nothing_unacked_is_peer_reset_however_silent);
 	tcase_add_test(tc, connreset_with_probes_answered_is_peer_reset);
 	tcase_add_test(tc, epipe_in_close_state_is_peer_reset);
-	tcase_add_test(tc, epipe_in_close_answering_probe_is_halfopen_reset);
-	tcase_add_test(tc, epipe_in_close_data_after_silence_is_halfopen_reset);
+	tcase_add_test(tc, epipe_after_fin_is_peer_reset_even_answering_a_probe);
+	tcase_add_test(tc, epipe_after_fin_is_peer_reset_even_after_silence);
 	tcase_add_test(tc,
 		       epipe_in_close_data_before_silence_limit_is_peer_reset);
 	tcase_add_test(tc, epipe_in_close_idle_nothing_unacked_is_peer_reset);
@@ -1215,6 +1240,7 @@ Suite *unit_classify_suite(void)
 	tcase_add_test(tc, close_dead_reset_answering_probe_is_halfopen_reset);
 	tcase_add_test(tc,
 		       close_dead_keepcnt_unknown_probes_out_is_halfopen_reset);
+	tcase_add_test(tc, close_dead_under_user_timeout_is_keepalive_timeout);
 	tcase_add_test(tc, close_dead_data_after_silence_is_halfopen_reset);
 	tcase_add_test(tc, close_dead_data_before_silence_limit_is_peer_reset);
 	tcase_add_test(tc, close_dead_nothing_out_is_peer_reset_however_silent);

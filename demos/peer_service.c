@@ -1,9 +1,9 @@
 /*
- * prog_peer - the service on a test peer host: it accepts connections
+ * peer_service - the service on a test peer host: it accepts connections
  * and reads whatever arrives, so its TCP stack answers data and keepalive
  * probes like any live peer.
  *
- *   prog_peer ADDR PORT
+ *   peer_service ADDR PORT
  *
  * Prints "ready" once listening.  On SIGUSR1 it aborts every connection
  * (a live peer's RST) and prints "aborted N".  Every socket has
@@ -42,7 +42,7 @@ int main(int argc, char **argv)
 	socklen_t len;
 
 	if (argc != 3) {
-		fputs("usage: prog_peer ADDR PORT\n", stderr);
+		fputs("usage: peer_service ADDR PORT\n", stderr);
 		return 2;
 	}
 	if (strchr(argv[1], ':')) {
@@ -65,7 +65,7 @@ int main(int argc, char **argv)
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	setsockopt(lfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	if (bind(lfd, (struct sockaddr *)&ss, len) != 0 || listen(lfd, 8) != 0) {
-		perror("prog_peer: listen");
+		perror("peer_service: listen");
 		return 1;
 	}
 	printf("ready\n");
