@@ -161,7 +161,9 @@ typedef void (*tcp_event_fn)(const struct tcp_event *ev, void *arg);
  * it must be async-signal-safe if the program closes or sends from signal
  * handlers, and it must not block.  Up to 8 callbacks; registering the same
  * fn and arg twice registers it once.  tcp_on_event(NULL, NULL) removes
- * every callback.
+ * every callback; a callback already running in another thread may still
+ * be finishing when it returns.  tcp_on_event() itself is not
+ * async-signal-safe: call it from ordinary code.
  *
  * Errors: ENOMEM (8 callbacks are registered already), EINVAL (fn is NULL
  * but arg is not).

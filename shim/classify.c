@@ -87,7 +87,9 @@ struct verdict classify_error(const struct observation *o)
 	case ECONNRESET:
 		return reset(o);
 	case EPIPE:
-		if (o->flags & (CONN_SHUT_WR | CONN_FAILED) ||
+		/* A socket never connected gives EPIPE too. */
+		if (!(o->flags & CONN_ESTABLISHED) ||
+		    (o->flags & (CONN_SHUT_WR | CONN_FAILED)) ||
 		    o->state != TCPS_CLOSE)
 			return flags_only(0);
 		return event(TCP_EVENT_RST_RECEIVED, TCP_CAUSE_PEER_RESET);

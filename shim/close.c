@@ -68,33 +68,22 @@ void wrap_release(int fd, const char *call)
 	conn_free(c);
 }
 
-void wrap_track(int fd, struct conn *c)
-{
-	struct conn *old;
-
-	if (fdt_set(fd, c, &old) != 0 && c != NULL)
-		conn_put(c);
-	if (old != NULL)
-		conn_put(old);
-}
-
 SHIM_EXPORT int close(int fd)
 {
 	wrap_release(fd, "close");
 	return real.close(fd);
 }
 
-static int release_range(unsigned int first, unsigned int last, int flags,
-			 const char *call)
+static void release_range(unsigned int first, unsigned int last, int flags,
+			  const char *call)
 {
 	if (first > last || (flags & ~(CLOSE_RANGE_UNSHARE)) != 0)
-		return 0;	/* nothing closes: CLOEXEC, or an error */
+		return;		/* nothing closes: CLOEXEC, or an error */
 	log_release(first, last);
 	for (int fd = fdt_next(first, last); fd >= 0;
 	     fd = (unsigned int)fd < last ? fdt_next((unsigned int)fd + 1, last)
 					  : -1)
 		wrap_release(fd, call);
-	return 0;
 }
 
 SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)

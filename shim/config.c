@@ -10,16 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "format.h"
 #include "tcpshim.h"
 
 struct shim_config shim_config;
-
-static const char *const event_names[] = {
-	[TCP_EVENT_RST_SENT] = "rst_sent",
-	[TCP_EVENT_RST_RECEIVED] = "rst_received",
-	[TCP_EVENT_HALFOPEN] = "halfopen",
-	[TCP_EVENT_CLOSE] = "close",
-};
 
 void config_defaults(struct shim_config *cfg)
 {
@@ -170,12 +164,11 @@ static int parse_events(struct shim_config *cfg, const char *v)
 		size_t len = end ? (size_t)(end - p) : strlen(p);
 		unsigned int i;
 
-		for (i = 0; i < sizeof(event_names) / sizeof(*event_names);
-		     i++)
-			if (strlen(event_names[i]) == len &&
-			    strncmp(p, event_names[i], len) == 0)
+		for (i = 0; i <= TCP_EVENT_CLOSE; i++)
+			if (strlen(format_kind_name(i)) == len &&
+			    strncmp(p, format_kind_name(i), len) == 0)
 				break;
-		if (i == sizeof(event_names) / sizeof(*event_names))
+		if (i > TCP_EVENT_CLOSE)
 			return -1;
 		mask |= 1u << i;
 		if (end == NULL)

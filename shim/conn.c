@@ -8,6 +8,7 @@
  */
 #include "conn.h"
 
+#include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -22,15 +23,23 @@ static atomic_uint next_unused;
 static _Atomic uint64_t free_head;
 static atomic_uint_fast64_t last_id;
 
+static uint64_t next_id(void)
+{
+	return atomic_fetch_add_explicit(&last_id, 1, memory_order_relaxed) + 1;
+}
+
 static struct conn *chunk_get(uint32_t n)
 {
 	struct conn *c = atomic_load_explicit(&chunks[n], memory_order_acquire);
 	struct conn *expected = NULL;
+	int saved;
 
 	if (c != NULL)
 		return c;
+	saved = errno;
 	c = mmap(NULL, CHUNK_SIZE * sizeof(*c), PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	errno = saved;	/* after the program's call succeeded */
 	if (c == MAP_FAILED)
 		return NULL;
 	if (!atomic_compare_exchange_strong_explicit(&chunks[n], &expected, c,
@@ -88,16 +97,38 @@ struct conn *conn_new(unsigned int flags)
 	atomic_store_explicit(&c->bytes_sent, 0, memory_order_relaxed);
 	atomic_store_explicit(&c->bytes_received, 0, memory_order_relaxed);
 	memset(&c->peer, 0, sizeof(c->peer));
-	__atomic_store_n(&c->id,
-			 atomic_fetch_add_explicit(&last_id, 1,
-						   memory_order_relaxed) + 1,
-			 __ATOMIC_RELEASE);
+	__atomic_store_n(&c->id, next_id(), __ATOMIC_RELEASE);
 	return c;
+}
+
+void conn_renew(struct conn *c)
+{
+	/* Socket options and the fork generation belong to the socket. */
+	unsigned int keep = CONN_LINGER0 | CONN_POLICY | CONN_SHARED |
+			    ~((1u << CONN_GEN_SHIFT) - 1);
+
+	atomic_fetch_and_explicit(&c->flags, keep, memory_order_relaxed);
+	atomic_store_explicit(&c->bytes_sent, 0, memory_order_relaxed);
+	atomic_store_explicit(&c->bytes_received, 0, memory_order_relaxed);
+	__atomic_store_n(&c->id, next_id(), __ATOMIC_RELEASE);
 }
 
 void conn_get(struct conn *c)
 {
 	atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
+}
+
+int conn_tryget(struct conn *c)
+{
+	unsigned int refs = atomic_load_explicit(&c->refs, memory_order_relaxed);
+
+	do {
+		if (refs == 0)
+			return 0;
+	} while (!atomic_compare_exchange_weak_explicit(
+		&c->refs, &refs, refs + 1, memory_order_acq_rel,
+		memory_order_relaxed));
+	return 1;
 }
 
 int conn_put_last(struct conn *c)

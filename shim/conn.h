@@ -20,19 +20,26 @@ struct conn_addr {
 };
 
 enum conn_flag {
-	CONN_INET6 = 1u << 0,		/* AF_INET6 socket */
-	CONN_LISTENER = 1u << 1,	/* listen() seen, or accept() on it */
-	CONN_CONNECTING = 1u << 2,	/* non-blocking connect in progress */
-	CONN_ESTABLISHED = 1u << 3,	/* known to have been connected */
-	CONN_SHUT_WR = 1u << 4,		/* shutdown(SHUT_WR or SHUT_RDWR) */
-	CONN_LINGER0 = 1u << 5,		/* SO_LINGER {1, 0} is set */
-	CONN_FAILED = 1u << 6,		/* an error that was not a reset */
-	CONN_REPORTED = 1u << 7,	/* its one reset/halfopen event is out */
-	CONN_SHARED = 1u << 8,		/* open when the process forked */
-	CONN_POLICY = 1u << 9,		/* keepalive policy applied to it */
-	CONN_RESET = 1u << 10,		/* a reset received was revealed */
-	CONN_DEAD = 1u << 11,		/* a dead peer (halfopen) revealed */
+	CONN_CONNECTING = 1u << 0,	/* non-blocking connect in progress */
+	CONN_ESTABLISHED = 1u << 1,	/* known to have been connected */
+	CONN_SHUT_WR = 1u << 2,		/* shutdown(SHUT_WR or SHUT_RDWR) */
+	CONN_LINGER0 = 1u << 3,		/* SO_LINGER {1, 0} is set */
+	CONN_FAILED = 1u << 4,		/* an error that was not a reset */
+	CONN_REPORTED = 1u << 5,	/* its one reset/halfopen event is out */
+	CONN_SHARED = 1u << 6,		/* held by another process too: sent
+					 * with SCM_RIGHTS, or open across fork
+					 * (worked out from CONN_GEN_SHIFT) */
+	CONN_POLICY = 1u << 7,		/* keepalive policy applied to it */
+	CONN_RESET = 1u << 8,		/* a reset received was revealed */
+	CONN_DEAD = 1u << 9,		/* a dead peer (halfopen) revealed */
 };
+
+/*
+ * The bits from here up hold the fork generation the record was made in
+ * (16 bits of shim_fork_gen): a record older than the last fork may be
+ * held by the other process too.
+ */
+#define CONN_GEN_SHIFT 16
 
 struct conn {
 	atomic_uint refs;		/* descriptors of this process */
@@ -48,8 +55,19 @@ struct conn {
 struct conn *conn_new(unsigned int flags);
 /* One more descriptor refers to c. */
 void conn_get(struct conn *c);
+/*
+ * One more descriptor refers to c, unless its last one went meanwhile
+ * (c may then be free, or reused): 1 if the reference was taken.
+ */
+int conn_tryget(struct conn *c);
 /* One descriptor less; returns 1 when that was the last one. */
 int conn_put_last(struct conn *c);
+/*
+ * The socket connects again after its connection ended (refused, reset,
+ * timed out, or disconnected with AF_UNSPEC): a new connection, so a new
+ * id, no bytes, and only the socket's own settings kept.
+ */
+void conn_renew(struct conn *c);
 /* Give the record back to the pool (after conn_put_last returned 1). */
 void conn_free(struct conn *c);
 /* conn_put_last, then conn_free when it was the last. */

@@ -8,7 +8,11 @@
 #include "log.h"
 #include "wrap.h"
 
-/* newfd is now a copy of oldfd (or an error). */
+/*
+ * newfd is now a copy of oldfd (or an error).  Another thread, or a signal
+ * handler, may be closing oldfd right now: take the reference only if the
+ * record is still live and still oldfd's.
+ */
 static int copied(int oldfd, int newfd)
 {
 	struct conn *c;
@@ -16,10 +20,22 @@ static int copied(int oldfd, int newfd)
 	if (newfd < 0 || shim_passive)
 		return newfd;
 	c = fdt_get(oldfd);
-	if (c != NULL)
-		conn_get(c);
-	wrap_track(newfd, c);
+	if (c != NULL && !conn_tryget(c))
+		c = NULL;
+	if (c != NULL && fdt_get(oldfd) != c) {
+		conn_put(c);
+		c = NULL;
+	}
+	fdt_track(newfd, c);
 	return newfd;
+}
+
+/* dup2 or dup3 put a file at newfd on purpose: a new stderr is one. */
+static int placed(int oldfd, int newfd)
+{
+	if (newfd == 2 && oldfd != 2)
+		log_stderr_replaced();
+	return copied(oldfd, newfd);
 }
 
 /*
@@ -27,9 +43,10 @@ static int copied(int oldfd, int newfd)
  * will succeed, so a failed dup2 leaves the table as it was: oldfd must
  * be open (checked only when newfd is a tracked socket, which is rare).
  */
-static void replacing(int oldfd, int newfd, const char *call)
+static void replacing(int oldfd, int newfd, int flags, const char *call)
 {
-	if (oldfd == newfd || newfd < 0)
+	/* dup3 refuses these without touching newfd. */
+	if (oldfd == newfd || newfd < 0 || (flags & ~O_CLOEXEC))
 		return;
 	log_release_fd(newfd);
 	if (fdt_get(newfd) == NULL)
@@ -52,16 +69,16 @@ SHIM_EXPORT int dup(int fd)
 
 SHIM_EXPORT int dup2(int oldfd, int newfd)
 {
-	replacing(oldfd, newfd, "dup2");
+	replacing(oldfd, newfd, 0, "dup2");
 	if (oldfd == newfd)
 		return real.dup2(oldfd, newfd);
-	return copied(oldfd, real.dup2(oldfd, newfd));
+	return placed(oldfd, real.dup2(oldfd, newfd));
 }
 
 SHIM_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
-	replacing(oldfd, newfd, "dup3");
-	return copied(oldfd, real.dup3(oldfd, newfd, flags));
+	replacing(oldfd, newfd, flags, "dup3");
+	return placed(oldfd, real.dup3(oldfd, newfd, flags));
 }
 
 /*

@@ -29,19 +29,45 @@ atomic_uint shim_fork_gen;
 
 #define MAX_CALLBACKS 8
 
+/*
+ * A slot is published under a sequence count, odd while it changes: a
+ * reader takes fn and arg only as a pair written together, and skips a
+ * slot that is changing rather than wait (it may be a signal handler
+ * that interrupted the writer).
+ */
 static struct callback {
 	atomic_int used;
+	atomic_uint seq;
 	_Atomic(tcp_event_fn) fn;
 	void *_Atomic arg;
 } callbacks[MAX_CALLBACKS];
 
-unsigned int event_conn_flags(int family)
+static void slot_write(struct callback *cb, tcp_event_fn fn, void *arg)
+{
+	atomic_fetch_add(&cb->seq, 1);
+	atomic_store(&cb->fn, fn);
+	atomic_store(&cb->arg, arg);
+	atomic_fetch_add(&cb->seq, 1);
+}
+
+/* fn and arg as written together, or 0 if the slot is changing. */
+static int slot_read(struct callback *cb, tcp_event_fn *fn, void **arg)
+{
+	unsigned int seq = atomic_load(&cb->seq);
+
+	if (seq & 1)
+		return 0;
+	*fn = atomic_load(&cb->fn);
+	*arg = atomic_load(&cb->arg);
+	return atomic_load(&cb->seq) == seq;
+}
+
+unsigned int event_conn_flags(void)
 {
 	unsigned int gen = atomic_load_explicit(&shim_fork_gen,
 						memory_order_relaxed);
 
-	return (family == AF_INET6 ? CONN_INET6 : 0) |
-	       (gen & 0xffff) << CONN_GEN_SHIFT;
+	return (gen & 0xffff) << CONN_GEN_SHIFT;
 }
 
 unsigned int event_flags(const struct conn *c)
@@ -95,9 +121,9 @@ struct conn *event_adopt(int fd)
 	errno = saved;
 	if (domain < 0)
 		return NULL;
-	c = conn_new(event_conn_flags(domain) | CONN_ESTABLISHED);
+	c = conn_new(event_conn_flags() | CONN_ESTABLISHED);
 	if (c != NULL)
-		wrap_track(fd, c);
+		fdt_track(fd, c);
 	return fdt_get(fd);
 }
 
@@ -162,6 +188,18 @@ void event_call_failed(int fd, struct conn *c, const char *call, int err)
 	if (c == NULL)
 		goto out;
 	event_observe(fd, c, err, &o);
+	if (o.state < 0) {
+		/*
+		 * No TCP socket at fd any more: it was closed where no
+		 * wrapper saw it (fclose of an fdopen'd socket) and the
+		 * number now holds something else.  Forget the record.
+		 */
+		struct conn *stale = fdt_take(fd);
+
+		if (stale != NULL)
+			conn_put(stale);
+		goto out;
+	}
 	v = classify_error(&o);
 	if (v.set_flags)
 		conn_set(c, v.set_flags);
@@ -178,10 +216,11 @@ void event_dispatch(const struct tcp_event *ev)
 	if (shim_config.events & (1u << ev->kind))
 		log_event(ev);
 	for (int i = 0; i < MAX_CALLBACKS; i++) {
-		tcp_event_fn fn = atomic_load(&callbacks[i].fn);
+		tcp_event_fn fn;
+		void *arg;
 
-		if (fn != NULL)
-			fn(ev, atomic_load(&callbacks[i].arg));
+		if (slot_read(&callbacks[i], &fn, &arg) && fn != NULL)
+			fn(ev, arg);
 	}
 }
 
@@ -251,23 +290,24 @@ SHIM_EXPORT int tcp_on_event(tcp_event_fn fn, void *arg)
 			return -1;
 		}
 		for (int i = 0; i < MAX_CALLBACKS; i++) {
-			atomic_store(&callbacks[i].fn, NULL);
+			slot_write(&callbacks[i], NULL, NULL);
 			atomic_store(&callbacks[i].used, 0);
 		}
 		return 0;
 	}
-	for (int i = 0; i < MAX_CALLBACKS; i++)
-		if (atomic_load(&callbacks[i].fn) == fn &&
-		    atomic_load(&callbacks[i].arg) == arg)
+	for (int i = 0; i < MAX_CALLBACKS; i++) {
+		tcp_event_fn f;
+		void *a;
+
+		if (slot_read(&callbacks[i], &f, &a) && f == fn && a == arg)
 			return 0;
+	}
 	for (int i = 0; i < MAX_CALLBACKS; i++) {
 		int free_slot = 0;
 
 		if (atomic_compare_exchange_strong(&callbacks[i].used,
 						   &free_slot, 1)) {
-			/* arg first: a reader that sees fn sees its arg. */
-			atomic_store(&callbacks[i].arg, arg);
-			atomic_store(&callbacks[i].fn, fn);
+			slot_write(&callbacks[i], fn, arg);
 			return 0;
 		}
 	}

@@ -19,10 +19,8 @@ extern int shim_passive;
 /* Bumped at every fork(): connections older than it may be shared. */
 extern atomic_uint shim_fork_gen;
 
-#define CONN_GEN_SHIFT 16
-
-/* Flags for conn_new(): the family, and this fork generation. */
-unsigned int event_conn_flags(int family);
+/* Flags for conn_new(): this fork generation. */
+unsigned int event_conn_flags(void);
 /* c's flags, with CONN_SHARED if the process forked since c was made. */
 unsigned int event_flags(const struct conn *c);
 

@@ -5,15 +5,19 @@
  */
 #include "fdtable.h"
 
+#include <errno.h>
 #include <sys/mman.h>
 
 _Atomic(struct fdt_mid *) fdt_top[FDT_TOP];
 
+/* Preserves errno: it runs after the program's call succeeded. */
 static void *map_zeroed(size_t size)
 {
+	int saved = errno;
 	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
+	errno = saved;
 	return p == MAP_FAILED ? NULL : p;
 }
 
@@ -62,6 +66,16 @@ int fdt_set(int fd, struct conn *c, struct conn **old)
 		return c == NULL ? 0 : -1;
 	*old = atomic_exchange_explicit(slot, c, memory_order_acq_rel);
 	return 0;
+}
+
+void fdt_track(int fd, struct conn *c)
+{
+	struct conn *old;
+
+	if (fdt_set(fd, c, &old) != 0 && c != NULL)
+		conn_put(c);
+	if (old != NULL)
+		conn_put(old);
 }
 
 struct conn *fdt_take(int fd)

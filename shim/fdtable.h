@@ -57,6 +57,14 @@ static inline struct conn *fdt_get(int fd)
  */
 int fdt_set(int fd, struct conn *c, struct conn **old);
 
+/*
+ * fd was just handed out by socket, accept or dup: whatever the table
+ * holds for that number is stale (glibc closes some descriptors where no
+ * wrapper sees it) and is let go.  Install c there (it may be NULL); if
+ * the table cannot grow, c's reference is dropped and fd goes untracked.
+ */
+void fdt_track(int fd, struct conn *c);
+
 /* Empty fd's slot and return what it held. */
 struct conn *fdt_take(int fd);
 

@@ -5,6 +5,7 @@
  * calls and log nothing.
  */
 #include <dlfcn.h>
+#include <link.h>
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -28,6 +29,20 @@ static const char *env(const char *name)
 	return secure_getenv(name);
 }
 
+/*
+ * A program built without PIE that takes tcp_abort's address gets its own
+ * canonical entry for it, which is what the global scope then finds: that
+ * is still this copy, not another one.
+ */
+static int in_main_program(void *addr)
+{
+	struct link_map *map = NULL;
+	Dl_info info;
+
+	return dladdr1(addr, &info, (void **)&map, RTLD_DL_LINKMAP) != 0 &&
+	       map != NULL && map->l_name[0] == '\0';
+}
+
 __attribute__((constructor)) static void shim_init(void)
 {
 	void *first;
@@ -39,10 +54,12 @@ __attribute__((constructor)) static void shim_init(void)
 	 * later copy only passes calls on, so each event is logged once.
 	 */
 	first = dlsym(RTLD_DEFAULT, "tcp_abort");
-	if (first != NULL && first != (void *)abort_here) {
+	if (first != NULL && first != (void *)abort_here &&
+	    !in_main_program(first)) {
 		shim_passive = 1;
 		return;
 	}
+	log_init();
 	config_parse(&shim_config, env, log_warn_line);
 	/* Both sides of a fork may hold connections opened before it. */
 	pthread_atfork(NULL, forked, forked);

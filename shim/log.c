@@ -29,6 +29,16 @@
 _Atomic uint64_t log_target;
 static atomic_int log_pid;		/* the pid %p was expanded with */
 static atomic_int open_failed;		/* warned once about the log path */
+/*
+ * Descriptor 2 is the program's stderr: open at start-up and not closed
+ * since, or put back with dup2/dup3.  After close(2), whatever opens next
+ * may get number 2 (a daemon's data file, a socket): never write there.
+ */
+static atomic_int stderr_ok;
+
+/* The shim's log file sits at or above this number, out of the way of
+ * programs that expect open() to return the lowest free descriptor. */
+#define LOG_FD_MIN 100
 
 static uint32_t identity(int fd)
 {
@@ -104,7 +114,8 @@ static void warn_open_failed(const char *what, int err)
 	out_str(&o, ": ");
 	out_errno(&o, err);
 	out_str(&o, "; logging to stderr instead\n");
-	real.write(2, buf, o.len);
+	if (atomic_load(&stderr_ok))
+		real.write(2, buf, o.len);
 }
 
 static int open_target(int pid)
@@ -132,6 +143,17 @@ static int open_target(int pid)
 	return fd;
 }
 
+/* fd, moved to LOG_FD_MIN or above if the limit allows. */
+static int out_of_the_way(int fd)
+{
+	int high = real.fcntl(fd, F_DUPFD_CLOEXEC, LOG_FD_MIN);
+
+	if (high < 0)
+		return fd;
+	real.close(fd);
+	return high;
+}
+
 /* The descriptor to write to, or -1 for stderr. */
 static int current_fd(void)
 {
@@ -142,8 +164,10 @@ static int current_fd(void)
 	    strstr(shim_config.log_path, "%p") != NULL) {
 		pid = getpid();
 		if (t != 0 && atomic_load(&log_pid) != pid) {
-			/* A forked child: its own file, as %p promises. */
-			if (atomic_compare_exchange_strong(&log_target, &t, 0))
+			/* A forked child: its own file, as %p promises.  Close
+			 * the parent's only if the number still holds it. */
+			if (atomic_compare_exchange_strong(&log_target, &t, 0) &&
+			    identity(target_fd(t)) == (uint32_t)t)
 				real.close(target_fd(t));
 			t = atomic_load(&log_target);
 		}
@@ -157,6 +181,7 @@ static int current_fd(void)
 
 	if (fd < 0)
 		return -1;
+	fd = out_of_the_way(fd);
 	uint64_t mine = target_word(fd);
 
 	if (!atomic_compare_exchange_strong(&log_target, &t, mine)) {
@@ -172,8 +197,9 @@ static int current_fd(void)
 
 static void write_stderr(const char *line, size_t len)
 {
-	/* Not into a socket the program put at descriptor 2. */
-	if (fdt_get(2) == NULL)
+	/* Not into a file or socket that took number 2 after close(2). */
+	if (atomic_load_explicit(&stderr_ok, memory_order_relaxed) &&
+	    fdt_get(2) == NULL)
 		real.write(2, line, len);
 }
 
@@ -229,11 +255,23 @@ void log_notice(const struct shim_notice *n)
 		   n->pid, 5);
 }
 
+void log_init(void)
+{
+	atomic_store(&stderr_ok, real.fcntl(2, F_GETFD) >= 0);
+}
+
 void log_release(unsigned int first, unsigned int last)
 {
 	uint64_t t = atomic_load(&log_target);
 	int fd = target_fd(t);
 
+	if (first <= 2 && last >= 2)
+		atomic_store(&stderr_ok, 0);
 	if (t != 0 && (unsigned int)fd >= first && (unsigned int)fd <= last)
 		atomic_compare_exchange_strong(&log_target, &t, 0);
+}
+
+void log_stderr_replaced(void)
+{
+	atomic_store(&stderr_ok, 1);
 }

@@ -22,6 +22,9 @@ struct shim_notice;
 /* Write one notice (format.h) to the log. */
 void log_notice(const struct shim_notice *n);
 
+/* At start-up: is descriptor 2 open? */
+void log_init(void);
+
 /* Print one line on stderr (a warning about a bad setting). */
 void log_warn_line(const char *line);
 
@@ -36,8 +39,11 @@ static inline void log_release_fd(int fd)
 {
 	uint64_t t = atomic_load_explicit(&log_target, memory_order_relaxed);
 
-	if (t != 0 && (int)(t >> 32) - 1 == fd)
+	if (fd == 2 || (t != 0 && (int)(t >> 32) - 1 == fd))
 		log_release((unsigned int)fd, (unsigned int)fd);
 }
+
+/* The program put its own stderr at descriptor 2 with dup2 or dup3. */
+void log_stderr_replaced(void);
 
 #endif

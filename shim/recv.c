@@ -9,7 +9,7 @@ SHIM_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
 	ssize_t ret = real.recv(fd, buf, len, flags);
 
-	wrap_io_done(fd, ret, 0, "recv");
+	wrap_recv_done(fd, ret, flags, "recv");
 	return ret;
 }
 
@@ -18,7 +18,7 @@ SHIM_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
 {
 	ssize_t ret = real.recvfrom(fd, buf, len, flags, addr, alen);
 
-	wrap_io_done(fd, ret, 0, "recvfrom");
+	wrap_recv_done(fd, ret, flags, "recvfrom");
 	return ret;
 }
 
@@ -26,7 +26,7 @@ SHIM_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	ssize_t ret = real.recvmsg(fd, msg, flags);
 
-	wrap_io_done(fd, ret, 0, "recvmsg");
+	wrap_recv_done(fd, ret, flags, "recvmsg");
 	return ret;
 }
 
@@ -35,7 +35,7 @@ SHIM_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 {
 	int ret = real.recvmmsg(fd, vec, n, flags, timeout);
 
-	wrap_mmsg_done(fd, ret, vec, 0, "recvmmsg");
+	wrap_mmsg_done(fd, ret, vec, flags, 0, "recvmmsg");
 	return ret;
 }
 
@@ -60,7 +60,7 @@ SHIM_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen,
 {
 	ssize_t ret = real.__recv_chk(fd, buf, len, buflen, flags);
 
-	wrap_io_done(fd, ret, 0, "recv");
+	wrap_recv_done(fd, ret, flags, "recv");
 	return ret;
 }
 
@@ -71,7 +71,7 @@ SHIM_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len,
 	ssize_t ret = real.__recvfrom_chk(fd, buf, len, buflen, flags, addr,
 					  alen);
 
-	wrap_io_done(fd, ret, 0, "recvfrom");
+	wrap_recv_done(fd, ret, flags, "recvfrom");
 	return ret;
 }
 

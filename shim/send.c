@@ -59,7 +59,7 @@ SHIM_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 	for (int i = 0; i < ret; i++)
 		if (vec[i].msg_hdr.msg_controllen != 0)
 			passing_rights(&vec[i].msg_hdr);
-	wrap_mmsg_done(fd, ret, vec, 1, "sendmmsg");
+	wrap_mmsg_done(fd, ret, vec, flags, 1, "sendmmsg");
 	return ret;
 }
 

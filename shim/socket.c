@@ -23,11 +23,11 @@ SHIM_EXPORT int socket(int domain, int type, int protocol)
 		struct conn *c = NULL;
 
 		if (is_tcp(domain, type, protocol)) {
-			c = conn_new(event_conn_flags(domain) | CONN_POLICY);
+			c = conn_new(event_conn_flags() | CONN_POLICY);
 			if (shim_config.keepalive || shim_config.user_timeout)
 				keepalive_apply_policy(fd);
 		}
-		wrap_track(fd, c);
+		fdt_track(fd, c);
 	}
 	return fd;
 }
@@ -50,7 +50,7 @@ static void track_accepted(int lfd, struct conn *l, int fd,
 		errno = saved;
 	}
 	if (l == NULL) {
-		wrap_track(fd, NULL);
+		fdt_track(fd, NULL);
 		return;
 	}
 	/*
@@ -58,7 +58,7 @@ static void track_accepted(int lfd, struct conn *l, int fd,
 	 * from their listener; a listener the shim did not create (so did
 	 * not give the policy) passes none of the policy on.
 	 */
-	c = conn_new(event_conn_flags(family) | CONN_ESTABLISHED |
+	c = conn_new(event_conn_flags() | CONN_ESTABLISHED |
 		     (conn_flags(l) & (CONN_LINGER0 | CONN_POLICY)));
 	if (c != NULL && !(conn_flags(l) & CONN_POLICY) &&
 	    (shim_config.keepalive || shim_config.user_timeout)) {
@@ -67,11 +67,12 @@ static void track_accepted(int lfd, struct conn *l, int fd,
 	}
 	if (c != NULL)
 		conn_addr_from_sockaddr(&c->peer, addr, len);
-	wrap_track(fd, c);
+	fdt_track(fd, c);
 }
 
-SHIM_EXPORT int accept4(int lfd, struct sockaddr *addr, socklen_t *alen,
-			int flags)
+/* accept (use4 0) or accept4. */
+static int accepting(int lfd, struct sockaddr *addr, socklen_t *alen,
+		     int flags, int use4)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
@@ -79,27 +80,32 @@ SHIM_EXPORT int accept4(int lfd, struct sockaddr *addr, socklen_t *alen,
 	int fd;
 
 	if (shim_passive)
-		return real.accept4(lfd, addr, alen, flags);
+		return use4 ? real.accept4(lfd, addr, alen, flags)
+			    : real.accept(lfd, addr, alen);
 	/* The peer's address is needed later (getpeername fails after a
 	 * reset): when the program does not ask for it, ask for it. */
-	if (addr == NULL)
-		fd = real.accept4(lfd, (struct sockaddr *)&ss, &sslen, flags);
-	else
-		fd = real.accept4(lfd, addr, alen, flags);
-	if (fd >= 0) {
-		if (addr == NULL)
-			track_accepted(lfd, fdt_get(lfd), fd,
-				       (struct sockaddr *)&ss, sslen);
-		else
-			track_accepted(lfd, fdt_get(lfd), fd, addr,
-				       cap < *alen ? cap : *alen);
+	if (addr == NULL) {
+		addr = (struct sockaddr *)&ss;
+		alen = &sslen;
+		cap = sslen;
 	}
+	fd = use4 ? real.accept4(lfd, addr, alen, flags)
+		  : real.accept(lfd, addr, alen);
+	if (fd >= 0)
+		track_accepted(lfd, fdt_get(lfd), fd, addr,
+			       cap < *alen ? cap : *alen);
 	return fd;
+}
+
+SHIM_EXPORT int accept4(int lfd, struct sockaddr *addr, socklen_t *alen,
+			int flags)
+{
+	return accepting(lfd, addr, alen, flags, 1);
 }
 
 SHIM_EXPORT int accept(int lfd, struct sockaddr *addr, socklen_t *alen)
 {
-	return accept4(lfd, addr, alen, 0);
+	return accepting(lfd, addr, alen, 0, 0);
 }
 
 SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
@@ -118,6 +124,9 @@ SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 		return abort_disconnect(fd, c, "connect");
 	ret = real.connect(fd, addr, len);
 	err = errno;
+	if ((ret == 0 || err == EINPROGRESS) &&
+	    (conn_flags(c) & (CONN_REPORTED | CONN_FAILED | CONN_SHUT_WR)))
+		conn_renew(c);
 	if (addr != NULL && (ret == 0 || err == EINPROGRESS ||
 			     classify_wants(err)))
 		conn_addr_from_sockaddr(&c->peer, addr, len);

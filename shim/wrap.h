@@ -37,25 +37,32 @@ static inline void wrap_io_done(int fd, ssize_t ret, int sending,
 	}
 }
 
+/*
+ * After a receive with these flags: a peek (or the error queue) moves no
+ * bytes of the stream, so it counts nothing; its error still counts.
+ */
+static inline void wrap_recv_done(int fd, ssize_t ret, int flags,
+				  const char *call)
+{
+	if (unlikely(flags & (MSG_PEEK | MSG_ERRQUEUE)) && ret > 0)
+		ret = 0;
+	wrap_io_done(fd, ret, 0, call);
+}
+
 /* After sendmmsg or recvmmsg: ret messages, their lengths in vec. */
 static inline void wrap_mmsg_done(int fd, int ret, const struct mmsghdr *vec,
-				  int sending, const char *call)
+				  int flags, int sending, const char *call)
 {
 	ssize_t bytes = 0;
 
-	/* Only a TCP socket's bytes are counted: skip the sum for others. */
-	if (ret > 0 && fdt_get(fd) != NULL)
+	/* Only a TCP socket's stream bytes are counted: skip the sum for
+	 * other sockets, and for peeks (neither flag is one send takes). */
+	if (ret > 0 && fdt_get(fd) != NULL &&
+	    !(flags & (MSG_PEEK | MSG_ERRQUEUE)))
 		for (int i = 0; i < ret; i++)
 			bytes += vec[i].msg_len;
 	wrap_io_done(fd, ret < 0 ? -1 : bytes, sending, call);
 }
-
-/*
- * fd was just handed out by socket, accept or dup: whatever the table
- * holds for that number is stale (glibc closes some descriptors where no
- * wrapper sees it).  Install c there, which may be NULL.
- */
-void wrap_track(int fd, struct conn *c);
 
 /*
  * The program is about to close fd or put another file at its number:

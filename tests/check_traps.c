@@ -432,12 +432,176 @@ START_TEST(syslog_receives_one_datagram_per_event)
 }
 END_TEST
 
+/* --- a connection's life: what the shim must not get wrong --- */
+
+START_TEST(no_log_line_lands_in_a_file_that_took_number_2)
+{
+	struct scenario sc = { .stderr_ok = 1 };
+	const char *env[] = { "TCPSHIM_LOG=stderr", NULL };
+	const char *victim = tl_tmp("data.db");
+	char *content;
+
+	sc_start(&sc, "stderr-closed", AF_INET, tl_closed_port(AF_INET),
+		 victim, env);
+	sc_finish(&sc);
+	ck_assert_str_eq(sc.p.out, "fd 2\nconnect -1 ECONNREFUSED\n");
+	content = tl_slurp(victim);
+	ck_assert_str_eq(content, "");
+	free(content);
+	sc_free(&sc);
+}
+END_TEST
+
+START_TEST(log_follows_a_stderr_the_program_put_in_place)
+{
+	struct scenario sc = { 0 };
+	const char *env[] = { "TCPSHIM_LOG=stderr", NULL };
+	const char *file = tl_tmp("stderr.txt");
+	char *content, line[1024];
+
+	sc_start(&sc, "stderr-replaced", AF_INET, tl_closed_port(AF_INET),
+		 file, env);
+	sc_finish(&sc);
+	content = tl_slurp(file);
+	TL_ONE_LINE(content, line);
+	sc_assert_event(line, "rst_received", "refused", "connect",
+			"ECONNREFUSED", NULL, NULL);
+	free(content);
+	sc_free(&sc);
+}
+END_TEST
+
+START_TEST(socket_closed_inside_glibc_leaves_no_stale_record)
+{
+	struct scenario sc = { 0 };
+	char local[64], peer[64], buf[2];
+	int port, lfd = tl_listen(AF_INET, &port), a;
+
+	sc_start(&sc, "fdopen", AF_INET, port, NULL, NULL);
+	a = sc_accept(lfd, local, peer);
+	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
+	sc_finish(&sc);
+	ck_assert_str_eq(sc.p.out, "same 1\nrecv -1 ECONNRESET\n");
+	/* The UNIX socket's reset is not logged as the old TCP peer's. */
+	ck_assert_str_eq(sc.log, "");
+	close(a);
+	close(lfd);
+	sc_free(&sc);
+}
+END_TEST
+
+START_TEST(socket_that_connects_again_is_a_new_connection)
+{
+	struct scenario sc = { 0 };
+	char local[64], peer[64], line[1024], buf[2];
+	int port, lfd = tl_listen(AF_INET, &port), a;
+
+	sc_start(&sc, "reconnect", AF_INET, port,
+		 tl_str("%d", tl_closed_port(AF_INET)), NULL);
+	a = sc_accept(lfd, local, peer);
+	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
+	tl_reset(a);
+	sc_finish(&sc);
+	ck_assert_str_eq(sc.p.out, "connect -1 ECONNREFUSED\nconnect 0\n"
+				   "recv -1 ECONNRESET\n");
+	ck_assert_int_eq(tl_count_lines(sc.log), 2);
+	tl_line(sc.log, 0, line, sizeof(line));
+	TL_ASSERT_FIELD(line, "cause", "refused");
+	TL_ASSERT_FIELD(line, "conn", "1");
+	tl_line(sc.log, 1, line, sizeof(line));
+	sc_assert_event(line, "rst_received", "peer_reset", "recv",
+			"ECONNRESET", local, peer);
+	TL_ASSERT_FIELD(line, "conn", "2");
+	TL_ASSERT_FIELD(line, "bytes_sent", "2");
+	close(lfd);
+	sc_free(&sc);
+}
+END_TEST
+
+START_TEST(failed_dup3_leaves_its_target_tracked)
+{
+	struct scenario sc = { 0 };
+	char local[64], peer[64], line[1024], buf[2];
+	int port, lfd = tl_listen(AF_INET, &port), a;
+
+	sc_start(&sc, "dup3-fails", AF_INET, port, NULL, NULL);
+	a = sc_accept(lfd, local, peer);
+	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
+	ck_assert_int_eq(write(a, "data", 4), 4);
+	assert_reset(a);
+	sc_finish(&sc);
+	ck_assert_str_eq(sc.p.out, "dup3 -1 EINVAL\nclose 0\n");
+	TL_ONE_LINE(sc.log, line);
+	sc_assert_event(line, "rst_sent", "unread_data", "close", "null",
+			local, peer);
+	close(lfd);
+	sc_free(&sc);
+}
+END_TEST
+
+START_TEST(peeked_bytes_are_not_counted_twice)
+{
+	struct scenario sc = { 0 };
+	char local[64], peer[64], line[1024], buf[2];
+	int port, lfd = tl_listen(AF_INET, &port), a;
+
+	sc_start(&sc, "peek", AF_INET, port, NULL, NULL);
+	a = sc_accept(lfd, local, peer);
+	ck_assert_int_eq(write(a, "data", 4), 4);
+	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
+	tl_reset(a);
+	sc_finish(&sc);
+	ck_assert_str_eq(sc.p.out, "peek 4\nrecv 4\nrecv -1 ECONNRESET\n");
+	TL_ONE_LINE(sc.log, line);
+	TL_ASSERT_FIELD(line, "bytes_received", "4");
+	close(lfd);
+	sc_free(&sc);
+}
+END_TEST
+
+START_TEST(epipe_on_a_socket_never_connected_is_no_reset)
+{
+	struct scenario sc = { 0 };
+
+	sc_start(&sc, "unconnected-send", AF_INET, 0, NULL, NULL);
+	sc_finish(&sc);
+	ck_assert_str_eq(sc.p.out, "send -1 EPIPE\n");
+	ck_assert_str_eq(sc.log, "");
+	sc_free(&sc);
+}
+END_TEST
+
+/* A non-PIE program's canonical entry for tcp_abort is not a second copy
+ * of the library: the shim stays on. */
+START_TEST(non_pie_program_taking_the_api_address_keeps_the_shim_on)
+{
+	const char *log = tl_tmp("nopie.log");
+	int port = tl_closed_port(AF_INET);
+	const char *argv[] = { tl_path("tests/prog_linked_nopie"),
+			       tl_str("%d", port), NULL };
+	const char *env[] = { tl_str("TCPSHIM_LOG=%s", log),
+			      "TCPSHIM_FORMAT=json", NULL };
+	struct tl_proc p;
+	char *text, line[1024];
+
+	tl_run(&p, env, argv);
+	ck_assert_str_eq(p.out, "connect -1 ECONNREFUSED\n"
+				"tcp_peer_status 0 reset\ntcp_abort 0\n");
+	text = tl_slurp(log);
+	TL_ONE_LINE(text, line);
+	TL_ASSERT_FIELD(line, "cause", "refused");
+	free(text);
+	tl_free(&p);
+}
+END_TEST
+
 Suite *traps_suite(void)
 {
 	Suite *s = suite_create("traps");
 	TCase *fds = tcase_create("descriptors");
 	TCase *proc = tcase_create("processes");
 	TCase *log = tcase_create("log");
+	TCase *life = tcase_create("lifecycle");
 
 	tcase_set_timeout(fds, 30);
 	tcase_set_timeout(proc, 60);
@@ -458,7 +622,18 @@ Suite *traps_suite(void)
 	tcase_add_test(log, stderr_is_the_default_log);
 	tcase_add_test(log, log_path_pid_is_expanded_and_lines_are_json);
 	tcase_add_test(log, syslog_receives_one_datagram_per_event);
+	tcase_set_timeout(life, 30);
+	tcase_add_test(life, no_log_line_lands_in_a_file_that_took_number_2);
+	tcase_add_test(life, log_follows_a_stderr_the_program_put_in_place);
+	tcase_add_test(life, socket_closed_inside_glibc_leaves_no_stale_record);
+	tcase_add_test(life, socket_that_connects_again_is_a_new_connection);
+	tcase_add_test(life, failed_dup3_leaves_its_target_tracked);
+	tcase_add_test(life, peeked_bytes_are_not_counted_twice);
+	tcase_add_test(life, epipe_on_a_socket_never_connected_is_no_reset);
+	tcase_add_test(life,
+		       non_pie_program_taking_the_api_address_keeps_the_shim_on);
 	suite_add_tcase(s, fds);
+	suite_add_tcase(s, life);
 	suite_add_tcase(s, proc);
 	suite_add_tcase(s, log);
 	return s;

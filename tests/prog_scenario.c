@@ -359,6 +359,110 @@ static int s_stale(const char *closed_port)
 	return 0;
 }
 
+/* Peer: none.  ARG: a file.  The program closes stderr, and its next
+ * open() takes number 2: a log line there would corrupt the file. */
+static int s_stderr_closed(const char *victim)
+{
+	int fd;
+
+	close(2);
+	fd = open(victim, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	printf("fd %d\n", fd);
+	close(refused_connect());
+	return 0;
+}
+
+/* Peer: none.  ARG: a file.  The program puts its own stderr at 2 with
+ * dup2: the log follows it there, like any diagnostics. */
+static int s_stderr_replaced(const char *file)
+{
+	int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	dup2(fd, 2);
+	close(fd);
+	close(refused_connect());
+	return 0;
+}
+
+/* Peer: accept, read "hi".  The socket is closed inside glibc (fclose of
+ * an fdopen'd stream: no wrapper sees it), a UNIX socket pair takes its
+ * number, and that pair's ECONNRESET is no TCP reset. */
+static int s_fdopen(void)
+{
+	int fd = dial(), sv[2];
+	char c;
+
+	send_str(fd, "hi");
+	fclose(fdopen(fd, "r+"));
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+		die("socketpair");
+	printf("same %d\n", sv[0] == fd || sv[1] == fd);
+	send(sv[0], "x", 1, 0);
+	close(sv[1]);			/* with "x" unread: ECONNRESET */
+	say("recv", recv(sv[0], &c, 1, 0));
+	close(sv[0]);
+	return 0;
+}
+
+/* Peer: PORT listens; ARG: a closed port.  A refused socket connects
+ * again, to PORT, whose peer then resets: two connections, two events. */
+static int s_reconnect(const char *closed_port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, listening = port;
+	char c;
+
+	port = atoi(closed_port);
+	fd = refused_connect();
+	port = listening;
+	len = peer_addr(&ss, port);
+	say("connect", connect(fd, (struct sockaddr *)&ss, len));
+	send_str(fd, "hi");
+	say("recv", recv(fd, &c, 1, 0));
+	close(fd);
+	return 0;
+}
+
+/* Peer: accept, read "hi", write "data".  dup3 with a bad flag fails
+ * and leaves its target alone; the later close is the one that resets. */
+static int s_dup3_fails(void)
+{
+	int fd = dial();
+
+	send_str(fd, "hi");
+	say("dup3", dup3(0, fd, 0x4000));
+	wait_for(fd, POLLIN);
+	say("close", close(fd));
+	return 0;
+}
+
+/* Peer: accept, write "data", read "hi", reset.  A peek moves no bytes:
+ * only the real read counts. */
+static int s_peek(void)
+{
+	int fd = dial();
+	char buf[4];
+
+	say("peek", recv(fd, buf, 4, MSG_PEEK | MSG_WAITALL));
+	say("recv", recv(fd, buf, 4, MSG_WAITALL));
+	send_str(fd, "hi");
+	say("recv", recv(fd, buf, 4, 0));
+	close(fd);
+	return 0;
+}
+
+/* Peer: none.  send() on a socket never connected fails with EPIPE: no
+ * reset. */
+static int s_unconnected_send(void)
+{
+	int fd = socket(family, SOCK_STREAM, 0);
+
+	say("send", send(fd, "x", 1, MSG_NOSIGNAL));
+	close(fd);
+	return 0;
+}
+
 static void abort_bad_one(int (*tcp_abort)(int), const char *what, int fd)
 {
 	int ret = tcp_abort(fd);
@@ -681,7 +785,7 @@ static int find_log_fd(void)
 }
 
 /* PORT: closed.  ARG: a file path.  The program closes the shim's log
- * descriptor and opens its own file, which gets the same number. */
+ * descriptor and opens its own file at the same number. */
 static int s_logfd_close(const char *victim)
 {
 	int logfd, fd;
@@ -693,6 +797,14 @@ static int s_logfd_close(const char *victim)
 	       !!(fcntl(logfd, F_GETFD) & FD_CLOEXEC));
 	close(logfd);
 	fd = open(victim, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd != logfd) {
+		/* The log sits high; take its number the ordinary way: the
+		 * lowest free one from there up. */
+		int moved = fcntl(fd, F_DUPFD, logfd);
+
+		close(fd);
+		fd = moved;
+	}
 	printf("same %d\n", fd == logfd);
 	close(refused_connect());
 	close(fd);
@@ -746,6 +858,13 @@ int main(int argc, char **argv)
 	if (IS("abort-bad")) return s_abort_bad();
 	if (IS("unspec")) return s_unspec();
 	if (IS("stale")) return s_stale(arg);
+	if (IS("stderr-closed")) return s_stderr_closed(arg);
+	if (IS("stderr-replaced")) return s_stderr_replaced(arg);
+	if (IS("fdopen")) return s_fdopen();
+	if (IS("reconnect")) return s_reconnect(arg);
+	if (IS("dup3-fails")) return s_dup3_fails();
+	if (IS("peek")) return s_peek();
+	if (IS("unconnected-send")) return s_unconnected_send();
 	if (IS("close-range")) return s_close_range();
 	if (IS("dup2-over")) return s_dup2_over();
 	if (IS("dup2-track")) return s_dup2_track();

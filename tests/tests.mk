@@ -37,6 +37,9 @@ $(T)/prog_linked_%: tests/prog_linked_%.c $(TEST_DEPS) $(B)/libtcpshim.so
 	@mkdir -p $(T)
 	$(CC) $(TEST_CFLAGS) -o $@ $< -L$(B) -ltcpshim -Wl,-rpath,'$$ORIGIN/..'
 
+# A program built without PIE: its canonical entries for the API.
+$(T)/prog_linked_nopie: TEST_CFLAGS += -fno-pie -no-pie
+
 $(T)/prog_%: tests/prog_%.c $(TEST_DEPS)
 	@mkdir -p $(T)
 	$(CC) $(TEST_CFLAGS) -O0 -U_FORTIFY_SOURCE -o $@ $< -ldl

@@ -50,8 +50,8 @@ static const int wanted_errors[] = {
 
 /* Flags that must not matter to the verdicts they are added to. */
 static const unsigned int bystander_flags[] = {
-	0, CONN_INET6, CONN_CONNECTING, CONN_LINGER0, CONN_SHARED,
-	CONN_INET6 | CONN_LINGER0 | CONN_SHARED,
+	0, CONN_POLICY, CONN_CONNECTING, CONN_LINGER0, CONN_SHARED,
+	CONN_POLICY | CONN_LINGER0 | CONN_SHARED,
 };
 #define NBYSTANDERS (sizeof(bystander_flags) / sizeof(*bystander_flags))
 
@@ -530,7 +530,7 @@ END_TEST
 START_TEST(timeout_before_established_only_marks_failed)
 {
 	static const unsigned int flags[] = {
-		0, CONN_CONNECTING, CONN_CONNECTING | CONN_INET6 | CONN_SHARED,
+		0, CONN_CONNECTING, CONN_CONNECTING | CONN_POLICY | CONN_SHARED,
 	};
 
 	/* A SYN that went unanswered: no connection to call half-open. */
@@ -621,7 +621,7 @@ START_TEST(close_of_listening_or_connecting_socket_is_silent)
 {
 	static const int states[] = { TCPS_LISTEN, TCPS_SYN_SENT };
 	static const unsigned int flags[] = {
-		0, CONN_LISTENER, CONN_CONNECTING, CONN_LINGER0,
+		0, CONN_POLICY, CONN_CONNECTING, CONN_LINGER0,
 		CONN_ESTABLISHED | CONN_LINGER0, CONN_SHUT_WR, CONN_SHARED,
 	};
 

@@ -225,11 +225,11 @@ END_TEST
 
 START_TEST(new_record_has_one_reference_and_given_flags)
 {
-	struct conn *c = conn_new(CONN_INET6 | CONN_ESTABLISHED);
+	struct conn *c = conn_new(CONN_POLICY | CONN_ESTABLISHED);
 
 	ck_assert_ptr_nonnull(c);
 	ck_assert_uint_eq(atomic_load(&c->refs), 1);
-	ck_assert_uint_eq(conn_flags(c), CONN_INET6 | CONN_ESTABLISHED);
+	ck_assert_uint_eq(conn_flags(c), CONN_POLICY | CONN_ESTABLISHED);
 	ck_assert_uint_eq(atomic_load(&c->bytes_sent), 0);
 	ck_assert_uint_eq(atomic_load(&c->bytes_received), 0);
 	ck_assert_uint_eq(c->peer.family, AF_UNSPEC);
@@ -255,7 +255,7 @@ END_TEST
 
 START_TEST(freed_record_is_reused_with_fresh_id_and_clean_state)
 {
-	struct conn *a = conn_new(CONN_INET6 | CONN_LINGER0);
+	struct conn *a = conn_new(CONN_POLICY | CONN_LINGER0);
 	struct conn *b;
 	uint64_t id = a->id;
 
@@ -320,13 +320,13 @@ END_TEST
 
 START_TEST(flag_helpers_set_clear_and_claim_once)
 {
-	struct conn *c = conn_new(CONN_INET6);
+	struct conn *c = conn_new(CONN_POLICY);
 
 	conn_set(c, CONN_ESTABLISHED | CONN_SHUT_WR);
 	ck_assert_uint_eq(conn_flags(c),
-			  CONN_INET6 | CONN_ESTABLISHED | CONN_SHUT_WR);
+			  CONN_POLICY | CONN_ESTABLISHED | CONN_SHUT_WR);
 	conn_clear(c, CONN_SHUT_WR | CONN_LINGER0);
-	ck_assert_uint_eq(conn_flags(c), CONN_INET6 | CONN_ESTABLISHED);
+	ck_assert_uint_eq(conn_flags(c), CONN_POLICY | CONN_ESTABLISHED);
 	ck_assert_int_eq(conn_claim_report(c), 1);
 	ck_assert_int_eq(conn_claim_report(c), 0);
 	ck_assert_uint_ne(conn_flags(c) & CONN_REPORTED, 0);
@@ -594,7 +594,7 @@ START_TEST(pool_survives_threads_taking_and_freeing_records)
 
 	/* All records are free again, and come back whole. */
 	for (int i = 0; i < NTHREADS * RING; i++) {
-		after[i] = conn_new(CONN_INET6);
+		after[i] = conn_new(CONN_POLICY);
 		ck_assert_ptr_nonnull(after[i]);
 		ck_assert_uint_eq(atomic_load(&after[i]->refs), 1);
 		for (int j = 0; j < i; j++)
