@@ -54,6 +54,12 @@ up)
 	ip netns add "$C"
 	in_c ip link set lo up
 	in_c ip link add br0 type bridge
+	# A second port that leads nowhere keeps the bridge's carrier up
+	# while the peer is gone: the client's packets still leave, into
+	# nothing, where a capture can see them.
+	in_c ip link add tsk0 type veth peer name tsk1
+	in_c ip link set tsk0 master br0 up
+	in_c ip link set tsk1 up
 	in_c ip addr add "$CLIENT4/24" dev br0
 	in_c ip addr add "$CLIENT6/64" dev br0 nodad
 	in_c ip link set br0 up
