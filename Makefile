@@ -13,7 +13,10 @@
 #   CFLAGS ?= -O2 -g     optimisation and debug flags
 #   PREFIX ?= /usr/local installation prefix
 #   LIBDIR ?= $(PREFIX)/lib
+#   BINDIR, INCLUDEDIR, MANDIR, PKGCONFIGDIR   under PREFIX, as usual
 #   DESTDIR              staging directory for packagers
+#   LDCONFIG ?= ldconfig run by install/uninstall as root when DESTDIR
+#                        is empty
 #   WERROR=1             treat warnings as errors (make check sets it)
 
 CC ?= cc
@@ -22,14 +25,19 @@ PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 BINDIR ?= $(PREFIX)/bin
 INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 DESTDIR ?=
+LDCONFIG ?= ldconfig
 
 B := build
 WARN := -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
 BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude $(WARN) $(CFLAGS)
 SHIM_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -pthread
 
-SHIM_SRCS := $(filter-out shim/tcpshim.c,$(wildcard shim/*.c))
+# The tcpshim command; no part of the library.
+WRAPPER_SRCS := shim/tcpshim.c shim/report.c
+SHIM_SRCS := $(filter-out $(WRAPPER_SRCS),$(wildcard shim/*.c))
 SHIM_OBJS := $(patsubst shim/%.c,$(B)/obj/%.o,$(SHIM_SRCS))
 # The parts that define no libc name: unit-tested without preloading.
 PURE_OBJS := $(addprefix $(B)/obj/,config.o conn.o fdtable.o format.o classify.o)
@@ -38,9 +46,11 @@ PURE_OBJS := $(addprefix $(B)/obj/,config.o conn.o fdtable.o format.o classify.o
 all: $(B)/libtcpshim.so $(B)/tcpshim
 
 # Objects are rebuilt when the flags change (make check adds -Werror).
+# Expanded once here, so no target's own additions leak into the stamp.
+FLAGS_STAMP := $(CC) $(SHIM_CFLAGS)
 $(B)/flags: FORCE
 	@mkdir -p $(B)
-	@echo '$(CC) $(SHIM_CFLAGS)' | cmp -s - $@ || echo '$(CC) $(SHIM_CFLAGS)' > $@
+	@echo '$(FLAGS_STAMP)' | cmp -s - $@ || echo '$(FLAGS_STAMP)' > $@
 FORCE:
 
 $(B)/obj/%.o: shim/%.c $(wildcard shim/*.h) include/tcpshim.h $(B)/flags
@@ -56,9 +66,81 @@ $(B)/libtcpshim.so: $(SHIM_OBJS) shim/libtcpshim.map
 		-o $@ $(SHIM_OBJS) -ldl
 	ln -sf libtcpshim.so $(B)/libtcpshim.so.1
 
-$(B)/tcpshim: shim/tcpshim.c include/tcpshim.h $(B)/flags
-	$(CC) $(BASE_CFLAGS) -DTCPSHIM_LIBRARY='"$(abspath $(B))/libtcpshim.so"' \
-		-o $@ shim/tcpshim.c
+# The tcpshim command: the wrapper, and its report (JSON read with
+# jansson).  It checks option values with the library's own parser
+# (config.o, and format.o for the event names), linked in statically.
+# The library's path is baked in, absolute: the build tree's here, the
+# installed one in $(B)/install/tcpshim, which install puts in BINDIR.
+WRAPPER_OBJS := $(B)/obj/config.o $(B)/obj/format.o
+WRAPPER_DEPS := $(WRAPPER_SRCS) shim/report.h $(WRAPPER_OBJS) $(B)/flags
+JANSSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
+JANSSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+build_wrapper = $(CC) $(BASE_CFLAGS) -Ishim $(JANSSON_CFLAGS) \
+	-DTCPSHIM_LIBRARY='"$(1)"' -o $@ $(WRAPPER_SRCS) $(WRAPPER_OBJS) \
+	$(JANSSON_LIBS)
+# Without jansson's header: install it as root, else say how (deps.sh).
+have_jansson = printf '\043include <jansson.h>\n' | \
+	$(CC) $(JANSSON_CFLAGS) -E -x c - >/dev/null 2>&1 || sh tests/deps.sh build
+
+$(B)/tcpshim: $(WRAPPER_DEPS)
+	@$(have_jansson)
+	$(call build_wrapper,$(abspath $(B))/libtcpshim.so)
+
+# Rebuilt when the installation paths change.
+INSTALL_STAMP := $(PREFIX) $(LIBDIR) $(INCLUDEDIR)
+$(B)/install/paths: FORCE
+	@mkdir -p $(B)/install
+	@echo '$(INSTALL_STAMP)' | cmp -s - $@ || echo '$(INSTALL_STAMP)' > $@
+
+$(B)/install/tcpshim: $(WRAPPER_DEPS) $(B)/install/paths
+	@$(have_jansson)
+	$(call build_wrapper,$(LIBDIR)/libtcpshim.so.1)
+
+# pkg-config: -I and -l for those who link; ${preload}, the library's
+# path, for those who preload.
+$(B)/install/tcpshim.pc: tcpshim.pc.in include/tcpshim.h $(B)/install/paths
+	sed -e 's|@PREFIX@|$(PREFIX)|' \
+	    -e 's|@LIBDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))|' \
+	    -e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' \
+	    -e 's|@VERSION@|$(PC_VERSION)|' tcpshim.pc.in > $@
+
+# The library's file name: the ABI version (soname 1), which changes with
+# the interface, not with TCPSHIM_VERSION.
+LIBFILE := libtcpshim.so.1.0.0
+PC_VERSION := $(shell sed -n 's/^\#define TCPSHIM_VERSION "\(.*\)"/\1/p' include/tcpshim.h)
+MAN1 := man/tcpshim.1
+# tcpshim(3) holds the functions that have no page of their own; theirs
+# are .so links to it, so that man tcp_keepalive finds it.
+MAN3 := man/tcpshim.3 man/tcp_abort.3 man/tcp_keepalive.3 \
+	man/tcp_user_timeout.3 man/tcp_peer_status.3 man/tcp_on_event.3
+INSTALLED := $(LIBDIR)/$(LIBFILE) $(LIBDIR)/libtcpshim.so.1 \
+	$(LIBDIR)/libtcpshim.so $(INCLUDEDIR)/tcpshim.h \
+	$(PKGCONFIGDIR)/tcpshim.pc $(BINDIR)/tcpshim \
+	$(addprefix $(MANDIR)/man1/,$(notdir $(MAN1))) \
+	$(addprefix $(MANDIR)/man3/,$(notdir $(MAN3)))
+# Refresh the loader's cache for a real install (not a staged one).
+run_ldconfig = if [ -z '$(DESTDIR)' ] && [ "$$(id -u)" = 0 ]; then \
+	$(LDCONFIG) || true; fi
+
+install: all $(B)/install/tcpshim $(B)/install/tcpshim.pc
+	install -d '$(DESTDIR)$(LIBDIR)' '$(DESTDIR)$(PKGCONFIGDIR)' \
+		'$(DESTDIR)$(INCLUDEDIR)' '$(DESTDIR)$(BINDIR)' \
+		'$(DESTDIR)$(MANDIR)/man1' '$(DESTDIR)$(MANDIR)/man3'
+	install -m 644 $(B)/libtcpshim.so '$(DESTDIR)$(LIBDIR)/$(LIBFILE)'
+	ln -sfn $(LIBFILE) '$(DESTDIR)$(LIBDIR)/libtcpshim.so.1'
+	ln -sfn $(LIBFILE) '$(DESTDIR)$(LIBDIR)/libtcpshim.so'
+	install -m 644 include/tcpshim.h '$(DESTDIR)$(INCLUDEDIR)/tcpshim.h'
+	install -m 644 $(B)/install/tcpshim.pc '$(DESTDIR)$(PKGCONFIGDIR)/tcpshim.pc'
+	install -m 755 $(B)/install/tcpshim '$(DESTDIR)$(BINDIR)/tcpshim'
+	install -m 644 $(MAN1) '$(DESTDIR)$(MANDIR)/man1'
+	install -m 644 $(MAN3) '$(DESTDIR)$(MANDIR)/man3'
+	@$(run_ldconfig)
+
+# Exactly the files install put there; directories stay, since install
+# cannot tell which of them it created.
+uninstall:
+	rm -f $(foreach f,$(INSTALLED),'$(DESTDIR)$(f)')
+	@$(run_ldconfig)
 
 include demos/demos.mk
 include tests/tests.mk

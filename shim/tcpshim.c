@@ -1,20 +1,29 @@
 /*
- * tcpshim - run a command with libtcpshim preloaded.
+ * tcpshim - run a command with libtcpshim preloaded, or summarise logs.
  *
  *   tcpshim [options] -- command [args...]
+ *   tcpshim report [LOG...]
  *
- * Each option sets the TCPSHIM_ variable of the same meaning; the
- * library is added to LD_PRELOAD (after what is there, so a sanitizer
- * runtime stays first), found at the path fixed when tcpshim was built.
+ * Each option sets the TCPSHIM_ variable of the same meaning, after
+ * checking its value with the library's own parser (so the command never
+ * starts with a setting the library would ignore); the library is added
+ * to LD_PRELOAD (after what is there, so a sanitizer runtime stays
+ * first), found at the absolute path fixed when tcpshim was built, never
+ * in the current directory.  Then tcpshim execs the command: its exit
+ * status and signals are the command's own.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
+#include "config.h"
+#include "report.h"
 #include "tcpshim.h"
 
 #ifndef TCPSHIM_LIBRARY
@@ -24,8 +33,10 @@
 static void usage(FILE *out)
 {
 	fputs("usage: tcpshim [options] -- command [args...]\n"
+	      "       tcpshim report [LOG...]\n"
 	      "Run command with libtcpshim preloaded: log TCP resets, "
-	      "control abortive close\nand keepalive.\n\n"
+	      "control abortive close\nand keepalive.  'tcpshim report' "
+	      "summarises JSON logs (stdin if no LOG).\n\n"
 	      "  --log PATH|stderr|syslog|off   where events go "
 	      "(TCPSHIM_LOG; %p in PATH: pid)\n"
 	      "  --json                         JSON Lines "
@@ -35,6 +46,7 @@ static void usage(FILE *out)
 	      "socket (TCPSHIM_KEEPALIVE)\n"
 	      "  --user-timeout MS              TCP_USER_TIMEOUT on every "
 	      "TCP socket\n"
+	      "                                 (TCPSHIM_USER_TIMEOUT)\n"
 	      "  --abort-on-close               every close() resets "
 	      "(TCPSHIM_CLOSE=abort)\n"
 	      "  --events LIST                  events to log: all, or "
@@ -45,12 +57,70 @@ static void usage(FILE *out)
 	      out);
 }
 
-static void fail(const char *msg, const char *arg)
+/* One line on stderr, then exit status 2, as for any bad option. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+fail(const char *fmt, ...)
 {
-	fprintf(stderr, "tcpshim: %s%s%s\n", msg, arg ? ": " : "",
-		arg ? arg : "");
-	fputs("Try 'tcpshim --help'.\n", stderr);
+	va_list ap;
+
+	fputs("tcpshim: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (see tcpshim --help)\n", stderr);
 	exit(2);
+}
+
+/*
+ * Checking one option's value: config_parse() is given only the variable
+ * being checked, so it judges that value alone, with the rules and words
+ * the library itself would use at start-up.
+ */
+static const char *checked_name;
+static const char *checked_value;
+static char checked_warning[2048];
+
+static const char *only_checked(const char *name)
+{
+	return strcmp(name, checked_name) == 0 ? checked_value : NULL;
+}
+
+static void keep_warning(const char *line)
+{
+	snprintf(checked_warning, sizeof(checked_warning), "%s", line);
+}
+
+static void set_checked(const char *option, const char *name,
+			const char *value)
+{
+	struct shim_config cfg;
+	char *said, *cut;
+
+	/* "tcpshim --log -- cmd" forgot the value; it did not mean a file
+	 * named "--". */
+	if (strcmp(value, "--") == 0)
+		fail("option '--%s' needs a value", option);
+	checked_name = name;
+	checked_value = value;
+	checked_warning[0] = '\0';
+	config_parse(&cfg, only_checked, keep_warning);
+	if (checked_warning[0] != '\0') {
+		/*
+		 * The library says: tcpshim: NAME="VALUE" is not valid:
+		 * expected FORM; what it does instead.  Here nothing is done
+		 * instead, so keep "VALUE" is not valid: expected FORM.
+		 */
+		said = strchr(checked_warning, '=');
+		cut = strrchr(checked_warning, ';');
+		if (said != NULL && cut != NULL && cut > said) {
+			*cut = '\0';
+			fail("--%s %s", option, said + 1);
+		}
+		checked_warning[strcspn(checked_warning, "\n")] = '\0';
+		fail("--%s: %s", option, checked_warning);
+	}
+	if (setenv(name, value, 1) != 0)
+		fail("cannot set %s: %s", name, strerror(errno));
 }
 
 /* The file execvp would run, for the setuid check; NULL if not found. */
@@ -77,6 +147,37 @@ static char *resolve(const char *cmd)
 	return found;
 }
 
+/*
+ * The dynamic loader ignores LD_PRELOAD in secure-execution mode: when
+ * exec changes the user or group (a setuid or setgid file not owned by
+ * the caller's user or group) or grants file capabilities.  Name the file
+ * then, or the user waits for a log that cannot come.
+ */
+static void warn_if_secure(const char *cmd)
+{
+	char *file = resolve(cmd);
+	const char *why = NULL;
+	struct stat st;
+
+	if (file == NULL || stat(file, &st) != 0) {
+		free(file);
+		return;
+	}
+	if ((st.st_mode & S_ISUID) && st.st_uid != getuid())
+		why = "is setuid";
+	else if ((st.st_mode & S_ISGID) && st.st_gid != getgid())
+		why = "is setgid";
+	else if (getuid() != 0 &&
+		 getxattr(file, "security.capability", NULL, 0) > 0)
+		why = "has file capabilities";
+	if (why != NULL)
+		fprintf(stderr,
+			"tcpshim: warning: %s %s: the dynamic loader ignores "
+			"LD_PRELOAD for it, so nothing will be logged\n",
+			file, why);
+	free(file);
+}
+
 static void add_preload(const char *lib)
 {
 	const char *old = getenv("LD_PRELOAD");
@@ -87,55 +188,102 @@ static void add_preload(const char *lib)
 		return;
 	}
 	if (asprintf(&val, "%s:%s", old, lib) < 0)
-		fail("out of memory", NULL);
+		fail("out of memory");
 	setenv("LD_PRELOAD", val, 1);
 	free(val);
 }
 
+/* Long options have codes above any character, so that getopt_long's
+ * optopt tells them from an unknown short option. */
+enum {
+	OPT_LOG = 256, OPT_JSON, OPT_KEEPALIVE, OPT_USER_TIMEOUT,
+	OPT_ABORT_ON_CLOSE, OPT_EVENTS, OPT_HELP, OPT_VERSION,
+};
+
+static const struct option options[] = {
+	{ "log", required_argument, NULL, OPT_LOG },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "keepalive", required_argument, NULL, OPT_KEEPALIVE },
+	{ "user-timeout", required_argument, NULL, OPT_USER_TIMEOUT },
+	{ "abort-on-close", no_argument, NULL, OPT_ABORT_ON_CLOSE },
+	{ "events", required_argument, NULL, OPT_EVENTS },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* getopt_long has refused an option: say which and why, in one line. */
+static void __attribute__((noreturn)) bad_option(char **argv)
+{
+	const char *arg = argv[optind - 1];
+	size_t len = strcspn(arg, "=");
+
+	if (optopt == 0)
+		fail("unknown option '%.*s'", (int)len, arg);
+	if (optopt < OPT_LOG)
+		fail("unknown option '-%c'", optopt);
+	for (const struct option *o = options; o->name; o++) {
+		if (o->val != optopt)
+			continue;
+		if (o->has_arg == no_argument)
+			fail("option '--%s' takes no value", o->name);
+		fail("option '--%s' needs a value", o->name);
+	}
+	fail("bad option '%s'", arg);
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "log", required_argument, NULL, 'l' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "keepalive", required_argument, NULL, 'k' },
-		{ "user-timeout", required_argument, NULL, 'u' },
-		{ "abort-on-close", no_argument, NULL, 'a' },
-		{ "events", required_argument, NULL, 'e' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct stat st;
-	char *file;
+	int keepalive = 0;
 	int c;
 
+	/* "tcpshim -- report" runs a program named report. */
+	if (argc > 1 && strcmp(argv[1], "report") == 0)
+		return report_main(argc - 1, argv + 1);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+", options, NULL)) != -1) {
 		switch (c) {
-		case 'l': setenv("TCPSHIM_LOG", optarg, 1); break;
-		case 'j': setenv("TCPSHIM_FORMAT", "json", 1); break;
-		case 'k': setenv("TCPSHIM_KEEPALIVE", optarg, 1); break;
-		case 'u': setenv("TCPSHIM_USER_TIMEOUT", optarg, 1); break;
-		case 'a': setenv("TCPSHIM_CLOSE", "abort", 1); break;
-		case 'e': setenv("TCPSHIM_EVENTS", optarg, 1); break;
-		case 'h': usage(stdout); return 0;
-		case 'V': puts("tcpshim " TCPSHIM_VERSION); return 0;
+		case OPT_LOG:
+			set_checked("log", ENV_LOG, optarg);
+			break;
+		case OPT_JSON:
+			set_checked("json", ENV_FORMAT, "json");
+			break;
+		case OPT_KEEPALIVE:
+			set_checked("keepalive", ENV_KEEPALIVE, optarg);
+			keepalive = 1;
+			break;
+		case OPT_USER_TIMEOUT:
+			set_checked("user-timeout", ENV_USER_TIMEOUT, optarg);
+			break;
+		case OPT_ABORT_ON_CLOSE:
+			set_checked("abort-on-close", ENV_CLOSE, "abort");
+			break;
+		case OPT_EVENTS:
+			set_checked("events", ENV_EVENTS, optarg);
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return 0;
+		case OPT_VERSION:
+			puts("tcpshim " TCPSHIM_VERSION);
+			return 0;
 		default:
-			fail(optopt ? "unknown or incomplete option"
-				    : "unknown option",
-			     argv[optind - 1]);
+			bad_option(argv);
 		}
 	}
 	if (optind >= argc)
-		fail("no command given", NULL);
-	file = resolve(argv[optind]);
-	if (file != NULL && stat(file, &st) == 0 &&
-	    (st.st_mode & (S_ISUID | S_ISGID)))
-		fprintf(stderr,
-			"tcpshim: warning: %s is set%cid: the dynamic loader "
-			"ignores LD_PRELOAD for it, so nothing will be logged\n",
-			file, (st.st_mode & S_ISUID) ? 'u' : 'g');
-	free(file);
+		fail("no command given: tcpshim [options] -- command [args...]");
+	/*
+	 * The library keeps quiet about this: a program may well want
+	 * keepalive alone.  Someone typing --keepalive to catch a dead peer
+	 * should know the case it cannot catch.
+	 */
+	if (keepalive && getenv(ENV_USER_TIMEOUT) == NULL)
+		fputs("tcpshim: note: keepalive does not run while sent data is "
+		      "unacknowledged; --user-timeout MS covers that case\n",
+		      stderr);
+	warn_if_secure(argv[optind]);
 	add_preload(TCPSHIM_LIBRARY);
 	execvp(argv[optind], argv + optind);
 	fprintf(stderr, "tcpshim: cannot run %s: %s\n", argv[optind],

@@ -1,14 +1,26 @@
 #!/bin/sh
-# The Debian packages make check needs.  As root, install what is
-# missing; otherwise name the exact apt-get line and stop.
+# The Debian packages tcpshim needs.  As root, install what is missing;
+# otherwise name the exact apt-get line and stop.
+#   sh tests/deps.sh         what make check needs
+#   sh tests/deps.sh build   what make needs: jansson, for tcpshim report
+# Keep the list in step with .ci/run.
 need=""
-pkg-config --exists check 2>/dev/null || need="$need check"
-command -v pkg-config >/dev/null || need="$need pkg-config"
-command -v curl >/dev/null || need="$need curl"
-command -v python3 >/dev/null || need="$need python3"
-command -v strace >/dev/null || need="$need strace"
-command -v ip >/dev/null || need="$need iproute2"
-command -v nm >/dev/null || need="$need binutils"
+printf '#include <jansson.h>\n' | ${CC:-cc} -E -x c - >/dev/null 2>&1 ||
+	need="$need libjansson-dev"
+if [ "${1:-}" != build ]; then
+	pkg-config --exists check 2>/dev/null || need="$need check"
+	command -v pkg-config >/dev/null || need="$need pkg-config"
+	command -v curl >/dev/null || need="$need curl"
+	command -v python3 >/dev/null || need="$need python3"
+	command -v strace >/dev/null || need="$need strace"
+	command -v ip >/dev/null || need="$need iproute2"
+	command -v nm >/dev/null || need="$need binutils"
+	# The demos' quick run captures the wire.
+	command -v tcpdump >/dev/null || need="$need tcpdump"
+	# The man page test renders each page with groff and man.
+	command -v groff >/dev/null || need="$need groff-base"
+	command -v man >/dev/null || need="$need man-db"
+fi
 [ -n "$need" ] || exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 	echo "tcpshim: installing:$need"

@@ -63,4 +63,4 @@ check-build: check-deps
 	@$(MAKE) --no-print-directory WERROR=1 $(TEST_ALL)
 
 check: check-build
-	@sh tests/run.sh $(UNIT_BIN) $(CHECK_BINS) $(wildcard tests/*.sh)
+	@sh tests/run.sh $(UNIT_BIN) $(CHECK_BINS) $(wildcard tests/test_*.sh)
