@@ -84,15 +84,17 @@ static int expand_path(char *dst, size_t size, const char *src, int pid)
 	return 0;
 }
 
+static const struct sockaddr_un dev_log = { .sun_family = AF_UNIX,
+					    .sun_path = "/dev/log" };
+
 static int open_syslog(void)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX,
-				   .sun_path = "/dev/log" };
 	int fd = real.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return -1;
-	if (real.connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+	if (real.connect(fd, (const struct sockaddr *)&dev_log,
+			 sizeof(dev_log)) != 0) {
 		int err = errno;
 
 		real.close(fd);
@@ -215,11 +217,23 @@ static void write_syslog(int fd, int pid, int severity, const char *line,
 	out_str(&o, ">tcpshim[");
 	out_u64(&o, (uint64_t)pid);
 	out_str(&o, "]: ");
+	if (!shim_config.json) {
+		/* syslog has its own tag and time: drop the line's. */
+		for (int spaces = 0; len > 0 && spaces < 2; line++, len--)
+			spaces += *line == ' ';
+	}
 	if (len > 0 && o.len + len - 1 <= o.cap) {
 		memcpy(msg + o.len, line, len - 1);	/* no newline */
 		o.len += len - 1;
 	}
-	real.send(fd, msg, o.len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (real.send(fd, msg, o.len, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+		return;
+	/* The syslog daemon restarted and made a new /dev/log: connect the
+	 * same socket to it again, and send once more. */
+	if ((errno == ECONNREFUSED || errno == ENOTCONN || errno == ENOENT) &&
+	    real.connect(fd, (const struct sockaddr *)&dev_log,
+			 sizeof(dev_log)) == 0)
+		real.send(fd, msg, o.len, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 /* One whole line, to wherever the log goes. */

@@ -463,6 +463,19 @@ static int s_unconnected_send(void)
 	return 0;
 }
 
+/* Peer: nothing listens.  Two refusals, with the test's "go" between
+ * them (it restarts the syslog daemon there). */
+static int s_syslog_restart(void)
+{
+	char line[16];
+
+	close(refused_connect());
+	if (fgets(line, sizeof(line), stdin) == NULL)
+		die("stdin");
+	close(refused_connect());
+	return 0;
+}
+
 static void abort_bad_one(int (*tcp_abort)(int), const char *what, int fd)
 {
 	int ret = tcp_abort(fd);
@@ -858,6 +871,7 @@ int main(int argc, char **argv)
 	if (IS("abort-bad")) return s_abort_bad();
 	if (IS("unspec")) return s_unspec();
 	if (IS("stale")) return s_stale(arg);
+	if (IS("syslog-restart")) return s_syslog_restart();
 	if (IS("stderr-closed")) return s_stderr_closed(arg);
 	if (IS("stderr-replaced")) return s_stderr_replaced(arg);
 	if (IS("fdopen")) return s_fdopen();

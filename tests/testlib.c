@@ -510,7 +510,10 @@ void sc_start(struct scenario *sc, const char *name, int family, int port,
 	argv[3] = portbuf;
 	argv[4] = arg;
 	argv[5] = NULL;
-	tl_spawn(&sc->p, envp, argv);
+	if (sc->interactive)
+		tl_spawn_io(&sc->p, envp, argv);
+	else
+		tl_spawn(&sc->p, envp, argv);
 }
 
 void sc_finish(struct scenario *sc)

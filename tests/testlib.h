@@ -129,6 +129,7 @@ struct scenario {
 	const char *log_path;
 	char *log;		/* the log's content after sc_finish */
 	int stderr_ok;		/* set: the program may print on stderr */
+	int interactive;	/* set: with a stdin (tl_say to sc->p) */
 };
 
 void sc_start(struct scenario *sc, const char *name, int family, int port,
