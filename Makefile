@@ -18,6 +18,10 @@
 #   LDCONFIG ?= ldconfig run by install/uninstall as root when DESTDIR
 #                        is empty
 #   WERROR=1             treat warnings as errors (make check sets it)
+#   SANITIZE=LIST        build the library and the tests with
+#                        -fsanitize=LIST (address,undefined or thread)
+#                        into build/san-LIST/; make check then preloads
+#                        the sanitizer runtime first
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -32,7 +36,16 @@ LDCONFIG ?= ldconfig
 
 B := build
 WARN := -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
-BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude $(WARN) $(CFLAGS)
+ifneq ($(SANITIZE),)
+comma := ,
+B := build/san-$(subst $(comma),-,$(SANITIZE))
+SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+# The runtime a preloaded sanitized library needs first in LD_PRELOAD.
+SAN_RUNTIME := $(realpath $(shell $(CC) -print-file-name=$(if \
+	$(findstring thread,$(SANITIZE)),libtsan.so,libasan.so)))
+endif
+BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude $(WARN) $(CFLAGS) $(SAN_FLAGS)
 SHIM_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -pthread
 
 # The tcpshim command; no part of the library.
@@ -61,7 +74,7 @@ $(B)/obj/%.o: shim/%.c $(wildcard shim/*.h) include/tcpshim.h $(B)/flags
 $(B)/obj/real.o: SHIM_CFLAGS += -fno-optimize-sibling-calls
 
 $(B)/libtcpshim.so: $(SHIM_OBJS) shim/libtcpshim.map
-	$(CC) -shared -pthread -Wl,-soname,libtcpshim.so.1 \
+	$(CC) $(SAN_FLAGS) -shared -pthread -Wl,-soname,libtcpshim.so.1 \
 		-Wl,--version-script=shim/libtcpshim.map -Wl,-z,now \
 		-o $@ $(SHIM_OBJS) -ldl
 	ln -sf libtcpshim.so $(B)/libtcpshim.so.1

@@ -57,7 +57,7 @@ void wrap_release(int fd, const char *call)
 	int saved;
 
 	log_release_fd(fd);
-	if (fdt_get(fd) == NULL)
+	if (fdt_get(fd) == NULL || shim_in_vfork_child())
 		return;
 	c = fdt_take(fd);
 	if (c == NULL || !conn_put_last(c))

@@ -210,14 +210,16 @@ static void check_combination(const struct shim_config *cfg,
 			      config_warn_fn warn)
 {
 	long idle = cfg->keep_idle, intvl = cfg->keep_intvl;
-	long alone_ms = (idle + intvl * cfg->keep_cnt) * 1000;
-	long probes = ((long)cfg->user_timeout_ms - idle * 1000 + intvl * 1000 -
-		       1) / (intvl * 1000);
-	long both_ms;
+	long alone_ms, probes, both_ms;
 	char line[512];
 
 	if (!cfg->keepalive || !cfg->user_timeout)
 		return;
+	alone_ms = (idle + intvl * cfg->keep_cnt) * 1000;
+	/* Probes at idle + k * intvl, k >= 1: the first one past the user
+	 * timeout ends the connection. */
+	probes = ((long)cfg->user_timeout_ms - idle * 1000 + intvl * 1000 - 1) /
+		 (intvl * 1000);
 	if (probes < 1)
 		probes = 1;
 	both_ms = (idle + intvl * probes) * 1000;

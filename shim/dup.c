@@ -20,6 +20,11 @@ static int copied(int oldfd, int newfd)
 	if (newfd < 0 || shim_passive)
 		return newfd;
 	c = fdt_get(oldfd);
+	/* Nothing to track and nothing stale at newfd: nothing to change. */
+	if (c == NULL && fdt_get(newfd) == NULL)
+		return newfd;
+	if (shim_in_vfork_child())
+		return newfd;
 	if (c != NULL && !conn_tryget(c))
 		c = NULL;
 	if (c != NULL && fdt_get(oldfd) != c) {

@@ -26,6 +26,7 @@
 atomic_int shim_ready;
 int shim_passive;
 atomic_uint shim_fork_gen;
+atomic_int shim_pid;
 
 #define MAX_CALLBACKS 8
 

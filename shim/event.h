@@ -6,6 +6,7 @@
 #define SHIM_EVENT_H
 
 #include <linux/tcp.h>
+#include <unistd.h>
 
 #include "classify.h"
 #include "conn.h"
@@ -18,6 +19,19 @@ extern atomic_int shim_ready;
 extern int shim_passive;
 /* Bumped at every fork(): connections older than it may be shared. */
 extern atomic_uint shim_fork_gen;
+/* This process's pid, as of start-up or the last fork(). */
+extern atomic_int shim_pid;
+
+/*
+ * Is the caller a vfork() child?  It shares the parent's memory, and so
+ * the shim's table and log state: what it closes or dups is its own
+ * business, never the parent's.  Costs a getpid(): call it only on the
+ * way to changing shared state.
+ */
+static inline int shim_in_vfork_child(void)
+{
+	return getpid() != atomic_load_explicit(&shim_pid, memory_order_relaxed);
+}
 
 /* Flags for conn_new(): this fork generation. */
 unsigned int event_conn_flags(void);

@@ -8,6 +8,7 @@
 #include <link.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "event.h"
@@ -18,9 +19,15 @@
 /* This copy's own tcp_abort, not whichever the global scope binds. */
 extern __typeof__(tcp_abort) abort_here;
 
-static void forked(void)
+static void forked_parent(void)
 {
 	atomic_fetch_add_explicit(&shim_fork_gen, 1, memory_order_relaxed);
+}
+
+static void forked_child(void)
+{
+	atomic_store(&shim_pid, getpid());
+	forked_parent();
 }
 
 static const char *env(const char *name)
@@ -47,6 +54,7 @@ __attribute__((constructor)) static void shim_init(void)
 {
 	void *first;
 
+	atomic_store(&shim_pid, getpid());
 	shim_real_bind();
 	/*
 	 * Loaded twice (preloaded and linked from another path, or two
@@ -62,6 +70,6 @@ __attribute__((constructor)) static void shim_init(void)
 	log_init();
 	config_parse(&shim_config, env, log_warn_line);
 	/* Both sides of a fork may hold connections opened before it. */
-	pthread_atfork(NULL, forked, forked);
+	pthread_atfork(NULL, forked_parent, forked_child);
 	atomic_store_explicit(&shim_ready, 1, memory_order_release);
 }

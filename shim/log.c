@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "event.h"
 #include "fdtable.h"
 #include "format.h"
 #include "real.h"
@@ -278,14 +279,20 @@ void log_release(unsigned int first, unsigned int last)
 {
 	uint64_t t = atomic_load(&log_target);
 	int fd = target_fd(t);
+	int has_stderr = first <= 2 && last >= 2;
+	int has_log = t != 0 && (unsigned int)fd >= first &&
+		      (unsigned int)fd <= last;
 
-	if (first <= 2 && last >= 2)
+	if ((!has_stderr && !has_log) || shim_in_vfork_child())
+		return;
+	if (has_stderr)
 		atomic_store(&stderr_ok, 0);
-	if (t != 0 && (unsigned int)fd >= first && (unsigned int)fd <= last)
+	if (has_log)
 		atomic_compare_exchange_strong(&log_target, &t, 0);
 }
 
 void log_stderr_replaced(void)
 {
-	atomic_store(&stderr_ok, 1);
+	if (!shim_in_vfork_child())
+		atomic_store(&stderr_ok, 1);
 }

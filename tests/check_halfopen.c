@@ -37,7 +37,7 @@ struct net {
 
 static const char *script(void)
 {
-	return tl_path("../demos/peerhost.sh");
+	return tl_source("demos/peerhost.sh");
 }
 
 static void hosts(const char *verb, struct net *n)
@@ -116,7 +116,13 @@ static void client_start(struct net *n, struct tl_proc *cl, const char *mode,
 	char line[64];
 	const char *argv[] = {
 		"/bin/sh", script(), "client", n->tag, "/usr/bin/env",
-		tl_str("LD_PRELOAD=%s", tl_path("libtcpshim.so")),
+		/* Given to env(1) in argv: the sanitizer runtime, if any,
+		 * must come first by hand here. */
+		getenv("TCPSHIM_TEST_PRELOAD")
+			? tl_str("LD_PRELOAD=%s %s",
+				 getenv("TCPSHIM_TEST_PRELOAD"),
+				 tl_path("libtcpshim.so"))
+			: tl_str("LD_PRELOAD=%s", tl_path("libtcpshim.so")),
 		tl_str("TCPSHIM_LOG=%s", n->log), "TCPSHIM_FORMAT=json",
 		setting ? setting : "TCPSHIM_EVENTS=all",
 		tl_path("tests/prog_halfopen"), mode, addr, PEER_PORT, NULL

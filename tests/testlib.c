@@ -55,6 +55,11 @@ const char *tl_path(const char *rel)
 	return keep(buf);
 }
 
+const char *tl_source(const char *rel)
+{
+	return tl_str("%s/%s", TL_SOURCE_DIR, rel);
+}
+
 const char *tl_tmp(const char *name)
 {
 	static char dir[PATH_MAX];
@@ -75,6 +80,23 @@ static int wanted_env(const char *e)
 {
 	return strncmp(e, "LD_PRELOAD=", 11) != 0 &&
 	       strncmp(e, "TCPSHIM_", 8) != 0;
+}
+
+/*
+ * make check SANITIZE=...: the library is built with a sanitizer, whose
+ * runtime must come first in LD_PRELOAD of every program it is loaded
+ * into: put it in front of the test's LD_PRELOAD.
+ */
+static void sanitizer_first(const char **envp, size_t *k)
+{
+	const char *first = getenv("TCPSHIM_TEST_PRELOAD");
+	size_t i;
+
+	if (first == NULL || *first == '\0')
+		return;
+	for (i = 0; i < *k; i++)
+		if (strncmp(envp[i], "LD_PRELOAD=", 11) == 0)
+			envp[i] = tl_str("LD_PRELOAD=%s %s", first, envp[i] + 11);
 }
 
 static void spawn(struct tl_proc *p, const char *const *env,
@@ -107,6 +129,7 @@ static void spawn(struct tl_proc *p, const char *const *env,
 			envp[k++] = environ[i];
 	for (size_t i = 0; i < extra; i++)
 		envp[k++] = env[i];
+	sanitizer_first(envp, &k);
 	fflush(NULL);
 	p->pid = fork();
 	ck_assert_int_ge(p->pid, 0);
@@ -467,6 +490,16 @@ const char *tl_which(const char *cmd)
 int tl_have(const char *cmd)
 {
 	return tl_which(cmd) != NULL;
+}
+
+int tl_sanitized_skip(const char *test, const char *why)
+{
+	const char *san = getenv("TCPSHIM_TEST_SANITIZER");
+
+	if (san == NULL || *san == '\0')
+		return 0;
+	tl_skip(test, tl_str("with SANITIZE=%s: %s", san, why));
+	return 1;
 }
 
 void tl_skip(const char *test, const char *why)

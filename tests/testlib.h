@@ -14,6 +14,8 @@
 const char *tl_build(void);
 /* tl_build() + "/" + rel, in a buffer that lives until the process ends. */
 const char *tl_path(const char *rel);
+/* A file of the source tree (demos/peerhost.sh), absolute. */
+const char *tl_source(const char *rel);
 /* A fresh file name in this run's private temporary directory. */
 const char *tl_tmp(const char *name);
 
@@ -99,6 +101,15 @@ int tl_have(const char *cmd);
  * be __func__ (Check's test functions end in "_fn": that is dropped).
  */
 void tl_skip(const char *test, const char *why);
+/*
+ * Under make check SANITIZE=...: print why test cannot run with a
+ * sanitized library and return 1; otherwise return 0.
+ */
+int tl_sanitized_skip(const char *test, const char *why);
+/* Why a test that preloads curl or python3 is skipped under SANITIZE. */
+#define TL_THIRD_PARTY "curl and python3 hang in setlocale with a " \
+	"sanitizer runtime preloaded, with or without tcpshim"
+
 /* A formatted string that lives until the test process ends. */
 const char *tl_str(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));

@@ -9,7 +9,8 @@
 T := $(B)/tests
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 # Tests build paths with snprintf into PATH_MAX buffers on purpose.
-TEST_CFLAGS := $(BASE_CFLAGS) -Ishim -Itests -pthread -Wno-format-truncation
+TEST_CFLAGS := $(BASE_CFLAGS) -Ishim -Itests -pthread -Wno-format-truncation \
+	-DTL_SOURCE_DIR='"$(CURDIR)"'
 
 UNIT_SRCS := $(wildcard tests/unit_*.c)
 CHECK_SRCS := $(wildcard tests/check_*.c)
@@ -39,6 +40,11 @@ $(T)/prog_linked_%: tests/prog_linked_%.c $(TEST_DEPS) $(B)/libtcpshim.so
 
 # A program built without PIE: its canonical entries for the API.
 $(T)/prog_linked_nopie: TEST_CFLAGS += -fno-pie -no-pie
+# Its setuid copy finds the library by an absolute run path: the loader
+# ignores $ORIGIN in secure mode.
+$(T)/prog_linked_secure: TEST_CFLAGS += -Wl,-rpath,$(abspath $(B))
+# Static: no loader, so no preload (sanitizers need one: left out).
+$(T)/prog_static: TEST_CFLAGS := $(filter-out $(SAN_FLAGS),$(TEST_CFLAGS)) -static
 
 $(T)/prog_%: tests/prog_%.c $(TEST_DEPS)
 	@mkdir -p $(T)
@@ -62,5 +68,18 @@ check-deps:
 check-build: check-deps
 	@$(MAKE) --no-print-directory WERROR=1 $(TEST_ALL)
 
+# Under SANITIZE, every program a test starts gets the sanitizer runtime
+# first in LD_PRELOAD (testlib.c); leaks are not checked, since a
+# preloaded library's pool lives as long as the process.
+SAN_ENV := $(if $(SANITIZE),TCPSHIM_TEST_SANITIZER='$(SANITIZE)' \
+	TCPSHIM_TEST_PRELOAD='$(SAN_RUNTIME)' \
+	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	TSAN_OPTIONS=halt_on_error=1)
+
+# Install layout and the command line are the plain build's business.
+SAN_SKIP := $(if $(SANITIZE),$(T)/check_install $(T)/check_wrapper)
+SAN_SKIP_WHY := SKIP check_install and check_wrapper: with SANITIZE only the library and its tests are sanitized
+
 check: check-build
-	@sh tests/run.sh $(UNIT_BIN) $(CHECK_BINS) $(wildcard tests/test_*.sh)
+	@$(if $(SAN_SKIP),echo '$(SAN_SKIP_WHY)')
+	@$(SAN_ENV) sh tests/run.sh $(UNIT_BIN) $(filter-out $(SAN_SKIP),$(CHECK_BINS)) $(wildcard tests/test_*.sh)
