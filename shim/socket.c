@@ -19,7 +19,9 @@ SHIM_EXPORT int socket(int domain, int type, int protocol)
 {
 	int fd = real.socket(domain, type, protocol);
 
-	if (fd >= 0 && !shim_passive) {
+	/* A vfork child must not replace what the parent tracks there. */
+	if (fd >= 0 && !shim_passive &&
+	    (fdt_get(fd) == NULL || !shim_in_vfork_child())) {
 		struct conn *c = NULL;
 
 		if (is_tcp(domain, type, protocol)) {
@@ -91,7 +93,7 @@ static int accepting(int lfd, struct sockaddr *addr, socklen_t *alen,
 	}
 	fd = use4 ? real.accept4(lfd, addr, alen, flags)
 		  : real.accept(lfd, addr, alen);
-	if (fd >= 0)
+	if (fd >= 0 && (fdt_get(fd) == NULL || !shim_in_vfork_child()))
 		track_accepted(lfd, fdt_get(lfd), fd, addr,
 			       cap < *alen ? cap : *alen);
 	return fd;
