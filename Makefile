@@ -3,7 +3,9 @@
 # Targets:
 #   make                 build/libtcpshim.so and build/tcpshim
 #   make check           build with -Werror, then run every test
+#   make check-real      real programs, natively and preloaded, compared
 #   make demo            the four RST demos, narrated
+#   make fuzz            fuzz the config parser and the event formatter
 #   make install         PREFIX=/usr/local DESTDIR= (see below)
 #   make uninstall       remove exactly what install put there
 #   make clean
@@ -157,6 +159,8 @@ uninstall:
 
 include demos/demos.mk
 include tests/tests.mk
+include tests/real.mk
+include tests/fuzz.mk
 
 clean:
 	rm -rf $(B)

@@ -3,11 +3,22 @@
 # otherwise name the exact apt-get line and stop.
 #   sh tests/deps.sh         what make check needs
 #   sh tests/deps.sh build   what make needs: jansson, for tcpshim report
-# Keep the list in step with .ci/run.
+#   sh tests/deps.sh fuzz    what make fuzz needs: clang and libFuzzer
+# Keep the list in step with .ci/run (which also installs golang-go: the
+# Go test of check_hardening is skipped without it).
 need=""
-printf '#include <jansson.h>\n' | ${CC:-cc} -E -x c - >/dev/null 2>&1 ||
+if [ "${1:-}" = fuzz ]; then
+	command -v clang >/dev/null || need="$need clang"
+	# The runtimes of -fsanitize=fuzzer,address,undefined: link a target.
+	printf '%s\n' 'int LLVMFuzzerTestOneInput(const char *d, long n)' \
+		'{ return d && n; }' |
+		clang -fsanitize=fuzzer,address,undefined -x c - -o /dev/null \
+		>/dev/null 2>&1 || need="$need libclang-rt-14-dev"
+fi
+[ "${1:-}" = fuzz ] ||
+	printf '#include <jansson.h>\n' | ${CC:-cc} -E -x c - >/dev/null 2>&1 ||
 	need="$need libjansson-dev"
-if [ "${1:-}" != build ]; then
+if [ "${1:-}" != build ] && [ "${1:-}" != fuzz ]; then
 	pkg-config --exists check 2>/dev/null || need="$need check"
 	command -v pkg-config >/dev/null || need="$need pkg-config"
 	command -v curl >/dev/null || need="$need curl"
@@ -20,6 +31,10 @@ if [ "${1:-}" != build ]; then
 	# The man page test renders each page with groff and man.
 	command -v groff >/dev/null || need="$need groff-base"
 	command -v man >/dev/null || need="$need man-db"
+	# check_hardening preloads tcpshim behind other allocators.
+	dpkg -s libjemalloc2 >/dev/null 2>&1 || need="$need libjemalloc2"
+	dpkg -s libtcmalloc-minimal4 >/dev/null 2>&1 ||
+		need="$need libtcmalloc-minimal4"
 fi
 [ -n "$need" ] || exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -44,7 +44,8 @@ $(T)/prog_linked_nopie: TEST_CFLAGS += -fno-pie -no-pie
 # ignores $ORIGIN in secure mode.
 $(T)/prog_linked_secure: TEST_CFLAGS += -Wl,-rpath,$(abspath $(B))
 # Static: no loader, so no preload (sanitizers need one: left out).
-$(T)/prog_static: TEST_CFLAGS := $(filter-out $(SAN_FLAGS),$(TEST_CFLAGS)) -static
+$(T)/prog_static: TEST_CFLAGS := \
+	$(filter-out $(SAN_FLAGS),$(TEST_CFLAGS)) -static
 
 $(T)/prog_%: tests/prog_%.c $(TEST_DEPS)
 	@mkdir -p $(T)

@@ -654,6 +654,37 @@ START_TEST(user_timeout_that_agrees_with_keepalive_is_not_warned_about)
 }
 END_TEST
 
+/*
+ * Found by tests/fuzz_config.c (UBSan: "division by zero" in
+ * check_combination): with keepalive unset its interval is 0, and the
+ * probe count was divided by it before the check that both settings are
+ * on.  gcc -O2 happens to move the division past that check; a library
+ * built with CFLAGS=-O0 died of SIGFPE in every program that did not set
+ * both variables.  So this test fails only where the division stays in
+ * place: make check SANITIZE=undefined, or a build with -O0.
+ */
+START_TEST(user_timeout_or_keepalive_alone_divides_by_nothing)
+{
+	static const char *const alone[][2] = {
+		{ NULL, NULL },
+		{ NULL, "5000" },
+		{ "60,10,5", NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(alone) / sizeof(*alone); i++) {
+		struct shim_config cfg;
+
+		env_clear();
+		set_var(ENV_KEEPALIVE, alone[i][0]);
+		set_var(ENV_USER_TIMEOUT, alone[i][1]);
+		parse(&cfg);
+		ck_assert_int_eq(nwarnings, 0);
+		ck_assert_int_eq(cfg.keepalive, alone[i][0] != NULL);
+		ck_assert_int_eq(cfg.user_timeout, alone[i][1] != NULL);
+	}
+}
+END_TEST
+
 START_TEST(leading_tab_is_rejected_like_leading_space)
 {
 	/*
@@ -730,6 +761,7 @@ Suite *unit_config_suite(void)
 	tcase_add_test(tc,
 		       user_timeout_that_overrides_the_probe_count_is_warned_about);
 	tcase_add_test(tc, user_timeout_longer_than_keepalive_is_warned_about);
+	tcase_add_test(tc, user_timeout_or_keepalive_alone_divides_by_nothing);
 	tcase_add_test(tc,
 		       user_timeout_that_agrees_with_keepalive_is_not_warned_about);
 	tcase_add_test(tc, bad_value_with_newline_still_warns_on_one_line);

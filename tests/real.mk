@@ -1,0 +1,46 @@
+# make check-real: tcpshim inside real programs (tests/real_programs.c).
+# Included by the top Makefile.  Not part of make check: it is slower
+# (about a minute), and needs Debian packages make check does not.
+#
+# Each program the suite runs natively and preloaded: python3 http.server
+# and curl, nginx under wrk, redis-server and redis-benchmark, git daemon
+# and git, sshd and ssh, bash.  As root, check-real installs what is
+# missing with apt-get; otherwise it prints the apt-get line, and the
+# tests of the missing programs say they are skipped.
+
+REAL_BIN := $(T)/real_programs
+
+$(REAL_BIN): tests/real_programs.c $(TEST_DEPS) $(B)/libtcpshim.so
+	@mkdir -p $(T)
+	$(CC) $(TEST_CFLAGS) -o $@ $< tests/testlib.c $(CHECK_LIBS)
+
+# command:package, for what make check's own packages do not bring.
+REAL_NEEDS := nginx:nginx wrk:wrk redis-server:redis-server \
+	redis-benchmark:redis-tools redis-cli:redis-tools git:git \
+	sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client
+
+.PHONY: check-real check-real-deps
+check-real-deps: check-deps
+	@need=""; \
+	for pair in $(REAL_NEEDS); do \
+		cmd=$${pair%%:*}; pkg=$${pair#*:}; \
+		PATH="$$PATH:/usr/sbin:/sbin" command -v $$cmd >/dev/null || \
+		case " $$need " in *" $$pkg "*) ;; *) need="$$need $$pkg" ;; esac; \
+	done; \
+	[ -n "$$need" ] || exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "tcpshim: installing:$$need"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq \
+			--no-install-recommends $$need >/dev/null || { \
+			echo "tcpshim: apt-get install$$need failed" >&2; \
+			exit 1; }; \
+	else \
+		echo "tcpshim: missing packages; their tests are skipped." \
+			"To run them, as root:"; \
+		echo "  apt-get install$$need"; \
+	fi
+
+check-real: check-real-deps
+	@$(MAKE) --no-print-directory WERROR=1 all $(REAL_BIN)
+	@$(SAN_ENV) sh tests/run.sh $(REAL_BIN)
