@@ -48,6 +48,8 @@ struct observation {
 	int64_t user_timeout_ms;	/* TCP_USER_TIMEOUT (read at close
 					 * only), or 0 */
 	int64_t idle_ms;	/* tcpi_last_data_recv */
+	uint64_t kernel_received;	/* tcpi_bytes_received (a FIN
+					 * counts as one) */
 	int unread;		/* close: SIOCINQ */
 	int policy_abort;	/* close: TCPSHIM_CLOSE=abort */
 };

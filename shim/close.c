@@ -26,8 +26,17 @@ static void close_last(int fd, struct conn *c, const char *call)
 	event_observe(fd, c, 0, &o);
 	if (o.state < 0)
 		return;
+	/*
+	 * Unread data?  The kernel counts what arrived (a FIN as one byte);
+	 * only if that is more than the program read through the wrappers
+	 * (stdio reads are not seen) does SIOCINQ say how much is left.
+	 */
 	if (o.state != TCPS_LISTEN && o.state != TCPS_CLOSE &&
-	    o.state != TCPS_SYN_SENT && ioctl(fd, SIOCINQ, &o.unread) != 0)
+	    o.state != TCPS_SYN_SENT &&
+	    o.kernel_received > atomic_load_explicit(&c->bytes_received,
+						     memory_order_relaxed) +
+					1 &&
+	    ioctl(fd, SIOCINQ, &o.unread) != 0)
 		o.unread = 0;
 	if (o.state == TCPS_CLOSE)
 		event_observe_keepalive(fd, &o);

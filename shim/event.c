@@ -159,7 +159,11 @@ void event_observe(int fd, struct conn *c, int err, struct observation *o)
 	o->silence_ms = (int64_t)info.tcpi_last_ack_recv -
 			(int64_t)info.tcpi_last_data_sent;
 	o->idle_ms = info.tcpi_last_data_recv;
-	o->unacked = (o->flags & CONN_ESTABLISHED) && o->state >= 0
+	o->kernel_received = info.tcpi_bytes_received;
+	/* Only an ended connection, or a failed call, needs the count: a
+	 * healthy close does without the ioctl. */
+	o->unacked = (o->flags & CONN_ESTABLISHED) &&
+				     (err != 0 || o->state == TCPS_CLOSE)
 			     ? unacked_bytes(fd, &info)
 			     : 0;
 }
@@ -274,11 +278,27 @@ void event_fill(struct tcp_event *ev, int fd, struct conn *c,
 	}
 }
 
+/* Does anyone want an event of this kind: the log, or a callback? */
+static int wanted(enum tcp_event_kind kind)
+{
+	if (shim_config.log != LOG_OFF && (shim_config.events & (1u << kind)))
+		return 1;
+	for (int i = 0; i < MAX_CALLBACKS; i++)
+		if (atomic_load_explicit(&callbacks[i].used,
+					 memory_order_relaxed))
+			return 1;
+	return 0;
+}
+
 void event_emit(int fd, struct conn *c, struct verdict v, const char *call,
 		int err, const struct observation *o)
 {
 	struct tcp_event ev;
 
+	/* Filling one costs system calls (the cookie, the address): not
+	 * for an event nobody reads, such as every orderly close. */
+	if (!wanted(v.kind))
+		return;
 	event_fill(&ev, fd, c, v, call, err, o);
 	event_dispatch(&ev);
 }
