@@ -182,6 +182,14 @@ void event_observe_keepalive(int fd, struct observation *o)
 		o->user_timeout_ms = v;
 }
 
+void wrap_io_failed(int fd, const char *call)
+{
+	int err = errno;
+
+	if (classify_wants(err))
+		event_call_failed(fd, fdt_get(fd), call, err);
+}
+
 void event_call_failed(int fd, struct conn *c, const char *call, int err)
 {
 	int saved = errno;

@@ -8,7 +8,8 @@
 #include <errno.h>
 #include <sys/mman.h>
 
-_Atomic(struct fdt_mid *) fdt_top[FDT_TOP];
+struct fdt_mid fdt_mid0;
+_Atomic(struct fdt_mid *) fdt_top[FDT_TOP] = { [0] = &fdt_mid0 };
 
 /* Preserves errno: it runs after the program's call succeeded. */
 static void *map_zeroed(size_t size)

@@ -5,28 +5,50 @@
  */
 #include "wrap.h"
 
+/* A receive with MSG_PEEK or MSG_ERRQUEUE moves no stream bytes: its
+ * result counts nothing (its error still counts).  Tested before the
+ * call, so the common path keeps nothing alive across it. */
+#define PEEKING(flags) unlikely((flags) & (MSG_PEEK | MSG_ERRQUEUE))
+
+static __attribute__((noinline)) ssize_t peek(int fd, void *buf, size_t len,
+					       int flags)
+{
+	return wrap_peeked(fd, real.recv(fd, buf, len, flags), "recv");
+}
+
 SHIM_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
-	ssize_t ret = real.recv(fd, buf, len, flags);
+	ssize_t ret;
 
-	wrap_recv_done(fd, ret, flags, "recv");
+	if (PEEKING(flags))
+		return peek(fd, buf, len, flags);
+	ret = real.recv(fd, buf, len, flags);
+	wrap_io_done(fd, ret, 0, "recv");
 	return ret;
 }
 
 SHIM_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
 			     struct sockaddr *addr, socklen_t *alen)
 {
-	ssize_t ret = real.recvfrom(fd, buf, len, flags, addr, alen);
+	ssize_t ret;
 
-	wrap_recv_done(fd, ret, flags, "recvfrom");
+	if (PEEKING(flags))
+		return wrap_peeked(fd, real.recvfrom(fd, buf, len, flags, addr,
+						     alen),
+				   "recvfrom");
+	ret = real.recvfrom(fd, buf, len, flags, addr, alen);
+	wrap_io_done(fd, ret, 0, "recvfrom");
 	return ret;
 }
 
 SHIM_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
-	ssize_t ret = real.recvmsg(fd, msg, flags);
+	ssize_t ret;
 
-	wrap_recv_done(fd, ret, flags, "recvmsg");
+	if (PEEKING(flags))
+		return wrap_peeked(fd, real.recvmsg(fd, msg, flags), "recvmsg");
+	ret = real.recvmsg(fd, msg, flags);
+	wrap_io_done(fd, ret, 0, "recvmsg");
 	return ret;
 }
 
@@ -58,9 +80,14 @@ SHIM_EXPORT ssize_t readv(int fd, const struct iovec *iov, int n)
 SHIM_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen,
 			       int flags)
 {
-	ssize_t ret = real.__recv_chk(fd, buf, len, buflen, flags);
+	ssize_t ret;
 
-	wrap_recv_done(fd, ret, flags, "recv");
+	if (PEEKING(flags))
+		return wrap_peeked(fd, real.__recv_chk(fd, buf, len, buflen,
+						       flags),
+				   "recv");
+	ret = real.__recv_chk(fd, buf, len, buflen, flags);
+	wrap_io_done(fd, ret, 0, "recv");
 	return ret;
 }
 
@@ -68,10 +95,14 @@ SHIM_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len,
 				   size_t buflen, int flags,
 				   struct sockaddr *addr, socklen_t *alen)
 {
-	ssize_t ret = real.__recvfrom_chk(fd, buf, len, buflen, flags, addr,
-					  alen);
+	ssize_t ret;
 
-	wrap_recv_done(fd, ret, flags, "recvfrom");
+	if (PEEKING(flags))
+		return wrap_peeked(fd, real.__recvfrom_chk(fd, buf, len, buflen,
+							   flags, addr, alen),
+				   "recvfrom");
+	ret = real.__recvfrom_chk(fd, buf, len, buflen, flags, addr, alen);
+	wrap_io_done(fd, ret, 0, "recvfrom");
 	return ret;
 }
 

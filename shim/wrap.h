@@ -17,36 +17,38 @@
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
+/* A call on fd failed: errno says how.  Out of line, off the hot path. */
+void wrap_io_failed(int fd, const char *call)
+	__attribute__((cold, noinline));
+
 /*
  * After a call that moved bytes on fd.  The healthy path is a table
- * lookup and an atomic add: no system call.
+ * lookup and an atomic add: no system call, and a fd that a call just
+ * succeeded on needs no range check.
  */
 static inline void wrap_io_done(int fd, ssize_t ret, int sending,
 				const char *call)
 {
 	if (likely(ret > 0)) {
-		struct conn *c = fdt_get(fd);
+		struct conn *c = fdt_get_valid(fd);
 
 		if (c != NULL)
 			atomic_fetch_add_explicit(sending ? &c->bytes_sent
 							  : &c->bytes_received,
 						  (uint64_t)ret,
 						  memory_order_relaxed);
-	} else if (ret < 0 && unlikely(classify_wants(errno))) {
-		event_call_failed(fd, fdt_get(fd), call, errno);
+	} else if (ret < 0) {
+		wrap_io_failed(fd, call);
 	}
 }
 
-/*
- * After a receive with these flags: a peek (or the error queue) moves no
- * bytes of the stream, so it counts nothing; its error still counts.
- */
-static inline void wrap_recv_done(int fd, ssize_t ret, int flags,
-				  const char *call)
+/* After a peek (or a read of the error queue): no bytes of the stream
+ * moved, so only a failure counts.  Returns ret, errno intact. */
+static inline ssize_t wrap_peeked(int fd, ssize_t ret, const char *call)
 {
-	if (unlikely(flags & (MSG_PEEK | MSG_ERRQUEUE)) && ret > 0)
-		ret = 0;
-	wrap_io_done(fd, ret, 0, call);
+	if (ret < 0)
+		wrap_io_failed(fd, call);
+	return ret;
 }
 
 /* After sendmmsg or recvmmsg: ret messages, their lengths in vec. */
