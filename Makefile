@@ -5,6 +5,7 @@
 #   make check           build with -Werror, then run every test
 #   make check-real      real programs, natively and preloaded, compared
 #   make demo            the four RST demos, narrated
+#   make bench           benchmarks against native, with budget verdicts
 #   make fuzz            fuzz the config parser and the event formatter
 #   make install         PREFIX=/usr/local DESTDIR= (see below)
 #   make uninstall       remove exactly what install put there
@@ -160,6 +161,7 @@ uninstall:
 include demos/demos.mk
 include tests/tests.mk
 include tests/real.mk
+include tests/bench.mk
 include tests/fuzz.mk
 
 clean:

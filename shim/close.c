@@ -60,13 +60,12 @@ static void close_last(int fd, struct conn *c, const char *call)
 			   : NULL);
 }
 
-void wrap_release(int fd, const char *call)
+void wrap_release_tracked(int fd, const char *call)
 {
 	struct conn *c;
 	int saved;
 
-	log_release_fd(fd);
-	if (fdt_get(fd) == NULL || shim_in_vfork_child())
+	if (shim_in_vfork_child())
 		return;
 	c = fdt_take(fd);
 	if (c == NULL || !conn_put_last(c))

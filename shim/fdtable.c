@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 
 struct fdt_mid fdt_mid0;
+struct fdt_leaf fdt_leaf0;
 _Atomic(struct fdt_mid *) fdt_top[FDT_TOP] = { [0] = &fdt_mid0 };
 
 /* Preserves errno: it runs after the program's call succeeded. */
@@ -43,6 +44,8 @@ static _Atomic(struct conn *) *slot_for(int fd, int grow)
 	struct fdt_leaf *leaf;
 	_Atomic(struct fdt_leaf *) *lp;
 
+	if ((unsigned int)fd < FDT_FANOUT)
+		return &fdt_leaf0.slot[fd];
 	mid = grow ? INSTALL(top, struct fdt_mid)
 		   : atomic_load_explicit(top, memory_order_acquire);
 	if (mid == NULL)
@@ -93,6 +96,10 @@ int fdt_next(unsigned int from, unsigned int last)
 
 	if (last > INT_MAX)
 		last = INT_MAX;
+	for (; fd < FDT_FANOUT && fd <= last; fd++)
+		if (atomic_load_explicit(&fdt_leaf0.slot[fd],
+					 memory_order_acquire) != NULL)
+			return (int)fd;
 	while (fd <= last) {
 		struct fdt_mid *mid = atomic_load_explicit(
 			&fdt_top[fd >> (2 * FDT_BITS)], memory_order_acquire);

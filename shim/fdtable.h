@@ -31,6 +31,9 @@ extern _Atomic(struct fdt_mid *) fdt_top[FDT_TOP];
 /* fdt_top[0], static: descriptors below 2^20 (all, in most programs)
  * are found in two loads instead of three. */
 extern struct fdt_mid fdt_mid0;
+/* Descriptors below FDT_FANOUT have a static leaf of their own, outside
+ * fdt_mid0: one load. */
+extern struct fdt_leaf fdt_leaf0;
 
 static inline struct conn *fdt_from_mid(struct fdt_mid *mid, unsigned int fd)
 {
@@ -51,7 +54,10 @@ static inline struct conn *fdt_get_valid(int fd)
 	unsigned int u = (unsigned int)fd;
 	struct fdt_mid *mid;
 
-	if (__builtin_expect(u < (1u << (2 * FDT_BITS)), 1))
+	if (__builtin_expect(u < FDT_FANOUT, 1))
+		return atomic_load_explicit(&fdt_leaf0.slot[u],
+					    memory_order_acquire);
+	if (u < (1u << (2 * FDT_BITS)))
 		return fdt_from_mid(&fdt_mid0, u);
 	mid = atomic_load_explicit(&fdt_top[u >> (2 * FDT_BITS)],
 				   memory_order_acquire);

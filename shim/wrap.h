@@ -10,6 +10,7 @@
 #include "classify.h"
 #include "event.h"
 #include "fdtable.h"
+#include "log.h"
 #include "real.h"
 
 #define SHIM_EXPORT __attribute__((visibility("default")))
@@ -66,12 +67,21 @@ static inline void wrap_mmsg_done(int fd, int ret, const struct mmsghdr *vec,
 	wrap_io_done(fd, ret < 0 ? -1 : bytes, sending, call);
 }
 
+/* wrap_release for a descriptor the table holds: out of line. */
+void wrap_release_tracked(int fd, const char *call);
+
 /*
  * The program is about to close fd or put another file at its number:
  * drop fd from the table and, if it was the connection's last
- * descriptor, log what the close does.  fd must still be open.
+ * descriptor, log what the close does.  fd must still be open.  Inline,
+ * so that close() of anything but a tracked socket costs a lookup.
  */
-void wrap_release(int fd, const char *call);
+static inline void wrap_release(int fd, const char *call)
+{
+	log_release_fd(fd);
+	if (unlikely(fdt_get(fd) != NULL))
+		wrap_release_tracked(fd, call);
+}
 
 /*
  * Reset fd's connection now with connect(AF_UNSPEC), whatever other

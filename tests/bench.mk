@@ -1,0 +1,21 @@
+# Benchmarks: included by the top Makefile.  Not part of make check:
+# nothing here asserts a wall-clock time.
+#
+# tests/bench_work.c    the timed workloads (nanoseconds per operation)
+# tests/bench_calls.c   exact numbers of one call, for callgrind, strace
+#                       and resident memory
+# tests/bench.sh        runs them natively and preloaded, interleaved,
+#                       and writes $(B)/bench.md
+# tests/bench_report.awk  that report, with the budgets' verdicts
+
+BENCH_BINS := $(T)/bench_work $(T)/bench_calls
+
+# Built with the user's CFLAGS (-O2 by default), like a program that
+# would be run under the shim.
+$(T)/bench_%: tests/bench_%.c $(B)/flags
+	@mkdir -p $(T)
+	$(CC) $(BASE_CFLAGS) -pthread -o $@ $< -ldl
+
+.PHONY: bench
+bench: all $(BENCH_BINS)
+	@sh tests/bench.sh

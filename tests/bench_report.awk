@@ -1,0 +1,370 @@
+# bench_report.awk - the Markdown report of `make bench` (tests/bench.sh).
+#
+#   awk -f tests/bench_report.awk RESULTS SAMPLES
+#
+# RESULTS holds "key value..." lines (counted figures, memory, the run's
+# settings); SAMPLES holds "workload configuration ns [note...]" lines,
+# one per timed run.  Plain POSIX awk (Debian's default is mawk).
+
+FNR == 1 { file++ }
+
+file == 1 {
+	key = $1
+	sub(/^[^ ]+ /, "")
+	r[key] = $0
+	next
+}
+
+file == 2 {
+	k = $1 SUBSEP $2
+	n[k]++
+	v[k, n[k]] = $3 + 0
+	if (NF > 3) {
+		note = $4
+		for (i = 5; i <= NF; i++)
+			note = note " " $i
+		notes[$1] = note
+	}
+}
+
+function sort(k, cnt,    i, j, t) {
+	for (i = 1; i <= cnt; i++)
+		s[i] = v[k, i]
+	for (i = 2; i <= cnt; i++)
+		for (j = i; j > 1 && s[j - 1] > s[j]; j--) {
+			t = s[j]; s[j] = s[j - 1]; s[j - 1] = t
+		}
+}
+
+function median(w, c,    k, cnt) {
+	k = w SUBSEP c
+	cnt = n[k]
+	if (cnt == 0)
+		return -1
+	sort(k, cnt)
+	if (cnt % 2)
+		return s[(cnt + 1) / 2]
+	return (s[cnt / 2] + s[cnt / 2 + 1]) / 2
+}
+
+# Three significant digits, in the workload's unit.
+function num(x) {
+	if (x >= 100)
+		return sprintf("%.0f", x)
+	if (x >= 10)
+		return sprintf("%.1f", x)
+	return sprintf("%.2f", x)
+}
+
+function cell(w, c,    k, cnt, med) {
+	k = w SUBSEP c
+	cnt = n[k]
+	if (cnt == 0)
+		return "-"
+	med = median(w, c)
+	return sprintf("%s (%s–%s)", num(med / scale[w]), num(s[1] / scale[w]),
+		       num(s[cnt] / scale[w]))
+}
+
+function ratio(w, c,    base) {
+	base = median(w, "native")
+	if (base <= 0 || n[w SUBSEP c] == 0)
+		return "-"
+	return sprintf("%.3f", median(w, c) / base)
+}
+
+# Half the interquartile range of the native runs, over their median,
+# in percent: the noise of the run, little moved by one stray run.
+function quartiles(w,    med, cnt, q) {
+	med = median(w, "native")
+	cnt = n[w SUBSEP "native"]
+	q = int(cnt / 4)
+	return med > 0 ? (s[cnt - q] - s[q + 1]) / 2 / med * 100 : 0
+}
+
+function have(key) {
+	return (key in r) && r[key] != ""
+}
+
+function added(mode, c) {
+	if (!have("ir." mode "." c) || !have("ir." mode ".native"))
+		return "-"
+	return sprintf(mode == "start" ? "%+d" : "%+.1f",
+		       r["ir." mode "." c] - r["ir." mode ".native"])
+}
+
+function sys(mode, c) {
+	return have("sys." mode "." c) ? sprintf("%+g", r["sys." mode "." c]) : "-"
+}
+
+function verdict(ok, by) {
+	return ok ? "holds" : "**does not hold** (" by ")"
+}
+
+END {
+	split("pingpong bulk fileclose churn manysock threads spawn", order, " ")
+	label["pingpong"] = "1. ping-pong, 64 B (µs per round trip)"
+	label["bulk"] = "2. bulk, 64 KiB writes (µs per write)"
+	label["fileclose"] = "3. close() of a regular file (ns)"
+	label["churn"] = "4. connect/accept/close churn (µs per connection)"
+	label["manysock"] = "5. one send on each of many sockets (ns per send)"
+	label["threads"] = "6. two threads sending at once (ns per send)"
+	label["spawn"] = "7. fork and exec /bin/true (ms)"
+	scale["pingpong"] = 1000; scale["bulk"] = 1000; scale["fileclose"] = 1
+	scale["churn"] = 1000; scale["manysock"] = 1; scale["threads"] = 1
+	scale["spawn"] = 1000000
+
+	ncfg = split(r["configs"], cfg, " ")
+	title["native"] = "native"
+	title["shim"] = "tcpshim"
+	title["shimka"] = "tcpshim, keepalive + JSON log"
+	title["libka"] = "libkeepalive0"
+	kaname = "libkeepalive0"
+
+	print "## tcpshim benchmark"
+	print ""
+	print "Machine: " r["machine"] "; load average " r["load"] "." \
+	      " Wall clock: " r["rounds"] \
+	      " rounds of " r["secs"] " s per workload and configuration, run" \
+	      " interleaved (native, tcpshim, ..., native, tcpshim, ...)."
+	print "Time per operation, lower is better: median (min–max)." \
+	      " ×: median over the native median of the same run."
+	print ""
+	hdr = "| workload |"
+	sep = "| --- |"
+	for (i = 1; i <= ncfg; i++) {
+		hdr = hdr " " title[cfg[i]] " |"
+		sep = sep " ---: |"
+		if (cfg[i] != "native") {
+			hdr = hdr " × |"
+			sep = sep " ---: |"
+		}
+	}
+	print hdr
+	print sep
+	for (j = 1; j <= 7; j++) {
+		w = order[j]
+		line = "| " label[w] " |"
+		for (i = 1; i <= ncfg; i++) {
+			line = line " " cell(w, cfg[i]) " |"
+			if (cfg[i] != "native")
+				line = line " " ratio(w, cfg[i]) " |"
+		}
+		print line
+	}
+	print ""
+	if ("manysock" in notes)
+		print "Workloads 1 and 2: both ends on one CPU. Workload 5: " \
+		      notes["manysock"] ", in a new random order each sweep." \
+		      " Workload 6: each thread on its own connection and CPU."
+	if (median("pingpong", "native") > 0)
+		printf "Native rates: %.0f round trips/s, %.2f GB/s bulk," \
+		       " %.0f connections/s.\n",
+		       1e9 / median("pingpong", "native"),
+		       65536 / median("bulk", "native"),
+		       1e9 / median("churn", "native")
+	print "Keepalive settings, both preloads: idle 60 s, interval 10 s," \
+	      " 5 probes (TCPSHIM_KEEPALIVE=60,10,5; KEEPIDLE, KEEPINTVL," \
+	      " KEEPCNT)."
+	if (r["configs"] !~ /libka/)
+		print "libkeepalive0 was not measured: not installed" \
+		      " (apt-get install libkeepalive0, as root)."
+	print ""
+
+	print "### Counted per call"
+	print ""
+	print "User-space instructions (callgrind, the calling thread) and" \
+	      " system calls (strace -c), each as (count at " 2 * r["ncalls"] \
+	      " calls − count at " r["ncalls"] ") / " r["ncalls"] \
+	      ", except the start of /bin/true, counted once;" \
+	      " \"added\" is over native."
+	print ""
+	hdr = "| per call | native instructions |"
+	sep = "| --- | ---: |"
+	for (i = 2; i <= ncfg; i++) {
+		hdr = hdr " instructions added: " title[cfg[i]] " |"
+		sep = sep " ---: |"
+	}
+	for (i = 2; i <= ncfg; i++) {
+		hdr = hdr " system calls added: " title[cfg[i]] " |"
+		sep = sep " ---: |"
+	}
+	print hdr
+	print sep
+	split("send recv write read close churn", modes, " ")
+	mlabel["send"] = "send, 64 B"
+	mlabel["recv"] = "recv, 64 B"
+	mlabel["write"] = "write, 64 B"
+	mlabel["read"] = "read, 64 B"
+	mlabel["close"] = "close of /dev/null"
+	mlabel["churn"] = "one connection: socket, connect, accept, 2 × close"
+	modes[7] = "start"
+	mlabel["start"] = "start and exit of /bin/true (once)"
+	for (j = 1; j <= 7; j++) {
+		m = modes[j]
+		line = "| " mlabel[m] " | " \
+		       (have("ir." m ".native") ? r["ir." m ".native"] : "-") " |"
+		for (i = 2; i <= ncfg; i++)
+			line = line " " added(m, cfg[i]) " |"
+		for (i = 2; i <= ncfg; i++)
+			line = line " " sys(m, cfg[i]) " |"
+		print line
+	}
+	print ""
+	for (j = 1; j <= 6; j++)
+		for (i = 2; i <= ncfg; i++)
+			if (have("sysx." modes[j] "." cfg[i]))
+				print "- " mlabel[modes[j]] ", " title[cfg[i]] ": " \
+				      r["sysx." modes[j] "." cfg[i]]
+	if (have("skip.ir"))
+		print "- Instructions not counted: " r["skip.ir"]
+	if (have("skip.sys"))
+		print "- System calls not counted: " r["skip.sys"]
+	print ""
+
+	# Anonymous resident memory, KiB in RESULTS.
+	fixed = r["mem.shim.0"] - r["mem.native.0"]
+	per = r["mem.shim.2n"] - r["mem.shim.n"]
+	per = (per - (r["mem.native.2n"] - r["mem.native.n"])) * 1024 / r["mem.n"]
+	all = r["mem.shim.2n"] - r["mem.native.2n"]
+	lowd = r["mem.shim.lowlimit"] - r["mem.native.lowlimit"]
+	highd = r["mem.shim.highlimit"] - r["mem.native.highlimit"]
+	fdd = (r["mem.shim.highfd"] - r["mem.native.highfd"]) - fixed
+	print "### Resident memory (anonymous, smaps_rollup)"
+	print ""
+	printf "- tcpshim loaded, no socket: %+d KiB over native.\n", fixed
+	printf "- Per tracked socket: %.1f bytes, ±%.1f (the growth from %d" \
+	       " to %d sockets, over native's, per socket: one page more or" \
+	       " less moves it by %.1f); %d sockets cost %+d KiB over native" \
+	       " in all.\n", per, 4096 / r["mem.n"], r["mem.n"],
+	       2 * r["mem.n"], 4096 / r["mem.n"], 2 * r["mem.n"], all
+	printf "- 16 sockets at low fds: %+d KiB over native with" \
+	       " RLIMIT_NOFILE %d, %+d KiB with RLIMIT_NOFILE %d.\n",
+	       lowd, r["mem.low"], highd, r["mem.high"]
+	printf "- One socket at fd %d: %+d KiB over the no-socket figure.\n",
+	       r["mem.high"] - 1, fdd
+	print ""
+
+	print "### Budgets"
+	print ""
+	print "| budget | limit | measured | verdict |"
+	print "| --- | --- | --- | --- |"
+	for (j = 1; j <= 2; j++) {
+		m = j == 1 ? "send" : "recv"
+		worst = -1e9; text = ""
+		for (i = 2; i <= ncfg; i++) {
+			if (cfg[i] == "libka" || added(m, cfg[i]) == "-")
+				continue
+			a = r["ir." m "." cfg[i]] - r["ir." m ".native"]
+			worst = a > worst ? a : worst
+			text = text (text == "" ? "" : "; ") \
+			       sprintf("%+.1f %s", a, title[cfg[i]])
+		}
+		if (text == "")
+			print "| instructions added per healthy " m " | ≤ 25 |" \
+			      " not measured | - |"
+		else
+			print "| instructions added per healthy " m " | ≤ 25 | " \
+			      text " | " verdict(worst <= 25,
+			      sprintf("%+.1f over", worst - 25)) " |"
+	}
+	split("send recv write read", io, " ")
+	text = ""; worst = 0; seen = 0
+	for (j = 1; j <= 4; j++)
+		for (i = 2; i <= ncfg; i++) {
+			if (cfg[i] == "libka" || !have("sys." io[j] "." cfg[i]))
+				continue
+			seen = 1
+			x = r["sys." io[j] "." cfg[i]]
+			worst = x > worst ? x : worst
+		}
+	if (seen)
+		print "| system calls added to send, recv, read, write | 0 |" \
+		      sprintf(" %+g at most |", worst) \
+		      " " verdict(worst <= 0, sprintf("%+g per call", worst)) " |"
+	else
+		print "| system calls added to send, recv, read, write | 0 |" \
+		      " not measured | - |"
+	worst = 0; seen = 0
+	for (i = 2; i <= ncfg; i++)
+		if (cfg[i] != "libka" && have("sys.close." cfg[i])) {
+			seen = 1
+			x = r["sys.close." cfg[i]]
+			worst = x > worst ? x : worst
+		}
+	if (seen)
+		print "| system calls added to close() of a non-socket | 0 |" \
+		      sprintf(" %+g |", worst) " " \
+		      verdict(worst <= 0, sprintf("%+g per close", worst)) " |"
+	else
+		print "| system calls added to close() of a non-socket | 0 |" \
+		      " not measured | - |"
+	for (j = 1; j <= 2; j++) {
+		w = j == 1 ? "pingpong" : "bulk"
+		text = ""; worst = 0; seen = 0
+		for (i = 2; i <= ncfg; i++) {
+			if (cfg[i] == "libka" || ratio(w, cfg[i]) == "-")
+				continue
+			seen = 1
+			x = ratio(w, cfg[i])
+			worst = x + 0 > worst ? x + 0 : worst
+			text = text (text == "" ? "" : "; ") x " " title[cfg[i]]
+		}
+		# The run's own noise: how far apart the middle half of the
+		# native runs lie; and libkeepalive0, which does nothing on this
+		# path (it wraps socket() only), so that its distance from
+		# native is noise too.
+		noise = quartiles(w) / 100
+		how = sprintf("native runs' middle half ±%.1f%%", quartiles(w))
+		if (ratio(w, "libka") != "-") {
+			x = ratio(w, "libka") - 1
+			x = x < 0 ? -x : x
+			noise = x > noise ? x : noise
+			how = how sprintf("; libkeepalive0, which adds nothing" \
+					  " here, %s", ratio(w, "libka"))
+		}
+		if (seen)
+			text = text " (" how ")"
+		if (!seen)
+			says = "-"
+		else if (noise > 0.01)
+			says = sprintf("**inconclusive**: this run's noise (%.1f%%)" \
+				    " is above the 1%% budget", noise * 100)
+		else
+			says = verdict(worst <= 1.01,
+				    sprintf("%.1f%% slower", (worst - 1) * 100))
+		print "| " (j == 1 ? "ping-pong" : "bulk") " median time," \
+		      " over native | ≤ 1.01 | " (seen ? text : "not measured") \
+		      " | " says " |"
+	}
+	if (n["churn" SUBSEP "libka"] > 0) {
+		x = median("churn", "shimka") / median("churn", "libka")
+		noise = quartiles("churn") / 100
+		if (x <= 1 || x - 1 > noise)
+			says = verdict(x <= 1, sprintf("%.0f%% slower", (x - 1) * 100))
+		else
+			says = sprintf("**inconclusive**: %.1f%% slower, within" \
+				       " this run's noise (%.1f%%)", (x - 1) * 100,
+				       noise * 100)
+		print "| churn with keepalive, over " kaname " | ≤ 1.00 | " \
+		      sprintf("%.3f (native runs' middle half ±%.1f%%)", x,
+		      noise * 100) " | " says " |"
+	} else
+		print "| churn with keepalive, over " kaname " | ≤ 1.00 |" \
+		      " not measured: " kaname " not installed | - |"
+	# One page more or less over N sockets is the resolution.
+	res = 4096 / r["mem.n"]
+	print "| memory per tracked socket | ≤ 64 B | " \
+	      sprintf("%.1f B (±%.1f)", per, res) " | " \
+	      verdict(per - res <= 64, sprintf("%.1f B over", per - res - 64)) \
+	      (per > 64 && per - res <= 64 ? ", within the resolution" : "") " |"
+	print "| memory with RLIMIT_NOFILE " r["mem.low"] " → " r["mem.high"] \
+	      ", fds low | flat (one page) | " \
+	      sprintf("%+d KiB", highd - lowd) " | " \
+	      verdict(highd - lowd <= 4 && lowd - highd <= 4,
+	      sprintf("%+d KiB", highd - lowd)) " |"
+	print ""
+	print "Events logged by the healthy workloads: " r["events"] \
+	      (r["events"] == 0 ? "." : " (expected none: see build/bench/).")
+	print "Reproduce with `make bench` (" r["elapsed"] " s for this run)."
+}
