@@ -27,71 +27,13 @@
 #include <time.h>
 #include <unistd.h>
 
-static int family = AF_INET;
-static int port;
-
-static const char *en(int err)
-{
-	const char *n = strerrorname_np(err);
-
-	return n ? n : "?";
-}
-
-/* errno is read here, after the call returned. */
-static void say(const char *call, long ret)
-{
-	int err = errno;
-
-	if (ret < 0)
-		printf("%s %ld %s\n", call, ret, en(err));
-	else
-		printf("%s %ld\n", call, ret);
-	fflush(stdout);
-}
-
-static void die(const char *what)
-{
-	printf("FAILED %s: %s\n", what, en(errno));
-	fflush(stdout);
-	exit(1);
-}
-
-static socklen_t peer_addr(struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET6) {
-		struct sockaddr_in6 *in6 = (void *)ss;
-
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)port);
-		in6->sin6_addr = in6addr_loopback;
-		return sizeof(*in6);
-	}
-
-	struct sockaddr_in *in = (void *)ss;
-
-	in->sin_family = AF_INET;
-	in->sin_port = htons((uint16_t)port);
-	in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	return sizeof(*in);
-}
-
-static int dial(void)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = peer_addr(&ss);
-	int fd = socket(family, SOCK_STREAM, 0);
-
-	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, len) != 0)
-		die("connect");
-	return fd;
-}
+#include "prog_common.h"
 
 /* Connect to PORT, where nothing listens: 1 if it was refused. */
 static int refused(void)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = peer_addr(&ss);
+	socklen_t len = peer_addr(&ss, port);
 	int fd = socket(family, SOCK_STREAM, 0);
 	int ok = fd >= 0 &&
 		 connect(fd, (struct sockaddr *)&ss, len) != 0 &&
@@ -99,21 +41,6 @@ static int refused(void)
 
 	close(fd);
 	return ok;
-}
-
-static void send_str(int fd, const char *s)
-{
-	if (send(fd, s, strlen(s), MSG_NOSIGNAL) != (ssize_t)strlen(s))
-		die("send");
-}
-
-/* events 0: only POLLERR and POLLHUP wake it, that is a RST arrived. */
-static void wait_for(int fd, short events)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-
-	if (poll(&p, 1, 10000) != 1)
-		die("poll");
 }
 
 /*

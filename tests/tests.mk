@@ -21,7 +21,8 @@ UNIT_BIN := $(T)/unit
 CHECK_BINS := $(patsubst tests/%.c,$(T)/%,$(CHECK_SRCS))
 PROG_BINS := $(patsubst tests/%.c,$(T)/%,$(PROG_SRCS)) $(T)/prog_scenario_fortify
 LIB_BINS := $(patsubst tests/%.c,$(T)/%.so,$(LIB_SRCS))
-TEST_DEPS := tests/testlib.h tests/testlib.c include/tcpshim.h $(B)/flags
+TEST_DEPS := tests/testlib.h tests/testlib.c tests/prog_common.h include/tcpshim.h \
+	$(B)/flags
 
 $(UNIT_BIN): $(UNIT_SRCS) $(PURE_OBJS) $(TEST_DEPS)
 	@mkdir -p $(T)
