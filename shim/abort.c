@@ -12,12 +12,10 @@
 
 #include "wrap.h"
 
-int abort_disconnect(int fd, struct conn *c, const char *call)
+int abort_disconnect(int fd, struct conn *c, int state, const char *call)
 {
 	struct sockaddr unspec;
 	struct tcp_event ev;
-	struct tcp_info info;
-	int state = event_tcp_info(fd, &info);
 	int logged = 0, ret, err;
 
 	/* Capture before: the disconnect forgets the local address. */
@@ -42,6 +40,7 @@ SHIM_EXPORT int tcp_abort(int fd)
 {
 	int saved = errno;
 	struct conn *c;
+	int state;
 
 	if (event_tcp_domain(fd) < 0)
 		return -1;
@@ -50,8 +49,9 @@ SHIM_EXPORT int tcp_abort(int fd)
 		c = event_adopt(fd);
 	/* A listener is left alone: disconnecting it would stop it
 	 * listening for every other holder. */
-	if (classify_state_resets(event_tcp_info(fd, NULL)))
-		abort_disconnect(fd, c, "tcp_abort");
+	state = event_tcp_info(fd, NULL);
+	if (classify_state_resets(state))
+		abort_disconnect(fd, c, state, "tcp_abort");
 	/* The connection is gone: closing now logs nothing more. */
 	if (c != NULL)
 		conn_set(c, CONN_REPORTED);

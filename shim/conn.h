@@ -20,8 +20,8 @@ struct conn_addr {
 };
 
 enum conn_flag {
-	CONN_CONNECTING = 1u << 0,	/* non-blocking connect in progress */
-	CONN_ESTABLISHED = 1u << 1,	/* known to have been connected */
+	CONN_ESTABLISHED = 1u << 1,	/* known to have been connected (the
+					 * observer also infers it: event.c) */
 	CONN_SHUT_WR = 1u << 2,		/* shutdown(SHUT_WR or SHUT_RDWR) */
 	CONN_LINGER0 = 1u << 3,		/* SO_LINGER {1, 0} is set */
 	CONN_FAILED = 1u << 4,		/* an error that was not a reset */

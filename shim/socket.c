@@ -123,7 +123,8 @@ SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	}
 	if (addr != NULL && len >= sizeof(sa_family_t) &&
 	    addr->sa_family == AF_UNSPEC)
-		return abort_disconnect(fd, c, "connect");
+		return abort_disconnect(fd, c, event_tcp_info(fd, NULL),
+					"connect");
 	ret = real.connect(fd, addr, len);
 	err = errno;
 	if ((ret == 0 || err == EINPROGRESS) &&
@@ -132,14 +133,12 @@ SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	if (addr != NULL && (ret == 0 || err == EINPROGRESS ||
 			     classify_wants(err)))
 		conn_addr_from_sockaddr(&c->peer, addr, len);
-	if (ret == 0 || err == EISCONN) {
-		conn_clear(c, CONN_CONNECTING);
+	/* A non-blocking connect that completes later is seen as such by
+	 * event_observe(): it has moved bytes, or has an RTT sample. */
+	if (ret == 0 || err == EISCONN)
 		conn_set(c, CONN_ESTABLISHED);
-	} else if (err == EINPROGRESS) {
-		conn_set(c, CONN_CONNECTING);
-	} else if (classify_wants(err)) {
+	else if (classify_wants(err))
 		event_call_failed(fd, c, "connect", err);
-	}
 	errno = err;
 	return ret;
 }

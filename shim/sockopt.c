@@ -121,25 +121,10 @@ SHIM_EXPORT int getsockopt(int fd, int level, int name, void *val,
 			   socklen_t *len)
 {
 	int ret = real.getsockopt(fd, level, name, val, len);
-	struct conn *c;
-	int err;
 
-	if (ret != 0 || level != SOL_SOCKET || name != SO_ERROR ||
-	    val == NULL || len == NULL || *len < sizeof(int))
-		return ret;
-	c = fdt_get(fd);
-	err = *(int *)val;
-	if (err != 0) {
-		if (classify_wants(err))
-			event_call_failed(fd, c, "getsockopt", err);
-	} else if (c != NULL && (conn_flags(c) & CONN_CONNECTING)) {
-		int saved = errno;
-
-		if (event_tcp_info(fd, NULL) == TCPS_ESTABLISHED) {
-			conn_clear(c, CONN_CONNECTING);
-			conn_set(c, CONN_ESTABLISHED);
-		}
-		errno = saved;
-	}
+	if (ret == 0 && level == SOL_SOCKET && name == SO_ERROR &&
+	    val != NULL && len != NULL && *len >= sizeof(int) &&
+	    classify_wants(*(int *)val))
+		event_call_failed(fd, fdt_get(fd), "getsockopt", *(int *)val);
 	return ret;
 }

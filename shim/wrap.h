@@ -85,10 +85,11 @@ static inline void wrap_release(int fd, const char *call)
 
 /*
  * Reset fd's connection now with connect(AF_UNSPEC), whatever other
- * descriptors refer to it, and log rst_sent/abort if a RST left.
+ * descriptors refer to it, and log rst_sent/abort if a RST left (state:
+ * tcpi_state before).
  * Returns what connect returned.
  */
-int abort_disconnect(int fd, struct conn *c, const char *call);
+int abort_disconnect(int fd, struct conn *c, int state, const char *call);
 
 /*
  * TCPSHIM_KEEPALIVE and TCPSHIM_USER_TIMEOUT, on a new TCP socket.

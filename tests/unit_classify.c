@@ -50,7 +50,7 @@ static const int wanted_errors[] = {
 
 /* Flags that must not matter to the verdicts they are added to. */
 static const unsigned int bystander_flags[] = {
-	0, CONN_POLICY, CONN_CONNECTING, CONN_LINGER0, CONN_SHARED,
+	0, CONN_POLICY, CONN_RESET, CONN_LINGER0, CONN_SHARED,
 	CONN_POLICY | CONN_LINGER0 | CONN_SHARED,
 };
 #define NBYSTANDERS (sizeof(bystander_flags) / sizeof(*bystander_flags))
@@ -58,7 +58,7 @@ static const unsigned int bystander_flags[] = {
 /* Flags a connection may carry when a reset comes; none of them matter. */
 static const unsigned int reset_flags[] = {
 	0, CONN_ESTABLISHED, CONN_ESTABLISHED | CONN_SHUT_WR,
-	CONN_ESTABLISHED | CONN_FAILED, CONN_CONNECTING,
+	CONN_ESTABLISHED | CONN_FAILED, CONN_RESET,
 	CONN_ESTABLISHED | CONN_LINGER0 | CONN_SHARED,
 };
 #define NRESETFLAGS (sizeof(reset_flags) / sizeof(*reset_flags))
@@ -437,10 +437,10 @@ START_TEST(timeouts_and_unreachable_mark_failed_without_event)
 					       .state = all_states[s])),
 				       CONN_FAILED, "timeout, established");
 			expect_nothing(classify_error(OBS(
-					       .flags = CONN_CONNECTING,
+					       .flags = 0,
 					       .err = errors[e],
 					       .state = all_states[s])),
-				       CONN_FAILED, "timeout, connecting");
+				       CONN_FAILED, "timeout, never connected");
 		}
 }
 END_TEST
@@ -530,7 +530,7 @@ END_TEST
 START_TEST(timeout_before_established_only_marks_failed)
 {
 	static const unsigned int flags[] = {
-		0, CONN_CONNECTING, CONN_CONNECTING | CONN_POLICY | CONN_SHARED,
+		0, CONN_RESET, CONN_RESET | CONN_POLICY | CONN_SHARED,
 	};
 
 	/* A SYN that went unanswered: no connection to call half-open. */
@@ -585,7 +585,7 @@ START_TEST(reported_connection_gets_no_verdict_for_any_error)
 	static const unsigned int flags[] = {
 		CONN_REPORTED, CONN_REPORTED | CONN_ESTABLISHED,
 		CONN_REPORTED | CONN_ESTABLISHED | CONN_FAILED,
-		CONN_REPORTED | CONN_CONNECTING,
+		CONN_REPORTED | CONN_RESET,
 	};
 
 	for (size_t f = 0; f < sizeof(flags) / sizeof(*flags); f++)
@@ -621,7 +621,7 @@ START_TEST(close_of_listening_or_connecting_socket_is_silent)
 {
 	static const int states[] = { TCPS_LISTEN, TCPS_SYN_SENT };
 	static const unsigned int flags[] = {
-		0, CONN_POLICY, CONN_CONNECTING, CONN_LINGER0,
+		0, CONN_POLICY, CONN_RESET, CONN_LINGER0,
 		CONN_ESTABLISHED | CONN_LINGER0, CONN_SHUT_WR, CONN_SHARED,
 	};
 
@@ -646,7 +646,7 @@ END_TEST
 START_TEST(close_in_close_state_never_established_is_silent)
 {
 	static const unsigned int flags[] = {
-		0, CONN_CONNECTING, CONN_SHUT_WR, CONN_LINGER0, CONN_FAILED,
+		0, CONN_RESET, CONN_SHUT_WR, CONN_LINGER0, CONN_FAILED,
 	};
 
 	for (size_t f = 0; f < sizeof(flags) / sizeof(*flags); f++)
