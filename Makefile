@@ -52,8 +52,8 @@ BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude $(WARN) $(CFLAGS) $(SAN_FLAGS)
 SHIM_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -pthread
 
 # The tcpshim command; no part of the library.
-WRAPPER_SRCS := shim/tcpshim.c shim/report.c
-SHIM_SRCS := $(filter-out $(WRAPPER_SRCS),$(wildcard shim/*.c))
+COMMAND_SRCS := shim/tcpshim.c shim/report.c shim/report_unavailable.c
+SHIM_SRCS := $(filter-out $(COMMAND_SRCS),$(wildcard shim/*.c))
 SHIM_OBJS := $(patsubst shim/%.c,$(B)/obj/%.o,$(SHIM_SRCS))
 # The parts that define no libc name: unit-tested without preloading.
 PURE_OBJS := $(addprefix $(B)/obj/,config.o conn.o fdtable.o format.o classify.o)
@@ -87,20 +87,35 @@ $(B)/libtcpshim.so: $(SHIM_OBJS) shim/libtcpshim.map
 # (config.o, and format.o for the event names), linked in statically.
 # The library's path is baked in, absolute: the build tree's here, the
 # installed one in $(B)/install/tcpshim, which install puts in BINDIR.
-WRAPPER_OBJS := $(B)/obj/config.o $(B)/obj/format.o
-WRAPPER_DEPS := $(WRAPPER_SRCS) shim/report.h $(WRAPPER_OBJS) $(B)/flags
+# Without jansson's header the command is built all the same, with a
+# report that says what to install (report_unavailable.c); a stamp
+# rebuilds it once jansson is there.
 JANSSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
+HAVE_JANSSON := $(shell printf '\043include <jansson.h>\n' | \
+	$(CC) $(JANSSON_CFLAGS) -E -x c - >/dev/null 2>&1 && echo yes)
+ifeq ($(HAVE_JANSSON),yes)
+REPORT_SRC := shim/report.c
 JANSSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+else
+REPORT_SRC := shim/report_unavailable.c
+JANSSON_LIBS :=
+endif
+WRAPPER_SRCS := shim/tcpshim.c $(REPORT_SRC)
+WRAPPER_OBJS := $(B)/obj/config.o $(B)/obj/format.o
+$(B)/jansson: FORCE
+	@mkdir -p $(B)
+	@echo '$(HAVE_JANSSON)' | cmp -s - $@ || echo '$(HAVE_JANSSON)' > $@
+WRAPPER_DEPS := $(WRAPPER_SRCS) shim/report.h $(WRAPPER_OBJS) $(B)/flags \
+	$(B)/jansson
 build_wrapper = $(CC) $(BASE_CFLAGS) -Ishim $(JANSSON_CFLAGS) \
 	-DTCPSHIM_LIBRARY='"$(1)"' -o $@ $(WRAPPER_SRCS) $(WRAPPER_OBJS) \
 	$(JANSSON_LIBS)
-# Without jansson's header: install it as root, else say how (deps.sh).
-have_jansson = printf '\043include <jansson.h>\n' | \
-	$(CC) $(JANSSON_CFLAGS) -E -x c - >/dev/null 2>&1 || sh tests/deps.sh build
+no_jansson_note = $(if $(HAVE_JANSSON),,@echo "tcpshim: built without" \
+	"'tcpshim report', which needs jansson: apt-get install libjansson-dev")
 
 $(B)/tcpshim: $(WRAPPER_DEPS)
-	@$(have_jansson)
 	$(call build_wrapper,$(abspath $(B))/libtcpshim.so)
+	$(no_jansson_note)
 
 # Rebuilt when the installation paths change.
 INSTALL_STAMP := $(PREFIX) $(LIBDIR) $(INCLUDEDIR)
@@ -109,8 +124,8 @@ $(B)/install/paths: FORCE
 	@echo '$(INSTALL_STAMP)' | cmp -s - $@ || echo '$(INSTALL_STAMP)' > $@
 
 $(B)/install/tcpshim: $(WRAPPER_DEPS) $(B)/install/paths
-	@$(have_jansson)
 	$(call build_wrapper,$(LIBDIR)/libtcpshim.so.1)
+	$(no_jansson_note)
 
 # pkg-config: -I and -l for those who link; ${preload}, the library's
 # path, for those who preload.

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Demo 2: an abortive close, next to an orderly one.
 . "$(dirname "$0")/lib.sh"
-private_net "$@"
+NEEDS="python3:python3"
+ROOT_NEEDS="ip:iproute2 tcpdump:tcpdump"
+prepare private "$@"
 FLAGS='(tcp[tcpflags] & (tcp-fin|tcp-rst)) != 0'
 
 title "Demo 2 of 4: an abortive close"
@@ -10,22 +12,25 @@ say "A sender fills a connection with data, then closes it. With close() the ker
 step "an orderly close: demos/abort_demo.c calls close(fd)"
 capture_start lo "tcp port 45001 and $FLAGS"
 TCPSHIM_LOG="$WORK/close.log" TCPSHIM_EVENTS=all \
-	"$BUILD/demos/abort_demo" close 45001 | indent
+	"$BUILD/demos/abort_demo" close 45001 >"$WORK/close.out"
+indent <"$WORK/close.out"
 step "on the wire (FIN and RST segments only): FIN from each side"
 capture_stop
+close_wire=$(wire "$(counted "$(segments 'Flags \[F')" FIN) and $(counted "$(segments 'Flags \[R')" RST) on the wire")
 step "what tcpshim logged (with TCPSHIM_EVENTS=all, orderly closes too)"
 indent <"$WORK/close.log"
 
 step "an abortive close: demos/abort_demo.c calls tcp_abort(fd)"
 capture_start lo "tcp port 45002 and $FLAGS"
-TCPSHIM_LOG="$WORK/abort.log" "$BUILD/demos/abort_demo" abort 45002 | indent
+TCPSHIM_LOG="$WORK/abort.log" "$BUILD/demos/abort_demo" abort 45002 >"$WORK/abort.out"
+indent <"$WORK/abort.out"
 step "on the wire: one RST, and no FIN"
 capture_stop
+abort_wire=$(wire "$(counted "$(segments 'Flags \[F')" FIN) and $(counted "$(segments 'Flags \[R')" RST) on the wire")
 step "what tcpshim logged: the RST sent, and the RST received"
 indent <"$WORK/abort.log"
 
 step "an unmodified program: python3 closes normally, build/tcpshim --abort-on-close makes it a RST"
-need python3:python3 || exit 1
 python3 -u -c '
 import socket
 l = socket.socket()
@@ -53,7 +58,12 @@ wait "$server"
 grep server "$WORK/server.out" | indent
 step "on the wire: the close() left as a RST"
 capture_stop
+policy_wire=$(wire "$(counted "$(segments 'Flags \[F')" FIN) and $(counted "$(segments 'Flags \[R')" RST) on the wire")
 step "what tcpshim logged"
 indent <"$WORK/policy.log"
 
-conclude "close() ended the connection with FINs and every byte arrived; tcp_abort() and the abort policy sent a RST at once, the data still queued was discarded, the receiver saw ECONNRESET, and tcpshim logged rst_sent with cause abort or policy."
+# receiver OUT: what the receiver of abort_demo said, after "receiver: ".
+receiver() { sed -n 's/^receiver: //p' "$1"; }
+server=$(sed -n 's/^server: recv \(.*\)/\1/p' "$WORK/server.out" | tail -n 1)
+
+conclude "close(): $close_wire; the receiver $(receiver "$WORK/close.out"). tcp_abort(): $abort_wire; the receiver $(receiver "$WORK/abort.out"); tcpshim logged $(logged "$WORK/abort.log"). python3 under --abort-on-close: $policy_wire; its peer's recv ${server:-said nothing}; tcpshim logged $(logged "$WORK/policy.log")."

@@ -3,6 +3,8 @@
 # keepalive finds it gone.  Then it crashes and restarts, and its fresh
 # TCP stack answers our next probe with a RST.
 . "$(dirname "$0")/lib.sh"
+ROOT_NEEDS="ip:iproute2 python3:python3 tcpdump:tcpdump"
+prepare "$@"
 PEERHOST="$DEMOS/peerhost.sh"
 PEER=198.18.0.2
 PORT=7000
@@ -14,7 +16,6 @@ if ! is_root; then
 	say "(skipped: this demo makes two hosts in network namespaces, which needs root)"
 	exit 0
 fi
-need ip:iproute2 python3:python3 || exit 1
 "$PEERHOST" down "$TAG"
 on_exit "'$PEERHOST' down '$TAG'"
 "$PEERHOST" up "$TAG"
@@ -55,6 +56,10 @@ wait "$CLIENT"
 indent <"$WORK/dead.out"
 step "on the wire: the handshake, keepalive probes (an empty ACK, shown as [.]) with no answer, then the client kernel gives up with a RST"
 capture_stop
+# Keepalive probes: empty ACKs from the client after the handshake's.
+probes=$(($(segments "198\.18\.0\.1\.[0-9]* > $PEER\.$PORT: Flags \[\.\], ack [0-9]*, win [0-9]*, length 0") - 1))
+[ "$probes" -ge 0 ] || probes=0
+dead_wire=$(wire "$(counted "$probes" "keepalive probe") left unanswered and the client sent $(counted "$(segments "198\.18\.0\.1\.[0-9]* > .*Flags \[R")" RST)")
 step "what tcpshim logged"
 indent <"$WORK/dead.log"
 
@@ -71,7 +76,11 @@ wait "$CLIENT"
 indent <"$WORK/restarted.out"
 step "on the wire: the next keepalive probe, answered by the peer's RST"
 capture_stop
+restarted_wire=$(wire "the peer sent $(counted "$(segments "$PEER\.$PORT > .*Flags \[R")" RST)")
 step "what tcpshim logged"
 indent <"$WORK/restarted.log"
 
-conclude "A crashed peer that never came back was found by keepalive: recv() failed with ETIMEDOUT and tcpshim logged halfopen, cause keepalive_timeout. A peer that crashed and restarted answered our probe with a RST: recv() failed with ECONNRESET and tcpshim logged rst_received, cause halfopen_reset."
+# saw NAME: what the client's recv() came to.
+saw() { sed -n 's/^client: recv \(.*\)/\1/p' "$WORK/$1.out"; }
+
+conclude "The peer that crashed and stayed down: $dead_wire; the client's recv $(saw dead); tcpshim logged $(logged "$WORK/dead.log"). The peer that crashed and restarted: $restarted_wire; the client's recv $(saw restarted); tcpshim logged $(logged "$WORK/restarted.log")."

@@ -2,7 +2,8 @@
 # Demo 4: TIME-WAIT assassination (RFC 1337), and what RFC 5961 lets a
 # RST do to an established connection.
 . "$(dirname "$0")/lib.sh"
-private_net "$@"
+ROOT_NEEDS="ip:iproute2 ss:iproute2 python3:python3 tcpdump:tcpdump"
+prepare private "$@"
 INJECT="$BUILD/demos/rstinject"
 
 title "Demo 4 of 4: TIME-WAIT assassination (RFC 1337)"
@@ -11,7 +12,6 @@ if ! is_root; then
 	say "(skipped: forging a RST needs a raw socket, and the demo changes tcp_rfc1337 in a network namespace of its own: both need root)"
 	exit 0
 fi
-need python3:python3 ss:iproute2 || exit 1
 say "(All of this runs in a network namespace of the demo's own: tcp_rfc1337 is changed there, never on the host.)"
 
 # injector VICTIM_PORT PEER_PORT: rstinject watching loopback; feed it
@@ -43,11 +43,19 @@ fire() {
 }
 
 tw() { ss -tan state time-wait "( sport = :$1 )" | tail -n +2; }
+established() { ss -tan state established "( sport = :$1 )" | tail -n +2; }
+
+# challenge_acks: how many challenge ACKs this namespace's TCP has sent
+# (TcpExt TCPChallengeACK in /proc/net/netstat).
+challenge_acks() {
+	awk '$1 == "TcpExt:" && !names { for (i = 2; i <= NF; i++) col[$i] = i; names = 1; next }
+	     $1 == "TcpExt:" { print $col["TCPChallengeACK"] }' /proc/net/netstat
+}
 
 # timewait RFC1337 PORT: a connection whose client closes first, then a
 # forged RST at its TIME-WAIT.
 timewait() {
-	sysctl -qw net.ipv4.tcp_rfc1337="$1"
+	echo "$1" >/proc/sys/net/ipv4/tcp_rfc1337
 	server=$(($2 + 1000))
 	python3 -u -c '
 import socket
@@ -76,7 +84,13 @@ s.sendall(b"hello"); s.close()
 	fire 0
 	sleep 0.2
 	say "TIME-WAIT afterwards:"
-	if [ -n "$(tw "$2")" ]; then tw "$2" | indent; else echo "    (none: the TIME-WAIT entry is gone)"; fi
+	if [ -n "$(tw "$2")" ]; then
+		tw "$2" | indent
+		TW_AFTER="survived the forged RST"
+	else
+		echo "    (none: the TIME-WAIT entry is gone)"
+		TW_AFTER="was killed by the forged RST"
+	fi
 	injector_stop
 	step "on the wire: the close, the final ACK, and the forged RST"
 	capture_stop
@@ -84,8 +98,10 @@ s.sendall(b"hello"); s.close()
 
 step "1. net.ipv4.tcp_rfc1337=0 (the default)"
 timewait 0 40000
+tw0=$TW_AFTER
 step "2. net.ipv4.tcp_rfc1337=1"
 timewait 1 40001
+tw1=$TW_AFTER
 
 title "RFC 5961: which RST an established connection accepts"
 say "An established connection accepts a RST only with exactly the next expected sequence number. One elsewhere in the window gets a challenge ACK (a real peer would answer it with a correct RST); one outside the window is dropped. The victim here is python3 under build/tcpshim, waiting in recv()."
@@ -112,10 +128,22 @@ except OSError as e:
 ' >"$WORK/victim.out" 2>&1 &
 victim=$!
 wait_for "$WORK/victim.out" connected || exit 1
+# shot OFFSET: fire, then say what it drew: challenge ACKs, and whether
+# the connection is still established.
+shot() {
+	before=$(challenge_acks)
+	fire "$1"
+	sleep 0.2
+	SHOT="$(counted $(($(challenge_acks) - before)) "challenge ACK"), and the connection"
+	if [ -n "$(established 40002)" ]; then SHOT="$SHOT lived on"; else SHOT="$SHOT was gone"; fi
+	say "($SHOT)"
+}
 step "a RST 1000 bytes into the window: the victim answers with a challenge ACK"
-fire 1000
+shot 1000
+in_window=$SHOT
 step "a RST 2000000000 bytes away, outside the window: nothing happens"
-fire 2000000000
+shot 2000000000
+out_window=$SHOT
 step "a RST with exactly the next sequence number: the connection is reset"
 fire 0
 wait "$victim"
@@ -126,4 +154,5 @@ capture_stop
 step "what tcpshim logged"
 indent <"$WORK/5961.log"
 
-conclude "With tcp_rfc1337=0 a forged RST with the right sequence number killed the TIME-WAIT state; with =1 it survived. An established connection took only the exact RST: in-window ones drew a challenge ACK, out-of-window ones were ignored, and the exact one reset it: recv() saw ECONNRESET and tcpshim logged rst_received, cause peer_reset."
+victim_saw=$(sed -n 's/^victim: recv \(.*\)/\1/p' "$WORK/victim.out")
+conclude "With tcp_rfc1337=0 the TIME-WAIT state $tw0; with tcp_rfc1337=1 it $tw1. On the established connection the in-window RST drew $in_window; the out-of-window one drew $out_window; after the exact one the victim's recv $victim_saw, and tcpshim logged $(logged "$WORK/5961.log")."

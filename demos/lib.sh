@@ -30,41 +30,37 @@ conclude() { printf '\n=> '; printf '%s\n' "$*" | fold -s -w 73 | sed '2,$s/^/  
 
 is_root() { [ "$(id -u)" = 0 ]; }
 
-# need CMD:PACKAGE...  Install what is missing when root; otherwise name
-# the apt-get line and return 1.
-need() {
-	missing=
-	for pair in "$@"; do
-		command -v "${pair%%:*}" >/dev/null 2>&1 || missing="$missing ${pair#*:}"
-	done
-	[ -n "$missing" ] || return 0
-	if is_root && command -v apt-get >/dev/null; then
-		say "(installing:$missing)"
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			--no-install-recommends $missing >/dev/null 2>&1 ||
-			{ apt-get update -qq >/dev/null 2>&1 &&
-			  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-				--no-install-recommends $missing >/dev/null 2>&1; }
-		return
-	fi
-	say "missing:$missing; install with: apt-get install$missing"
-	return 1
-}
+. "$DEMOS/need.sh"
 
 [ -x "$TCPSHIM" ] && [ -f "$BUILD/libtcpshim.so" ] || {
 	echo "demo: build tcpshim first: make" >&2
 	exit 1
 }
 
-# As root, run this demo in a network namespace of its own (only its
-# loopback), so nothing on the host is touched and nothing listens.
-private_net() {
-	if is_root && [ -z "${DEMO_NETNS:-}" ] && command -v unshare >/dev/null; then
+# prepare [private] ARGS...: first the demo's packages (NEEDS on every
+# run, ROOT_NEEDS as root too: CMD:PACKAGE pairs), installed before the
+# demo leaves the host's network; then, with "private" and as root, the
+# demo itself in a network namespace of its own (only its loopback), so
+# nothing on the host is touched and nothing listens.  With
+# DEMO_LIST_NEEDS set it only prints the pairs (demos/run.sh asks).
+prepare() {
+	private=
+	[ "${1:-}" = private ] && { private=1; shift; }
+	needs=${NEEDS:-}
+	is_root && needs="$needs ${ROOT_NEEDS:-}"
+	if [ -n "${DEMO_LIST_NEEDS:-}" ]; then
+		echo $needs
+		exit 0
+	fi
+	if [ -z "${DEMO_NETNS:-}" ]; then
+		need $needs || exit 1
+	fi
+	[ -n "$private" ] && is_root || return 0
+	if [ -z "${DEMO_NETNS:-}" ]; then
+		rm -rf "$WORK"
 		DEMO_NETNS=1 exec unshare -n sh "$0" "$@"
 	fi
-	if [ -n "${DEMO_NETNS:-}" ]; then
-		ip link set lo up
-	fi
+	ip link set lo up
 }
 
 # capture_start IFACE FILTER [NETNS]: tcpdump into $WORK/wire.pcap.
@@ -74,8 +70,11 @@ capture_start() {
 		say "(no capture of the wire: tcpdump needs root)"
 		return 1
 	fi
-	need tcpdump:tcpdump || return 1
-	rm -f "$WORK/wire.pcap" "$WORK/tcpdump.err"
+	if ! command -v tcpdump >/dev/null; then
+		say "(no capture of the wire: tcpdump is missing)"
+		return 1
+	fi
+	rm -f "$WORK/wire.pcap" "$WORK/tcpdump.err" "$WORK/wire.txt"
 	if [ -n "${3:-}" ]; then
 		ip netns exec "$3" tcpdump --immediate-mode -Z root -i "$1" -n -U -w "$WORK/wire.pcap" \
 			"$2" 2>"$WORK/tcpdump.err" &
@@ -84,18 +83,26 @@ capture_start() {
 			2>"$WORK/tcpdump.err" &
 	fi
 	CAPTURE_PID=$!
-	# Until tcpdump says it is listening (10 s at most).
+	# Until tcpdump says it is listening (10 s at most), or has failed.
 	n=0
 	until grep -q "listening on" "$WORK/tcpdump.err" 2>/dev/null; do
 		n=$((n + 1))
-		[ $n -le 200 ] || { say "(tcpdump did not start)"; return 1; }
+		if [ $n -gt 200 ] || ! kill -0 "$CAPTURE_PID" 2>/dev/null; then
+			say "(no capture of the wire: tcpdump did not start:" \
+				"$(tail -n 1 "$WORK/tcpdump.err" 2>/dev/null))"
+			kill "$CAPTURE_PID" 2>/dev/null
+			CAPTURE_PID=
+			return 1
+		fi
 		sleep 0.05
 	done
 }
 
 # capture_stop: stop tcpdump and print the segments, absolute sequence
-# numbers, without TCP options.
+# numbers, without TCP options; they stay in $WORK/wire.txt, which is
+# empty when there was no capture.
 capture_stop() {
+	: >"$WORK/wire.txt"
 	[ -n "$CAPTURE_PID" ] || return 0
 	# tcpdump has no flush request: wait until the file stops growing.
 	last=-1 n=0
@@ -108,7 +115,39 @@ capture_stop() {
 	wait "$CAPTURE_PID" 2>/dev/null
 	CAPTURE_PID=
 	tcpdump -r "$WORK/wire.pcap" -n -S -t 2>/dev/null |
-		sed -e 's/, options \[[^]]*\]//' -e 's/^IP6\{0,1\} //' | indent
+		sed -e 's/, options \[[^]]*\]//' -e 's/^IP6\{0,1\} //' \
+		>"$WORK/wire.txt"
+	indent <"$WORK/wire.txt"
+}
+
+# captured: true when the last capture ran (its segments can be counted).
+captured() { [ -s "$WORK/wire.txt" ]; }
+
+# segments PATTERN: how many captured segments match the basic regular
+# expression PATTERN.
+segments() { grep -c -- "$1" "$WORK/wire.txt" 2>/dev/null || true; }
+
+# logged LOG: the events a text log holds, as "EVENT cause=CAUSE", joined
+# by "and"; "nothing" when it holds none.
+logged() {
+	ev=$(sed -n 's/^tcpshim\[[0-9]*\] [^ ]* \([a-z_]*\) \(cause=[a-z_]*\) .*/\1 \2/p' \
+		"$1" 2>/dev/null | awk 'NR > 1 { printf " and " } { printf "%s", $0 }')
+	echo "${ev:-nothing}"
+}
+
+# counted N THING: "no THING", "one THING", "N THINGs".
+counted() {
+	case $1 in
+	0) echo "no $2" ;;
+	1) echo "one $2" ;;
+	*) echo "$1 $2s" ;;
+	esac
+}
+
+# wire SENTENCE: SENTENCE when the last capture ran, else a note that
+# there was none.
+wire() {
+	if captured; then echo "$1"; else echo "(no capture of the wire)"; fi
 }
 
 # wait_for FILE TEXT [SECONDS]: until FILE holds TEXT.

@@ -20,7 +20,7 @@
 # packets are lost without a word: no ARP failure, no ICMP error.
 set -eu
 
-PEER_MAC=02:7c:00:00:00:02
+CLIENT_MAC=02:7c:00:00:00:01 PEER_MAC=02:7c:00:00:00:02
 CLIENT4=198.18.0.1 PEER4=198.18.0.2
 CLIENT6=fd00:7c9::1 PEER6=fd00:7c9::2
 
@@ -53,7 +53,9 @@ case $cmd in
 up)
 	ip netns add "$C"
 	in_c ip link set lo up
-	in_c ip link add br0 type bridge
+	# A fixed address: a bridge otherwise takes its lowest port's, and
+	# changes it when the peer's port goes away.
+	in_c ip link add br0 address "$CLIENT_MAC" type bridge
 	# A second port that leads nowhere keeps the bridge's carrier up
 	# while the peer is gone: the client's packets still leave, into
 	# nothing, where a capture can see them.

@@ -1,6 +1,13 @@
 #!/bin/sh
-# make demo: the four RST demos, one after another.
+# make demo: the four RST demos, one after another.  What they need is
+# installed (as root) or named in one apt-get line before any of them
+# starts.
 DEMOS=$(cd "$(dirname "$0")" && pwd)
+. "$DEMOS/need.sh"
+needs=$(for demo in "$DEMOS"/0[1-4]-*.sh; do
+	DEMO_LIST_NEEDS=1 sh "$demo" || exit 1
+done) || exit 1
+need $needs || exit 1
 cat <<'TXT'
 tcpshim: the four classic TCP resets, live (TCP/IP Illustrated, vol. 1,
 ch. 13).  Each demo shows the segments on the wire (tcpdump, absolute

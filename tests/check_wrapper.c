@@ -795,6 +795,34 @@ START_TEST(report_help_and_bad_option)
 END_TEST
 
 /* The report and its JSON library stay out of the preloaded library. */
+/* Built where jansson is missing: everything works but the report, which
+ * says what to install. */
+START_TEST(report_without_jansson_says_what_to_install)
+{
+	const char *cmd = tl_path("tests/tcpshim_nojansson");
+	struct tl_proc p;
+
+	tl_run(&p, NULL, (const char *const[]){ cmd, "report", NULL });
+	ck_assert_int_eq(p.status, 1);
+	ck_assert_str_eq(p.out, "");
+	ck_assert_str_eq(p.err,
+			 "tcpshim report: this tcpshim was built without "
+			 "jansson, which the report needs to read JSON.\n"
+			 "  Install it, then rebuild: apt-get install "
+			 "libjansson-dev && make\n");
+	tl_free(&p);
+
+	tl_run(&p, NULL, (const char *const[]){ cmd, "--events", "all", "--",
+						tl_which("sh"), "-c",
+						"echo \"$TCPSHIM_EVENTS\"",
+						NULL });
+	ck_assert_int_eq(p.status, 0);
+	ck_assert_str_eq(p.out, "all\n");
+	ck_assert_str_eq(p.err, "");
+	tl_free(&p);
+}
+END_TEST
+
 START_TEST(report_is_not_in_the_library)
 {
 	const char *readelf = tl_which("readelf");
@@ -851,6 +879,7 @@ Suite *wrapper_suite(void)
 	tcase_add_test(report_tc, report_of_lines_with_missing_fields);
 	tcase_add_test(report_tc, report_help_and_bad_option);
 	tcase_add_test(report_tc, report_is_not_in_the_library);
+	tcase_add_test(report_tc, report_without_jansson_says_what_to_install);
 	suite_add_tcase(s, run_tc);
 	suite_add_tcase(s, report_tc);
 	return s;

@@ -1,8 +1,8 @@
 #!/bin/sh
 # The Debian packages tcpshim needs.  As root, install what is missing;
 # otherwise name the exact apt-get line and stop.
-#   sh tests/deps.sh         what make check needs
-#   sh tests/deps.sh build   what make needs: jansson, for tcpshim report
+#   sh tests/deps.sh         what make check needs (jansson too: it tests
+#                            tcpshim report; plain make builds without it)
 #   sh tests/deps.sh fuzz    what make fuzz needs: clang and libFuzzer
 # Keep the list in step with .ci/run (which also installs golang-go: the
 # Go test of check_hardening is skipped without it).
@@ -18,7 +18,7 @@ fi
 [ "${1:-}" = fuzz ] ||
 	printf '#include <jansson.h>\n' | ${CC:-cc} -E -x c - >/dev/null 2>&1 ||
 	need="$need libjansson-dev"
-if [ "${1:-}" != build ] && [ "${1:-}" != fuzz ]; then
+if [ "${1:-}" != fuzz ]; then
 	pkg-config --exists check 2>/dev/null || need="$need check"
 	command -v pkg-config >/dev/null || need="$need pkg-config"
 	command -v curl >/dev/null || need="$need curl"

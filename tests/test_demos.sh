@@ -8,15 +8,17 @@ if [ -n "${TCPSHIM_TEST_SANITIZER:-}" ]; then
 	exit 0
 fi
 out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+trap 'rm -f "$out" "$out.flat"' EXIT
 fail=0
 
-# expect DEMO TEXT...: each TEXT is a fixed string found in DEMO's output.
+# expect DEMO TEXT...: each TEXT is a fixed string found in DEMO's output,
+# read as one line with runs of blanks squeezed (the narration is folded).
 expect() {
 	demo=$1
 	shift
+	tr -s ' \n' '  ' <"$out" >"$out.flat"
 	for text in "$@"; do
-		if ! grep -qF -- "$text" "$out"; then
+		if ! grep -qF -- "$text" "$out.flat"; then
 			echo "FAIL $demo: no \"$text\" in its output:"
 			sed 's/^/  | /' "$out"
 			fail=1
@@ -26,41 +28,64 @@ expect() {
 	echo "ok   $demo"
 }
 
+# run DEMO: run demos/DEMO.sh into $out; a non-zero exit fails.
+run() {
+	sh "demos/$1.sh" >"$out" 2>&1 && return 0
+	echo "FAIL $1: exit $?:"
+	sed 's/^/  | /' "$out"
+	fail=1
+}
+
 root=0
 [ "$(id -u)" = 0 ] && command -v tcpdump >/dev/null && root=1
 
-sh demos/01-refused.sh >"$out" 2>&1 || echo "FAIL 01-refused: exit $?"
+run 01-refused
 expect 01-refused "curl exited with status 7" \
 	"rst_received cause=refused call=getsockopt errno=ECONNREFUSED" \
 	"connect() = -1, errno ECONNREFUSED" \
-	"callback: event=rst_received cause=refused call=connect"
-[ $root = 1 ] && expect 01-refused-wire "127.0.0.1.9 > 127.0.0.1." "Flags [R.], seq 0"
+	"callback: event=rst_received cause=refused call=connect" \
+	"curl exited with status 7 (7: it could not connect), the C program's connect() saw ECONNREFUSED, and tcpshim logged rst_received cause=refused for curl and rst_received cause=refused for the C program."
+if [ $root = 1 ]; then
+	expect 01-refused-wire "127.0.0.1.9 > 127.0.0.1." "Flags [R.], seq 0" \
+		"=> The SYN to port 9 was answered by one RST."
+else
+	expect 01-refused-nowire "=> (no capture of the wire) curl exited"
+fi
 
-sh demos/02-abort.sh >"$out" 2>&1 || echo "FAIL 02-abort: exit $?"
+run 02-abort
 expect 02-abort "then end of file: an orderly close, nothing lost" \
 	"then ECONNRESET: the connection was reset" \
 	"rst_sent cause=abort call=tcp_abort" \
 	"rst_received cause=peer_reset call=read errno=ECONNRESET" \
 	"server: recv failed: [Errno 104] Connection reset by peer" \
-	"rst_sent cause=policy call=close"
-[ $root = 1 ] && expect 02-abort-wire "Flags [F.]" "Flags [R.]"
+	"rst_sent cause=policy call=close" \
+	"the receiver read 3910656 bytes, then end of file" \
+	"tcpshim logged rst_sent cause=abort and rst_received cause=peer_reset." \
+	"its peer's recv failed: [Errno 104] Connection reset by peer; tcpshim logged rst_sent cause=policy."
+[ $root = 1 ] && expect 02-abort-wire "Flags [F.]" "Flags [R.]" \
+	"=> close(): 2 FINs and no RST on the wire" \
+	"tcp_abort(): no FIN and one RST on the wire" \
+	"python3 under --abort-on-close: no FIN and one RST on the wire"
 
 if [ $root = 1 ]; then
-	sh demos/03-halfopen.sh >"$out" 2>&1 || echo "FAIL 03-halfopen: exit $?"
+	run 03-halfopen
 	expect 03-halfopen "TimeoutError [Errno 110]" \
 		"halfopen cause=keepalive_timeout call=recv errno=ETIMEDOUT" \
 		"ConnectionResetError [Errno 104]" \
 		"rst_received cause=halfopen_reset call=recv errno=ECONNRESET" \
-		"198.18.0.2.7000 > 198.18.0.1." "Flags [R], seq"
-	sh demos/04-timewait.sh >"$out" 2>&1 || echo "FAIL 04-timewait: exit $?"
+		"198.18.0.2.7000 > 198.18.0.1." "Flags [R], seq" \
+		"=> The peer that crashed and stayed down: 3 keepalive probes left unanswered and the client sent one RST" \
+		"tcpshim logged halfopen cause=keepalive_timeout. The peer that crashed and restarted: the peer sent one RST" \
+		"tcpshim logged rst_received cause=halfopen_reset."
+	run 04-timewait
 	expect 04-timewait "(none: the TIME-WAIT entry is gone)" \
-		"127.0.0.1:40001    127.0.0.1:41001" \
+		"127.0.0.1:40001 127.0.0.1:41001" \
 		"victim: recv failed: ConnectionResetError" \
 		"rst_received cause=peer_reset call=recv errno=ECONNRESET" \
-		"127.0.0.1.41000 > 127.0.0.1.40000: Flags [R]"
-	# TIME-WAIT survived the RST with tcp_rfc1337=1: listed after it too.
-	[ "$(grep -c '127.0.0.1:40001    127.0.0.1:41001' "$out")" = 2 ] ||
-		{ echo "FAIL 04-timewait: TIME-WAIT did not survive with tcp_rfc1337=1"; fail=1; }
+		"127.0.0.1.41000 > 127.0.0.1.40000: Flags [R]" \
+		"=> With tcp_rfc1337=0 the TIME-WAIT state was killed by the forged RST; with tcp_rfc1337=1 it survived the forged RST." \
+		"the in-window RST drew one challenge ACK, and the connection lived on; the out-of-window one drew no challenge ACK, and the connection lived on" \
+		"tcpshim logged rst_received cause=peer_reset."
 else
 	echo "SKIP demos 3 and 4: they need root and tcpdump (network namespaces, raw sockets, capture)"
 fi

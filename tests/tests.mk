@@ -10,7 +10,7 @@ T := $(B)/tests
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 # Tests build paths with snprintf into PATH_MAX buffers on purpose.
 TEST_CFLAGS := $(BASE_CFLAGS) -Ishim -Itests -pthread -Wno-format-truncation \
-	-DTL_SOURCE_DIR='"$(CURDIR)"'
+	-DTL_SOURCE_DIR='"$(CURDIR)"' -DTL_BUILD_DIR='"$(abspath $(B))"'
 
 UNIT_SRCS := $(wildcard tests/unit_*.c)
 CHECK_SRCS := $(wildcard tests/check_*.c)
@@ -57,11 +57,20 @@ $(T)/prog_scenario_fortify: tests/prog_scenario.c $(TEST_DEPS)
 	@mkdir -p $(T)
 	$(CC) $(TEST_CFLAGS) -O2 -D_FORTIFY_SOURCE=2 -o $@ $< -ldl
 
+# The command as it is built where jansson is missing.
+$(T)/tcpshim_nojansson: shim/tcpshim.c shim/report_unavailable.c \
+		shim/report.h $(WRAPPER_OBJS) $(B)/flags
+	@mkdir -p $(T)
+	$(CC) $(BASE_CFLAGS) -Ishim \
+		-DTCPSHIM_LIBRARY='"$(abspath $(B))/libtcpshim.so"' -o $@ \
+		shim/tcpshim.c shim/report_unavailable.c $(WRAPPER_OBJS)
+
 $(T)/lib_%.so: tests/lib_%.c $(B)/flags
 	@mkdir -p $(T)
 	$(CC) $(TEST_CFLAGS) -fPIC -shared -o $@ $<
 
-TEST_ALL := $(UNIT_BIN) $(CHECK_BINS) $(PROG_BINS) $(LIB_BINS) $(DEMO_BINS) all
+TEST_ALL := $(UNIT_BIN) $(CHECK_BINS) $(PROG_BINS) $(LIB_BINS) $(DEMO_BINS) \
+	$(T)/tcpshim_nojansson all
 
 .PHONY: check check-build check-deps
 check-deps:
@@ -88,3 +97,10 @@ SAN_SKIP_WHY := SKIP check_install and check_wrapper: with SANITIZE only the lib
 check: check-build
 	@$(if $(SAN_SKIP),echo '$(SAN_SKIP_WHY)')
 	@$(SAN_ENV) sh tests/run.sh $(UNIT_BIN) $(filter-out $(SAN_SKIP),$(CHECK_BINS)) $(wildcard tests/test_*.sh)
+
+# What a newcomer sees: the README's first commands on a fresh Debian 12
+# root (debootstrap), as root and as a plain user.  FRESH_VARIANT=minbase
+# for the smallest root.
+.PHONY: check-fresh
+check-fresh:
+	@sh tests/fresh.sh
