@@ -65,7 +65,7 @@ mirror() {
 if [ "${1:-}" = --inside ]; then
 	rm -rf --one-file-system "$ROOT"
 	mkdir -p "$ROOT"
-	say "debootstrap --variant=$VARIANT $SUITE from $MIRROR"
+	say "debootstrap $SUITE ($VARIANT variant) from $MIRROR"
 	start=$(date +%s)
 	if [ "$VARIANT" = minbase ]; then set -- --variant=minbase; else set --; fi
 	debootstrap "$@" "$SUITE" "$ROOT" "$MIRROR" >"$DIR/logs/debootstrap.log" 2>&1 ||

@@ -81,22 +81,17 @@ run() {
 
 # each WHO EXPECT: every command but the apt-get line(s), in order.
 each() {
-	grep -v '^apt-get ' "$COMMANDS" | while IFS= read -r cmd; do
-		[ -n "$cmd" ] || continue
-		run "$1" "$2" "$cmd"
-		echo "$failed $told" >/tmp/tally
-	done
-	read -r failed told </tmp/tally
+	while IFS= read -r cmd; do
+		[ -z "$cmd" ] || run "$1" "$2" "$cmd"
+	done </tmp/rest
 }
 
-echo 0 >/tmp/tally
+grep -v '^apt-get ' "$COMMANDS" >/tmp/rest
+grep '^apt-get ' "$COMMANDS" >/tmp/install
 useradd -m -s /bin/bash "$NEWCOMER"
-
-grep '^apt-get ' "$COMMANDS" | while IFS= read -r cmd; do
+while IFS= read -r cmd; do
 	run root ok "$cmd"
-	echo "$failed $told" >/tmp/tally
-done
-read -r failed told </tmp/tally
+done </tmp/install
 
 # The user's own copy of the repository to clone: git will not serve a
 # repository owned by someone else.
