@@ -136,9 +136,18 @@ git -C "$SRC" show HEAD:README.md | awk '
 say "the README's first commands:"
 sed 's/^/    /' "$DIR/commands"
 
-rc=0
+# unshare ignores SIGINT and SIGTERM, and so does the namespace's first
+# process: on either, kill unshare, and --kill-child takes the whole
+# namespace with it.
 PATH="$PATH:/usr/sbin:/sbin" unshare --mount --pid --uts --fork --kill-child \
-	--mount-proc sh "$0" --inside || rc=$?
+	--mount-proc sh "$0" --inside &
+ns=$!
+trap 'kill -KILL $ns 2>/dev/null; say "interrupted"; interrupted=1' INT TERM HUP
+interrupted= rc=0
+wait $ns || rc=$?
+# wait returns early for a trapped signal: then once more, for the end.
+[ -z "$interrupted" ] || { wait $ns 2>/dev/null; rc=130; }
+trap - INT TERM HUP
 # The namespaces are gone, and with them every mount: only files remain.
 if grep -q " $ROOT" /proc/self/mounts; then
 	die "something is still mounted under $ROOT; not removing it"
