@@ -1,6 +1,7 @@
 /*
  * close.c - the end of a descriptor: close, close_range, closefrom, and
- * shutdown.  When the last descriptor of a connection in this process
+ * shutdown (syscall.c sends the same system calls made through
+ * syscall() here).  When the last descriptor of a connection in this process
  * goes, the close is classified: a RST for unread data, SO_LINGER {1, 0}
  * or the abort policy, a reset nobody had noticed, or an orderly close.
  *
@@ -82,8 +83,8 @@ SHIM_EXPORT int close(int fd)
 	return real.close(fd);
 }
 
-static void release_range(unsigned int first, unsigned int last, int flags,
-			  const char *call)
+void wrap_release_range(unsigned int first, unsigned int last, int flags,
+			const char *call)
 {
 	if (first > last || (flags & ~(CLOSE_RANGE_UNSHARE)) != 0)
 		return;		/* nothing closes: CLOEXEC, or an error */
@@ -96,26 +97,32 @@ static void release_range(unsigned int first, unsigned int last, int flags,
 
 SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 {
-	release_range(first, last, flags, "close_range");
+	wrap_release_range(first, last, flags, "close_range");
 	return real.close_range(first, last, flags);
 }
 
 SHIM_EXPORT void closefrom(int lowfd)
 {
 	if (lowfd >= 0)
-		release_range((unsigned int)lowfd, ~0u, 0, "closefrom");
+		wrap_release_range((unsigned int)lowfd, ~0u, 0, "closefrom");
 	real.closefrom(lowfd);
+}
+
+void wrap_shutdown_done(int fd, int how)
+{
+	if (how == SHUT_WR || how == SHUT_RDWR) {
+		struct conn *c = fdt_get(fd);
+
+		if (c != NULL)
+			conn_set(c, CONN_SHUT_WR);
+	}
 }
 
 SHIM_EXPORT int shutdown(int fd, int how)
 {
 	int ret = real.shutdown(fd, how);
 
-	if (ret == 0 && (how == SHUT_WR || how == SHUT_RDWR)) {
-		struct conn *c = fdt_get(fd);
-
-		if (c != NULL)
-			conn_set(c, CONN_SHUT_WR);
-	}
+	if (ret == 0)
+		wrap_shutdown_done(fd, how);
 	return ret;
 }

@@ -16,15 +16,80 @@
 #include <string.h>
 #include <sys/syscall.h>
 
+/*
+ * A system call that never passes through a wrapper: the library wraps
+ * syscall() itself (shim/syscall.c), so the entries below must not call
+ * it.  x86_64 and aarch64 here; elsewhere glibc's syscall(), which the
+ * library then leaves unwrapped.
+ */
+static long raw_syscall(long nr, long a, long b, long c, long d, long e,
+			long f)
+{
+#if SHIM_WRAPS_SYSCALL
+	long ret;
+#if defined(__x86_64__)
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8),
+			   "r"(r9)
+			 : "rcx", "r11", "memory");
+#else
+	register long x8 __asm__("x8") = nr;
+	register long x0 __asm__("x0") = a;
+	register long x1 __asm__("x1") = b;
+	register long x2 __asm__("x2") = c;
+	register long x3 __asm__("x3") = d;
+	register long x4 __asm__("x4") = e;
+	register long x5 __asm__("x5") = f;
+
+	__asm__ volatile("svc 0"
+			 : "+r"(x0)
+			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
+			 : "memory");
+	ret = x0;
+#endif
+	if (ret < 0 && ret > -4096) {
+		errno = (int)-ret;
+		return -1;
+	}
+	return ret;
+#else
+	return syscall(nr, a, b, c, d, e, f);
+#endif
+}
+
+/* RAW(SYS_x, args...): raw_syscall with the missing arguments 0. */
+#define RAW_SIX(a, b, c, d, e, f, ...) \
+	(long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f)
+#define RAW(nr, ...) raw_syscall(nr, RAW_SIX(__VA_ARGS__, 0, 0, 0, 0, 0, 0))
+
+#if SHIM_WRAPS_SYSCALL
+static long raw_syscall_va(long nr, ...)
+{
+	va_list ap;
+	long a[6];
+
+	va_start(ap, nr);
+	for (int i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	return raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+#endif
+
 static int raw_socket(int domain, int type, int protocol)
 {
-	return (int)syscall(SYS_socket, domain, type, protocol);
+	return (int)RAW(SYS_socket, domain, type, protocol);
 }
 
 static int raw_accept4(int fd, struct sockaddr *addr, socklen_t *alen,
 		       int flags)
 {
-	return (int)syscall(SYS_accept4, fd, addr, alen, flags);
+	return (int)RAW(SYS_accept4, fd, addr, alen, flags);
 }
 
 static int raw_accept(int fd, struct sockaddr *addr, socklen_t *alen)
@@ -34,17 +99,17 @@ static int raw_accept(int fd, struct sockaddr *addr, socklen_t *alen)
 
 static int raw_connect(int fd, const struct sockaddr *addr, socklen_t alen)
 {
-	return (int)syscall(SYS_connect, fd, addr, alen);
+	return (int)RAW(SYS_connect, fd, addr, alen);
 }
 
 static int raw_close(int fd)
 {
-	return (int)syscall(SYS_close, fd);
+	return (int)RAW(SYS_close, fd);
 }
 
 static int raw_close_range(unsigned int first, unsigned int last, int flags)
 {
-	return (int)syscall(SYS_close_range, first, last, flags);
+	return (int)RAW(SYS_close_range, first, last, flags);
 }
 
 static void raw_closefrom(int lowfd)
@@ -54,23 +119,23 @@ static void raw_closefrom(int lowfd)
 
 static int raw_shutdown(int fd, int how)
 {
-	return (int)syscall(SYS_shutdown, fd, how);
+	return (int)RAW(SYS_shutdown, fd, how);
 }
 
 static int raw_dup(int fd)
 {
-	return (int)syscall(SYS_dup, fd);
+	return (int)RAW(SYS_dup, fd);
 }
 
 static int raw_dup3(int oldfd, int newfd, int flags)
 {
-	return (int)syscall(SYS_dup3, oldfd, newfd, flags);
+	return (int)RAW(SYS_dup3, oldfd, newfd, flags);
 }
 
 static int raw_dup2(int oldfd, int newfd)
 {
 	if (oldfd == newfd)	/* dup3 refuses this; dup2 checks oldfd */
-		return syscall(SYS_fcntl, oldfd, F_GETFD) < 0 ? -1 : newfd;
+		return RAW(SYS_fcntl, oldfd, F_GETFD) < 0 ? -1 : newfd;
 	return raw_dup3(oldfd, newfd, 0);
 }
 
@@ -82,25 +147,25 @@ static int raw_fcntl(int fd, int cmd, ...)
 	va_start(ap, cmd);
 	arg = va_arg(ap, unsigned long);
 	va_end(ap);
-	return (int)syscall(SYS_fcntl, fd, cmd, arg);
+	return (int)RAW(SYS_fcntl, fd, cmd, arg);
 }
 
 static int raw_setsockopt(int fd, int level, int name, const void *val,
 			  socklen_t len)
 {
-	return (int)syscall(SYS_setsockopt, fd, level, name, val, len);
+	return (int)RAW(SYS_setsockopt, fd, level, name, val, len);
 }
 
 static int raw_getsockopt(int fd, int level, int name, void *val,
 			  socklen_t *len)
 {
-	return (int)syscall(SYS_getsockopt, fd, level, name, val, len);
+	return (int)RAW(SYS_getsockopt, fd, level, name, val, len);
 }
 
 static ssize_t raw_sendto(int fd, const void *buf, size_t len, int flags,
 			  const struct sockaddr *addr, socklen_t alen)
 {
-	return syscall(SYS_sendto, fd, buf, len, flags, addr, alen);
+	return RAW(SYS_sendto, fd, buf, len, flags, addr, alen);
 }
 
 static ssize_t raw_send(int fd, const void *buf, size_t len, int flags)
@@ -110,34 +175,34 @@ static ssize_t raw_send(int fd, const void *buf, size_t len, int flags)
 
 static ssize_t raw_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-	return syscall(SYS_sendmsg, fd, msg, flags);
+	return RAW(SYS_sendmsg, fd, msg, flags);
 }
 
 static int raw_sendmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 			int flags)
 {
-	return (int)syscall(SYS_sendmmsg, fd, vec, n, flags);
+	return (int)RAW(SYS_sendmmsg, fd, vec, n, flags);
 }
 
 static ssize_t raw_write(int fd, const void *buf, size_t len)
 {
-	return syscall(SYS_write, fd, buf, len);
+	return RAW(SYS_write, fd, buf, len);
 }
 
 static ssize_t raw_writev(int fd, const struct iovec *iov, int n)
 {
-	return syscall(SYS_writev, fd, iov, n);
+	return RAW(SYS_writev, fd, iov, n);
 }
 
 static ssize_t raw_sendfile(int out, int in, off_t *off, size_t count)
 {
-	return syscall(SYS_sendfile, out, in, off, count);
+	return RAW(SYS_sendfile, out, in, off, count);
 }
 
 static ssize_t raw_recvfrom(int fd, void *buf, size_t len, int flags,
 			    struct sockaddr *addr, socklen_t *alen)
 {
-	return syscall(SYS_recvfrom, fd, buf, len, flags, addr, alen);
+	return RAW(SYS_recvfrom, fd, buf, len, flags, addr, alen);
 }
 
 static ssize_t raw_recv(int fd, void *buf, size_t len, int flags)
@@ -147,23 +212,23 @@ static ssize_t raw_recv(int fd, void *buf, size_t len, int flags)
 
 static ssize_t raw_recvmsg(int fd, struct msghdr *msg, int flags)
 {
-	return syscall(SYS_recvmsg, fd, msg, flags);
+	return RAW(SYS_recvmsg, fd, msg, flags);
 }
 
 static int raw_recvmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 			int flags, struct timespec *timeout)
 {
-	return (int)syscall(SYS_recvmmsg, fd, vec, n, flags, timeout);
+	return (int)RAW(SYS_recvmmsg, fd, vec, n, flags, timeout);
 }
 
 static ssize_t raw_read(int fd, void *buf, size_t len)
 {
-	return syscall(SYS_read, fd, buf, len);
+	return RAW(SYS_read, fd, buf, len);
 }
 
 static ssize_t raw_readv(int fd, const struct iovec *iov, int n)
 {
-	return syscall(SYS_readv, fd, iov, n);
+	return RAW(SYS_readv, fd, iov, n);
 }
 
 static ssize_t raw_recv_chk(int fd, void *buf, size_t len, size_t buflen,
@@ -204,6 +269,9 @@ struct shim_real real = {
 	.recvmmsg = raw_recvmmsg, .read = raw_read, .readv = raw_readv,
 	.__recv_chk = raw_recv_chk, .__recvfrom_chk = raw_recvfrom_chk,
 	.__read_chk = raw_read_chk,
+#if SHIM_WRAPS_SYSCALL
+	.syscall = raw_syscall_va,
+#endif
 };
 
 static void bind_failed(const char *name)

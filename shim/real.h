@@ -17,6 +17,16 @@ ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen,
 		       int flags, struct sockaddr *addr, socklen_t *alen);
 ssize_t __read_chk(int fd, void *buf, size_t nbytes, size_t buflen);
 
+/* syscall() is wrapped where the library can make a system call without
+ * it (real.c). */
+#if defined(__x86_64__) || defined(__aarch64__)
+#define SHIM_WRAPS_SYSCALL 1
+#define SHIM_REAL_SYSCALL(X) X(syscall)
+#else
+#define SHIM_WRAPS_SYSCALL 0
+#define SHIM_REAL_SYSCALL(X)
+#endif
+
 /* X(name): every wrapped symbol, once. */
 #define SHIM_REAL_SYMBOLS(X) \
 	X(socket) X(accept) X(accept4) X(connect) \
@@ -27,7 +37,8 @@ ssize_t __read_chk(int fd, void *buf, size_t nbytes, size_t buflen);
 	X(write) X(writev) X(sendfile) X(sendfile64) \
 	X(recv) X(recvfrom) X(recvmsg) X(recvmmsg) \
 	X(read) X(readv) \
-	X(__recv_chk) X(__recvfrom_chk) X(__read_chk)
+	X(__recv_chk) X(__recvfrom_chk) X(__read_chk) \
+	SHIM_REAL_SYSCALL(X)
 
 struct shim_real {
 #define SHIM_REAL_FIELD(name) __typeof__(name) *name;

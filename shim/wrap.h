@@ -83,6 +83,14 @@ static inline void wrap_release(int fd, const char *call)
 		wrap_release_tracked(fd, call);
 }
 
+/* Every tracked descriptor from first to last (close_range's flags: only
+ * 0 and CLOSE_RANGE_UNSHARE close anything) is about to close. */
+void wrap_release_range(unsigned int first, unsigned int last, int flags,
+			const char *call);
+
+/* shutdown(fd, how) succeeded. */
+void wrap_shutdown_done(int fd, int how);
+
 /*
  * Reset fd's connection now with connect(AF_UNSPEC), whatever other
  * descriptors refer to it, and log rst_sent/abort if a RST left (state:

@@ -146,7 +146,7 @@ trap 'kill -KILL $ns 2>/dev/null; say "interrupted"; interrupted=1' INT TERM HUP
 interrupted= rc=0
 wait $ns || rc=$?
 # wait returns early for a trapped signal: then once more, for the end.
-[ -z "$interrupted" ] || { wait $ns 2>/dev/null; rc=130; }
+[ -z "$interrupted" ] || { wait $ns 2>/dev/null || true; rc=130; }
 trap - INT TERM HUP
 # The namespaces are gone, and with them every mount: only files remain.
 if grep -q " $ROOT" /proc/self/mounts; then
