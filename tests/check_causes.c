@@ -257,13 +257,14 @@ START_TEST(orderly_close_logged_when_close_events_wanted)
 }
 END_TEST
 
-START_TEST(close_with_unread_data_sends_rst)
+/* how: "" for close(), "syscall" for syscall(SYS_close) (libuv's way). */
+static void unread_close(const char *how)
 {
 	struct scenario sc = { 0 };
 	char line[1024], local[64], peer[64], buf[8];
 	int port, lfd = tl_listen(AF_INET6, &port), a;
 
-	sc_start(&sc, "unread", AF_INET6, port, NULL, NULL);
+	sc_start(&sc, "unread", AF_INET6, port, how, NULL);
 	a = sc_accept(lfd, local, peer);
 	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
 	ck_assert_int_eq(write(a, "data", 4), 4);
@@ -278,6 +279,17 @@ START_TEST(close_with_unread_data_sends_rst)
 			local, peer);
 	close(lfd);
 	sc_free(&sc);
+}
+
+START_TEST(close_with_unread_data_sends_rst)
+{
+	unread_close("");
+}
+END_TEST
+
+START_TEST(close_through_syscall_is_seen)
+{
+	unread_close("syscall");
 }
 END_TEST
 
@@ -332,6 +344,7 @@ Suite *causes_suite(void)
 	tcase_add_test(sent_tc, orderly_close_logs_nothing_by_default);
 	tcase_add_test(sent_tc, orderly_close_logged_when_close_events_wanted);
 	tcase_add_test(sent_tc, close_with_unread_data_sends_rst);
+	tcase_add_test(sent_tc, close_through_syscall_is_seen);
 	suite_add_tcase(s, refused_tc);
 	suite_add_tcase(s, reset_tc);
 	suite_add_tcase(s, sent_tc);

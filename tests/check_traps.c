@@ -39,13 +39,14 @@ static void assert_reset(int a)
 	close(a);
 }
 
-START_TEST(close_range_over_tracked_sockets)
+/* how: "" for close_range(), "syscall" for syscall(SYS_close_range). */
+static void close_range_over(const char *how)
 {
 	struct scenario sc = { 0 };
 	char line[1024], l1[64], p1[64], l2[64], p2[64], want[64];
 	int port, lfd = tl_listen(AF_INET, &port), a, b, fa, fb;
 
-	sc_start(&sc, "close-range", AF_INET, port, NULL, NULL);
+	sc_start(&sc, "close-range", AF_INET, port, how, NULL);
 	a = peer_writes_then_sees_rst(lfd, l1, p1);
 	b = peer_writes_then_sees_rst(lfd, l2, p2);
 	assert_reset(a);
@@ -66,6 +67,17 @@ START_TEST(close_range_over_tracked_sockets)
 	ck_assert_ptr_nonnull(strstr(sc.log, want));
 	close(lfd);
 	sc_free(&sc);
+}
+
+START_TEST(close_range_over_tracked_sockets)
+{
+	close_range_over("");
+}
+END_TEST
+
+START_TEST(close_range_through_syscall)
+{
+	close_range_over("syscall");
 }
 END_TEST
 
@@ -626,6 +638,7 @@ Suite *traps_suite(void)
 	tcase_set_timeout(proc, 60);
 	tcase_set_timeout(log, 30);
 	tcase_add_test(fds, close_range_over_tracked_sockets);
+	tcase_add_test(fds, close_range_through_syscall);
 	tcase_add_test(fds, dup2_onto_a_tracked_socket_closes_it);
 	tcase_add_test(fds, tracking_follows_a_socket_moved_by_dup2);
 	tcase_add_test(fds, program_closes_every_descriptor_up_to_its_limit);

@@ -194,14 +194,18 @@ static int s_close(void)
 	return 0;
 }
 
-/* Peer: accept, read "hi", write "data", then read: RST. */
-static int s_unread(void)
+/* Peer: accept, read "hi", write "data", then read: RST.  ARG syscall:
+ * close with syscall(SYS_close), as libuv (Node.js) does. */
+static int s_unread(const char *how)
 {
 	int fd = dial();
 
 	send_str(fd, "hi");
 	wait_for(fd, POLLIN);
-	say("close", close(fd));
+	if (strcmp(how, "syscall") == 0)
+		say("close", (int)syscall(SYS_close, fd));
+	else
+		say("close", close(fd));
 	return 0;
 }
 
@@ -439,8 +443,8 @@ static int s_abort_bad(void)
 }
 
 /* Peer: accept two, write "data" on each.  close_range closes both with
- * unread data. */
-static int s_close_range(void)
+ * unread data.  ARG syscall: through syscall(SYS_close_range). */
+static int s_close_range(const char *how)
 {
 	int a = dial();
 	int b = dial();
@@ -450,7 +454,11 @@ static int s_close_range(void)
 	wait_for(b, POLLIN);
 	printf("fds %d %d\n", a, b);
 	fflush(stdout);
-	say("close_range", close_range((unsigned int)low, ~0u, 0));
+	if (strcmp(how, "syscall") == 0)
+		say("close_range", (int)syscall(SYS_close_range,
+						(unsigned int)low, ~0u, 0));
+	else
+		say("close_range", close_range((unsigned int)low, ~0u, 0));
 	return 0;
 }
 
@@ -792,7 +800,7 @@ int main(int argc, char **argv)
 	if (IS("shutdown-epipe")) return s_shutdown_epipe();
 	if (IS("linger0")) return s_linger0();
 	if (IS("close")) return s_close();
-	if (IS("unread")) return s_unread();
+	if (IS("unread")) return s_unread(arg);
 	if (IS("abort")) return s_abort(arg);
 	if (IS("abort-bad")) return s_abort_bad();
 	if (IS("unspec")) return s_unspec();
@@ -805,7 +813,7 @@ int main(int argc, char **argv)
 	if (IS("dup3-fails")) return s_dup3_fails();
 	if (IS("peek")) return s_peek();
 	if (IS("unconnected-send")) return s_unconnected_send();
-	if (IS("close-range")) return s_close_range();
+	if (IS("close-range")) return s_close_range(arg);
 	if (IS("dup2-over")) return s_dup2_over();
 	if (IS("dup2-track")) return s_dup2_track();
 	if (IS("fork-send")) return s_fork_send();
