@@ -56,7 +56,8 @@ COMMAND_SRCS := shim/tcpshim.c shim/report.c shim/report_unavailable.c
 SHIM_SRCS := $(filter-out $(COMMAND_SRCS),$(wildcard shim/*.c))
 SHIM_OBJS := $(patsubst shim/%.c,$(B)/obj/%.o,$(SHIM_SRCS))
 # The parts that define no libc name: unit-tested without preloading.
-PURE_OBJS := $(addprefix $(B)/obj/,config.o conn.o fdtable.o format.o classify.o)
+PURE_OBJS := $(addprefix $(B)/obj/,config.o conn.o fdtable.o format.o classify.o \
+	sockdiag.o real.o)
 
 .PHONY: all check clean install uninstall
 all: $(B)/libtcpshim.so $(B)/tcpshim

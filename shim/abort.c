@@ -39,6 +39,7 @@ int abort_disconnect(int fd, struct conn *c, int state, const char *call)
 SHIM_EXPORT int tcp_abort(int fd)
 {
 	int saved = errno;
+	struct release rel;
 	struct conn *c;
 	int state;
 
@@ -55,8 +56,12 @@ SHIM_EXPORT int tcp_abort(int fd)
 	/* The connection is gone: closing now logs nothing more. */
 	if (c != NULL)
 		conn_set(c, CONN_REPORTED);
-	wrap_release(fd, "tcp_abort");
-	real.close(fd);
+	if (wrap_release(fd, "tcp_abort", &rel)) {
+		real.close(fd);
+		wrap_release_done(&rel);
+	} else {
+		real.close(fd);
+	}
 	errno = saved;
 	return 0;
 }

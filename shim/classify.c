@@ -156,12 +156,12 @@ struct verdict classify_close(const struct observation *o)
 		break;
 	}
 	/*
-	 * Another process may hold the connection too (it was open across
-	 * fork): then this close sends nothing, and whether the last one
-	 * will cannot be known here.
+	 * A reset predicted here is what the close will send if nothing
+	 * changes until then; the caller confirms it once the socket is
+	 * closed (close.c), since a FIN or RST may still arrive, and another
+	 * process may hold the connection too (it was open across fork, or
+	 * sent with SCM_RIGHTS): then this close sends nothing.
 	 */
-	if (o->flags & CONN_SHARED)
-		return flags_only(0);
 	/* The kernel resets a close with unread data in any of these. */
 	if (o->unread > 0)
 		return event(TCP_EVENT_RST_SENT, TCP_CAUSE_UNREAD_DATA);
@@ -171,5 +171,8 @@ struct verdict classify_close(const struct observation *o)
 		if (o->flags & CONN_LINGER0)
 			return event(TCP_EVENT_RST_SENT, TCP_CAUSE_LINGER0);
 	}
+	/* A descriptor of a shared connection goes; the connection stays. */
+	if (o->flags & CONN_SHARED)
+		return flags_only(0);
 	return event(TCP_EVENT_CLOSE, TCP_CAUSE_NORMAL);
 }

@@ -60,7 +60,11 @@ int classify_wants(int err);
 /* A call on the connection failed with o->err. */
 struct verdict classify_error(const struct observation *o);
 
-/* The last descriptor of the connection is being closed. */
+/*
+ * The last descriptor of the connection in this process is about to be
+ * closed.  An rst_sent verdict is a prediction, to be confirmed after the
+ * close: what arrives meanwhile, or another holder, can change it.
+ */
 struct verdict classify_close(const struct observation *o);
 
 /* Would closing in this state with SO_LINGER {1, 0} send a RST? */

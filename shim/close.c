@@ -15,18 +15,39 @@
 
 #include "config.h"
 #include "log.h"
+#include "sockdiag.h"
 #include "wrap.h"
 
-static void close_last(int fd, struct conn *c, const char *call)
+/* The interface the socket is bound to (SO_BINDTODEVICE), or 0: the
+ * kernel's lookup after the close needs it. */
+static int bound_ifindex(int fd)
+{
+	int ifindex = 0;
+	socklen_t len = sizeof(ifindex);
+
+	if (real.getsockopt(fd, SOL_SOCKET, SO_BINDTOIFINDEX, &ifindex,
+			    &len) != 0)
+		ifindex = 0;
+	return ifindex;
+}
+
+/*
+ * fd is c's last descriptor here and is about to close: log what the
+ * close does.  A reset it is to send is only filled in (rel), for
+ * wrap_release_done to log once the kernel has confirmed it: returns 1
+ * then.
+ */
+static int close_last(int fd, struct conn *c, const char *call,
+		      struct release *rel)
 {
 	struct observation o;
 	struct verdict v;
 
 	if (conn_flags(c) & CONN_REPORTED)
-		return;
+		return 0;
 	event_observe(fd, c, 0, &o);
 	if (o.state < 0)
-		return;
+		return 0;
 	/*
 	 * Unread data?  The kernel counts what arrived (a FIN as one byte);
 	 * only if that is more than the program read through the wrappers
@@ -51,48 +72,102 @@ static void close_last(int fd, struct conn *c, const char *call)
 	}
 	v = classify_close(&o);
 	if (!v.event)
-		return;
+		return 0;
 	if (v.kind != TCP_EVENT_CLOSE && !conn_claim_report(c))
-		return;
-	event_emit(fd, c, v, call, 0,
-		   v.kind == TCP_EVENT_RST_RECEIVED ||
-				   v.kind == TCP_EVENT_HALFOPEN
-			   ? &o
-			   : NULL);
+		return 0;
+	if (v.kind != TCP_EVENT_RST_SENT) {
+		event_emit(fd, c, v, call, 0,
+			   v.kind == TCP_EVENT_RST_RECEIVED ||
+					   v.kind == TCP_EVENT_HALFOPEN
+				   ? &o
+				   : NULL);
+		return 0;
+	}
+	/* Filled now: the addresses and the cookie go with the socket. */
+	if (!event_wanted(v.kind))
+		return 0;
+	event_fill(&rel->ev, fd, c, v, call, 0, NULL);
+	rel->ifindex = bound_ifindex(fd);
+	return 1;
 }
 
-void wrap_release_tracked(int fd, const char *call)
+int wrap_release_tracked(int fd, const char *call, struct release *rel)
 {
 	struct conn *c;
-	int saved;
+	int saved, pending;
 
 	if (shim_in_vfork_child())
-		return;
+		return 0;
 	c = fdt_take(fd);
 	if (c == NULL || !conn_put_last(c))
-		return;
+		return 0;
 	saved = errno;
-	close_last(fd, c, call);
+	pending = close_last(fd, c, call, rel);
 	errno = saved;
 	conn_free(c);
+	return pending;
+}
+
+/*
+ * The close has run.  If the kernel still holds the connection (in
+ * TIME-WAIT, because the peer's FIN came first; orphaned, closing with a
+ * FIN; or open, held by another process) no reset left; if it holds
+ * nothing, the close destroyed the connection with the reset predicted.
+ * Where the kernel cannot be asked, the prediction stands.
+ */
+void wrap_release_done(struct release *rel)
+{
+	uint64_t cookie = rel->ev.has_cookie ? rel->ev.cookie
+					      : SOCKDIAG_ANY_COOKIE;
+	int state = sockdiag_state(&rel->ev.local, &rel->ev.peer, cookie,
+				   rel->ifindex);
+
+	/* Without a cookie, the listener on the same port may answer. */
+	if (state <= 0 || state == TCPS_LISTEN)
+		event_dispatch(&rel->ev);
 }
 
 SHIM_EXPORT int close(int fd)
 {
-	wrap_release(fd, "close");
-	return real.close(fd);
+	struct release rel;
+	int ret, err;
+
+	if (likely(!wrap_release(fd, "close", &rel)))
+		return real.close(fd);
+	ret = real.close(fd);
+	err = errno;
+	wrap_release_done(&rel);
+	errno = err;
+	return ret;
 }
 
 void wrap_release_range(unsigned int first, unsigned int last, int flags,
 			const char *call)
 {
+	struct release rel;
+
 	if (first > last || (flags & ~(CLOSE_RANGE_UNSHARE)) != 0)
 		return;		/* nothing closes: CLOEXEC, or an error */
 	log_release(first, last);
 	for (int fd = fdt_next(first, last); fd >= 0;
 	     fd = (unsigned int)fd < last ? fdt_next((unsigned int)fd + 1, last)
-					  : -1)
-		wrap_release(fd, call);
+					  : -1) {
+		if (!wrap_release(fd, call, &rel))
+			continue;
+		/*
+		 * A reset to confirm: close this one first, as the range
+		 * would.  Not with CLOSE_RANGE_UNSHARE, which closes in a
+		 * copy of the table (other threads keep theirs): there the
+		 * close is unknown, and so is the reset.
+		 */
+		if (flags & CLOSE_RANGE_UNSHARE)
+			continue;
+		int err = errno;
+
+		real.close(fd);
+		wrap_release_done(&rel);
+		errno = err;
+	}
 }
 
 SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)

@@ -47,24 +47,38 @@ static int placed(int oldfd, int newfd)
  * dup2/dup3 onto newfd close it first.  Release it only when the call
  * will succeed, so a failed dup2 leaves the table as it was: oldfd must
  * be open (checked only when newfd is a tracked socket, which is rare).
+ * Returns 1 when rel holds a reset to confirm after the call.
  */
-static void replacing(int oldfd, int newfd, int flags, const char *call)
+static int replacing(int oldfd, int newfd, int flags, const char *call,
+		     struct release *rel)
 {
 	/* dup3 refuses these without touching newfd. */
 	if (oldfd == newfd || newfd < 0 || (flags & ~O_CLOEXEC))
-		return;
+		return 0;
 	log_release_fd(newfd);
 	if (fdt_get(newfd) == NULL)
-		return;
+		return 0;
 	if (fdt_get(oldfd) == NULL) {
 		int saved = errno;
 		int bad = real.fcntl(oldfd, F_GETFD) < 0;
 
 		errno = saved;
 		if (bad)
-			return;
+			return 0;
 	}
-	wrap_release(newfd, call);
+	return wrap_release(newfd, call, rel);
+}
+
+/* After a dup2 or dup3 that closed a connection: confirm its reset. */
+static int replaced(int ret, int pending, struct release *rel)
+{
+	if (pending) {
+		int err = errno;
+
+		wrap_release_done(rel);
+		errno = err;
+	}
+	return ret;
 }
 
 SHIM_EXPORT int dup(int fd)
@@ -74,16 +88,21 @@ SHIM_EXPORT int dup(int fd)
 
 SHIM_EXPORT int dup2(int oldfd, int newfd)
 {
-	replacing(oldfd, newfd, 0, "dup2");
+	struct release rel;
+	int pending = replacing(oldfd, newfd, 0, "dup2", &rel);
+
 	if (oldfd == newfd)
 		return real.dup2(oldfd, newfd);
-	return placed(oldfd, real.dup2(oldfd, newfd));
+	return replaced(placed(oldfd, real.dup2(oldfd, newfd)), pending, &rel);
 }
 
 SHIM_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
-	replacing(oldfd, newfd, flags, "dup3");
-	return placed(oldfd, real.dup3(oldfd, newfd, flags));
+	struct release rel;
+	int pending = replacing(oldfd, newfd, flags, "dup3", &rel);
+
+	return replaced(placed(oldfd, real.dup3(oldfd, newfd, flags)),
+			pending, &rel);
 }
 
 /*

@@ -286,8 +286,7 @@ void event_fill(struct tcp_event *ev, int fd, struct conn *c,
 	}
 }
 
-/* Does anyone want an event of this kind: the log, or a callback? */
-static int wanted(enum tcp_event_kind kind)
+int event_wanted(enum tcp_event_kind kind)
 {
 	if (shim_config.log != LOG_OFF && (shim_config.events & (1u << kind)))
 		return 1;
@@ -305,7 +304,7 @@ void event_emit(int fd, struct conn *c, struct verdict v, const char *call,
 
 	/* Filling one costs system calls (the cookie, the address): not
 	 * for an event nobody reads, such as every orderly close. */
-	if (!wanted(v.kind))
+	if (!event_wanted(v.kind))
 		return;
 	event_fill(&ev, fd, c, v, call, err, o);
 	event_dispatch(&ev);

@@ -68,6 +68,8 @@ void event_call_failed(int fd, struct conn *c, const char *call, int err);
 void event_fill(struct tcp_event *ev, int fd, struct conn *c,
 		struct verdict v, const char *call, int err,
 		const struct observation *o);
+/* Does anyone want an event of this kind: the log, or a callback? */
+int event_wanted(enum tcp_event_kind kind);
 /* Hand a filled event to the log and the callbacks. */
 void event_dispatch(const struct tcp_event *ev);
 /* event_fill, then event_dispatch. */

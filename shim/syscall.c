@@ -12,8 +12,10 @@
 #if SHIM_WRAPS_SYSCALL
 SHIM_EXPORT long syscall(long nr, ...)
 {
+	struct release rel;
 	va_list ap;
 	long a[6], ret;
+	int err;
 
 	/* As glibc's own syscall() does: six arguments, whatever was
 	 * passed. */
@@ -23,8 +25,13 @@ SHIM_EXPORT long syscall(long nr, ...)
 	va_end(ap);
 	switch (nr) {
 	case SYS_close:
-		wrap_release((int)a[0], "close");
-		break;
+		if (!wrap_release((int)a[0], "close", &rel))
+			break;
+		ret = real.syscall(nr, a[0]);
+		err = errno;
+		wrap_release_done(&rel);
+		errno = err;
+		return ret;
 	case SYS_close_range:
 		wrap_release_range((unsigned int)a[0], (unsigned int)a[1],
 				   (int)a[2], "close_range");

@@ -67,21 +67,39 @@ static inline void wrap_mmsg_done(int fd, int ret, const struct mmsghdr *vec,
 	wrap_io_done(fd, ret < 0 ? -1 : bytes, sending, call);
 }
 
+/*
+ * What closing a connection's last descriptor may leave to do once the
+ * real close has run: a reset the close was to send, filled in while the
+ * socket was open, for the kernel to confirm.
+ */
+struct release {
+	struct tcp_event ev;
+	int ifindex;
+};
+
 /* wrap_release for a descriptor the table holds: out of line. */
-void wrap_release_tracked(int fd, const char *call);
+int wrap_release_tracked(int fd, const char *call, struct release *rel);
 
 /*
  * The program is about to close fd or put another file at its number:
  * drop fd from the table and, if it was the connection's last
- * descriptor, log what the close does.  fd must still be open.  Inline,
- * so that close() of anything but a tracked socket costs a lookup.
+ * descriptor, log what the close does.  fd must still be open.  Returns
+ * 1 when rel holds a reset to confirm: then call wrap_release_done once
+ * fd is closed.  Inline, so that close() of anything but a tracked socket
+ * costs a lookup.
  */
-static inline void wrap_release(int fd, const char *call)
+static inline int wrap_release(int fd, const char *call,
+			       struct release *rel)
 {
 	log_release_fd(fd);
 	if (unlikely(fdt_get(fd) != NULL))
-		wrap_release_tracked(fd, call);
+		return wrap_release_tracked(fd, call, rel);
+	return 0;
 }
+
+/* After the close that wrap_release prepared: log the reset if the
+ * kernel sent it.  errno may change. */
+void wrap_release_done(struct release *rel);
 
 /* Every tracked descriptor from first to last (close_range's flags: only
  * 0 and CLOSE_RANGE_UNSHARE close anything) is about to close. */

@@ -293,6 +293,39 @@ START_TEST(close_through_syscall_is_seen)
 }
 END_TEST
 
+/*
+ * Accept, fork, and both close with the data unread: the parent's close
+ * sends nothing (the child holds the socket) and logs nothing; the
+ * child's, the last, resets, and the child logs it.
+ */
+START_TEST(forked_connection_is_reset_by_the_last_close_only)
+{
+	struct scenario sc = { 0 };
+	char line[1024], local[64], peer[64], buf[8], want[64];
+	int port, lfd = tl_listen(AF_INET, &port), a, child, st;
+
+	sc_start(&sc, "fork-unread", AF_INET, port, NULL, NULL);
+	a = sc_accept(lfd, local, peer);
+	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
+	ck_assert_int_eq(write(a, "data", 4), 4);
+	ck_assert_int_eq(tl_poll(a, POLLIN, 10000), 0);
+	ck_assert_int_eq(read(a, buf, sizeof(buf)), -1);
+	ck_assert_int_eq(errno, ECONNRESET);
+	close(a);
+	sc_finish(&sc);
+	ck_assert_int_eq(sscanf(sc.p.out, "close 0\nchild %d %d", &child, &st),
+			 2);
+	ck_assert_int_eq(st, 0);
+	TL_ONE_LINE(sc.log, line);
+	sc_assert_event(line, "rst_sent", "unread_data", "close", "null",
+			local, peer);
+	snprintf(want, sizeof(want), "\"pid\":%d,", child);
+	ck_assert_msg(strstr(line, want) != NULL, "%s", line);
+	close(lfd);
+	sc_free(&sc);
+}
+END_TEST
+
 /* The text format: one readable line with the same facts. */
 START_TEST(text_format_line)
 {
@@ -345,6 +378,7 @@ Suite *causes_suite(void)
 	tcase_add_test(sent_tc, orderly_close_logged_when_close_events_wanted);
 	tcase_add_test(sent_tc, close_with_unread_data_sends_rst);
 	tcase_add_test(sent_tc, close_through_syscall_is_seen);
+	tcase_add_test(sent_tc, forked_connection_is_reset_by_the_last_close_only);
 	suite_add_tcase(s, refused_tc);
 	suite_add_tcase(s, reset_tc);
 	suite_add_tcase(s, sent_tc);

@@ -209,6 +209,39 @@ static int s_unread(const char *how)
 	return 0;
 }
 
+/*
+ * Peer: accept, read "hi", write "data", then read.  The connection was
+ * open across fork, as in a forking server: the parent closes its copy
+ * with the data unread (nothing is sent: the child holds it), then the
+ * child closes: RST.  Prints "child <pid>".
+ */
+static int s_fork_unread(void)
+{
+	int fd = dial();
+	int ctl[2], st;
+	pid_t child;
+	char c;
+
+	send_str(fd, "hi");
+	wait_for(fd, POLLIN);
+	if (pipe(ctl) != 0)
+		die("pipe");
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0) {
+		close(ctl[1]);
+		(void)!read(ctl[0], &c, 1);	/* until the parent closed */
+		_exit(close(fd) == 0 ? 0 : 1);
+	}
+	close(ctl[0]);
+	say("close", close(fd));
+	close(ctl[1]);
+	waitpid(child, &st, 0);
+	printf("child %d %d\n", (int)child, WEXITSTATUS(st));
+	return 0;
+}
+
 /* Peer: as for linger0, then read: RST.  ARG: plain, dup or fork: another
  * descriptor or process still holds the connection. */
 static int s_abort(const char *how)
@@ -801,6 +834,7 @@ int main(int argc, char **argv)
 	if (IS("linger0")) return s_linger0();
 	if (IS("close")) return s_close();
 	if (IS("unread")) return s_unread(arg);
+	if (IS("fork-unread")) return s_fork_unread();
 	if (IS("abort")) return s_abort(arg);
 	if (IS("abort-bad")) return s_abort_bad();
 	if (IS("unspec")) return s_unspec();

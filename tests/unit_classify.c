@@ -1054,8 +1054,9 @@ START_TEST(tcp_info_decides_only_in_close_state)
 				     TCP_CAUSE_UNREAD_DATA,
 				     "open, dead peer signs, unread");
 			o.flags |= CONN_SHARED;
-			expect_nothing(classify_close(&o), 0,
-				       "open, dead peer signs, shared");
+			expect_event(classify_close(&o), TCP_EVENT_RST_SENT,
+				     TCP_CAUSE_UNREAD_DATA,
+				     "open, dead peer signs, shared, unread");
 		}
 		for (size_t s = 0; s < NQUIET; s++) {
 			o = sign(i, CONN_ESTABLISHED | CONN_LINGER0, 0,
@@ -1068,29 +1069,43 @@ START_TEST(tcp_info_decides_only_in_close_state)
 }
 END_TEST
 
-START_TEST(shared_connection_close_sends_and_logs_nothing)
+/*
+ * Another process may hold a shared connection: a reset is predicted as
+ * for any other (the close confirms it with the kernel), an orderly close
+ * of this descriptor is not the connection's.
+ */
+START_TEST(shared_connection_close_predicts_resets_only)
 {
 	const unsigned int shared = CONN_ESTABLISHED | CONN_SHARED;
 
 	for (size_t s = 0; s < NRESETTING; s++)
-		for (int policy = 0; policy <= 1; policy++)
-			for (int unread = 0; unread <= 1; unread++) {
-				int state = resetting_states[s];
+		for (int policy = 0; policy <= 1; policy++) {
+			int state = resetting_states[s];
 
+			expect_event(classify_close(OBS(.flags = shared,
+							.state = state,
+							.unread = 1,
+							.policy_abort = policy)),
+				     TCP_EVENT_RST_SENT, TCP_CAUSE_UNREAD_DATA,
+				     "shared, unread");
+			expect_event(classify_close(OBS(.flags = shared |
+								 CONN_LINGER0,
+							.state = state)),
+				     TCP_EVENT_RST_SENT, TCP_CAUSE_LINGER0,
+				     "shared, linger0");
+			if (policy)
+				expect_event(classify_close(OBS(
+						     .flags = shared,
+						     .state = state,
+						     .policy_abort = 1)),
+					     TCP_EVENT_RST_SENT,
+					     TCP_CAUSE_POLICY, "shared, policy");
+			else
 				expect_nothing(classify_close(OBS(
 						       .flags = shared,
-						       .state = state,
-						       .unread = unread,
-						       .policy_abort = policy)),
-					       0, "shared");
-				expect_nothing(classify_close(OBS(
-						       .flags = shared |
-								CONN_LINGER0,
-						       .state = state,
-						       .unread = unread,
-						       .policy_abort = policy)),
-					       0, "shared, linger0");
-			}
+						       .state = state)),
+					       0, "shared, plain close");
+		}
 	for (size_t s = 0; s < NQUIET; s++)
 		expect_nothing(classify_close(OBS(.flags = shared,
 						  .state = quiet_states[s])),
@@ -1252,7 +1267,7 @@ Suite *unit_classify_suite(void)
 	tcase_add_test(tc, linger0_or_policy_in_last_ack_is_normal_close);
 	tcase_add_test(tc, plain_close_of_open_connection_is_normal);
 	tcase_add_test(tc, tcp_info_decides_only_in_close_state);
-	tcase_add_test(tc, shared_connection_close_sends_and_logs_nothing);
+	tcase_add_test(tc, shared_connection_close_predicts_resets_only);
 	tcase_add_test(tc, reported_connection_close_is_silent);
 	tcase_add_test(tc, reported_connection_close_gets_no_halfopen_verdict);
 	tcase_add_test(tc, every_dead_peer_sign_is_an_event_when_unreported);

@@ -1,0 +1,23 @@
+/*
+ * sockdiag.h - what the kernel still holds of a connection, looked up by
+ * its addresses and cookie after its descriptors are gone.
+ */
+#ifndef SHIM_SOCKDIAG_H
+#define SHIM_SOCKDIAG_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+/* Stands for "any cookie" where the kernel gave none. */
+#define SOCKDIAG_ANY_COOKIE UINT64_MAX
+
+/*
+ * The TCP state (tcpi_state numbering) of the socket with these addresses
+ * and this cookie, bound to interface ifindex (0: none); 0 when the kernel
+ * holds no such socket; -1 when it cannot be asked.  Preserves errno.
+ */
+int sockdiag_state(const struct sockaddr_storage *local,
+		   const struct sockaddr_storage *peer, uint64_t cookie,
+		   int ifindex);
+
+#endif
