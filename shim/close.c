@@ -117,12 +117,17 @@ int wrap_release_tracked(int fd, const char *call, struct release *rel)
  */
 void wrap_release_done(struct release *rel)
 {
-	uint64_t cookie = rel->ev.has_cookie ? rel->ev.cookie
-					      : SOCKDIAG_ANY_COOKIE;
-	int state = sockdiag_state(&rel->ev.local, &rel->ev.peer, cookie,
-				   rel->ifindex);
+	/*
+	 * By addresses alone, not the cookie: the kernel makes a cookie
+	 * only when first asked, so a TIME-WAIT entry made from the socket
+	 * before the shim asked has none, and would not match.  Nothing
+	 * else can hold these four addresses so soon after the close; but
+	 * the listener on the local port answers for a server's connection
+	 * that is gone.
+	 */
+	int state = sockdiag_state(&rel->ev.local, &rel->ev.peer,
+				   SOCKDIAG_ANY_COOKIE, rel->ifindex);
 
-	/* Without a cookie, the listener on the same port may answer. */
 	if (state <= 0 || state == TCPS_LISTEN)
 		event_dispatch(&rel->ev);
 }

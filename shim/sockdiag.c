@@ -3,10 +3,11 @@
  * last descriptor here closed, asked through sock_diag (NETLINK_SOCK_DIAG,
  * the interface ss(8) uses; no privilege needed).
  *
- * One exact lookup by local and peer address and the socket cookie: a
- * TIME-WAIT entry or an orphaned socket keeps the cookie, so a match is
- * the same connection, never a later one on the same ports.  A close
- * that reset the connection destroyed it: the lookup finds nothing.
+ * One exact lookup by local and peer address, and the socket cookie when
+ * it is known: a TIME-WAIT entry or an orphaned socket keeps the cookie
+ * the socket had (if it had one yet).  A close that reset the connection
+ * destroyed it: the lookup finds nothing, or the listener on the local
+ * port.
  *
  * System calls only, on a stack buffer: safe in a signal handler.
  */

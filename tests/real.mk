@@ -1,4 +1,6 @@
-# make check-real: tcpshim inside real programs (tests/real_programs.c).
+# make check-real: tcpshim inside real programs (tests/real_programs.c),
+# and, as root, every log held against the kernel's tracepoints
+# (tests/real_truth.sh, judged by tests/truth.py).
 # Included by the top Makefile.  Not part of make check: it is slower
 # (about a minute), and needs Debian packages make check does not.
 #
@@ -42,5 +44,6 @@ check-real-deps: check-deps
 	fi
 
 check-real: check-real-deps
-	@$(MAKE) --no-print-directory WERROR=1 all $(REAL_BIN)
-	@$(SAN_ENV) sh tests/run.sh $(REAL_BIN)
+	@$(MAKE) --no-print-directory WERROR=1 all $(REAL_BIN) $(T)/prog_race
+	@$(SAN_ENV) TCPSHIM_BUILD=$(B) sh tests/run.sh $(REAL_BIN) \
+		tests/real_truth.sh

@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""truth.py - tcpshim's log held against the kernel's own record.
+
+    truth.py NAME TRACE ROLE:PORT LOG...
+
+TRACE is the text of a tracefs instance in which tcp:tcp_send_reset and
+tcp:tcp_receive_reset were enabled while the program ran; LOG are the
+JSON Lines tcpshim wrote for it.  ROLE:PORT says which sockets are the
+program's: "server:8080" (its local port is 8080) or "client:8080" (its
+peer's port is 8080).
+
+A connection is its pair of addresses, local and peer.  The kernel reset
+it if a socket of it sent a RST (tcp_send_reset with a state) or
+received one (tcp_receive_reset).  Each such connection must have
+exactly one event of the right kind, and each event a kernel reset
+behind it, with a cause that fits the kernel's reason:
+
+    rst_sent unread_data           TCP_ABORT_ON_CLOSE
+    rst_sent linger0|policy|abort  TCP_STATE, or TCP_ABORT_ON_CLOSE when
+                                   data was unread too (the kernel checks
+                                   that first)
+    rst_sent killed                TCP_STATE or NOT_SPECIFIED (a reset
+                                   made from outside the process)
+    halfopen keepalive_timeout     TCP_KEEPALIVE_TIMEOUT
+    rst_received (any cause)       tcp_receive_reset
+
+Resets the process cannot see are counted apart, never as missing: one
+an orphaned socket sends after the program closed (TCP_ABORT_ON_DATA),
+and answers to segments for no socket (NO_SOCKET, TIME-WAIT).
+
+Prints one line of counts, and a line per disagreement; exits 1 when
+any event is missing, false, duplicated or inconsistent.
+"""
+import json
+import re
+import sys
+
+SEND = re.compile(r"tcp_send_reset: .*?src=(\S+) dest=(\S+) state=(\S+) reason=(\S+)")
+RECV = re.compile(
+    r"tcp_receive_reset: family=(\S+) sport=(\d+) dport=(\d+) saddr=(\S+) "
+    r"daddr=(\S+) saddrv6=(\S+) daddrv6=(\S+) sock_cookie=([0-9a-fx]+)")
+AFTER_CLOSE = {"TCP_ABORT_ON_DATA"}
+NO_SOCKET = {"NO_SOCKET", "TCP_TIMEWAIT_SOCKET"}
+FITS = {
+    ("rst_sent", "unread_data"): {"TCP_ABORT_ON_CLOSE"},
+    ("rst_sent", "linger0"): {"TCP_STATE", "TCP_ABORT_ON_CLOSE"},
+    ("rst_sent", "policy"): {"TCP_STATE", "TCP_ABORT_ON_CLOSE"},
+    ("rst_sent", "abort"): {"TCP_STATE", "TCP_ABORT_ON_CLOSE"},
+    ("rst_sent", "killed"): {"TCP_STATE", "NOT_SPECIFIED"},
+    ("rst_sent", "injected"): {"TCP_STATE", "TCP_ABORT_ON_CLOSE"},
+    ("halfopen", "keepalive_timeout"): {"TCP_KEEPALIVE_TIMEOUT"},
+}
+
+
+def port_of(addr):
+    return int(addr.rsplit(":", 1)[1])
+
+
+def mine(local, peer, role, port):
+    return (port_of(local) if role == "server" else port_of(peer)) == port
+
+
+class Conn:
+    def __init__(self):
+        self.sent = []        # reasons of resets its sockets sent
+        self.received = 0     # resets its sockets received
+        self.events = []      # (event, cause) logged
+
+
+def read_trace(text, role, port, conns, apart):
+    for line in text.splitlines():
+        m = SEND.search(line)
+        if m:
+            local, peer, state, reason = m.groups()
+            if not mine(local, peer, role, port):
+                continue
+            if reason in AFTER_CLOSE or reason in NO_SOCKET or state == "UNKNOWN":
+                apart[reason] = apart.get(reason, 0) + 1
+                continue
+            conns.setdefault((local, peer), Conn()).sent.append(reason)
+            continue
+        m = RECV.search(line)
+        if m:
+            family, sport, dport, sa, da, sa6, da6, _ = m.groups()
+            if family == "AF_INET":
+                local, peer = f"{sa}:{sport}", f"{da}:{dport}"
+            else:
+                local, peer = f"[{sa6}]:{sport}", f"[{da6}]:{dport}"
+            if mine(local, peer, role, port):
+                conns.setdefault((local, peer), Conn()).received += 1
+
+
+def read_logs(paths, conns, problems):
+    n = 0
+    for path in paths:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                try:
+                    ev = json.loads(line)
+                except ValueError:
+                    problems.append(f"not JSON in {path}: {line.strip()}")
+                    continue
+                if "event" not in ev or ev["event"] == "close":
+                    continue
+                n += 1
+                key = (ev.get("local"), ev.get("peer"))
+                conns.setdefault(key, Conn()).events.append(
+                    (ev["event"], ev.get("cause")))
+    return n
+
+
+def judge(conns, problems):
+    count = {"resets": 0, "missing": 0, "false": 0, "duplicated": 0,
+             "inconsistent": 0}
+    for (local, peer), c in sorted(conns.items(), key=lambda kv: str(kv[0])):
+        reset = bool(c.sent or c.received)
+        count["resets"] += reset
+        where = f"{local} -> {peer}"
+        if reset and not c.events:
+            count["missing"] += 1
+            problems.append(f"missing: {where}: kernel sent {c.sent} "
+                            f"received {c.received}, nothing logged")
+            continue
+        if len(c.events) > 1:
+            count["duplicated"] += 1
+            problems.append(f"duplicated: {where}: {c.events}")
+        for event, cause in c.events[:1]:
+            if event == "rst_received":
+                ok_kernel, fits = c.received > 0, c.received > 0
+            elif event == "halfopen" and cause == "user_timeout":
+                ok_kernel, fits = True, True   # no RST need leave
+            else:
+                want = FITS.get((event, cause), set())
+                ok_kernel = bool(c.sent)
+                fits = any(r in want for r in c.sent)
+            if not ok_kernel:
+                count["false"] += 1
+                problems.append(f"false: {where}: logged {event} {cause}, "
+                                f"kernel sent {c.sent} received {c.received}")
+            elif not fits:
+                count["inconsistent"] += 1
+                problems.append(f"inconsistent: {where}: logged {event} "
+                                f"{cause}, kernel reasons {c.sent}")
+    return count
+
+
+def main(argv):
+    if len(argv) < 4:
+        print(__doc__.split("\n\n")[1].strip(), file=sys.stderr)
+        return 2
+    name, trace, target, logs = argv[0], argv[1], argv[2], argv[3:]
+    role, port = target.split(":")
+    conns, apart, problems = {}, {}, []
+    with open(trace, encoding="utf-8", errors="replace") as f:
+        read_trace(f.read(), role, int(port), conns, apart)
+    logged = read_logs(logs, conns, problems)
+    count = judge(conns, problems)
+    extra = "".join(f", {n} {r} (not the process's to see)"
+                    for r, n in sorted(apart.items()))
+    print(f"{name}: kernel resets {count['resets']}, events {logged}, "
+          f"missing {count['missing']}, false {count['false']}, "
+          f"duplicated {count['duplicated']}, "
+          f"inconsistent {count['inconsistent']}{extra}")
+    for p in problems[:20]:
+        print(f"  {p}")
+    bad = count["missing"] + count["false"] + count["duplicated"] + \
+        count["inconsistent"]
+    return 1 if bad or problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
