@@ -104,9 +104,152 @@ race() {
 	judge "close racing the peer's FIN ($1, $2 connections)" "client:$port"
 }
 
+# wait_ready FILE: until a server printed "ready" (10 s at most).
+wait_ready() {
+	n=0
+	until grep -q ready "$1" 2>/dev/null; do
+		n=$((n + 1)); [ $n -lt 200 ] || return 1; sleep 0.05
+	done
+}
+
+# A plain client, never preloaded: N connections to PORT, each sends
+# SIZE bytes and reads until the end or a reset.
+client_py() {
+	python3 - "$1" "$2" "$3" <<'PY'
+import socket, sys
+port, n, size = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+for _ in range(n):
+    s = socket.create_connection(("127.0.0.1", port))
+    try:
+        s.sendall(b"x" * size)
+        while s.recv(65536):
+            pass
+    except OSError:
+        pass
+    s.close()
+PY
+}
+
+# A plain server, never preloaded: N connections on PORT, each reset
+# (SO_LINGER {1, 0}) as soon as a byte arrives.
+resetting_server_py() {
+	python3 - "$1" "$2" <<'PY'
+import socket, struct, sys
+port, n = int(sys.argv[1]), int(sys.argv[2])
+l = socket.socket()
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("127.0.0.1", port)); l.listen(64)
+print("ready", flush=True)
+for _ in range(n):
+    a, _ = l.accept()
+    a.recv(1)
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    a.close()
+PY
+}
+
+# case_node N: Node.js (libuv closes with syscall(SYS_close)): a server
+# that answers each request with resetAndDestroy(); a client whose
+# server resets it; a client refused.
+case_node() {
+	port=$(free_port)
+	: >"$W/log"
+	trace_on
+	preloaded node -e '
+const net = require("net");
+const n = +process.argv[1];
+let seen = 0;
+const srv = net.createServer((s) => {
+  s.on("error", () => {});
+  s.on("data", () => { s.resetAndDestroy(); if (++seen === n) srv.close(); });
+});
+srv.listen(+process.argv[2], "127.0.0.1", () => console.log("ready"));
+' "$1" "$port" >"$W/node.out" 2>&1 &
+	srv=$!
+	PIDS="$PIDS $srv"
+	wait_ready "$W/node.out" || echo "node server did not start: $(cat "$W/node.out")"
+	client_py "$port" "$1" 1
+	wait "$srv"
+	trace_off "$W/trace"
+	judge "node: server, resetAndDestroy() ($1 connections)" "server:$port"
+
+	port=$(free_port)
+	resetting_server_py "$port" "$1" >"$W/srv.out" 2>&1 &
+	srv=$!
+	PIDS="$PIDS $srv"
+	wait_ready "$W/srv.out"
+	: >"$W/log"
+	trace_on
+	preloaded node -e '
+const net = require("net");
+let left = +process.argv[1];
+function one() {
+  const s = net.connect(+process.argv[2], "127.0.0.1", () => s.write("x"));
+  s.on("error", () => {});
+  s.on("close", () => { if (--left > 0) one(); });
+}
+one();
+' "$1" "$port"
+	wait "$srv"
+	trace_off "$W/trace"
+	judge "node: client, reset by its server ($1 connections)" "client:$port"
+
+	port=$(free_port)
+	: >"$W/log"
+	trace_on
+	preloaded node -e '
+const net = require("net");
+let left = +process.argv[1];
+function one() {
+  const s = net.connect(+process.argv[2], "127.0.0.1");
+  s.on("error", () => {});
+  s.on("close", () => { if (--left > 0) one(); });
+}
+one();
+' "$1" "$port"
+	trace_off "$W/trace"
+	judge "node: client, refused ($1 connections)" "client:$port"
+}
+
+# case_forking POLICY N: python3's ForkingTCPServer: the parent closes
+# its copy of each connection, the child reads one byte of the request
+# and closes with the rest unread.  POLICY normal or abort.
+case_forking() {
+	port=$(free_port)
+	: >"$W/log"
+	trace_on
+	TCPSHIM_CLOSE=$1 preloaded python3 - "$port" "$2" >"$W/srv.out" 2>&1 <<'PY' &
+import socketserver, sys
+port, n = int(sys.argv[1]), int(sys.argv[2])
+class One(socketserver.BaseRequestHandler):
+    def handle(self):
+        self.request.recv(1)
+class Server(socketserver.ForkingTCPServer):
+    allow_reuse_address = True
+with Server(("127.0.0.1", port), One) as srv:
+    print("ready", flush=True)
+    for _ in range(n):
+        srv.handle_request()
+    srv.collect_children(blocking=True)
+PY
+	srv=$!
+	PIDS="$PIDS $srv"
+	wait_ready "$W/srv.out" || echo "forking server did not start: $(cat "$W/srv.out")"
+	client_py "$port" "$2" 2048
+	wait "$srv"
+	trace_off "$W/trace"
+	judge "python3 forking server, TCPSHIM_CLOSE=$1 ($2 connections)" "server:$port"
+}
+
+have_node=
+command -v node >/dev/null && have_node=1
 for run in $(seq 1 "$RUNS"); do
 	echo "-- run $run of $RUNS"
 	race unread 1000
 	race linger0 1000
+	if [ -n "$have_node" ]; then case_node 50; fi
+	case_forking normal 50
+	case_forking abort 50
 done
+[ -n "$have_node" ] || echo "SKIP node cases: node missing (Debian package nodejs)"
 exit $fail

@@ -26,7 +26,8 @@ behind it, with a cause that fits the kernel's reason:
 
 Resets the process cannot see are counted apart, never as missing: one
 an orphaned socket sends after the program closed (TCP_ABORT_ON_DATA),
-and answers to segments for no socket (NO_SOCKET, TIME-WAIT).
+answers to segments for no socket (NO_SOCKET, TIME-WAIT), and a
+listener's answers to segments that belong to no connection.
 
 Prints one line of counts, and a line per disagreement; exits 1 when
 any event is missing, false, duplicated or inconsistent.
@@ -76,6 +77,10 @@ def read_trace(text, role, port, conns, apart):
                 continue
             if reason in AFTER_CLOSE or reason in NO_SOCKET or state == "UNKNOWN":
                 apart[reason] = apart.get(reason, 0) + 1
+                continue
+            if state == "TCP_LISTEN":
+                key = "answers from a listener"
+                apart[key] = apart.get(key, 0) + 1
                 continue
             conns.setdefault((local, peer), Conn()).sent.append(reason)
             continue
