@@ -120,6 +120,9 @@ enum tcp_event_cause {
 	TCP_CAUSE_KEEPALIVE_TIMEOUT,	/* halfopen: probes unanswered */
 	TCP_CAUSE_USER_TIMEOUT,		/* halfopen: data unacknowledged */
 	TCP_CAUSE_NORMAL,		/* close: orderly */
+	TCP_CAUSE_KILLED,		/* rst_sent: torn down from outside the
+					 * process (ss -K, or another process
+					 * holding the socket) */
 };
 
 /*

@@ -14,6 +14,15 @@
  * peer was alive and aborted: peer_reset.  A reset after the peer's FIN
  * (EPIPE) is always peer_reset: the peer closed; it knew the connection.
  *
+ * Killed.  A connection torn down on this host, not by its peer: by
+ * SOCK_DESTROY (ss -K), which the program sees as ECONNABORTED, or by
+ * another process that holds the socket too and disconnected it
+ * (connect(AF_UNSPEC), as tcp_abort does), which the program sees as
+ * ECONNRESET, like a peer's reset.  The kernel's disconnect clears the
+ * connection's counters: no segment received (tcpi_segs_in 0) on a
+ * connection that was up means no peer's RST ended it.  rst_sent, cause
+ * killed: the RST left from here.
+ *
  * Dead peers.  ETIMEDOUT on an established connection is halfopen:
  * user_timeout when sent data stayed unacknowledged (retransmissions ran
  * out: TCP_USER_TIMEOUT, or the kernel's tcp_retries2 without it),
@@ -46,6 +55,7 @@ int classify_wants(int err)
 	switch (err) {
 	case ECONNREFUSED:
 	case ECONNRESET:
+	case ECONNABORTED:
 	case EPIPE:
 	case ETIMEDOUT:
 	case EHOSTUNREACH:
@@ -58,8 +68,17 @@ int classify_wants(int err)
 	}
 }
 
+/* Disconnected on this host (see the top of the file). */
+static int killed(const struct observation *o)
+{
+	return (o->flags & CONN_ESTABLISHED) && o->state == TCPS_CLOSE &&
+	       o->disconnected;
+}
+
 static struct verdict reset(const struct observation *o)
 {
+	if (killed(o))
+		return event(TCP_EVENT_RST_SENT, TCP_CAUSE_KILLED);
 	if (o->probes > 0 ||
 	    (o->unacked > 0 && o->silence_ms >= HALFOPEN_SILENCE_MS))
 		return event(TCP_EVENT_RST_RECEIVED, TCP_CAUSE_HALFOPEN_RESET);
@@ -86,12 +105,20 @@ struct verdict classify_error(const struct observation *o)
 		return event(TCP_EVENT_RST_RECEIVED, TCP_CAUSE_REFUSED);
 	case ECONNRESET:
 		return reset(o);
+	case ECONNABORTED:
+		/* Only a connection that ended (not accept() on a listener,
+		 * whose next connection went away first). */
+		if (!(o->flags & CONN_ESTABLISHED) || o->state != TCPS_CLOSE)
+			return flags_only(CONN_FAILED);
+		return event(TCP_EVENT_RST_SENT, TCP_CAUSE_KILLED);
 	case EPIPE:
 		/* A socket never connected gives EPIPE too. */
 		if (!(o->flags & CONN_ESTABLISHED) ||
 		    (o->flags & (CONN_SHUT_WR | CONN_FAILED)) ||
 		    o->state != TCPS_CLOSE)
 			return flags_only(0);
+		if (killed(o))
+			return event(TCP_EVENT_RST_SENT, TCP_CAUSE_KILLED);
 		return event(TCP_EVENT_RST_RECEIVED, TCP_CAUSE_PEER_RESET);
 	case ETIMEDOUT:
 		if (o->flags & CONN_ESTABLISHED)

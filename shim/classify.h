@@ -50,6 +50,8 @@ struct observation {
 	int64_t idle_ms;	/* tcpi_last_data_recv */
 	uint64_t kernel_received;	/* tcpi_bytes_received (a FIN
 					 * counts as one) */
+	int disconnected;	/* tcpi_segs_in is 0: a disconnect on this
+				 * host cleared the counters */
 	int unread;		/* close: SIOCINQ */
 	int policy_abort;	/* close: TCPSHIM_CLOSE=abort */
 };

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <linux/sockios.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -160,6 +161,7 @@ void event_observe(int fd, struct conn *c, int err, struct observation *o)
 			(int64_t)info.tcpi_last_data_sent;
 	o->idle_ms = info.tcpi_last_data_recv;
 	o->kernel_received = info.tcpi_bytes_received;
+	o->disconnected = o->state >= 0 && info.tcpi_segs_in == 0;
 	/* Only an ended connection, or a failed call, needs the count: a
 	 * healthy close does without the ioctl. */
 	o->unacked = (o->flags & CONN_ESTABLISHED) &&
@@ -216,8 +218,11 @@ void event_call_failed(int fd, struct conn *c, const char *call, int err)
 	v = classify_error(&o);
 	if (v.set_flags)
 		conn_set(c, v.set_flags);
+	/* A reset sent (killed) carries no TCP_INFO: the disconnect that
+	 * made it cleared those counters. */
 	if (v.event && conn_claim_report(c))
-		event_emit(fd, c, v, call, err, &o);
+		event_emit(fd, c, v, call, err,
+			   v.kind == TCP_EVENT_RST_SENT ? NULL : &o);
 out:
 	errno = saved;
 }
@@ -235,6 +240,53 @@ void event_dispatch(const struct tcp_event *ev)
 		if (slot_read(&callbacks[i], &fn, &arg) && fn != NULL)
 			fn(ev, arg);
 	}
+}
+
+/* Is a the wildcard address (0.0.0.0 or ::)? */
+static int unspecified(const struct sockaddr_storage *a)
+{
+	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
+
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       htonl(INADDR_ANY);
+	if (a->ss_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+			      &any6, sizeof(any6)) == 0;
+	return 0;
+}
+
+/*
+ * A disconnected socket keeps its local port but forgets its address:
+ * the address it had is the one the kernel picks to reach the peer, as a
+ * UDP socket connected there finds (no datagram is sent).
+ */
+static void local_address_again(struct sockaddr_storage *local,
+				const struct sockaddr_storage *peer)
+{
+	struct sockaddr_storage found;
+	socklen_t len = sizeof(found);
+	int fd = real.socket(peer->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	in_port_t port;
+
+	if (fd < 0)
+		return;
+	if (real.connect(fd, (const struct sockaddr *)peer,
+			 peer->ss_family == AF_INET
+				 ? sizeof(struct sockaddr_in)
+				 : sizeof(struct sockaddr_in6)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&found, &len) == 0 &&
+	    found.ss_family == local->ss_family) {
+		if (local->ss_family == AF_INET) {
+			port = ((struct sockaddr_in *)local)->sin_port;
+			((struct sockaddr_in *)&found)->sin_port = port;
+		} else {
+			port = ((struct sockaddr_in6 *)local)->sin6_port;
+			((struct sockaddr_in6 *)&found)->sin6_port = port;
+		}
+		*local = found;
+	}
+	real.close(fd);
 }
 
 void event_fill(struct tcp_event *ev, int fd, struct conn *c,
@@ -265,6 +317,9 @@ void event_fill(struct tcp_event *ev, int fd, struct conn *c,
 		if (getpeername(fd, (struct sockaddr *)&ev->peer, &len) != 0)
 			ev->peer.ss_family = AF_UNSPEC;
 	}
+	if (v.cause == TCP_CAUSE_KILLED && unspecified(&ev->local) &&
+	    ev->peer.ss_family == ev->local.ss_family)
+		local_address_again(&ev->local, &ev->peer);
 	ev->error = err;
 	ev->bytes_sent = atomic_load_explicit(&c->bytes_sent,
 					     memory_order_relaxed);

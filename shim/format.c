@@ -33,6 +33,7 @@ static const char *const cause_names[] = {
 	[TCP_CAUSE_KEEPALIVE_TIMEOUT] = "keepalive_timeout",
 	[TCP_CAUSE_USER_TIMEOUT] = "user_timeout",
 	[TCP_CAUSE_NORMAL] = "normal",
+	[TCP_CAUSE_KILLED] = "killed",
 };
 
 const char *format_kind_name(enum tcp_event_kind kind)

@@ -326,6 +326,36 @@ START_TEST(forked_connection_is_reset_by_the_last_close_only)
 }
 END_TEST
 
+/*
+ * Torn down from outside: another process holding the socket disconnects
+ * it.  The RST leaves from here, and no peer segment caused it: the
+ * program's recv sees ECONNRESET, and the cause is killed, not
+ * peer_reset.
+ */
+START_TEST(connection_disconnected_by_another_holder_is_killed)
+{
+	struct scenario sc = { 0 };
+	char line[1024], local[64], peer[64], buf[8];
+	int port, lfd = tl_listen(AF_INET, &port), a;
+
+	sc_start(&sc, "killed", AF_INET, port, NULL, NULL);
+	a = sc_accept(lfd, local, peer);
+	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
+	ck_assert_int_eq(write(a, "ok", 2), 2);
+	ck_assert_int_eq(tl_poll(a, POLLIN, 10000), 0);
+	ck_assert_int_eq(read(a, buf, sizeof(buf)), -1);
+	ck_assert_int_eq(errno, ECONNRESET);
+	close(a);
+	sc_finish(&sc);
+	ck_assert_str_eq(sc.p.out, "recv -1 ECONNRESET\nclose 0\n");
+	TL_ONE_LINE(sc.log, line);
+	sc_assert_event(line, "rst_sent", "killed", "recv", "ECONNRESET",
+			local, peer);
+	close(lfd);
+	sc_free(&sc);
+}
+END_TEST
+
 /* The text format: one readable line with the same facts. */
 START_TEST(text_format_line)
 {
@@ -379,6 +409,7 @@ Suite *causes_suite(void)
 	tcase_add_test(sent_tc, close_with_unread_data_sends_rst);
 	tcase_add_test(sent_tc, close_through_syscall_is_seen);
 	tcase_add_test(sent_tc, forked_connection_is_reset_by_the_last_close_only);
+	tcase_add_test(sent_tc, connection_disconnected_by_another_holder_is_killed);
 	suite_add_tcase(s, refused_tc);
 	suite_add_tcase(s, reset_tc);
 	suite_add_tcase(s, sent_tc);

@@ -242,6 +242,32 @@ static int s_fork_unread(void)
 	return 0;
 }
 
+/*
+ * Peer: accept, read "hi", write "ok", then read: RST.  Another process
+ * that holds the socket, and is not preloaded (its connect is a bare
+ * system call), disconnects it; then this one's recv fails.
+ */
+static int s_killed(void)
+{
+	int fd = dial();
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	pid_t child;
+	char c;
+
+	send_str(fd, "hi");
+	recv_str(fd, "ok");
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0)
+		_exit(syscall(SYS_connect, fd, &unspec, sizeof(unspec)) == 0
+			      ? 0 : 1);
+	waitpid(child, NULL, 0);
+	say("recv", recv(fd, &c, 1, 0));
+	say("close", close(fd));
+	return 0;
+}
+
 /* Peer: as for linger0, then read: RST.  ARG: plain, dup or fork: another
  * descriptor or process still holds the connection. */
 static int s_abort(const char *how)
@@ -835,6 +861,7 @@ int main(int argc, char **argv)
 	if (IS("close")) return s_close();
 	if (IS("unread")) return s_unread(arg);
 	if (IS("fork-unread")) return s_fork_unread();
+	if (IS("killed")) return s_killed();
 	if (IS("abort")) return s_abort(arg);
 	if (IS("abort-bad")) return s_abort_bad();
 	if (IS("unspec")) return s_unspec();

@@ -43,7 +43,7 @@ static const int all_states[] = {
 
 /* The errors classify_wants() lets through. */
 static const int wanted_errors[] = {
-	ECONNREFUSED, ECONNRESET, EPIPE, ETIMEDOUT,
+	ECONNREFUSED, ECONNRESET, EPIPE, ETIMEDOUT, ECONNABORTED,
 	EHOSTUNREACH, ENETUNREACH, EHOSTDOWN, ENETDOWN,
 };
 #define NWANTED (sizeof(wanted_errors) / sizeof(*wanted_errors))
@@ -148,12 +148,49 @@ START_TEST(ignores_errors_that_say_nothing_of_the_peer)
 	static const int ignored[] = {
 		0, EAGAIN, EWOULDBLOCK, EINTR, EINPROGRESS, EALREADY,
 		ENOTCONN, EISCONN, EBADF, ENOTSOCK, EINVAL, EFAULT, EMSGSIZE,
-		ENOBUFS, ENOMEM, EACCES, EADDRINUSE, ECONNABORTED, -1,
+		ENOBUFS, ENOMEM, EACCES, EADDRINUSE, -1,
 	};
 
 	for (size_t i = 0; i < sizeof(ignored) / sizeof(*ignored); i++)
 		ck_assert_msg(classify_wants(ignored[i]) == 0,
 			      "errno %d wanted", ignored[i]);
+}
+END_TEST
+
+/* --- killed: torn down on this host --- */
+
+START_TEST(killed_when_disconnected_here_or_destroyed)
+{
+	const unsigned int up = CONN_ESTABLISHED;
+
+	/* Another holder disconnected it: ECONNRESET, counters cleared. */
+	expect_event(classify_error(OBS(.flags = up, .err = ECONNRESET,
+					.state = TCPS_CLOSE,
+					.disconnected = 1)),
+		     TCP_EVENT_RST_SENT, TCP_CAUSE_KILLED, "ECONNRESET");
+	expect_event(classify_error(OBS(.flags = up, .err = EPIPE,
+					.state = TCPS_CLOSE,
+					.disconnected = 1)),
+		     TCP_EVENT_RST_SENT, TCP_CAUSE_KILLED, "EPIPE");
+	/* SOCK_DESTROY (ss -K). */
+	expect_event(classify_error(OBS(.flags = up, .err = ECONNABORTED,
+					.state = TCPS_CLOSE)),
+		     TCP_EVENT_RST_SENT, TCP_CAUSE_KILLED, "ECONNABORTED");
+	/* Found at close. */
+	expect_event(classify_close(OBS(.flags = up, .state = TCPS_CLOSE,
+					.disconnected = 1, .probes = 2)),
+		     TCP_EVENT_RST_SENT, TCP_CAUSE_KILLED, "at close");
+	/* A peer's reset leaves the counters: peer_reset, not killed. */
+	expect_peer_reset(classify_error(OBS(.flags = up, .err = ECONNRESET,
+					     .state = TCPS_CLOSE)),
+			  "peer's reset");
+	/* Never up, or not ended: no verdict on who did it. */
+	expect_nothing(classify_error(OBS(.err = ECONNABORTED,
+					  .state = TCPS_CLOSE)),
+		       CONN_FAILED, "ECONNABORTED, never up");
+	expect_nothing(classify_error(OBS(.flags = up, .err = ECONNABORTED,
+					  .state = TCPS_LISTEN)),
+		       CONN_FAILED, "ECONNABORTED on a listener");
 }
 END_TEST
 
@@ -1198,6 +1235,7 @@ Suite *unit_classify_suite(void)
 	TCase *tc;
 
 	tc = tcase_create("wants");
+	tcase_add_test(tc, killed_when_disconnected_here_or_destroyed);
 	tcase_add_test(tc, wants_resets_timeouts_and_unreachable_errors);
 	tcase_add_test(tc, ignores_errors_that_say_nothing_of_the_peer);
 	suite_add_tcase(s, tc);

@@ -361,6 +361,7 @@ START_TEST(kind_and_cause_names_match_the_contract)
 		[TCP_CAUSE_KEEPALIVE_TIMEOUT] = "keepalive_timeout",
 		[TCP_CAUSE_USER_TIMEOUT] = "user_timeout",
 		[TCP_CAUSE_NORMAL] = "normal",
+		[TCP_CAUSE_KILLED] = "killed",
 	};
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds); i++)
@@ -375,12 +376,12 @@ END_TEST
 START_TEST(out_of_range_kind_and_cause_are_unknown)
 {
 	struct tcp_event ev = sample((enum tcp_event_kind)4,
-				     (enum tcp_event_cause)10, "recv", 0);
+				     (enum tcp_event_cause)11, "recv", 0);
 
 	ck_assert_str_eq(format_kind_name((enum tcp_event_kind)4), "unknown");
 	ck_assert_str_eq(format_kind_name((enum tcp_event_kind)-1),
 			 "unknown");
-	ck_assert_str_eq(format_cause_name((enum tcp_event_cause)10),
+	ck_assert_str_eq(format_cause_name((enum tcp_event_cause)11),
 			 "unknown");
 	ck_assert_str_eq(format_cause_name((enum tcp_event_cause)-1),
 			 "unknown");
