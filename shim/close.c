@@ -38,7 +38,7 @@ static int bound_ifindex(int fd)
  * then.
  */
 static int close_last(int fd, struct conn *c, const char *call,
-		      struct release *rel)
+		      int at_exit, struct release *rel)
 {
 	struct observation o;
 	struct verdict v;
@@ -62,7 +62,9 @@ static int close_last(int fd, struct conn *c, const char *call,
 		o.unread = 0;
 	if (o.state == TCPS_CLOSE)
 		event_observe_keepalive(fd, &o);
-	o.policy_abort = shim_config.close_abort;
+	/* The abort policy is for close(); an exit delivers what is
+	 * queued. */
+	o.policy_abort = at_exit ? 0 : shim_config.close_abort;
 	if (o.policy_abort && classify_state_resets(o.state)) {
 		/* Abortive even if another process holds it: the RST then
 		 * leaves when the last holder closes. */
@@ -71,7 +73,11 @@ static int close_last(int fd, struct conn *c, const char *call,
 		real.setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	}
 	v = classify_close(&o);
-	if (!v.event)
+	/* At exit, only the resets the kernel's own close will send: a
+	 * connection that ended already is for whoever closes it to
+	 * report. */
+	if (!v.event || (at_exit && (v.kind != TCP_EVENT_RST_SENT ||
+				     o.state == TCPS_CLOSE)))
 		return 0;
 	if (v.kind != TCP_EVENT_CLOSE && !conn_claim_report(c))
 		return 0;
@@ -91,21 +97,32 @@ static int close_last(int fd, struct conn *c, const char *call,
 	return 1;
 }
 
-int wrap_release_tracked(int fd, const char *call, struct release *rel)
+static int release(int fd, const char *call, int at_exit,
+		   struct release *rel)
 {
 	struct conn *c;
 	int saved, pending;
 
-	if (shim_in_vfork_child())
-		return 0;
 	c = fdt_take(fd);
 	if (c == NULL || !conn_put_last(c))
 		return 0;
 	saved = errno;
-	pending = close_last(fd, c, call, rel);
+	pending = close_last(fd, c, call, at_exit, rel);
 	errno = saved;
 	conn_free(c);
 	return pending;
+}
+
+int wrap_release_tracked(int fd, const char *call, struct release *rel)
+{
+	if (shim_in_vfork_child())
+		return 0;
+	return release(fd, call, 0, rel);
+}
+
+int wrap_release_at_exit(int fd, struct release *rel)
+{
+	return release(fd, "exit", 1, rel);
 }
 
 /*

@@ -255,6 +255,12 @@ static ssize_t raw_read_chk(int fd, void *buf, size_t len, size_t buflen)
 	return raw_read(fd, buf, len);
 }
 
+static void raw_exit(int status)
+{
+	for (;;)
+		RAW(SYS_exit_group, status);
+}
+
 struct shim_real real = {
 	.socket = raw_socket, .accept = raw_accept, .accept4 = raw_accept4,
 	.connect = raw_connect, .close = raw_close,
@@ -268,7 +274,7 @@ struct shim_real real = {
 	.recv = raw_recv, .recvfrom = raw_recvfrom, .recvmsg = raw_recvmsg,
 	.recvmmsg = raw_recvmmsg, .read = raw_read, .readv = raw_readv,
 	.__recv_chk = raw_recv_chk, .__recvfrom_chk = raw_recvfrom_chk,
-	.__read_chk = raw_read_chk,
+	.__read_chk = raw_read_chk, ._exit = raw_exit, ._Exit = raw_exit,
 #if SHIM_WRAPS_SYSCALL
 	.syscall = raw_syscall_va,
 #endif

@@ -37,7 +37,7 @@ ssize_t __read_chk(int fd, void *buf, size_t nbytes, size_t buflen);
 	X(write) X(writev) X(sendfile) X(sendfile64) \
 	X(recv) X(recvfrom) X(recvmsg) X(recvmmsg) \
 	X(read) X(readv) \
-	X(__recv_chk) X(__recvfrom_chk) X(__read_chk) \
+	X(__recv_chk) X(__recvfrom_chk) X(__read_chk) X(_exit) X(_Exit) \
 	SHIM_REAL_SYSCALL(X)
 
 struct shim_real {

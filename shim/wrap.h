@@ -97,6 +97,13 @@ static inline int wrap_release(int fd, const char *call,
 	return 0;
 }
 
+/*
+ * The process is ending, and the kernel will close fd: wrap_release for
+ * it, with call "exit", for a reset only, and without the abort policy.
+ * The caller has ruled out a vfork child.
+ */
+int wrap_release_at_exit(int fd, struct release *rel);
+
 /* After the close that wrap_release prepared: log the reset if the
  * kernel sent it.  errno may change. */
 void wrap_release_done(struct release *rel);

@@ -356,6 +356,48 @@ START_TEST(connection_disconnected_by_another_holder_is_killed)
 }
 END_TEST
 
+/* how: exit, _exit or linger0 (see prog_scenario's s_exit). */
+static void exiting(const char *how, const char *cause)
+{
+	struct scenario sc = { 0 };
+	char line[1024], local[64], peer[64], buf[8];
+	int port, lfd = tl_listen(AF_INET, &port), a;
+
+	sc_start(&sc, "exit", AF_INET, port, how, NULL);
+	a = sc_accept(lfd, local, peer);
+	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
+	ck_assert_int_eq(write(a, "data", 4), 4);
+	ck_assert_int_eq(tl_poll(a, POLLIN, 10000), 0);
+	ck_assert_int_eq(read(a, buf, sizeof(buf)), -1);
+	ck_assert_int_eq(errno, ECONNRESET);
+	close(a);
+	sc_finish(&sc);
+	ck_assert_str_eq(sc.p.out, "exiting\n");
+	TL_ONE_LINE(sc.log, line);
+	sc_assert_event(line, "rst_sent", cause, "exit", "null", local, peer);
+	close(lfd);
+	sc_free(&sc);
+}
+
+/* The kernel resets what a process leaves open with data unread. */
+START_TEST(exit_with_unread_data_is_logged)
+{
+	exiting("exit", "unread_data");
+}
+END_TEST
+
+START_TEST(underscore_exit_with_unread_data_is_logged)
+{
+	exiting("_exit", "unread_data");
+}
+END_TEST
+
+START_TEST(underscore_exit_with_linger0_is_logged)
+{
+	exiting("linger0", "linger0");
+}
+END_TEST
+
 /* The text format: one readable line with the same facts. */
 START_TEST(text_format_line)
 {
@@ -410,6 +452,9 @@ Suite *causes_suite(void)
 	tcase_add_test(sent_tc, close_through_syscall_is_seen);
 	tcase_add_test(sent_tc, forked_connection_is_reset_by_the_last_close_only);
 	tcase_add_test(sent_tc, connection_disconnected_by_another_holder_is_killed);
+	tcase_add_test(sent_tc, exit_with_unread_data_is_logged);
+	tcase_add_test(sent_tc, underscore_exit_with_unread_data_is_logged);
+	tcase_add_test(sent_tc, underscore_exit_with_linger0_is_logged);
 	suite_add_tcase(s, refused_tc);
 	suite_add_tcase(s, reset_tc);
 	suite_add_tcase(s, sent_tc);

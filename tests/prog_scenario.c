@@ -268,6 +268,32 @@ static int s_killed(void)
 	return 0;
 }
 
+/*
+ * Peer: accept, read "hi", write "data", then read: RST.  The program
+ * ends with the connection open and the data unread, by ARG: exit,
+ * _exit, or linger0 (SO_LINGER {1, 0}, the data read, then _exit).
+ */
+static int s_exit(const char *how)
+{
+	int fd = dial();
+	char buf[4];
+
+	send_str(fd, "hi");
+	wait_for(fd, POLLIN);
+	if (strcmp(how, "linger0") == 0) {
+		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+		if (read(fd, buf, sizeof(buf)) != 4)
+			die("read");
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	}
+	puts("exiting");
+	fflush(stdout);
+	if (strcmp(how, "exit") == 0)
+		exit(0);
+	_exit(0);
+}
+
 /* Peer: as for linger0, then read: RST.  ARG: plain, dup or fork: another
  * descriptor or process still holds the connection. */
 static int s_abort(const char *how)
@@ -862,6 +888,7 @@ int main(int argc, char **argv)
 	if (IS("unread")) return s_unread(arg);
 	if (IS("fork-unread")) return s_fork_unread();
 	if (IS("killed")) return s_killed();
+	if (IS("exit")) return s_exit(arg);
 	if (IS("abort")) return s_abort(arg);
 	if (IS("abort-bad")) return s_abort_bad();
 	if (IS("unspec")) return s_unspec();

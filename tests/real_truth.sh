@@ -241,6 +241,54 @@ PY
 	judge "python3 forking server, TCPSHIM_CLOSE=$1 ($2 connections)" "server:$port"
 }
 
+# A plain server, never preloaded: N connections on PORT, each sent 4 KB,
+# then read until the end or a reset.
+sending_server_py() {
+	python3 - "$1" "$2" <<'PY'
+import socket, sys
+port, n = int(sys.argv[1]), int(sys.argv[2])
+l = socket.socket()
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("127.0.0.1", port)); l.listen(64)
+print("ready", flush=True)
+for _ in range(n):
+    a, _ = l.accept()
+    a.sendall(b"x" * 4096)
+    try:
+        while a.recv(65536):
+            pass
+    except OSError:
+        pass
+    a.close()
+PY
+}
+
+# case_exit HOW N: N python3 processes, each connects, waits for the
+# server's data and ends without reading it or closing: HOW is _exit
+# (os._exit) or exit (sys.exit, the interpreter's own way out).
+case_exit() {
+	port=$(free_port)
+	sending_server_py "$port" "$2" >"$W/srv.out" 2>&1 &
+	srv=$!
+	PIDS="$PIDS $srv"
+	wait_ready "$W/srv.out"
+	: >"$W/log"
+	trace_on
+	for _ in $(seq 1 "$2"); do
+		preloaded python3 -c '
+import os, select, socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+select.select([s], [], [])
+if sys.argv[2] == "_exit":
+    os._exit(0)
+sys.exit(0)
+' "$port" "$1"
+	done
+	wait "$srv"
+	trace_off "$W/trace"
+	judge "python3 ends with data unread: $1 ($2 processes)" "client:$port"
+}
+
 have_node=
 command -v node >/dev/null && have_node=1
 for run in $(seq 1 "$RUNS"); do
@@ -250,6 +298,8 @@ for run in $(seq 1 "$RUNS"); do
 	if [ -n "$have_node" ]; then case_node 50; fi
 	case_forking normal 50
 	case_forking abort 50
+	case_exit _exit 20
+	case_exit exit 20
 done
 [ -n "$have_node" ] || echo "SKIP node cases: node missing (Debian package nodejs)"
 exit $fail
