@@ -1,24 +1,57 @@
 /*
  * send.c - the calls that send: send, sendto, sendmsg, sendmmsg, write,
- * writev and sendfile.  On a healthy socket each adds a table lookup and
- * an atomic add, never a system call; a failure is classified.
+ * writev and sendfile.  On a healthy socket each adds table lookups and
+ * an atomic add, never a system call; a failure is classified.  write and
+ * writev on a tracked socket are made as send and sendmsg, so that they
+ * too can ask for no SIGPIPE (wrap.h).
  */
+#include <limits.h>
+#include <signal.h>
+#include <sys/uio.h>
+
 #include "wrap.h"
+
+void wrap_send_failed(int fd, const char *call, int quiet)
+{
+	int err = errno;
+
+	wrap_io_failed(fd, call);
+	if (quiet && err == EPIPE)
+		tgkill(getpid(), gettid(), SIGPIPE);
+	errno = err;
+}
+
+/*
+ * The record at fd was stale: the socket was closed where no wrapper saw
+ * it (fclose of an fdopen'd socket), and fd is a file now.
+ */
+static void forget_stale(int fd)
+{
+	struct conn *stale = fdt_take(fd);
+
+	if (stale != NULL)
+		conn_put(stale);
+}
 
 SHIM_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
-	ssize_t ret = real.send(fd, buf, len, flags);
+	int quiet = wrap_quiet(fd, flags);
+	ssize_t ret = real.send(fd, buf, len, quiet ? flags | MSG_NOSIGNAL
+						    : flags);
 
-	wrap_io_done(fd, ret, 1, "send");
+	wrap_send_done(fd, ret, quiet, "send");
 	return ret;
 }
 
 SHIM_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 			   const struct sockaddr *addr, socklen_t alen)
 {
-	ssize_t ret = real.sendto(fd, buf, len, flags, addr, alen);
+	int quiet = wrap_quiet(fd, flags);
+	ssize_t ret = real.sendto(fd, buf, len,
+				  quiet ? flags | MSG_NOSIGNAL : flags, addr,
+				  alen);
 
-	wrap_io_done(fd, ret, 1, "sendto");
+	wrap_send_done(fd, ret, quiet, "sendto");
 	return ret;
 }
 
@@ -43,38 +76,90 @@ static void passing_rights(const struct msghdr *msg)
 
 SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-	ssize_t ret = real.sendmsg(fd, msg, flags);
+	int quiet = wrap_quiet(fd, flags);
+	ssize_t ret = real.sendmsg(fd, msg, quiet ? flags | MSG_NOSIGNAL
+						  : flags);
 
 	if (ret >= 0 && msg != NULL && msg->msg_controllen != 0)
 		passing_rights(msg);
-	wrap_io_done(fd, ret, 1, "sendmsg");
+	wrap_send_done(fd, ret, quiet, "sendmsg");
 	return ret;
 }
 
 SHIM_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 			 int flags)
 {
-	int ret = real.sendmmsg(fd, vec, n, flags);
+	int quiet = wrap_quiet(fd, flags);
+	int ret = real.sendmmsg(fd, vec, n, quiet ? flags | MSG_NOSIGNAL
+						  : flags);
 
 	for (int i = 0; i < ret; i++)
 		if (vec[i].msg_hdr.msg_controllen != 0)
 			passing_rights(&vec[i].msg_hdr);
-	wrap_mmsg_done(fd, ret, vec, flags, 1, "sendmmsg");
+	if (ret < 0)
+		wrap_send_failed(fd, "sendmmsg", quiet);
+	else
+		wrap_mmsg_done(fd, ret, vec, flags, 1, "sendmmsg");
+	return ret;
+}
+
+/* write on a tracked socket: the same as send with no flags. */
+static ssize_t write_socket(int fd, const void *buf, size_t len)
+{
+	ssize_t ret = real.send(fd, buf, len, MSG_NOSIGNAL);
+
+	if (unlikely(ret < 0 && errno == ENOTSOCK)) {
+		forget_stale(fd);
+		ret = real.write(fd, buf, len);
+		wrap_io_done(fd, ret, 1, "write");
+		return ret;
+	}
+	wrap_send_done(fd, ret, 1, "write");
 	return ret;
 }
 
 SHIM_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 {
-	ssize_t ret = real.write(fd, buf, len);
+	ssize_t ret;
 
+	if (unlikely(fdt_get(fd) != NULL))
+		return write_socket(fd, buf, len);
+	ret = real.write(fd, buf, len);
 	wrap_io_done(fd, ret, 1, "write");
+	return ret;
+}
+
+/* writev on a tracked socket: the same as sendmsg with no flags. */
+static ssize_t writev_socket(int fd, const struct iovec *iov, int n)
+{
+	struct msghdr msg = { .msg_iov = (struct iovec *)iov,
+			      .msg_iovlen = n < 0 ? 0 : (size_t)n };
+	ssize_t ret;
+
+	/* What writev refuses with EINVAL, sendmsg would refuse with
+	 * EMSGSIZE. */
+	if (n < 0 || n > IOV_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	ret = real.sendmsg(fd, &msg, MSG_NOSIGNAL);
+	if (unlikely(ret < 0 && errno == ENOTSOCK)) {
+		forget_stale(fd);
+		ret = real.writev(fd, iov, n);
+		wrap_io_done(fd, ret, 1, "writev");
+		return ret;
+	}
+	wrap_send_done(fd, ret, 1, "writev");
 	return ret;
 }
 
 SHIM_EXPORT ssize_t writev(int fd, const struct iovec *iov, int n)
 {
-	ssize_t ret = real.writev(fd, iov, n);
+	ssize_t ret;
 
+	if (unlikely(fdt_get(fd) != NULL))
+		return writev_socket(fd, iov, n);
+	ret = real.writev(fd, iov, n);
 	wrap_io_done(fd, ret, 1, "writev");
 	return ret;
 }

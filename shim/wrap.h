@@ -43,6 +43,35 @@ static inline void wrap_io_done(int fd, ssize_t ret, int sending,
 	}
 }
 
+/*
+ * SIGPIPE.  The kernel raises it the moment a send fails with EPIPE, and
+ * its default action ends the program before the wrapper could log what
+ * the EPIPE revealed.  So a send on a tracked socket asks the kernel for
+ * none (MSG_NOSIGNAL), and the wrapper raises it itself, to the same
+ * thread, once the event is out: handlers, SIG_IGN and blocked masks see
+ * what they would have seen.  wrap_quiet says whether to ask; it costs a
+ * lookup, no system call.
+ */
+static inline int wrap_quiet(int fd, int flags)
+{
+	return !(flags & MSG_NOSIGNAL) && fdt_get(fd) != NULL;
+}
+
+/* A send (quiet: made with MSG_NOSIGNAL by wrap_quiet) failed.  Out of
+ * line, off the hot path. */
+void wrap_send_failed(int fd, const char *call, int quiet)
+	__attribute__((cold, noinline));
+
+/* After a send: wrap_io_done, and the SIGPIPE the kernel held back. */
+static inline void wrap_send_done(int fd, ssize_t ret, int quiet,
+				  const char *call)
+{
+	if (likely(ret >= 0))
+		wrap_io_done(fd, ret, 1, call);
+	else
+		wrap_send_failed(fd, call, quiet);
+}
+
 /* After a peek (or a read of the error queue): no bytes of the stream
  * moved, so only a failure counts.  Returns ret, errno intact. */
 static inline ssize_t wrap_peeked(int fd, ssize_t ret, const char *call)

@@ -5,6 +5,7 @@
  * The test process is the peer; it runs without the shim.
  */
 #include <errno.h>
+#include <signal.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,6 +181,49 @@ START_TEST(peer_reset_in_close_wait_seen_as_epipe)
 			local, peer);
 	close(lfd);
 	sc_free(&sc);
+}
+END_TEST
+
+/*
+ * The same reset revealed by write(), which raises SIGPIPE: the event is
+ * logged before the signal, and the signal does what the program set it
+ * to do.
+ */
+static void sigpipe(const char *how, int status, const char *out)
+{
+	struct scenario sc = { .stderr_ok = 1 };
+	char line[1024], local[64], peer[64];
+	int port, lfd = tl_listen(AF_INET, &port), a;
+	char buf[2];
+
+	sc_start(&sc, "sigpipe", AF_INET, port, how, NULL);
+	a = sc_accept(lfd, local, peer);
+	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
+	ck_assert_int_eq(shutdown(a, SHUT_WR), 0);
+	ck_assert_int_eq(tl_read_n(a, buf, 1, 10000), 0);
+	tl_reset(a);
+	sc_finish(&sc);
+	ck_assert_int_eq(sc.p.status, status);
+	ck_assert_str_eq(sc.p.out, out);
+	TL_ONE_LINE(sc.log, line);
+	sc_assert_event(line, "rst_received", "peer_reset", "write", "EPIPE",
+			local, peer);
+	close(lfd);
+	sc_free(&sc);
+}
+
+START_TEST(reset_that_raises_sigpipe_is_logged_before_it_kills)
+{
+	sigpipe("default", 128 + SIGPIPE, "recv 0\n");
+}
+END_TEST
+
+START_TEST(sigpipe_ignored_handled_or_blocked_as_without_the_shim)
+{
+	sigpipe("ignore", 0, "recv 0\nwrite -1 EPIPE\n");
+	sigpipe("handler", 0,
+		"recv 0\nwrite -1 EPIPE\nhandler ran in this thread: 1\n");
+	sigpipe("blocked", 0, "recv 0\nwrite -1 EPIPE\npending: 1\n");
 }
 END_TEST
 
@@ -444,6 +488,8 @@ Suite *causes_suite(void)
 	tcase_add_test(reset_tc, fortified_program_calls_the_chk_entry_points);
 	tcase_add_test(reset_tc, peer_reset_in_close_wait_seen_as_epipe);
 	tcase_add_test(reset_tc, epipe_after_local_shutdown_is_not_a_reset);
+	tcase_add_test(reset_tc, reset_that_raises_sigpipe_is_logged_before_it_kills);
+	tcase_add_test(reset_tc, sigpipe_ignored_handled_or_blocked_as_without_the_shim);
 	tcase_add_test(sent_tc, linger0_close_sends_rst);
 	tcase_add_test(sent_tc, policy_abort_turns_close_into_rst);
 	tcase_add_test(sent_tc, orderly_close_logs_nothing_by_default);

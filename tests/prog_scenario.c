@@ -158,6 +158,54 @@ static int s_closewait_epipe(void)
 	return 0;
 }
 
+static volatile pid_t sigpipe_tid;
+
+static void on_sigpipe(int sig)
+{
+	(void)sig;
+	sigpipe_tid = gettid();
+}
+
+/*
+ * Peer: as for closewait-epipe.  The reset shows as EPIPE on write(),
+ * with SIGPIPE as the kernel would raise it.  ARG: default (the signal
+ * ends the program), ignore (SIG_IGN), handler (it runs, in this
+ * thread), blocked (it stays pending).
+ */
+static int s_sigpipe(const char *how)
+{
+	int fd = dial();
+	struct pollfd p = { .fd = fd, .events = 0 };
+	sigset_t set;
+	char c;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	if (strcmp(how, "ignore") == 0)
+		signal(SIGPIPE, SIG_IGN);
+	else if (strcmp(how, "handler") == 0)
+		signal(SIGPIPE, on_sigpipe);
+	else if (strcmp(how, "blocked") == 0)
+		sigprocmask(SIG_BLOCK, &set, NULL);
+	else
+		signal(SIGPIPE, SIG_DFL);
+	send_str(fd, "hi");
+	say("recv", recv(fd, &c, 1, 0));
+	send_str(fd, "k");
+	if (poll(&p, 1, 10000) != 1)
+		die("poll");
+	say("write", write(fd, "x", 1));
+	if (strcmp(how, "handler") == 0)
+		printf("handler ran in this thread: %d\n",
+		       sigpipe_tid == gettid());
+	if (strcmp(how, "blocked") == 0) {
+		sigpending(&set);
+		printf("pending: %d\n", sigismember(&set, SIGPIPE));
+	}
+	close(fd);
+	return 0;
+}
+
 /* Peer: accept, read to EOF, close.  EPIPE after our own shutdown is no
  * reset. */
 static int s_shutdown_epipe(void)
@@ -889,6 +937,7 @@ int main(int argc, char **argv)
 	if (IS("fork-unread")) return s_fork_unread();
 	if (IS("killed")) return s_killed();
 	if (IS("exit")) return s_exit(arg);
+	if (IS("sigpipe")) return s_sigpipe(arg);
 	if (IS("abort")) return s_abort(arg);
 	if (IS("abort-bad")) return s_abort_bad();
 	if (IS("unspec")) return s_unspec();
