@@ -289,6 +289,53 @@ sys.exit(0)
 	judge "python3 ends with data unread: $1 ($2 processes)" "client:$port"
 }
 
+# case_sigpipe N: N python3 processes with SIGPIPE at its default, each
+# killed by it: its server sends a FIN, then a RST, and the next send
+# fails with EPIPE.
+case_sigpipe() {
+	port=$(free_port)
+	python3 - "$port" "$1" >"$W/srv.out" 2>&1 <<'PY' &
+import socket, struct, sys
+port, n = int(sys.argv[1]), int(sys.argv[2])
+l = socket.socket()
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("127.0.0.1", port)); l.listen(64)
+print("ready", flush=True)
+for _ in range(n):
+    a, _ = l.accept()
+    a.recv(1)
+    a.shutdown(socket.SHUT_WR)
+    a.recv(1)
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    a.close()
+PY
+	srv=$!
+	PIDS="$PIDS $srv"
+	wait_ready "$W/srv.out"
+	: >"$W/log"
+	trace_on
+	killed=0
+	for _ in $(seq 1 "$1"); do
+		preloaded python3 -c '
+import select, signal, socket, sys
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.send(b"x")
+s.recv(1)                        # the FIN
+s.send(b"y")                     # answered by the RST
+select.poll().register(s, 0)
+p = select.poll(); p.register(s, select.POLLERR); p.poll(10000)
+s.send(b"z")                     # EPIPE, and SIGPIPE
+' "$port"
+		[ $? = 141 ] && killed=$((killed + 1))
+	done
+	wait "$srv"
+	trace_off "$W/trace"
+	echo "  ($killed of $1 ended by SIGPIPE, status 141)"
+	[ "$killed" = "$1" ] || fail=1
+	judge "python3 killed by SIGPIPE ($1 processes)" "client:$port"
+}
+
 have_node=
 command -v node >/dev/null && have_node=1
 for run in $(seq 1 "$RUNS"); do
@@ -300,6 +347,7 @@ for run in $(seq 1 "$RUNS"); do
 	case_forking abort 50
 	case_exit _exit 20
 	case_exit exit 20
+	case_sigpipe 20
 done
 [ -n "$have_node" ] || echo "SKIP node cases: node missing (Debian package nodejs)"
 exit $fail
