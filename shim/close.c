@@ -94,6 +94,7 @@ static int close_last(int fd, struct conn *c, const char *call,
 		return 0;
 	event_fill(&rel->ev, fd, c, v, call, 0, NULL);
 	rel->ifindex = bound_ifindex(fd);
+	rel->shared = (o.flags & CONN_SHARED) != 0;
 	return 1;
 }
 

@@ -104,6 +104,7 @@ static inline void wrap_mmsg_done(int fd, int ret, const struct mmsghdr *vec,
 struct release {
 	struct tcp_event ev;
 	int ifindex;
+	int shared;	/* another process may hold the connection too */
 };
 
 /* wrap_release for a descriptor the table holds: out of line. */
