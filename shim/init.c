@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "event.h"
+#include "inherit.h"
 #include "log.h"
 #include "real.h"
 #include "tcpshim.h"
@@ -71,5 +72,6 @@ __attribute__((constructor)) static void shim_init(void)
 	config_parse(&shim_config, env, log_warn_line);
 	/* Both sides of a fork may hold connections opened before it. */
 	pthread_atfork(NULL, forked_parent, forked_child);
+	inherit_adopt();
 	atomic_store_explicit(&shim_ready, 1, memory_order_release);
 }

@@ -5,12 +5,14 @@
  * The test process is the peer; it runs without the shim.
  */
 #include <errno.h>
-#include <signal.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "testlib.h"
@@ -442,6 +444,62 @@ START_TEST(underscore_exit_with_linger0_is_logged)
 }
 END_TEST
 
+/*
+ * inetd's way: the connection is passed across exec as descriptors 0 and
+ * 1.  The service closes both with data unread: the kernel resets, and
+ * the service's log says so, once.
+ */
+START_TEST(connection_inherited_across_exec_is_tracked)
+{
+	const char *log = tl_tmp("inetd.log");
+	char logenv[4200], pre[4200], line[1024], buf[8];
+	int port, lfd = tl_listen(AF_INET, &port), c, a, st;
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)port) };
+	pid_t child;
+	char *text;
+
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_eq(connect(c, (struct sockaddr *)&to, sizeof(to)), 0);
+	a = tl_accept(lfd, 10000);
+	ck_assert_int_ge(a, 0);
+	snprintf(logenv, sizeof(logenv), "TCPSHIM_LOG=%s", log);
+	snprintf(pre, sizeof(pre), "LD_PRELOAD=%s/libtcpshim.so", tl_build());
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		char *const argv[] = { (char *)tl_path("tests/prog_scenario"),
+				       "inetd", "4", "0", NULL };
+		char *const envp[] = { logenv, pre, "TCPSHIM_FORMAT=json",
+				       NULL };
+
+		if (dup2(a, 0) != 0 || dup2(a, 1) != 1)
+			_exit(126);
+		close(a);
+		close(lfd);
+		execve(argv[0], argv, envp);
+		_exit(127);
+	}
+	close(a);
+	ck_assert_int_eq(write(c, "hi and more", 11), 11);
+	ck_assert_int_eq(tl_poll(c, POLLIN, 10000), 0);
+	ck_assert_int_eq(read(c, buf, sizeof(buf)), -1);
+	ck_assert_int_eq(errno, ECONNRESET);
+	ck_assert_int_eq(waitpid(child, &st, 0), child);
+	ck_assert_int_eq(st, 0);
+	text = tl_slurp(log);
+	ck_assert_ptr_nonnull(text);
+	TL_ONE_LINE(text, line);
+	sc_assert_event(line, "rst_sent", "unread_data", "close", "null", NULL,
+			NULL);
+	ck_assert_msg(strstr(line, "\"fd\":1,") != NULL, "%s", line);
+	free(text);
+	close(c);
+	close(lfd);
+}
+END_TEST
+
 /* The text format: one readable line with the same facts. */
 START_TEST(text_format_line)
 {
@@ -499,6 +557,7 @@ Suite *causes_suite(void)
 	tcase_add_test(sent_tc, forked_connection_is_reset_by_the_last_close_only);
 	tcase_add_test(sent_tc, connection_disconnected_by_another_holder_is_killed);
 	tcase_add_test(sent_tc, exit_with_unread_data_is_logged);
+	tcase_add_test(sent_tc, connection_inherited_across_exec_is_tracked);
 	tcase_add_test(sent_tc, underscore_exit_with_unread_data_is_logged);
 	tcase_add_test(sent_tc, underscore_exit_with_linger0_is_logged);
 	suite_add_tcase(s, refused_tc);

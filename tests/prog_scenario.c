@@ -342,6 +342,20 @@ static int s_exit(const char *how)
 	_exit(0);
 }
 
+/*
+ * Started as inetd starts a service: the connection is descriptors 0 and
+ * 1, from the start.  Read one byte of the request, close both with the
+ * rest unread: RST.  Exit status 0 when every call succeeded.
+ */
+static int s_inetd(void)
+{
+	char c;
+
+	if (read(0, &c, 1) != 1 || close(0) != 0 || close(1) != 0)
+		return 1;
+	return 0;
+}
+
 /* Peer: as for linger0, then read: RST.  ARG: plain, dup or fork: another
  * descriptor or process still holds the connection. */
 static int s_abort(const char *how)
@@ -938,6 +952,7 @@ int main(int argc, char **argv)
 	if (IS("killed")) return s_killed();
 	if (IS("exit")) return s_exit(arg);
 	if (IS("sigpipe")) return s_sigpipe(arg);
+	if (IS("inetd")) return s_inetd();
 	if (IS("abort")) return s_abort(arg);
 	if (IS("abort-bad")) return s_abort_bad();
 	if (IS("unspec")) return s_unspec();
