@@ -1,0 +1,149 @@
+/*
+ * check_calls.c - the wrappers of the less common calls, each against a
+ * real socket: sendmsg, recvmsg, sendmmsg, recvmmsg, writev, readv,
+ * sendfile, sendfile64, fcntl64, and a socket passed with SCM_RIGHTS.
+ * Each moves bytes both ways (counted in the event) and meets a reset
+ * (named in the event's call); a passed socket is never this process's
+ * reset to log.  The program is tests/prog_calls.c.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+/* The peer: read "hi", write "ok", reset. */
+static void peer_resets(int lfd, char *local, char *peer)
+{
+	int a = sc_accept(lfd, local, peer);
+	char buf[2];
+
+	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
+	ck_assert_int_eq(write(a, "ok", 2), 2);
+	tl_reset(a);
+}
+
+/* calls: "SEND,RECV,REVEAL"; call: the event's call for REVEAL. */
+static void via(const char *calls, const char *call, const char *out)
+{
+	struct scenario sc = { .prog = "tests/prog_calls" };
+	char line[1024], local[64], peer[64];
+	int port, lfd = tl_listen(AF_INET, &port);
+
+	sc_start(&sc, "via", AF_INET, port, calls, NULL);
+	peer_resets(lfd, local, peer);
+	sc_finish(&sc);
+	ck_assert_str_eq(sc.p.out, out);
+	TL_ONE_LINE(sc.log, line);
+	sc_assert_event(line, "rst_received", "peer_reset", call,
+			"ECONNRESET", local, peer);
+	TL_ASSERT_FIELD(line, "bytes_sent", "2");
+	TL_ASSERT_FIELD(line, "bytes_received", "2");
+	close(lfd);
+	sc_free(&sc);
+}
+
+START_TEST(sendmsg_and_recvmsg)
+{
+	via("sendmsg,recvmsg,sendmsg", "sendmsg",
+	    "sendmsg 2\nrecvmsg 2\nsendmsg -1 ECONNRESET\n");
+}
+END_TEST
+
+START_TEST(sendmmsg_and_recvmmsg)
+{
+	via("sendmmsg,recvmmsg,recvmmsg", "recvmmsg",
+	    "sendmmsg 2\nrecvmmsg 2\nrecvmmsg -1 ECONNRESET\n");
+}
+END_TEST
+
+START_TEST(writev_and_readv)
+{
+	via("writev,readv,readv", "readv",
+	    "writev 2\nreadv 2\nreadv -1 ECONNRESET\n");
+	via("writev,readv,writev", "writev",
+	    "writev 2\nreadv 2\nwritev -1 ECONNRESET\n");
+}
+END_TEST
+
+START_TEST(sendfile_and_sendfile64)
+{
+	via("sendfile,read,sendfile", "sendfile",
+	    "sendfile 2\nread 2\nsendfile -1 ECONNRESET\n");
+	via("sendfile64,recv,sendfile64", "sendfile",
+	    "sendfile64 2\nrecv 2\nsendfile64 -1 ECONNRESET\n");
+}
+END_TEST
+
+/* A copy made with fcntl64 is the same connection. */
+START_TEST(fcntl64_copy_is_the_same_connection)
+{
+	struct scenario sc = { .prog = "tests/prog_calls" };
+	char line[1024], local[64], peer[64];
+	int port, lfd = tl_listen(AF_INET, &port);
+
+	sc_start(&sc, "fcntl64", AF_INET, port, NULL, NULL);
+	peer_resets(lfd, local, peer);
+	sc_finish(&sc);
+	ck_assert_str_eq(sc.p.out, "fcntl64 0\nsend 2\nrecv 2\n"
+				   "send -1 ECONNRESET\n");
+	TL_ONE_LINE(sc.log, line);
+	sc_assert_event(line, "rst_received", "peer_reset", "send",
+			"ECONNRESET", local, peer);
+	TL_ASSERT_FIELD(line, "conn", "1");
+	TL_ASSERT_FIELD(line, "bytes_sent", "2");
+	close(lfd);
+	sc_free(&sc);
+}
+END_TEST
+
+/*
+ * Passed with SCM_RIGHTS, then closed here with data unread: the other
+ * process still holds it, no RST leaves, and nothing is logged.
+ */
+START_TEST(socket_passed_with_scm_rights_is_not_reset_here)
+{
+	struct scenario sc = { .prog = "tests/prog_calls", .interactive = 1 };
+	char local[64], peer[64], buf[8], said[64];
+	int port, lfd = tl_listen(AF_INET, &port), a;
+
+	sc_start(&sc, "rights", AF_INET, port, NULL, NULL);
+	a = sc_accept(lfd, local, peer);
+	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
+	ck_assert_int_eq(write(a, "data", 4), 4);
+	/* The program closed its copy; the child holds the connection. */
+	ck_assert_int_eq(tl_expect(&sc.p, "close 0", 10000, said,
+				   sizeof(said)), 0);
+	ck_assert_int_eq(write(a, "more", 4), 4);
+	shutdown(a, SHUT_WR);
+	ck_assert_int_eq(tl_poll(a, POLLIN, 10000), 0);
+	/* The child reads to the end and exits: its close is orderly. */
+	ck_assert_int_eq(read(a, buf, sizeof(buf)), 0);
+	close(a);
+	sc_finish(&sc);
+	ck_assert_str_eq(sc.p.out, "send 2\nsendmsg 1\nclose 0\nchild 0\n");
+	ck_assert_str_eq(said, "close 0");
+	ck_assert_str_eq(sc.log, "");
+	close(lfd);
+	sc_free(&sc);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("calls");
+	TCase *tc = tcase_create("calls");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, sendmsg_and_recvmsg);
+	tcase_add_test(tc, sendmmsg_and_recvmmsg);
+	tcase_add_test(tc, writev_and_readv);
+	tcase_add_test(tc, sendfile_and_sendfile64);
+	tcase_add_test(tc, fcntl64_copy_is_the_same_connection);
+	tcase_add_test(tc, socket_passed_with_scm_rights_is_not_reset_here);
+	suite_add_tcase(s, tc);
+	return tl_main(s);
+}
