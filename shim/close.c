@@ -18,6 +18,29 @@
 #include "sockdiag.h"
 #include "wrap.h"
 
+/*
+ * Can sock_diag confirm a reset here?  Without it (no inet_diag in the
+ * kernel, a seccomp filter, another network namespace) a lookup after the
+ * close would find nothing and confirm every prediction, so the first
+ * prediction looks its still open socket up: -1 no, 1 yes, 0 not known.
+ */
+static atomic_int diag_works;
+
+static void check_diag(const struct release *rel)
+{
+	struct sockdiag_found f;
+
+	if (atomic_load_explicit(&diag_works, memory_order_relaxed) != 0)
+		return;
+	atomic_store_explicit(&diag_works,
+			      sockdiag_find(&rel->ev.local, &rel->ev.peer,
+					    SOCKDIAG_ANY_COOKIE, rel->ifindex,
+					    &f) > 0
+				      ? 1
+				      : -1,
+			      memory_order_relaxed);
+}
+
 /* The interface the socket is bound to (SO_BINDTODEVICE), or 0: the
  * kernel's lookup after the close needs it. */
 static int bound_ifindex(int fd)
@@ -95,6 +118,7 @@ static int close_last(int fd, struct conn *c, const char *call,
 	event_fill(&rel->ev, fd, c, v, call, 0, NULL);
 	rel->ifindex = bound_ifindex(fd);
 	rel->shared = (o.flags & CONN_SHARED) != 0;
+	check_diag(rel);
 	return 1;
 }
 
@@ -126,6 +150,18 @@ int wrap_release_at_exit(int fd, struct release *rel)
 	return release(fd, "exit", 1, rel);
 }
 
+int wrap_predict_at_exit(int fd, struct release *rel)
+{
+	struct conn *c = fdt_get(fd);
+	int saved = errno, pending;
+
+	if (c == NULL)
+		return 0;
+	pending = close_last(fd, c, "exit", 1, rel);
+	errno = saved;
+	return pending;
+}
+
 /*
  * The close has run.  If the kernel still holds the connection (in
  * TIME-WAIT, because the peer's FIN came first; orphaned, closing with a
@@ -135,6 +171,13 @@ int wrap_release_at_exit(int fd, struct release *rel)
  */
 void wrap_release_done(struct release *rel)
 {
+	struct sockdiag_found f;
+	int found;
+
+	if (atomic_load_explicit(&diag_works, memory_order_relaxed) < 0) {
+		event_dispatch(&rel->ev);
+		return;
+	}
 	/*
 	 * By addresses alone, not the cookie: the kernel makes a cookie
 	 * only when first asked, so a TIME-WAIT entry made from the socket
@@ -143,10 +186,19 @@ void wrap_release_done(struct release *rel)
 	 * the listener on the local port answers for a server's connection
 	 * that is gone.
 	 */
-	int state = sockdiag_state(&rel->ev.local, &rel->ev.peer,
-				   SOCKDIAG_ANY_COOKIE, rel->ifindex);
-
-	if (state <= 0 || state == TCPS_LISTEN)
+	found = sockdiag_find(&rel->ev.local, &rel->ev.peer,
+			      SOCKDIAG_ANY_COOKIE, rel->ifindex, &f);
+	if (found > 0 && f.state == TCPS_LISTEN)
+		found = 0;
+	/*
+	 * Still a file's: a call of another thread still holds it (a recv
+	 * blocked on it), and the close happens, with the reset predicted,
+	 * when that call returns; unless another process, or another
+	 * descriptor table, holds the socket.
+	 */
+	if (found > 0 && f.inode != 0 && !rel->shared)
+		found = 0;
+	if (found <= 0)
 		event_dispatch(&rel->ev);
 }
 
@@ -165,44 +217,75 @@ SHIM_EXPORT int close(int fd)
 }
 
 void wrap_release_range(unsigned int first, unsigned int last, int flags,
-			const char *call)
+			const char *call, struct range_release *r)
 {
 	struct release rel;
 
+	r->n = 0;
 	if (first > last || (flags & ~(CLOSE_RANGE_UNSHARE)) != 0)
 		return;		/* nothing closes: CLOEXEC, or an error */
 	log_release(first, last);
 	for (int fd = fdt_next(first, last); fd >= 0;
 	     fd = (unsigned int)fd < last ? fdt_next((unsigned int)fd + 1, last)
 					  : -1) {
-		if (!wrap_release(fd, call, &rel))
-			continue;
+		int pending = wrap_release(fd, call, &rel);
+
 		/*
-		 * A reset to confirm: close this one first, as the range
-		 * would.  Not with CLOSE_RANGE_UNSHARE, which closes in a
-		 * copy of the table (other threads keep theirs): there the
-		 * close is unknown, and so is the reset.
+		 * With CLOSE_RANGE_UNSHARE the range closes in a copy of the
+		 * descriptor table (other threads keep theirs): confirm
+		 * after the call, as a socket another table may hold.
 		 */
-		if (flags & CLOSE_RANGE_UNSHARE)
+		if (flags & CLOSE_RANGE_UNSHARE) {
+			if (!pending)
+				continue;
+			rel.shared = 1;
+			if (r->n < RANGE_PENDING)
+				r->rel[r->n++] = rel;
+			else
+				event_dispatch(&rel.ev);
 			continue;
+		}
+		/*
+		 * Otherwise each tracked descriptor closes here, as the range
+		 * would close it: so the last one of a connection is really
+		 * its last when its reset is confirmed.
+		 */
 		int err = errno;
 
 		real.close(fd);
-		wrap_release_done(&rel);
+		if (pending)
+			wrap_release_done(&rel);
 		errno = err;
 	}
 }
 
+void wrap_release_range_done(struct range_release *r)
+{
+	int err = errno;
+
+	for (int i = 0; i < r->n; i++)
+		wrap_release_done(&r->rel[i]);
+	errno = err;
+}
+
 SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 {
-	wrap_release_range(first, last, flags, "close_range");
-	return real.close_range(first, last, flags);
+	struct range_release r;
+	int ret;
+
+	wrap_release_range(first, last, flags, "close_range", &r);
+	ret = real.close_range(first, last, flags);
+	wrap_release_range_done(&r);
+	return ret;
 }
 
 SHIM_EXPORT void closefrom(int lowfd)
 {
+	struct range_release r = { .n = 0 };
+
 	if (lowfd >= 0)
-		wrap_release_range((unsigned int)lowfd, ~0u, 0, "closefrom");
+		wrap_release_range((unsigned int)lowfd, ~0u, 0, "closefrom",
+				   &r);
 	real.closefrom(lowfd);
 }
 

@@ -161,7 +161,8 @@ void event_observe(int fd, struct conn *c, int err, struct observation *o)
 			(int64_t)info.tcpi_last_data_sent;
 	o->idle_ms = info.tcpi_last_data_recv;
 	o->kernel_received = info.tcpi_bytes_received;
-	o->disconnected = o->state >= 0 && info.tcpi_segs_in == 0;
+	o->disconnected = o->state >= 0 && info.tcpi_segs_in == 0 &&
+			  info.tcpi_segs_out == 0;
 	/* Only an ended connection, or a failed call, needs the count: a
 	 * healthy close does without the ioctl. */
 	o->unacked = (o->flags & CONN_ESTABLISHED) &&
@@ -310,11 +311,13 @@ void event_fill(struct tcp_event *ev, int fd, struct conn *c,
 	len = sizeof(ev->local);
 	if (getsockname(fd, (struct sockaddr *)&ev->local, &len) != 0)
 		ev->local.ss_family = AF_UNSPEC;
-	if (c->peer.family != AF_UNSPEC) {
-		conn_addr_to_sockaddr(&c->peer, &ev->peer);
-	} else {
-		len = sizeof(ev->peer);
-		if (getpeername(fd, (struct sockaddr *)&ev->peer, &len) != 0)
+	/* The kernel's own peer first (a connect to 0.0.0.0 reaches
+	 * 127.0.0.1); the one kept, once the connection is gone. */
+	len = sizeof(ev->peer);
+	if (getpeername(fd, (struct sockaddr *)&ev->peer, &len) != 0) {
+		if (c->peer.family != AF_UNSPEC)
+			conn_addr_to_sockaddr(&c->peer, &ev->peer);
+		else
 			ev->peer.ss_family = AF_UNSPEC;
 	}
 	if (v.cause == TCP_CAUSE_KILLED && unspecified(&ev->local) &&

@@ -35,15 +35,14 @@ static void close_and_confirm(int fd, struct conn *c, struct release *rel,
 	wrap_release_done(rel);
 }
 
-static void release_all(int closing)
+/* _exit: every tracked connection the kernel would reset is closed and
+ * confirmed here. */
+static void release_all(void)
 {
 	struct held held[EXIT_HELD];
 	struct release rel;
-	int saved = errno, nheld = 0;
+	int nheld = 0;
 
-	if (!atomic_load_explicit(&shim_ready, memory_order_acquire) ||
-	    shim_passive || shim_in_vfork_child())
-		return;
 	for (int fd = fdt_next(0, ~0u); fd >= 0;
 	     fd = fd < (int)(~0u >> 1) ? fdt_next((unsigned int)fd + 1, ~0u)
 				       : -1) {
@@ -51,34 +50,66 @@ static void release_all(int closing)
 
 		if (c == NULL)
 			continue;
-		if (closing && nheld < EXIT_HELD &&
+		if (nheld < EXIT_HELD &&
 		    atomic_load_explicit(&c->refs, memory_order_relaxed) > 1)
 			held[nheld++] = (struct held){ c, fd };
-		if (!wrap_release_at_exit(fd, &rel))
-			continue;
-		if (closing)
+		if (wrap_release_at_exit(fd, &rel))
 			close_and_confirm(fd, c, &rel, held, nheld);
-		else if (!rel.shared)
+	}
+}
+
+/* exit(): predicted, once per connection, nothing closed or untracked. */
+static void predict_all(void)
+{
+	struct conn *seen[EXIT_HELD];
+	struct release rel;
+	int nseen = 0;
+
+	for (int fd = fdt_next(0, ~0u); fd >= 0;
+	     fd = fd < (int)(~0u >> 1) ? fdt_next((unsigned int)fd + 1, ~0u)
+				       : -1) {
+		struct conn *c = fdt_get(fd);
+		int dup = 0;
+
+		for (int i = 0; c != NULL && i < nseen; i++)
+			dup |= seen[i] == c;
+		if (c == NULL || dup)
+			continue;
+		if (nseen < EXIT_HELD)
+			seen[nseen++] = c;
+		if (wrap_predict_at_exit(fd, &rel) && !rel.shared)
 			event_dispatch(&rel.ev);
 	}
-	errno = saved;
+}
+
+/* Not from a vfork child, nor before the settings were read. */
+static int ending_here(void)
+{
+	return atomic_load_explicit(&shim_ready, memory_order_acquire) &&
+	       !shim_passive && !shim_in_vfork_child();
 }
 
 __attribute__((destructor)) static void shim_fini(void)
 {
-	release_all(0);
+	int saved = errno;
+
+	if (ending_here())
+		predict_all();
+	errno = saved;
 }
 
 SHIM_EXPORT void _exit(int status)
 {
-	release_all(1);
+	if (ending_here())
+		release_all();
 	real._exit(status);
 	__builtin_unreachable();
 }
 
 SHIM_EXPORT void _Exit(int status)
 {
-	release_all(1);
+	if (ending_here())
+		release_all();
 	real._Exit(status);
 	__builtin_unreachable();
 }

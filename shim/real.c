@@ -22,8 +22,8 @@
  * it.  x86_64 and aarch64 here; elsewhere glibc's syscall(), which the
  * library then leaves unwrapped.
  */
-static long raw_syscall(long nr, long a, long b, long c, long d, long e,
-			long f)
+long shim_raw_syscall(long nr, long a, long b, long c, long d, long e,
+		      long f)
 {
 #if SHIM_WRAPS_SYSCALL
 	long ret;
@@ -65,7 +65,8 @@ static long raw_syscall(long nr, long a, long b, long c, long d, long e,
 /* RAW(SYS_x, args...): raw_syscall with the missing arguments 0. */
 #define RAW_SIX(a, b, c, d, e, f, ...) \
 	(long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f)
-#define RAW(nr, ...) raw_syscall(nr, RAW_SIX(__VA_ARGS__, 0, 0, 0, 0, 0, 0))
+#define RAW(nr, ...) \
+	shim_raw_syscall(nr, RAW_SIX(__VA_ARGS__, 0, 0, 0, 0, 0, 0))
 
 #if SHIM_WRAPS_SYSCALL
 static long raw_syscall_va(long nr, ...)
@@ -77,7 +78,7 @@ static long raw_syscall_va(long nr, ...)
 	for (int i = 0; i < 6; i++)
 		a[i] = va_arg(ap, long);
 	va_end(ap);
-	return raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	return shim_raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 #endif
 

@@ -40,6 +40,13 @@ ssize_t __read_chk(int fd, void *buf, size_t nbytes, size_t buflen);
 	X(__recv_chk) X(__recvfrom_chk) X(__read_chk) X(_exit) X(_Exit) \
 	SHIM_REAL_SYSCALL(X)
 
+/*
+ * A system call that passes through no wrapper and is no cancellation
+ * point: -1 with errno on failure, as syscall() returns.
+ */
+long shim_raw_syscall(long nr, long a, long b, long c, long d, long e,
+		      long f);
+
 struct shim_real {
 #define SHIM_REAL_FIELD(name) __typeof__(name) *name;
 	SHIM_REAL_SYMBOLS(SHIM_REAL_FIELD)

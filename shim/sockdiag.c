@@ -9,7 +9,8 @@
  * destroyed it: the lookup finds nothing, or the listener on the local
  * port.
  *
- * System calls only, on a stack buffer: safe in a signal handler.
+ * System calls only, raw, on a stack buffer: safe in a signal handler,
+ * and no cancellation point.
  */
 #include "sockdiag.h"
 
@@ -19,6 +20,8 @@
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <string.h>
+
+#include <sys/syscall.h>
 
 #include "real.h"
 
@@ -60,8 +63,10 @@ static int fill_request(struct inet_diag_req_v2 *req,
 	return 0;
 }
 
-/* The answer: the socket's state, 0 for none, -1 if it says nothing. */
-static int read_answer(const char *buf, ssize_t n)
+/* The answer: 1 (the socket, into *found), 0 for none, -1 if it says
+ * nothing. */
+static int read_answer(const char *buf, ssize_t n,
+		       struct sockdiag_found *found)
 {
 	const struct nlmsghdr *h = (const void *)buf;
 
@@ -79,14 +84,22 @@ static int read_answer(const char *buf, ssize_t n)
 	    h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct inet_diag_msg))) {
 		const struct inet_diag_msg *m = NLMSG_DATA(h);
 
-		return m->idiag_state;
+		found->state = m->idiag_state;
+		found->inode = m->idiag_inode;
+		return 1;
 	}
 	return -1;
 }
 
-int sockdiag_state(const struct sockaddr_storage *local,
-		   const struct sockaddr_storage *peer, uint64_t cookie,
-		   int ifindex)
+/* The system calls, raw: no wrapper, no cancellation point inside a
+ * close(). */
+#define SYS(nr, a, b, c, d, e, f) \
+	shim_raw_syscall(nr, (long)(a), (long)(b), (long)(c), (long)(d), \
+			 (long)(e), (long)(f))
+
+int sockdiag_find(const struct sockaddr_storage *local,
+		  const struct sockaddr_storage *peer, uint64_t cookie,
+		  int ifindex, struct sockdiag_found *found)
 {
 	struct {
 		struct nlmsghdr nlh;
@@ -94,8 +107,8 @@ int sockdiag_state(const struct sockaddr_storage *local,
 	} msg;
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	char buf[512] __attribute__((aligned(8)));
-	int saved = errno, fd, state = -1;
-	ssize_t n;
+	int saved = errno, answer = -1;
+	long fd, n;
 
 	if (fill_request(&msg.req, local, peer, cookie, ifindex) != 0)
 		return -1;
@@ -104,19 +117,18 @@ int sockdiag_state(const struct sockaddr_storage *local,
 	msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	msg.nlh.nlmsg_flags = NLM_F_REQUEST;
 	msg.nlh.nlmsg_seq = 1;
-	fd = real.socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
-			 NETLINK_SOCK_DIAG);
+	fd = SYS(SYS_socket, AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+		 NETLINK_SOCK_DIAG, 0, 0, 0);
 	if (fd < 0)
 		goto out;
-	if (real.sendto(fd, &msg, sizeof(msg), 0, (struct sockaddr *)&kernel,
-			sizeof(kernel)) == (ssize_t)sizeof(msg)) {
-		do
-			n = real.recv(fd, buf, sizeof(buf), 0);
-		while (n < 0 && errno == EINTR);
-		state = read_answer(buf, n);
+	/* The kernel answers before sendto returns: nothing to wait for. */
+	if (SYS(SYS_sendto, fd, &msg, sizeof(msg), 0, &kernel,
+		sizeof(kernel)) == (long)sizeof(msg)) {
+		n = SYS(SYS_recvfrom, fd, buf, sizeof(buf), MSG_DONTWAIT, 0, 0);
+		answer = read_answer(buf, n, found);
 	}
-	real.close(fd);
+	SYS(SYS_close, fd, 0, 0, 0, 0, 0);
 out:
 	errno = saved;
-	return state;
+	return answer;
 }

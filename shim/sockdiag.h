@@ -11,13 +11,21 @@
 /* Stands for "any cookie" where the kernel gave none. */
 #define SOCKDIAG_ANY_COOKIE UINT64_MAX
 
+/* What the kernel holds under those addresses. */
+struct sockdiag_found {
+	int state;		/* tcpi_state numbering */
+	unsigned int inode;	/* of the socket's file; 0 when no file
+				 * refers to it (TIME-WAIT, orphaned) */
+};
+
 /*
- * The TCP state (tcpi_state numbering) of the socket with these addresses
- * and this cookie, bound to interface ifindex (0: none); 0 when the kernel
- * holds no such socket; -1 when it cannot be asked.  Preserves errno.
+ * Look up the socket with these addresses and this cookie, bound to
+ * interface ifindex (0: none): 1 when found (into *found), 0 when the
+ * kernel holds no such socket, -1 when it cannot be asked.  Preserves
+ * errno.
  */
-int sockdiag_state(const struct sockaddr_storage *local,
-		   const struct sockaddr_storage *peer, uint64_t cookie,
-		   int ifindex);
+int sockdiag_find(const struct sockaddr_storage *local,
+		  const struct sockaddr_storage *peer, uint64_t cookie,
+		  int ifindex, struct sockdiag_found *found);
 
 #endif

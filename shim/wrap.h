@@ -133,15 +133,33 @@ static inline int wrap_release(int fd, const char *call,
  * The caller has ruled out a vfork child.
  */
 int wrap_release_at_exit(int fd, struct release *rel);
+/*
+ * The same prediction for exit(), which must leave the table as it is
+ * (later destructors may still use the socket): fd stays tracked, and
+ * a reset predicted is claimed, so that a later close logs nothing more.
+ */
+int wrap_predict_at_exit(int fd, struct release *rel);
 
 /* After the close that wrap_release prepared: log the reset if the
  * kernel sent it.  errno may change. */
 void wrap_release_done(struct release *rel);
 
-/* Every tracked descriptor from first to last (close_range's flags: only
- * 0 and CLOSE_RANGE_UNSHARE close anything) is about to close. */
+/* Resets to confirm after a close_range with CLOSE_RANGE_UNSHARE. */
+#define RANGE_PENDING 4
+struct range_release {
+	int n;
+	struct release rel[RANGE_PENDING];
+};
+
+/*
+ * Every tracked descriptor from first to last (close_range's flags: only
+ * 0 and CLOSE_RANGE_UNSHARE close anything) is about to close: each is
+ * released, and closed here unless flags unshare.  Then make the call,
+ * then wrap_release_range_done.
+ */
 void wrap_release_range(unsigned int first, unsigned int last, int flags,
-			const char *call);
+			const char *call, struct range_release *r);
+void wrap_release_range_done(struct range_release *r);
 
 /* shutdown(fd, how) succeeded. */
 void wrap_shutdown_done(int fd, int how);

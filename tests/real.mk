@@ -6,7 +6,9 @@
 #
 # Each program the suite runs natively and preloaded: python3 http.server
 # and curl, nginx under wrk, redis-server and redis-benchmark, git daemon
-# and git, sshd and ssh, bash.  As root, check-real installs what is
+# and git, sshd and ssh, bash.  tests/real_truth.sh runs Node.js, Java,
+# haproxy, python3 servers and clients, and the close race, preloaded,
+# with the kernel's tracepoints as the judge.  As root, check-real installs what is
 # missing with apt-get; otherwise it prints the apt-get line, and the
 # tests of the missing programs say they are skipped.
 
@@ -19,7 +21,8 @@ $(REAL_BIN): tests/real_programs.c $(TEST_DEPS) $(B)/libtcpshim.so
 # command:package, for what make check's own packages do not bring.
 REAL_NEEDS := nginx:nginx wrk:wrk redis-server:redis-server \
 	redis-benchmark:redis-tools redis-cli:redis-tools git:git \
-	sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client
+	sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client \
+	node:nodejs javac:openjdk-17-jdk-headless haproxy:haproxy
 
 .PHONY: check-real check-real-deps
 check-real-deps: check-deps

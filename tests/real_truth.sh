@@ -7,6 +7,7 @@
 # sockets, the events logged, and those missing, false, duplicated or
 # with a cause the kernel's reason contradicts.  Every case runs
 # TRUTH_RUNS times (default 5): a race shows only in some runs.
+# TRUTH_ONLY="race node forking exit sigpipe java haproxy" picks cases.
 #
 # Exits 0 when every run of every case agrees with the kernel, 77 when it
 # cannot judge (not root, no tracefs), 1 otherwise.
@@ -113,15 +114,18 @@ wait_ready() {
 }
 
 # A plain client, never preloaded: N connections to PORT, each sends
-# SIZE bytes and reads until the end or a reset.
+# SIZE bytes (then, with "shut", shuts down its side) and reads until the
+# end or a reset.
 client_py() {
-	python3 - "$1" "$2" "$3" <<'PY'
+	python3 - "$1" "$2" "$3" "${4:-}" <<'PY'
 import socket, sys
 port, n, size = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 for _ in range(n):
     s = socket.create_connection(("127.0.0.1", port))
     try:
         s.sendall(b"x" * size)
+        if sys.argv[4] == "shut":
+            s.shutdown(socket.SHUT_WR)
         while s.recv(65536):
             pass
     except OSError:
@@ -336,18 +340,127 @@ s.send(b"z")                     # EPIPE, and SIGPIPE
 	judge "python3 killed by SIGPIPE ($1 processes)" "client:$port"
 }
 
-have_node=
+# case_java N: the JDK's sockets (tests/real/Resets.java): a server
+# closing with SO_LINGER 0, a client closing with data unread, and a
+# close while a reader thread is blocked in read.
+case_java() {
+	port=$(free_port)
+	: >"$W/log"
+	trace_on
+	preloaded java tests/real/Resets.java server "$port" "$1" \
+		>"$W/java.out" 2>&1 &
+	srv=$!
+	PIDS="$PIDS $srv"
+	wait_ready "$W/java.out" || echo "java server did not start: $(cat "$W/java.out")"
+	client_py "$port" "$1" 1
+	wait "$srv"
+	trace_off "$W/trace"
+	judge "java: server, SO_LINGER 0 ($1 connections)" "server:$port"
+	for how in client blocked; do
+		port=$(free_port)
+		if [ $how = client ]; then
+			sending_server_py "$port" "$1" >"$W/srv.out" 2>&1 &
+		else
+			echo_server_py "$port" "$1" >"$W/srv.out" 2>&1 &
+		fi
+		srv=$!
+		PIDS="$PIDS $srv"
+		wait_ready "$W/srv.out"
+		: >"$W/log"
+		trace_on
+		preloaded java tests/real/Resets.java "$how" "$port" "$1"
+		wait "$srv"
+		trace_off "$W/trace"
+		judge "java: $how ($1 connections)" "client:$port"
+	done
+}
+
+# A plain echo server, never preloaded: N connections on PORT, each
+# answered with what it sent, until the end or a reset.
+echo_server_py() {
+	python3 - "$1" "$2" <<'PY'
+import socket, sys
+port, n = int(sys.argv[1]), int(sys.argv[2])
+l = socket.socket()
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("127.0.0.1", port)); l.listen(64)
+print("ready", flush=True)
+for _ in range(n):
+    a, _ = l.accept()
+    try:
+        while True:
+            b = a.recv(65536)
+            if not b:
+                break
+            a.sendall(b)
+    except OSError:
+        pass
+    a.close()
+PY
+}
+
+# case_haproxy N: haproxy with "option nolinger" (every close a RST) in
+# front of an echo server, N client connections through it.
+case_haproxy() {
+	front=$(free_port)
+	back=$(free_port)
+	cat >"$W/haproxy.cfg" <<CFG
+global
+	maxconn 256
+defaults
+	mode tcp
+	option nolinger
+	timeout connect 5s
+	timeout client 10s
+	timeout server 10s
+listen echo
+	bind 127.0.0.1:$front
+	server back 127.0.0.1:$back
+CFG
+	echo_server_py "$back" "$1" >"$W/srv.out" 2>&1 &
+	srv=$!
+	PIDS="$PIDS $srv"
+	wait_ready "$W/srv.out"
+	: >"$W/log"
+	trace_on
+	preloaded haproxy -db -f "$W/haproxy.cfg" >"$W/haproxy.out" 2>&1 &
+	hap=$!
+	PIDS="$PIDS $hap"
+	n=0
+	until python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1]))).close()' "$front" 2>/dev/null; do
+		n=$((n + 1)); [ $n -lt 200 ] || break; sleep 0.05
+	done
+	client_py "$front" "$1" 100 shut
+	wait "$srv"
+	kill "$hap" 2>/dev/null
+	wait "$hap" 2>/dev/null
+	trace_off "$W/trace"
+	judge "haproxy, option nolinger ($1 connections)" "server:$front,client:$back"
+}
+
+have_node= have_java= have_haproxy=
 command -v node >/dev/null && have_node=1
+command -v java >/dev/null && command -v javac >/dev/null && have_java=1
+PATH="$PATH:/usr/sbin" command -v haproxy >/dev/null && have_haproxy=1
+PATH="$PATH:/usr/sbin"
+# wanted CASE: TRUTH_ONLY (a list of case names) unset, or naming it.
+wanted() {
+	case " ${TRUTH_ONLY:-$1} " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
 for run in $(seq 1 "$RUNS"); do
 	echo "-- run $run of $RUNS"
-	race unread 1000
-	race linger0 1000
-	if [ -n "$have_node" ]; then case_node 50; fi
-	case_forking normal 50
-	case_forking abort 50
-	case_exit _exit 20
-	case_exit exit 20
-	case_sigpipe 20
+	if wanted race; then race unread 1000; race linger0 1000; fi
+	if wanted node && [ -n "$have_node" ]; then case_node 50; fi
+	if wanted forking; then case_forking normal 50; case_forking abort 50; fi
+	if wanted exit; then case_exit _exit 20; case_exit exit 20; fi
+	if wanted sigpipe; then case_sigpipe 20; fi
+	if wanted java && [ -n "$have_java" ]; then case_java 30; fi
+	if wanted haproxy && [ -n "$have_haproxy" ]; then case_haproxy 50; fi
 done
 [ -n "$have_node" ] || echo "SKIP node cases: node missing (Debian package nodejs)"
+[ -n "$have_haproxy" ] || echo "SKIP haproxy case: haproxy missing (Debian package haproxy)"
+[ -n "$have_java" ] ||
+	echo "SKIP java cases: java missing (Debian package openjdk-17-jdk-headless)"
 exit $fail

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """truth.py - tcpshim's log held against the kernel's own record.
 
-    truth.py NAME TRACE ROLE:PORT LOG...
+    truth.py NAME TRACE ROLE:PORT[,ROLE:PORT...] LOG...
 
 TRACE is the text of a tracefs instance in which tcp:tcp_send_reset and
 tcp:tcp_receive_reset were enabled while the program ran; LOG are the
 JSON Lines tcpshim wrote for it.  ROLE:PORT says which sockets are the
 program's: "server:8080" (its local port is 8080) or "client:8080" (its
-peer's port is 8080).
+peer's port is 8080), or several of them ("server:80,client:8080" for a
+proxy).
 
 A connection is its pair of addresses, local and peer.  The kernel reset
 it if a socket of it sent a RST (tcp_send_reset with a state) or
@@ -57,8 +58,10 @@ def port_of(addr):
     return int(addr.rsplit(":", 1)[1])
 
 
-def mine(local, peer, role, port):
-    return (port_of(local) if role == "server" else port_of(peer)) == port
+def mine(local, peer, targets):
+    """Is the socket with these addresses the program's?"""
+    return any((port_of(local) if role == "server" else port_of(peer)) == port
+               for role, port in targets)
 
 
 class Conn:
@@ -68,12 +71,12 @@ class Conn:
         self.events = []      # (event, cause) logged
 
 
-def read_trace(text, role, port, conns, apart):
+def read_trace(text, targets, conns, apart):
     for line in text.splitlines():
         m = SEND.search(line)
         if m:
             local, peer, state, reason = m.groups()
-            if not mine(local, peer, role, port):
+            if not mine(local, peer, targets):
                 continue
             if reason in AFTER_CLOSE or reason in NO_SOCKET or state == "UNKNOWN":
                 apart[reason] = apart.get(reason, 0) + 1
@@ -91,7 +94,7 @@ def read_trace(text, role, port, conns, apart):
                 local, peer = f"{sa}:{sport}", f"{da}:{dport}"
             else:
                 local, peer = f"[{sa6}]:{sport}", f"[{da6}]:{dport}"
-            if mine(local, peer, role, port):
+            if mine(local, peer, targets):
                 conns.setdefault((local, peer), Conn()).received += 1
 
 
@@ -154,10 +157,11 @@ def main(argv):
         print(__doc__.split("\n\n")[1].strip(), file=sys.stderr)
         return 2
     name, trace, target, logs = argv[0], argv[1], argv[2], argv[3:]
-    role, port = target.split(":")
+    targets = [(t.split(":")[0], int(t.split(":")[1]))
+               for t in target.split(",")]
     conns, apart, problems = {}, {}, []
     with open(trace, encoding="utf-8", errors="replace") as f:
-        read_trace(f.read(), role, int(port), conns, apart)
+        read_trace(f.read(), targets, conns, apart)
     logged = read_logs(logs, conns, problems)
     count = judge(conns, problems)
     extra = "".join(f", {n} {r} (not the process's to see)"

@@ -1,5 +1,5 @@
 /*
- * unit_sockdiag.c - sockdiag_state(): what the kernel holds of a
+ * unit_sockdiag.c - sockdiag_find(): what the kernel holds of a
  * connection after its descriptor closed, on real loopback sockets.
  */
 #include <check.h>
@@ -45,9 +45,13 @@ static void connect_pair(struct pair *p, int family)
 				    &p->cookie, &len), 0);
 }
 
+/* The state found, 0 for none, -1 when the kernel could not be asked. */
 static int state_of(const struct pair *p, uint64_t cookie)
 {
-	return sockdiag_state(&p->local, &p->peer, cookie, 0);
+	struct sockdiag_found f;
+	int found = sockdiag_find(&p->local, &p->peer, cookie, 0, &f);
+
+	return found > 0 ? f.state : found;
 }
 
 START_TEST(open_connection_is_found_with_its_state)
@@ -61,6 +65,28 @@ START_TEST(open_connection_is_found_with_its_state)
 	ck_assert_int_eq(state_of(&p, p.cookie + 1), 0);
 	close(p.client);
 	close(p.server);
+}
+END_TEST
+
+/* An open socket has a file; TIME-WAIT has none. */
+START_TEST(inode_tells_a_file_from_time_wait)
+{
+	struct sockdiag_found f;
+	struct pair p;
+	char c;
+
+	connect_pair(&p, AF_INET);
+	ck_assert_int_eq(sockdiag_find(&p.local, &p.peer, p.cookie, 0, &f), 1);
+	ck_assert_uint_ne(f.inode, 0);
+	close(p.client);
+	ck_assert_int_eq(read(p.server, &c, 1), 0);
+	close(p.server);
+	for (int i = 0; i < 1000 && state_of(&p, p.cookie) != TCPS_TIME_WAIT;
+	     i++)
+		tl_poll(-1, 0, 1);
+	ck_assert_int_eq(sockdiag_find(&p.local, &p.peer, p.cookie, 0, &f), 1);
+	ck_assert_int_eq(f.state, TCPS_TIME_WAIT);
+	ck_assert_uint_eq(f.inode, 0);
 }
 END_TEST
 
@@ -95,9 +121,10 @@ END_TEST
 START_TEST(errno_is_kept_and_bad_addresses_are_refused)
 {
 	struct sockaddr_storage none = { .ss_family = AF_UNIX };
-
 	errno = EIO;
-	ck_assert_int_eq(sockdiag_state(&none, &none, 1, 0), -1);
+	struct sockdiag_found f;
+
+	ck_assert_int_eq(sockdiag_find(&none, &none, 1, 0, &f), -1);
 	ck_assert_int_eq(errno, EIO);
 }
 END_TEST
@@ -111,6 +138,7 @@ Suite *unit_sockdiag_suite(void)
 	tcase_add_loop_test(tc, orderly_close_leaves_time_wait_with_the_cookie,
 			    0, 2);
 	tcase_add_loop_test(tc, reset_connection_is_gone, 0, 2);
+	tcase_add_test(tc, inode_tells_a_file_from_time_wait);
 	tcase_add_test(tc, errno_is_kept_and_bad_addresses_are_refused);
 	suite_add_tcase(s, tc);
 	return s;
