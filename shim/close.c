@@ -66,7 +66,8 @@ static int close_last(int fd, struct conn *c, const char *call,
 	struct observation o;
 	struct verdict v;
 
-	if (conn_flags(c) & CONN_REPORTED)
+	if ((conn_flags(c) & CONN_REPORTED) ||
+	    atomic_load_explicit(&shim_sandboxed, memory_order_relaxed))
 		return 0;
 	event_observe(fd, c, 0, &o);
 	if (o.state < 0)
@@ -140,7 +141,10 @@ static int release(int fd, const char *call, int at_exit,
 
 int wrap_release_tracked(int fd, const char *call, struct release *rel)
 {
-	if (shim_in_vfork_child())
+	/* getpid() is a system call too: not under a sandbox, where a
+	 * vfork child, about to exec or _exit, is no concern. */
+	if (!atomic_load_explicit(&shim_sandboxed, memory_order_relaxed) &&
+	    shim_in_vfork_child())
 		return 0;
 	return release(fd, call, 0, rel);
 }

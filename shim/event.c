@@ -199,6 +199,8 @@ void event_call_failed(int fd, struct conn *c, const char *call, int err)
 	struct observation o;
 	struct verdict v;
 
+	if (atomic_load_explicit(&shim_sandboxed, memory_order_relaxed))
+		return;
 	if (c == NULL)
 		c = event_adopt(fd);
 	if (c == NULL)

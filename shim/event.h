@@ -19,6 +19,11 @@ extern atomic_int shim_ready;
 extern int shim_passive;
 /* Bumped at every fork(): connections older than it may be shared. */
 extern atomic_uint shim_fork_gen;
+/* Set once the program put itself under a seccomp filter (sandbox.c):
+ * the shim then makes no system call of its own. */
+extern atomic_int shim_sandboxed;
+void sandbox_entered(void);
+
 /* This process's pid, as of start-up or the last fork(). */
 extern atomic_int shim_pid;
 

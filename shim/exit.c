@@ -86,7 +86,9 @@ static void predict_all(void)
 static int ending_here(void)
 {
 	return atomic_load_explicit(&shim_ready, memory_order_acquire) &&
-	       !shim_passive && !shim_in_vfork_child();
+	       !shim_passive &&
+	       !atomic_load_explicit(&shim_sandboxed, memory_order_relaxed) &&
+	       !shim_in_vfork_child();
 }
 
 __attribute__((destructor)) static void shim_fini(void)

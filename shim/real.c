@@ -256,6 +256,18 @@ static ssize_t raw_read_chk(int fd, void *buf, size_t len, size_t buflen)
 	return raw_read(fd, buf, len);
 }
 
+static int raw_prctl(int option, ...)
+{
+	unsigned long a[4];
+	va_list ap;
+
+	va_start(ap, option);
+	for (int i = 0; i < 4; i++)
+		a[i] = va_arg(ap, unsigned long);
+	va_end(ap);
+	return (int)RAW(SYS_prctl, option, a[0], a[1], a[2], a[3]);
+}
+
 static void raw_exit(int status)
 {
 	for (;;)
@@ -276,6 +288,7 @@ struct shim_real real = {
 	.recvmmsg = raw_recvmmsg, .read = raw_read, .readv = raw_readv,
 	.__recv_chk = raw_recv_chk, .__recvfrom_chk = raw_recvfrom_chk,
 	.__read_chk = raw_read_chk, ._exit = raw_exit, ._Exit = raw_exit,
+	.prctl = raw_prctl,
 #if SHIM_WRAPS_SYSCALL
 	.syscall = raw_syscall_va,
 #endif

@@ -6,6 +6,7 @@
 #define SHIM_REAL_H
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -38,6 +39,7 @@ ssize_t __read_chk(int fd, void *buf, size_t nbytes, size_t buflen);
 	X(recv) X(recvfrom) X(recvmsg) X(recvmmsg) \
 	X(read) X(readv) \
 	X(__recv_chk) X(__recvfrom_chk) X(__read_chk) X(_exit) X(_Exit) \
+	X(prctl) \
 	SHIM_REAL_SYSCALL(X)
 
 /*

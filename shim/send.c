@@ -1,13 +1,11 @@
 /*
  * send.c - the calls that send: send, sendto, sendmsg, sendmmsg, write,
  * writev and sendfile.  On a healthy socket each adds table lookups and
- * an atomic add, never a system call; a failure is classified.  write and
- * writev on a tracked socket are made as send and sendmsg, so that they
- * too can ask for no SIGPIPE (wrap.h).
+ * an atomic add, never a system call; a failure is classified.  The send
+ * calls on a tracked socket ask for no SIGPIPE, and raise it themselves
+ * once the reset is logged (wrap.h).
  */
-#include <limits.h>
 #include <signal.h>
-#include <sys/uio.h>
 
 #include "wrap.h"
 
@@ -21,17 +19,6 @@ void wrap_send_failed(int fd, const char *call, int quiet)
 	errno = err;
 }
 
-/*
- * The record at fd was stale: the socket was closed where no wrapper saw
- * it (fclose of an fdopen'd socket), and fd is a file now.
- */
-static void forget_stale(int fd)
-{
-	struct conn *stale = fdt_take(fd);
-
-	if (stale != NULL)
-		conn_put(stale);
-}
 
 SHIM_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
@@ -103,63 +90,23 @@ SHIM_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 	return ret;
 }
 
-/* write on a tracked socket: the same as send with no flags. */
-static ssize_t write_socket(int fd, const void *buf, size_t len)
-{
-	ssize_t ret = real.send(fd, buf, len, MSG_NOSIGNAL);
-
-	if (unlikely(ret < 0 && errno == ENOTSOCK)) {
-		forget_stale(fd);
-		ret = real.write(fd, buf, len);
-		wrap_io_done(fd, ret, 1, "write");
-		return ret;
-	}
-	wrap_send_done(fd, ret, 1, "write");
-	return ret;
-}
-
+/*
+ * write and writev keep their own system calls, even on a socket: a
+ * seccomp filter (sshd's sandbox) may allow write and kill for sendto.
+ * So they cannot ask for no SIGPIPE (README, limits).
+ */
 SHIM_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 {
-	ssize_t ret;
+	ssize_t ret = real.write(fd, buf, len);
 
-	if (unlikely(fdt_get(fd) != NULL))
-		return write_socket(fd, buf, len);
-	ret = real.write(fd, buf, len);
 	wrap_io_done(fd, ret, 1, "write");
-	return ret;
-}
-
-/* writev on a tracked socket: the same as sendmsg with no flags. */
-static ssize_t writev_socket(int fd, const struct iovec *iov, int n)
-{
-	struct msghdr msg = { .msg_iov = (struct iovec *)iov,
-			      .msg_iovlen = n < 0 ? 0 : (size_t)n };
-	ssize_t ret;
-
-	/* What writev refuses with EINVAL, sendmsg would refuse with
-	 * EMSGSIZE. */
-	if (n < 0 || n > IOV_MAX) {
-		errno = EINVAL;
-		return -1;
-	}
-	ret = real.sendmsg(fd, &msg, MSG_NOSIGNAL);
-	if (unlikely(ret < 0 && errno == ENOTSOCK)) {
-		forget_stale(fd);
-		ret = real.writev(fd, iov, n);
-		wrap_io_done(fd, ret, 1, "writev");
-		return ret;
-	}
-	wrap_send_done(fd, ret, 1, "writev");
 	return ret;
 }
 
 SHIM_EXPORT ssize_t writev(int fd, const struct iovec *iov, int n)
 {
-	ssize_t ret;
+	ssize_t ret = real.writev(fd, iov, n);
 
-	if (unlikely(fdt_get(fd) != NULL))
-		return writev_socket(fd, iov, n);
-	ret = real.writev(fd, iov, n);
 	wrap_io_done(fd, ret, 1, "writev");
 	return ret;
 }

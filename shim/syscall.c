@@ -1,9 +1,11 @@
 /*
  * syscall.c - syscall(), for the numbers that end or half-close a
  * descriptor: close and close_range (libuv, and so Node.js, closes its
- * sockets with syscall(SYS_close, fd)), and shutdown.  Every other number
+ * sockets with syscall(SYS_close, fd)), and shutdown; and seccomp, which
+ * libseccomp installs a filter with (sandbox.c).  Every other number
  * (futex, gettid, ...) goes straight to the real syscall().
  */
+#include <linux/seccomp.h>
 #include <stdarg.h>
 #include <sys/syscall.h>
 
@@ -34,6 +36,12 @@ static __attribute__((noinline)) long descriptor_call(long nr,
 		ret = real.syscall(nr, a[0], a[1], a[2]);
 		wrap_release_range_done(&r);
 		return ret;
+	case SYS_seccomp:
+		ret = real.syscall(nr, a[0], a[1], a[2]);
+		if (ret >= 0 && (a[0] == SECCOMP_SET_MODE_FILTER ||
+				 a[0] == SECCOMP_SET_MODE_STRICT))
+			sandbox_entered();
+		return ret;
 	default:
 		ret = real.syscall(nr, a[0], a[1]);
 		if (ret == 0)
@@ -54,7 +62,7 @@ SHIM_EXPORT long syscall(long nr, ...)
 		a[i] = va_arg(ap, long);
 	va_end(ap);
 	if (unlikely(nr == SYS_close || nr == SYS_close_range ||
-		     nr == SYS_shutdown))
+		     nr == SYS_shutdown || nr == SYS_seccomp))
 		return descriptor_call(nr, a);
 	return real.syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }

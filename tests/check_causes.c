@@ -187,7 +187,7 @@ START_TEST(peer_reset_in_close_wait_seen_as_epipe)
 END_TEST
 
 /*
- * The same reset revealed by write(), which raises SIGPIPE: the event is
+ * The same reset revealed by send(), which raises SIGPIPE: the event is
  * logged before the signal, and the signal does what the program set it
  * to do.
  */
@@ -208,7 +208,7 @@ static void sigpipe(const char *how, int status, const char *out)
 	ck_assert_int_eq(sc.p.status, status);
 	ck_assert_str_eq(sc.p.out, out);
 	TL_ONE_LINE(sc.log, line);
-	sc_assert_event(line, "rst_received", "peer_reset", "write", "EPIPE",
+	sc_assert_event(line, "rst_received", "peer_reset", "send", "EPIPE",
 			local, peer);
 	close(lfd);
 	sc_free(&sc);
@@ -222,10 +222,10 @@ END_TEST
 
 START_TEST(sigpipe_ignored_handled_or_blocked_as_without_the_shim)
 {
-	sigpipe("ignore", 0, "recv 0\nwrite -1 EPIPE\n");
+	sigpipe("ignore", 0, "recv 0\nsend -1 EPIPE\n");
 	sigpipe("handler", 0,
-		"recv 0\nwrite -1 EPIPE\nhandler ran in this thread: 1\n");
-	sigpipe("blocked", 0, "recv 0\nwrite -1 EPIPE\npending: 1\n");
+		"recv 0\nsend -1 EPIPE\nhandler ran in this thread: 1\n");
+	sigpipe("blocked", 0, "recv 0\nsend -1 EPIPE\npending: 1\n");
 }
 END_TEST
 
@@ -500,6 +500,30 @@ START_TEST(connection_inherited_across_exec_is_tracked)
 }
 END_TEST
 
+/*
+ * Under a seccomp filter (sshd's sandbox) the shim makes no call of its
+ * own: the program is never killed for one, and logs nothing more.
+ */
+START_TEST(sandboxed_program_is_never_killed_by_the_shim)
+{
+	struct scenario sc = { 0 };
+	char local[64], peer[64], buf[8];
+	int port, lfd = tl_listen(AF_INET, &port), a;
+
+	sc_start(&sc, "sandboxed", AF_INET, port, NULL, NULL);
+	a = sc_accept(lfd, local, peer);
+	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
+	ck_assert_int_eq(write(a, "data", 4), 4);
+	sc_finish(&sc);
+	ck_assert_int_eq(sc.p.status, 0);
+	ck_assert_str_eq(sc.p.out, "close 0\n");
+	ck_assert_str_eq(sc.log, "");
+	close(a);
+	close(lfd);
+	sc_free(&sc);
+}
+END_TEST
+
 /* The text format: one readable line with the same facts. */
 START_TEST(text_format_line)
 {
@@ -558,6 +582,7 @@ Suite *causes_suite(void)
 	tcase_add_test(sent_tc, connection_disconnected_by_another_holder_is_killed);
 	tcase_add_test(sent_tc, exit_with_unread_data_is_logged);
 	tcase_add_test(sent_tc, connection_inherited_across_exec_is_tracked);
+	tcase_add_test(sent_tc, sandboxed_program_is_never_killed_by_the_shim);
 	tcase_add_test(sent_tc, underscore_exit_with_unread_data_is_logged);
 	tcase_add_test(sent_tc, underscore_exit_with_linger0_is_logged);
 	suite_add_tcase(s, refused_tc);

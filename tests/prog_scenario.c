@@ -10,6 +10,10 @@
  * tcp_abort() is reached through dlsym, as the library is preloaded.
  */
 #include <dlfcn.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -167,8 +171,8 @@ static void on_sigpipe(int sig)
 }
 
 /*
- * Peer: as for closewait-epipe.  The reset shows as EPIPE on write(),
- * with SIGPIPE as the kernel would raise it.  ARG: default (the signal
+ * Peer: as for closewait-epipe.  The reset shows as EPIPE on send()
+ * without MSG_NOSIGNAL, with SIGPIPE as the kernel would raise it.  ARG: default (the signal
  * ends the program), ignore (SIG_IGN), handler (it runs, in this
  * thread), blocked (it stays pending).
  */
@@ -194,7 +198,7 @@ static int s_sigpipe(const char *how)
 	send_str(fd, "k");
 	if (poll(&p, 1, 10000) != 1)
 		die("poll");
-	say("write", write(fd, "x", 1));
+	say("send", send(fd, "x", 1, 0));
 	if (strcmp(how, "handler") == 0)
 		printf("handler ran in this thread: %d\n",
 		       sigpipe_tid == gettid());
@@ -354,6 +358,40 @@ static int s_inetd(void)
 	if (read(0, &c, 1) != 1 || close(0) != 0 || close(1) != 0)
 		return 1;
 	return 0;
+}
+
+/*
+ * Peer: accept, read "hi", write "data", then read: RST.  The program
+ * puts itself under a seccomp filter, as sshd's sandbox does, that kills
+ * it for the calls it does not make itself (getsockopt, ioctl, socket,
+ * getpid, getsockname, getpeername), then closes with the data unread
+ * and exits.  It must live to exit 0.
+ */
+static int s_sandboxed(void)
+{
+#define KILL_IF(nr) \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), \
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS)
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		KILL_IF(SYS_getsockopt), KILL_IF(SYS_ioctl),
+		KILL_IF(SYS_socket), KILL_IF(SYS_getpid),
+		KILL_IF(SYS_getsockname), KILL_IF(SYS_getpeername),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+#undef KILL_IF
+	struct sock_fprog prog = { .len = sizeof(filter) / sizeof(*filter),
+				   .filter = filter };
+	int fd = dial();
+
+	send_str(fd, "hi");
+	wait_for(fd, POLLIN);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
+		die("prctl");
+	say("close", close(fd));
+	exit(0);
 }
 
 /* Peer: as for linger0, then read: RST.  ARG: plain, dup or fork: another
@@ -953,6 +991,7 @@ int main(int argc, char **argv)
 	if (IS("exit")) return s_exit(arg);
 	if (IS("sigpipe")) return s_sigpipe(arg);
 	if (IS("inetd")) return s_inetd();
+	if (IS("sandboxed")) return s_sandboxed();
 	if (IS("abort")) return s_abort(arg);
 	if (IS("abort-bad")) return s_abort_bad();
 	if (IS("unspec")) return s_unspec();

@@ -7,7 +7,8 @@
 # sockets, the events logged, and those missing, false, duplicated or
 # with a cause the kernel's reason contradicts.  Every case runs
 # TRUTH_RUNS times (default 5): a race shows only in some runs.
-# TRUTH_ONLY="race node forking exit sigpipe java haproxy" picks cases.
+# TRUTH_ONLY="race node forking exit sigpipe after_close java haproxy"
+# picks cases.
 #
 # Exits 0 when every run of every case agrees with the kernel, 77 when it
 # cannot judge (not root, no tracefs), 1 otherwise.
@@ -443,6 +444,46 @@ command -v node >/dev/null && have_node=1
 command -v java >/dev/null && command -v javac >/dev/null && have_java=1
 PATH="$PATH:/usr/sbin" command -v haproxy >/dev/null && have_haproxy=1
 PATH="$PATH:/usr/sbin"
+# case_after_close N: a python3 server that reads what has come and
+# closes while its client (plain) still streams: what arrives after the
+# close makes the kernel reset the orphaned socket (TCP_ABORT_ON_DATA),
+# which no process can see; what was unread at the close, the shim logs.
+case_after_close() {
+	port=$(free_port)
+	: >"$W/log"
+	trace_on
+	preloaded python3 - "$port" "$1" >"$W/srv.out" 2>&1 <<'PY' &
+import socket, sys
+port, n = int(sys.argv[1]), int(sys.argv[2])
+l = socket.socket()
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("127.0.0.1", port)); l.listen(64)
+print("ready", flush=True)
+for _ in range(n):
+    a, _ = l.accept()
+    a.recv(65536)
+    a.close()
+PY
+	srv=$!
+	PIDS="$PIDS $srv"
+	wait_ready "$W/srv.out"
+	python3 - "$port" "$1" <<'PY'
+import socket, sys
+port, n = int(sys.argv[1]), int(sys.argv[2])
+for _ in range(n):
+    s = socket.create_connection(("127.0.0.1", port))
+    try:
+        for _ in range(1000):
+            s.sendall(b"x" * 1024)
+    except OSError:
+        pass
+    s.close()
+PY
+	wait "$srv"
+	trace_off "$W/trace"
+	judge "python3 server closing while its client streams ($1 connections)" "server:$port"
+}
+
 # wanted CASE: TRUTH_ONLY (a list of case names) unset, or naming it.
 wanted() {
 	case " ${TRUTH_ONLY:-$1} " in *" $1 "*) return 0 ;; esac
@@ -456,6 +497,7 @@ for run in $(seq 1 "$RUNS"); do
 	if wanted forking; then case_forking normal 50; case_forking abort 50; fi
 	if wanted exit; then case_exit _exit 20; case_exit exit 20; fi
 	if wanted sigpipe; then case_sigpipe 20; fi
+	if wanted after_close; then case_after_close 100; fi
 	if wanted java && [ -n "$have_java" ]; then case_java 30; fi
 	if wanted haproxy && [ -n "$have_haproxy" ]; then case_haproxy 50; fi
 done

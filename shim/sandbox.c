@@ -1,0 +1,37 @@
+/*
+ * sandbox.c - prctl(), for the one thing tcpshim must know of it: the
+ * program put itself under a seccomp filter (PR_SET_SECCOMP; the seccomp
+ * system call through syscall() is noted in syscall.c).  Such a filter
+ * may kill the process for any system call the program itself does not
+ * make (sshd's sandbox allows write, and kills for getsockopt), so from
+ * then on the shim makes none of its own: it only keeps its table, and
+ * logs nothing more.
+ */
+#include <linux/seccomp.h>
+#include <stdarg.h>
+#include <sys/prctl.h>
+
+#include "wrap.h"
+
+atomic_int shim_sandboxed;
+
+void sandbox_entered(void)
+{
+	atomic_store_explicit(&shim_sandboxed, 1, memory_order_relaxed);
+}
+
+SHIM_EXPORT int prctl(int option, ...)
+{
+	unsigned long a[4];
+	va_list ap;
+	int ret;
+
+	va_start(ap, option);
+	for (int i = 0; i < 4; i++)
+		a[i] = va_arg(ap, unsigned long);
+	va_end(ap);
+	ret = real.prctl(option, a[0], a[1], a[2], a[3]);
+	if (ret == 0 && option == PR_SET_SECCOMP)
+		sandbox_entered();
+	return ret;
+}
