@@ -174,7 +174,10 @@ struct verdict classify_close(const struct observation *o)
 	case TCPS_SYN_SENT:
 		return flags_only(0);
 	case TCPS_CLOSE:
-		if (!(o->flags & CONN_ESTABLISHED) || (o->flags & CONN_FAILED))
+		/* Shared, it may have been shut down, or reset and reported,
+		 * by the other holder: its outcome is not this one's. */
+		if (!(o->flags & CONN_ESTABLISHED) ||
+		    (o->flags & (CONN_FAILED | CONN_SHARED)))
 			return flags_only(0);
 		if (o->flags & CONN_SHUT_WR)
 			return event(TCP_EVENT_CLOSE, TCP_CAUSE_NORMAL);

@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 
 #include "config.h"
+#include "format.h"
 #include "log.h"
 #include "sockdiag.h"
 #include "wrap.h"
@@ -41,6 +42,20 @@ static void check_diag(const struct release *rel)
 			      memory_order_relaxed);
 }
 
+/*
+ * Can data still arrive, and was it arriving as the program closed?  The
+ * peer has sent no FIN, and its last data came less than
+ * STILL_SENDING_MS ago.
+ */
+#define STILL_SENDING_MS 10
+
+static int still_sending(const struct observation *o)
+{
+	return (o->state == TCPS_ESTABLISHED || o->state == TCPS_FIN_WAIT1 ||
+		o->state == TCPS_FIN_WAIT2) &&
+	       o->idle_ms < STILL_SENDING_MS;
+}
+
 /* The interface the socket is bound to (SO_BINDTODEVICE), or 0: the
  * kernel's lookup after the close needs it. */
 static int bound_ifindex(int fd)
@@ -52,6 +67,44 @@ static int bound_ifindex(int fd)
 			    &len) != 0)
 		ifindex = 0;
 	return ifindex;
+}
+
+/* The orderly close predicted was one after all: its close event. */
+static void orderly_after_all(struct release *rel)
+{
+	rel->ev.kind = TCP_EVENT_CLOSE;
+	rel->ev.cause = TCP_CAUSE_NORMAL;
+	rel->ev.event = format_kind_name(TCP_EVENT_CLOSE);
+	rel->ev.cause_name = format_cause_name(TCP_CAUSE_NORMAL);
+	event_dispatch(&rel->ev);
+}
+
+/*
+ * An orderly close, predicted while the peer was still sending: what
+ * arrived since the look is unread data, and the kernel resets.  So look
+ * again, as late as can be, once the event is filled: data unread now is
+ * a reset to confirm like any other.  (Whatever arrives after the close
+ * meets an orphaned socket, which resets it unseen: a limit.)
+ */
+static int close_while_sending(int fd, struct conn *c, const char *call,
+			       const struct observation *o,
+			       struct release *rel)
+{
+	struct verdict v = { .event = 1, .kind = TCP_EVENT_RST_SENT,
+			     .cause = TCP_CAUSE_UNREAD_DATA };
+	int unread = 0;
+
+	event_fill(&rel->ev, fd, c, v, call, 0, NULL);
+	rel->ifindex = bound_ifindex(fd);
+	rel->shared = (o->flags & CONN_SHARED) != 0;
+	if (ioctl(fd, SIOCINQ, &unread) == 0 && unread > 0 &&
+	    conn_claim_report(c)) {
+		check_diag(rel);
+		return 1;
+	}
+	if (event_wanted(TCP_EVENT_CLOSE))
+		orderly_after_all(rel);
+	return 0;
 }
 
 /*
@@ -105,6 +158,9 @@ static int close_last(int fd, struct conn *c, const char *call,
 		return 0;
 	if (v.kind != TCP_EVENT_CLOSE && !conn_claim_report(c))
 		return 0;
+	if (v.kind == TCP_EVENT_CLOSE && !at_exit && still_sending(&o) &&
+	    event_wanted(TCP_EVENT_RST_SENT))
+		return close_while_sending(fd, c, call, &o, rel);
 	if (v.kind != TCP_EVENT_RST_SENT) {
 		event_emit(fd, c, v, call, 0,
 			   v.kind == TCP_EVENT_RST_RECEIVED ||

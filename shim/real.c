@@ -71,13 +71,9 @@ long shim_raw_syscall(long nr, long a, long b, long c, long d, long e,
 #if SHIM_WRAPS_SYSCALL
 static long raw_syscall_va(long nr, ...)
 {
-	va_list ap;
 	long a[6];
 
-	va_start(ap, nr);
-	for (int i = 0; i < 6; i++)
-		a[i] = va_arg(ap, long);
-	va_end(ap);
+	SHIM_VA_WORDS(a, 6, nr);
 	return shim_raw_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 #endif
@@ -142,13 +138,10 @@ static int raw_dup2(int oldfd, int newfd)
 
 static int raw_fcntl(int fd, int cmd, ...)
 {
-	va_list ap;
-	unsigned long arg;
+	unsigned long arg[1];
 
-	va_start(ap, cmd);
-	arg = va_arg(ap, unsigned long);
-	va_end(ap);
-	return (int)RAW(SYS_fcntl, fd, cmd, arg);
+	SHIM_VA_WORDS(arg, 1, cmd);
+	return (int)RAW(SYS_fcntl, fd, cmd, arg[0]);
 }
 
 static int raw_setsockopt(int fd, int level, int name, const void *val,
@@ -259,12 +252,8 @@ static ssize_t raw_read_chk(int fd, void *buf, size_t len, size_t buflen)
 static int raw_prctl(int option, ...)
 {
 	unsigned long a[4];
-	va_list ap;
 
-	va_start(ap, option);
-	for (int i = 0; i < 4; i++)
-		a[i] = va_arg(ap, unsigned long);
-	va_end(ap);
+	SHIM_VA_WORDS(a, 4, option);
 	return (int)RAW(SYS_prctl, option, a[0], a[1], a[2], a[3]);
 }
 

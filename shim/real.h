@@ -6,6 +6,7 @@
 #define SHIM_REAL_H
 
 #include <fcntl.h>
+#include <stdarg.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -41,6 +42,21 @@ ssize_t __read_chk(int fd, void *buf, size_t nbytes, size_t buflen);
 	X(__recv_chk) X(__recvfrom_chk) X(__read_chk) X(_exit) X(_Exit) \
 	X(prctl) \
 	SHIM_REAL_SYSCALL(X)
+
+/*
+ * The first n variadic arguments after last into the array words, each
+ * read as the array's type: what a wrapper of a variadic call (syscall,
+ * prctl) passes on, whatever the caller passed, as glibc's own
+ * syscall() does.
+ */
+#define SHIM_VA_WORDS(words, n, last) \
+	do { \
+		va_list ap_; \
+		va_start(ap_, last); \
+		for (int i_ = 0; i_ < (n); i_++) \
+			(words)[i_] = va_arg(ap_, __typeof__((words)[0])); \
+		va_end(ap_); \
+	} while (0)
 
 /*
  * A system call that passes through no wrapper and is no cancellation

@@ -23,13 +23,9 @@ void sandbox_entered(void)
 SHIM_EXPORT int prctl(int option, ...)
 {
 	unsigned long a[4];
-	va_list ap;
 	int ret;
 
-	va_start(ap, option);
-	for (int i = 0; i < 4; i++)
-		a[i] = va_arg(ap, unsigned long);
-	va_end(ap);
+	SHIM_VA_WORDS(a, 4, option);
 	ret = real.prctl(option, a[0], a[1], a[2], a[3]);
 	if (ret == 0 && option == PR_SET_SECCOMP)
 		sandbox_entered();

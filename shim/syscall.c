@@ -52,15 +52,11 @@ static __attribute__((noinline)) long descriptor_call(long nr,
 
 SHIM_EXPORT long syscall(long nr, ...)
 {
-	va_list ap;
 	long a[6];
 
 	/* As glibc's own syscall() does: six arguments, whatever was
 	 * passed. */
-	va_start(ap, nr);
-	for (int i = 0; i < 6; i++)
-		a[i] = va_arg(ap, long);
-	va_end(ap);
+	SHIM_VA_WORDS(a, 6, nr);
 	if (unlikely(nr == SYS_close || nr == SYS_close_range ||
 		     nr == SYS_shutdown || nr == SYS_seccomp))
 		return descriptor_call(nr, a);

@@ -307,17 +307,11 @@ END_TEST
 static void unread_close(const char *how)
 {
 	struct scenario sc = { 0 };
-	char line[1024], local[64], peer[64], buf[8];
-	int port, lfd = tl_listen(AF_INET6, &port), a;
+	char line[1024], local[64], peer[64];
+	int port, lfd = tl_listen(AF_INET6, &port);
 
 	sc_start(&sc, "unread", AF_INET6, port, how, NULL);
-	a = sc_accept(lfd, local, peer);
-	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
-	ck_assert_int_eq(write(a, "data", 4), 4);
-	ck_assert_int_eq(tl_poll(a, POLLIN, 10000), 0);
-	ck_assert_int_eq(read(a, buf, sizeof(buf)), -1);
-	ck_assert_int_eq(errno, ECONNRESET);
-	close(a);
+	sc_peer_sees_rst(lfd, "data", local, peer);
 	sc_finish(&sc);
 	ck_assert_str_eq(sc.p.out, "close 0\n");
 	TL_ONE_LINE(sc.log, line);
@@ -347,17 +341,11 @@ END_TEST
 START_TEST(forked_connection_is_reset_by_the_last_close_only)
 {
 	struct scenario sc = { 0 };
-	char line[1024], local[64], peer[64], buf[8], want[64];
-	int port, lfd = tl_listen(AF_INET, &port), a, child, st;
+	char line[1024], local[64], peer[64], want[64];
+	int port, lfd = tl_listen(AF_INET, &port), child, st;
 
 	sc_start(&sc, "fork-unread", AF_INET, port, NULL, NULL);
-	a = sc_accept(lfd, local, peer);
-	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
-	ck_assert_int_eq(write(a, "data", 4), 4);
-	ck_assert_int_eq(tl_poll(a, POLLIN, 10000), 0);
-	ck_assert_int_eq(read(a, buf, sizeof(buf)), -1);
-	ck_assert_int_eq(errno, ECONNRESET);
-	close(a);
+	sc_peer_sees_rst(lfd, "data", local, peer);
 	sc_finish(&sc);
 	ck_assert_int_eq(sscanf(sc.p.out, "close 0\nchild %d %d", &child, &st),
 			 2);
@@ -381,17 +369,11 @@ END_TEST
 START_TEST(connection_disconnected_by_another_holder_is_killed)
 {
 	struct scenario sc = { 0 };
-	char line[1024], local[64], peer[64], buf[8];
-	int port, lfd = tl_listen(AF_INET, &port), a;
+	char line[1024], local[64], peer[64];
+	int port, lfd = tl_listen(AF_INET, &port);
 
 	sc_start(&sc, "killed", AF_INET, port, NULL, NULL);
-	a = sc_accept(lfd, local, peer);
-	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
-	ck_assert_int_eq(write(a, "ok", 2), 2);
-	ck_assert_int_eq(tl_poll(a, POLLIN, 10000), 0);
-	ck_assert_int_eq(read(a, buf, sizeof(buf)), -1);
-	ck_assert_int_eq(errno, ECONNRESET);
-	close(a);
+	sc_peer_sees_rst(lfd, "ok", local, peer);
 	sc_finish(&sc);
 	ck_assert_str_eq(sc.p.out, "recv -1 ECONNRESET\nclose 0\n");
 	TL_ONE_LINE(sc.log, line);
@@ -406,17 +388,11 @@ END_TEST
 static void exiting(const char *how, const char *cause)
 {
 	struct scenario sc = { 0 };
-	char line[1024], local[64], peer[64], buf[8];
-	int port, lfd = tl_listen(AF_INET, &port), a;
+	char line[1024], local[64], peer[64];
+	int port, lfd = tl_listen(AF_INET, &port);
 
 	sc_start(&sc, "exit", AF_INET, port, how, NULL);
-	a = sc_accept(lfd, local, peer);
-	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
-	ck_assert_int_eq(write(a, "data", 4), 4);
-	ck_assert_int_eq(tl_poll(a, POLLIN, 10000), 0);
-	ck_assert_int_eq(read(a, buf, sizeof(buf)), -1);
-	ck_assert_int_eq(errno, ECONNRESET);
-	close(a);
+	sc_peer_sees_rst(lfd, "data", local, peer);
 	sc_finish(&sc);
 	ck_assert_str_eq(sc.p.out, "exiting\n");
 	TL_ONE_LINE(sc.log, line);

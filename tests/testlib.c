@@ -619,6 +619,21 @@ int sc_accept(int lfd, char *sc_local, char *sc_peer)
 	return a;
 }
 
+void sc_peer_sees_rst(int lfd, const char *reply, char *sc_local,
+		      char *sc_peer)
+{
+	int a = sc_accept(lfd, sc_local, sc_peer);
+	char buf[8];
+
+	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
+	ck_assert_int_eq(write(a, reply, strlen(reply)),
+			 (ssize_t)strlen(reply));
+	ck_assert_int_eq(tl_poll(a, POLLIN, 10000), 0);
+	ck_assert_int_eq(read(a, buf, sizeof(buf)), -1);
+	ck_assert_int_eq(errno, ECONNRESET);
+	close(a);
+}
+
 /* Peer of linger0, close and abort: read "hi", write "ok", then see how
  * the connection ends: 0 for FIN, -1 ECONNRESET for RST. */
 int sc_peer_end(int a)

@@ -157,6 +157,14 @@ void sc_assert_event(const char *line, const char *event, const char *cause,
 		     const char *peer);
 
 /*
+ * The peer of a scenario whose connection ends in a reset: accept on lfd
+ * (the scenario's addresses into sc_local and sc_peer, 64 bytes), read
+ * "hi", write reply, and see the RST: ECONNRESET.
+ */
+void sc_peer_sees_rst(int lfd, const char *reply, char *sc_local,
+		      char *sc_peer);
+
+/*
  * Accept the scenario's connection on lfd; the scenario's local and peer
  * addresses, as it will log them, into sc_local and sc_peer (64 bytes).
  */

@@ -54,6 +54,15 @@ static int state_of(const struct pair *p, uint64_t cookie)
 	return found > 0 ? f.state : found;
 }
 
+/* The client closed first and the server's FIN came: its side enters
+ * TIME-WAIT as the softirq gets to it (a second at most). */
+static void until_time_wait(const struct pair *p)
+{
+	for (int i = 0; i < 1000 && state_of(p, p->cookie) != TCPS_TIME_WAIT;
+	     i++)
+		tl_poll(-1, 0, 1);
+}
+
 START_TEST(open_connection_is_found_with_its_state)
 {
 	struct pair p;
@@ -81,9 +90,7 @@ START_TEST(inode_tells_a_file_from_time_wait)
 	close(p.client);
 	ck_assert_int_eq(read(p.server, &c, 1), 0);
 	close(p.server);
-	for (int i = 0; i < 1000 && state_of(&p, p.cookie) != TCPS_TIME_WAIT;
-	     i++)
-		tl_poll(-1, 0, 1);
+	until_time_wait(&p);
 	ck_assert_int_eq(sockdiag_find(&p.local, &p.peer, p.cookie, 0, &f), 1);
 	ck_assert_int_eq(f.state, TCPS_TIME_WAIT);
 	ck_assert_uint_eq(f.inode, 0);
@@ -100,9 +107,7 @@ START_TEST(orderly_close_leaves_time_wait_with_the_cookie)
 	/* The server's FIN, answered: the client's side enters TIME-WAIT. */
 	ck_assert_int_eq(read(p.server, &c, 1), 0);
 	close(p.server);
-	for (int i = 0; i < 1000 && state_of(&p, p.cookie) != TCPS_TIME_WAIT;
-	     i++)
-		tl_poll(-1, 0, 1);
+	until_time_wait(&p);
 	ck_assert_int_eq(state_of(&p, p.cookie), TCPS_TIME_WAIT);
 }
 END_TEST
