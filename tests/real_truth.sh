@@ -7,7 +7,7 @@
 # sockets, the events logged, and those missing, false, duplicated or
 # with a cause the kernel's reason contradicts.  Every case runs
 # TRUTH_RUNS times (default 5): a race shows only in some runs.
-# TRUTH_ONLY="race node forking exit sigpipe after_close java haproxy"
+# TRUTH_ONLY="race node forking exit sigpipe after_close inetd java haproxy"
 # picks cases.
 #
 # Exits 0 when every run of every case agrees with the kernel, 77 when it
@@ -486,6 +486,40 @@ PY
 	judge "python3 server closing while its client streams ($1 connections)" "server:$port" limit
 }
 
+# case_inetd N: an inetd (plain python3) that execs a preloaded service
+# on each connection as descriptors 0 and 1; the service reads one byte
+# of the request and closes both with the rest unread.
+case_inetd() {
+	port=$(free_port)
+	: >"$W/log"
+	trace_on
+	python3 - "$port" "$1" "$LIB" "$W/log" >"$W/srv.out" 2>&1 <<'PY' &
+import os, socket, sys
+port, n, lib, log = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+l = socket.socket()
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("127.0.0.1", port)); l.listen(64)
+print("ready", flush=True)
+env = dict(os.environ, LD_PRELOAD=lib, TCPSHIM_LOG=log, TCPSHIM_FORMAT="json")
+for _ in range(n):
+    a, _ = l.accept()
+    pid = os.fork()
+    if pid == 0:
+        os.dup2(a.fileno(), 0); os.dup2(a.fileno(), 1)
+        os.execve(sys.executable, [sys.executable, "-c",
+            "import os; os.read(0, 1); os.close(0); os.close(1)"], env)
+    a.close()
+    os.waitpid(pid, 0)
+PY
+	srv=$!
+	PIDS="$PIDS $srv"
+	wait_ready "$W/srv.out"
+	client_py "$port" "$1" 2048
+	wait "$srv"
+	trace_off "$W/trace"
+	judge "inetd-style: a preloaded service on descriptors 0 and 1 ($1 connections)" "server:$port"
+}
+
 # wanted CASE: TRUTH_ONLY (a list of case names) unset, or naming it.
 wanted() {
 	case " ${TRUTH_ONLY:-$1} " in *" $1 "*) return 0 ;; esac
@@ -500,6 +534,7 @@ for run in $(seq 1 "$RUNS"); do
 	if wanted exit; then case_exit _exit 20; case_exit exit 20; fi
 	if wanted sigpipe; then case_sigpipe 20; fi
 	if wanted after_close; then case_after_close 100; fi
+	if wanted inetd; then case_inetd 20; fi
 	if wanted java && [ -n "$have_java" ]; then case_java 30; fi
 	if wanted haproxy && [ -n "$have_haproxy" ]; then case_haproxy 50; fi
 done
