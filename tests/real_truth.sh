@@ -108,51 +108,17 @@ race() {
 	judge "close racing the peer's FIN ($1, $2 connections)" "client:$port"
 }
 
+# peers MODE PORT N [ARG...]: a plain python3 peer, never preloaded
+# (tests/truth_peers.py); in the background it is called by name, so
+# that its pid is python's.
+peers() { python3 tests/truth_peers.py "$@"; }
+
 # wait_ready FILE: until a server printed "ready" (10 s at most).
 wait_ready() {
 	n=0
 	until grep -q ready "$1" 2>/dev/null; do
 		n=$((n + 1)); [ $n -lt 200 ] || return 1; sleep 0.05
 	done
-}
-
-# A plain client, never preloaded: N connections to PORT, each sends
-# SIZE bytes (then, with "shut", shuts down its side) and reads until the
-# end or a reset.
-client_py() {
-	python3 - "$1" "$2" "$3" "${4:-}" <<'PY'
-import socket, sys
-port, n, size = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-for _ in range(n):
-    s = socket.create_connection(("127.0.0.1", port))
-    try:
-        s.sendall(b"x" * size)
-        if sys.argv[4] == "shut":
-            s.shutdown(socket.SHUT_WR)
-        while s.recv(65536):
-            pass
-    except OSError:
-        pass
-    s.close()
-PY
-}
-
-# A plain server, never preloaded: N connections on PORT, each reset
-# (SO_LINGER {1, 0}) as soon as a byte arrives.
-resetting_server_py() {
-	python3 - "$1" "$2" <<'PY'
-import socket, struct, sys
-port, n = int(sys.argv[1]), int(sys.argv[2])
-l = socket.socket()
-l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(("127.0.0.1", port)); l.listen(64)
-print("ready", flush=True)
-for _ in range(n):
-    a, _ = l.accept()
-    a.recv(1)
-    a.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    a.close()
-PY
 }
 
 # case_node N: Node.js (libuv closes with syscall(SYS_close)): a server
@@ -175,13 +141,13 @@ srv.listen(+process.argv[2], "127.0.0.1", () => console.log("ready"));
 	srv=$!
 	PIDS="$PIDS $srv"
 	wait_ready "$W/node.out" || echo "node server did not start: $(cat "$W/node.out")"
-	client_py "$port" "$1" 1
+	peers client "$port" "$1" 1
 	wait "$srv"
 	trace_off "$W/trace"
 	judge "node: server, resetAndDestroy() ($1 connections)" "server:$port"
 
 	port=$(free_port)
-	resetting_server_py "$port" "$1" >"$W/srv.out" 2>&1 &
+	python3 tests/truth_peers.py reset "$port" "$1" >"$W/srv.out" 2>&1 &
 	srv=$!
 	PIDS="$PIDS $srv"
 	wait_ready "$W/srv.out"
@@ -225,49 +191,15 @@ case_forking() {
 	port=$(free_port)
 	: >"$W/log"
 	trace_on
-	TCPSHIM_CLOSE=$1 preloaded python3 - "$port" "$2" >"$W/srv.out" 2>&1 <<'PY' &
-import socketserver, sys
-port, n = int(sys.argv[1]), int(sys.argv[2])
-class One(socketserver.BaseRequestHandler):
-    def handle(self):
-        self.request.recv(1)
-class Server(socketserver.ForkingTCPServer):
-    allow_reuse_address = True
-with Server(("127.0.0.1", port), One) as srv:
-    print("ready", flush=True)
-    for _ in range(n):
-        srv.handle_request()
-    srv.collect_children(blocking=True)
-PY
+	TCPSHIM_CLOSE=$1 preloaded python3 tests/truth_peers.py forking "$port" "$2" \
+		>"$W/srv.out" 2>&1 &
 	srv=$!
 	PIDS="$PIDS $srv"
 	wait_ready "$W/srv.out" || echo "forking server did not start: $(cat "$W/srv.out")"
-	client_py "$port" "$2" 2048
+	peers client "$port" "$2" 2048
 	wait "$srv"
 	trace_off "$W/trace"
 	judge "python3 forking server, TCPSHIM_CLOSE=$1 ($2 connections)" "server:$port"
-}
-
-# A plain server, never preloaded: N connections on PORT, each sent 4 KB,
-# then read until the end or a reset.
-sending_server_py() {
-	python3 - "$1" "$2" <<'PY'
-import socket, sys
-port, n = int(sys.argv[1]), int(sys.argv[2])
-l = socket.socket()
-l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(("127.0.0.1", port)); l.listen(64)
-print("ready", flush=True)
-for _ in range(n):
-    a, _ = l.accept()
-    a.sendall(b"x" * 4096)
-    try:
-        while a.recv(65536):
-            pass
-    except OSError:
-        pass
-    a.close()
-PY
 }
 
 # case_exit HOW N: N python3 processes, each connects, waits for the
@@ -275,7 +207,7 @@ PY
 # (os._exit) or exit (sys.exit, the interpreter's own way out).
 case_exit() {
 	port=$(free_port)
-	sending_server_py "$port" "$2" >"$W/srv.out" 2>&1 &
+	python3 tests/truth_peers.py send "$port" "$2" >"$W/srv.out" 2>&1 &
 	srv=$!
 	PIDS="$PIDS $srv"
 	wait_ready "$W/srv.out"
@@ -301,21 +233,7 @@ sys.exit(0)
 # fails with EPIPE.
 case_sigpipe() {
 	port=$(free_port)
-	python3 - "$port" "$1" >"$W/srv.out" 2>&1 <<'PY' &
-import socket, struct, sys
-port, n = int(sys.argv[1]), int(sys.argv[2])
-l = socket.socket()
-l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(("127.0.0.1", port)); l.listen(64)
-print("ready", flush=True)
-for _ in range(n):
-    a, _ = l.accept()
-    a.recv(1)
-    a.shutdown(socket.SHUT_WR)
-    a.recv(1)
-    a.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    a.close()
-PY
+	python3 tests/truth_peers.py fin-reset "$port" "$1" >"$W/srv.out" 2>&1 &
 	srv=$!
 	PIDS="$PIDS $srv"
 	wait_ready "$W/srv.out"
@@ -355,16 +273,16 @@ case_java() {
 	srv=$!
 	PIDS="$PIDS $srv"
 	wait_ready "$W/java.out" || echo "java server did not start: $(cat "$W/java.out")"
-	client_py "$port" "$1" 1
+	peers client "$port" "$1" 1
 	wait "$srv"
 	trace_off "$W/trace"
 	judge "java: server, SO_LINGER 0 ($1 connections)" "server:$port"
 	for how in client blocked; do
 		port=$(free_port)
 		if [ $how = client ]; then
-			sending_server_py "$port" "$1" >"$W/srv.out" 2>&1 &
+			python3 tests/truth_peers.py send "$port" "$1" >"$W/srv.out" 2>&1 &
 		else
-			echo_server_py "$port" "$1" >"$W/srv.out" 2>&1 &
+			python3 tests/truth_peers.py echo "$port" "$1" >"$W/srv.out" 2>&1 &
 		fi
 		srv=$!
 		PIDS="$PIDS $srv"
@@ -376,30 +294,6 @@ case_java() {
 		trace_off "$W/trace"
 		judge "java: $how ($1 connections)" "client:$port"
 	done
-}
-
-# A plain echo server, never preloaded: N connections on PORT, each
-# answered with what it sent, until the end or a reset.
-echo_server_py() {
-	python3 - "$1" "$2" <<'PY'
-import socket, sys
-port, n = int(sys.argv[1]), int(sys.argv[2])
-l = socket.socket()
-l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(("127.0.0.1", port)); l.listen(64)
-print("ready", flush=True)
-for _ in range(n):
-    a, _ = l.accept()
-    try:
-        while True:
-            b = a.recv(65536)
-            if not b:
-                break
-            a.sendall(b)
-    except OSError:
-        pass
-    a.close()
-PY
 }
 
 # case_haproxy N: haproxy with "option nolinger" (every close a RST) in
@@ -420,7 +314,7 @@ listen echo
 	bind 127.0.0.1:$front
 	server back 127.0.0.1:$back
 CFG
-	echo_server_py "$back" "$1" >"$W/srv.out" 2>&1 &
+	python3 tests/truth_peers.py echo "$back" "$1" >"$W/srv.out" 2>&1 &
 	srv=$!
 	PIDS="$PIDS $srv"
 	wait_ready "$W/srv.out"
@@ -433,7 +327,7 @@ CFG
 	until python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1]))).close()' "$front" 2>/dev/null; do
 		n=$((n + 1)); [ $n -lt 200 ] || break; sleep 0.05
 	done
-	client_py "$front" "$1" 100 shut
+	peers client "$front" "$1" 100 shut
 	wait "$srv"
 	kill "$hap" 2>/dev/null
 	wait "$hap" 2>/dev/null
@@ -454,33 +348,12 @@ case_after_close() {
 	port=$(free_port)
 	: >"$W/log"
 	trace_on
-	preloaded python3 - "$port" "$1" >"$W/srv.out" 2>&1 <<'PY' &
-import socket, sys
-port, n = int(sys.argv[1]), int(sys.argv[2])
-l = socket.socket()
-l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(("127.0.0.1", port)); l.listen(64)
-print("ready", flush=True)
-for _ in range(n):
-    a, _ = l.accept()
-    a.recv(65536)
-    a.close()
-PY
+	preloaded python3 tests/truth_peers.py read-once "$port" "$1" \
+		>"$W/srv.out" 2>&1 &
 	srv=$!
 	PIDS="$PIDS $srv"
 	wait_ready "$W/srv.out"
-	python3 - "$port" "$1" <<'PY'
-import socket, sys
-port, n = int(sys.argv[1]), int(sys.argv[2])
-for _ in range(n):
-    s = socket.create_connection(("127.0.0.1", port))
-    try:
-        for _ in range(1000):
-            s.sendall(b"x" * 1024)
-    except OSError:
-        pass
-    s.close()
-PY
+	peers stream "$port" "$1"
 	wait "$srv"
 	trace_off "$W/trace"
 	judge "python3 server closing while its client streams ($1 connections)" "server:$port" limit
@@ -493,28 +366,11 @@ case_inetd() {
 	port=$(free_port)
 	: >"$W/log"
 	trace_on
-	python3 - "$port" "$1" "$LIB" "$W/log" >"$W/srv.out" 2>&1 <<'PY' &
-import os, socket, sys
-port, n, lib, log = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
-l = socket.socket()
-l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(("127.0.0.1", port)); l.listen(64)
-print("ready", flush=True)
-env = dict(os.environ, LD_PRELOAD=lib, TCPSHIM_LOG=log, TCPSHIM_FORMAT="json")
-for _ in range(n):
-    a, _ = l.accept()
-    pid = os.fork()
-    if pid == 0:
-        os.dup2(a.fileno(), 0); os.dup2(a.fileno(), 1)
-        os.execve(sys.executable, [sys.executable, "-c",
-            "import os; os.read(0, 1); os.close(0); os.close(1)"], env)
-    a.close()
-    os.waitpid(pid, 0)
-PY
+	python3 tests/truth_peers.py inetd "$port" "$1" "$LIB" "$W/log" >"$W/srv.out" 2>&1 &
 	srv=$!
 	PIDS="$PIDS $srv"
 	wait_ready "$W/srv.out"
-	client_py "$port" "$1" 2048
+	peers client "$port" "$1" 2048
 	wait "$srv"
 	trace_off "$W/trace"
 	judge "inetd-style: a preloaded service on descriptors 0 and 1 ($1 connections)" "server:$port"
