@@ -303,22 +303,38 @@ START_TEST(orderly_close_logged_when_close_events_wanted)
 }
 END_TEST
 
-/* how: "" for close(), "syscall" for syscall(SYS_close) (libuv's way). */
-static void unread_close(const char *how)
+/*
+ * One scenario whose connection the peer sees reset (it reads "hi",
+ * writes reply): what the program printed, and its one event.
+ */
+struct reset_case {
+	const char *scenario, *arg, *reply, *out;
+	const char *event, *cause, *call, *err;
+};
+
+static void reset_seen(int family, const struct reset_case *rc)
 {
 	struct scenario sc = { 0 };
 	char line[1024], local[64], peer[64];
-	int port, lfd = tl_listen(AF_INET6, &port);
+	int port, lfd = tl_listen(family, &port);
 
-	sc_start(&sc, "unread", AF_INET6, port, how, NULL);
-	sc_peer_sees_rst(lfd, "data", local, peer);
+	sc_start(&sc, rc->scenario, family, port, rc->arg, NULL);
+	sc_peer_sees_rst(lfd, rc->reply, local, peer);
 	sc_finish(&sc);
-	ck_assert_str_eq(sc.p.out, "close 0\n");
+	ck_assert_str_eq(sc.p.out, rc->out);
 	TL_ONE_LINE(sc.log, line);
-	sc_assert_event(line, "rst_sent", "unread_data", "close", "null",
-			local, peer);
+	sc_assert_event(line, rc->event, rc->cause, rc->call, rc->err, local,
+			peer);
 	close(lfd);
 	sc_free(&sc);
+}
+
+/* how: "" for close(), "syscall" for syscall(SYS_close) (libuv's way). */
+static void unread_close(const char *how)
+{
+	reset_seen(AF_INET6, &(struct reset_case){
+		"unread", how, "data", "close 0\n", "rst_sent", "unread_data",
+		"close", "null" });
 }
 
 START_TEST(close_with_unread_data_sends_rst)
@@ -368,37 +384,18 @@ END_TEST
  */
 START_TEST(connection_disconnected_by_another_holder_is_killed)
 {
-	struct scenario sc = { 0 };
-	char line[1024], local[64], peer[64];
-	int port, lfd = tl_listen(AF_INET, &port);
-
-	sc_start(&sc, "killed", AF_INET, port, NULL, NULL);
-	sc_peer_sees_rst(lfd, "ok", local, peer);
-	sc_finish(&sc);
-	ck_assert_str_eq(sc.p.out, "recv -1 ECONNRESET\nclose 0\n");
-	TL_ONE_LINE(sc.log, line);
-	sc_assert_event(line, "rst_sent", "killed", "recv", "ECONNRESET",
-			local, peer);
-	close(lfd);
-	sc_free(&sc);
+	reset_seen(AF_INET, &(struct reset_case){
+		"killed", NULL, "ok", "recv -1 ECONNRESET\nclose 0\n",
+		"rst_sent", "killed", "recv", "ECONNRESET" });
 }
 END_TEST
 
 /* how: exit, _exit or linger0 (see prog_scenario's s_exit). */
 static void exiting(const char *how, const char *cause)
 {
-	struct scenario sc = { 0 };
-	char line[1024], local[64], peer[64];
-	int port, lfd = tl_listen(AF_INET, &port);
-
-	sc_start(&sc, "exit", AF_INET, port, how, NULL);
-	sc_peer_sees_rst(lfd, "data", local, peer);
-	sc_finish(&sc);
-	ck_assert_str_eq(sc.p.out, "exiting\n");
-	TL_ONE_LINE(sc.log, line);
-	sc_assert_event(line, "rst_sent", cause, "exit", "null", local, peer);
-	close(lfd);
-	sc_free(&sc);
+	reset_seen(AF_INET, &(struct reset_case){
+		"exit", how, "data", "exiting\n", "rst_sent", cause, "exit",
+		"null" });
 }
 
 /* The kernel resets what a process leaves open with data unread. */
