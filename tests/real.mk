@@ -47,6 +47,7 @@ check-real-deps: check-deps
 	fi
 
 check-real: check-real-deps
-	@$(MAKE) --no-print-directory WERROR=1 all $(REAL_BIN) $(T)/prog_race
+	@$(MAKE) --no-print-directory WERROR=1 all $(REAL_BIN) $(T)/prog_race \
+		$(T)/prog_scenario
 	@$(SAN_ENV) TCPSHIM_BUILD=$(B) sh tests/run.sh $(REAL_BIN) \
 		tests/real_truth.sh

@@ -7,7 +7,8 @@
 # sockets, the events logged, and those missing, false, duplicated or
 # with a cause the kernel's reason contradicts.  Every case runs
 # TRUTH_RUNS times (default 5): a race shows only in some runs.
-# TRUTH_ONLY="race node forking exit sigpipe after_close inetd java haproxy"
+# TRUTH_ONLY="race node forking exit sigpipe after_close inetd killed java
+# haproxy"
 # picks cases.
 #
 # Exits 0 when every run of every case agrees with the kernel, 77 when it
@@ -376,6 +377,26 @@ case_inetd() {
 	judge "inetd-style: a preloaded service on descriptors 0 and 1 ($1 connections)" "server:$port"
 }
 
+# case_killed N: connections torn down from outside the program: another
+# process holding the socket, not preloaded, disconnects it
+# (tests/prog_scenario.c, scenario killed); the program's recv then
+# fails with ECONNRESET, and the RST left from here.
+case_killed() {
+	port=$(free_port)
+	python3 tests/truth_peers.py hi-ok "$port" "$1" >"$W/srv.out" 2>&1 &
+	srv=$!
+	PIDS="$PIDS $srv"
+	wait_ready "$W/srv.out"
+	: >"$W/log"
+	trace_on
+	for _ in $(seq 1 "$1"); do
+		preloaded "$B/tests/prog_scenario" killed 4 "$port" >/dev/null
+	done
+	wait "$srv"
+	trace_off "$W/trace"
+	judge "killed: disconnected by another holder ($1 connections)" "client:$port"
+}
+
 # wanted CASE: TRUTH_ONLY (a list of case names) unset, or naming it.
 wanted() {
 	case " ${TRUTH_ONLY:-$1} " in *" $1 "*) return 0 ;; esac
@@ -391,6 +412,7 @@ for run in $(seq 1 "$RUNS"); do
 	if wanted sigpipe; then case_sigpipe 20; fi
 	if wanted after_close; then case_after_close 100; fi
 	if wanted inetd; then case_inetd 20; fi
+	if wanted killed; then case_killed 20; fi
 	if wanted java && [ -n "$have_java" ]; then case_java 30; fi
 	if wanted haproxy && [ -n "$have_haproxy" ]; then case_haproxy 50; fi
 done

@@ -11,6 +11,7 @@ connections, one after another:
     echo        send back what comes, until the end or a reset
     fin-reset   read a byte, shut down (FIN), read a byte, reset
     read-once   read what has come, close (while the client streams)
+    hi-ok       read "hi", send "ok", read until the end or a reset
     forking     ForkingTCPServer: the child reads a byte and closes
     inetd LIB LOG  fork, exec a service on descriptors 0 and 1, preloaded
                 with LIB and logging to LOG: it reads a byte and closes
@@ -78,6 +79,12 @@ def read_once(conn, _):
     conn.recv(65536)
 
 
+def hi_ok(conn, _):
+    conn.recv(2)
+    conn.sendall(b"ok")
+    drain(conn)
+
+
 def inetd(conn, args):
     lib, log = args
     env = dict(os.environ, LD_PRELOAD=lib, TCPSHIM_LOG=log,
@@ -93,7 +100,8 @@ def inetd(conn, args):
 
 
 SERVERS = {"send": send, "reset": reset, "echo": echo,
-           "fin-reset": fin_reset, "read-once": read_once, "inetd": inetd}
+           "fin-reset": fin_reset, "read-once": read_once, "hi-ok": hi_ok,
+           "inetd": inetd}
 
 
 def serve(mode, port, n, args):
