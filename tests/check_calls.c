@@ -15,26 +15,33 @@
 
 #include "testlib.h"
 
-/* The peer: read "hi", write "ok", reset. */
-static void peer_resets(int lfd, char *local, char *peer)
+/* The peer: read "hi", write "ok", and once the program has read it
+ * (it says so, a line that starts with got), reset. */
+static void peer_resets(struct scenario *sc, int lfd, char *local,
+			char *peer, const char *got)
 {
 	int a = sc_accept(lfd, local, peer);
-	char buf[2];
+	char buf[64];
 
 	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
 	ck_assert_int_eq(write(a, "ok", 2), 2);
+	ck_assert_int_eq(tl_expect(&sc->p, got, 10000, buf, sizeof(buf)), 0);
 	tl_reset(a);
 }
 
 /* calls: "SEND,RECV,REVEAL"; call: the event's call for REVEAL. */
 static void via(const char *calls, const char *call, const char *out)
 {
-	struct scenario sc = { .prog = "tests/prog_calls" };
-	char line[1024], local[64], peer[64];
+	struct scenario sc = { .prog = "tests/prog_calls", .interactive = 1 };
+	char line[1024], local[64], peer[64], got[32];
 	int port, lfd = tl_listen(AF_INET, &port);
 
+	/* The receiving call: the second of the three. */
+	snprintf(got, sizeof(got), "%.*s ",
+		 (int)strcspn(strchr(calls, ',') + 1, ","),
+		 strchr(calls, ',') + 1);
 	sc_start(&sc, "via", AF_INET, port, calls, NULL);
-	peer_resets(lfd, local, peer);
+	peer_resets(&sc, lfd, local, peer, got);
 	sc_finish(&sc);
 	ck_assert_str_eq(sc.p.out, out);
 	TL_ONE_LINE(sc.log, line);
@@ -81,12 +88,12 @@ END_TEST
 /* A copy made with fcntl64 is the same connection. */
 START_TEST(fcntl64_copy_is_the_same_connection)
 {
-	struct scenario sc = { .prog = "tests/prog_calls" };
+	struct scenario sc = { .prog = "tests/prog_calls", .interactive = 1 };
 	char line[1024], local[64], peer[64];
 	int port, lfd = tl_listen(AF_INET, &port);
 
 	sc_start(&sc, "fcntl64", AF_INET, port, NULL, NULL);
-	peer_resets(lfd, local, peer);
+	peer_resets(&sc, lfd, local, peer, "recv ");
 	sc_finish(&sc);
 	ck_assert_str_eq(sc.p.out, "fcntl64 0\nsend 2\nrecv 2\n"
 				   "send -1 ECONNRESET\n");

@@ -438,7 +438,11 @@ START_TEST(connection_inherited_across_exec_is_tracked)
 	a = tl_accept(lfd, 10000);
 	ck_assert_int_ge(a, 0);
 	snprintf(logenv, sizeof(logenv), "TCPSHIM_LOG=%s", log);
-	snprintf(pre, sizeof(pre), "LD_PRELOAD=%s/libtcpshim.so", tl_build());
+	/* Under a sanitizer its runtime comes first. */
+	snprintf(pre, sizeof(pre), "LD_PRELOAD=%s%s%s/libtcpshim.so",
+		 getenv("TCPSHIM_TEST_PRELOAD") ? getenv("TCPSHIM_TEST_PRELOAD")
+						: "",
+		 getenv("TCPSHIM_TEST_PRELOAD") ? ":" : "", tl_build());
 	child = fork();
 	ck_assert_int_ge(child, 0);
 	if (child == 0) {
