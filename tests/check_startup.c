@@ -439,7 +439,10 @@ START_TEST(test_dlsym_is_never_reached_by_a_tail_call)
 	       (const char *const[]){ objdump, "-d", "-j", ".text", shim(),
 				      NULL });
 	ck_assert_msg(p.status == 0, "objdump failed: %s", p.err);
-	for (int i = 0; tl_line(p.out, i, line, sizeof(line)); i++) {
+	/* One pass over the lines: a sanitized build's text is large. */
+	for (const char *at = p.out, *nl; *at; at = *nl ? nl + 1 : nl) {
+		nl = strchrnul(at, '\n');
+		snprintf(line, sizeof(line), "%.*s", (int)(nl - at), at);
 		if (strstr(line, "dlsym") == NULL)
 			continue;
 		ck_assert_msg(strstr(line, "jmp") == NULL,
