@@ -110,9 +110,17 @@ race() {
 }
 
 # peers MODE PORT N [ARG...]: a plain python3 peer, never preloaded
-# (tests/truth_peers.py); in the background it is called by name, so
-# that its pid is python's.
+# (tests/truth_peers.py), in the foreground.
 peers() { python3 tests/truth_peers.py "$@"; }
+
+# plain_peer MODE PORT N [ARG...]: that peer in the background, called
+# by name so that its pid (in srv) is python's; until it is ready.
+plain_peer() {
+	python3 tests/truth_peers.py "$@" >"$W/srv.out" 2>&1 &
+	srv=$!
+	PIDS="$PIDS $srv"
+	wait_ready "$W/srv.out"
+}
 
 # wait_ready FILE: until a server printed "ready" (10 s at most).
 wait_ready() {
@@ -148,10 +156,7 @@ srv.listen(+process.argv[2], "127.0.0.1", () => console.log("ready"));
 	judge "node: server, resetAndDestroy() ($1 connections)" "server:$port"
 
 	port=$(free_port)
-	python3 tests/truth_peers.py reset "$port" "$1" >"$W/srv.out" 2>&1 &
-	srv=$!
-	PIDS="$PIDS $srv"
-	wait_ready "$W/srv.out"
+	plain_peer reset "$port" "$1"
 	: >"$W/log"
 	trace_on
 	preloaded node -e '
@@ -209,10 +214,7 @@ case_forking() {
 # (os._exit) or exit (sys.exit, the interpreter's own way out).
 case_exit() {
 	port=$(free_port)
-	python3 tests/truth_peers.py send "$port" "$2" >"$W/srv.out" 2>&1 &
-	srv=$!
-	PIDS="$PIDS $srv"
-	wait_ready "$W/srv.out"
+	plain_peer send "$port" "$2"
 	: >"$W/log"
 	trace_on
 	for _ in $(seq 1 "$2"); do
@@ -235,10 +237,7 @@ sys.exit(0)
 # fails with EPIPE.
 case_sigpipe() {
 	port=$(free_port)
-	python3 tests/truth_peers.py fin-reset "$port" "$1" >"$W/srv.out" 2>&1 &
-	srv=$!
-	PIDS="$PIDS $srv"
-	wait_ready "$W/srv.out"
+	plain_peer fin-reset "$port" "$1"
 	: >"$W/log"
 	trace_on
 	killed=0
@@ -282,13 +281,10 @@ case_java() {
 	for how in client blocked; do
 		port=$(free_port)
 		if [ $how = client ]; then
-			python3 tests/truth_peers.py send "$port" "$1" >"$W/srv.out" 2>&1 &
+			plain_peer send "$port" "$1"
 		else
-			python3 tests/truth_peers.py echo "$port" "$1" >"$W/srv.out" 2>&1 &
+			plain_peer echo "$port" "$1"
 		fi
-		srv=$!
-		PIDS="$PIDS $srv"
-		wait_ready "$W/srv.out"
 		: >"$W/log"
 		trace_on
 		preloaded java tests/real/Resets.java "$how" "$port" "$1"
@@ -316,10 +312,7 @@ listen echo
 	bind 127.0.0.1:$front
 	server back 127.0.0.1:$back
 CFG
-	python3 tests/truth_peers.py echo "$back" "$1" >"$W/srv.out" 2>&1 &
-	srv=$!
-	PIDS="$PIDS $srv"
-	wait_ready "$W/srv.out"
+	plain_peer echo "$back" "$1"
 	: >"$W/log"
 	trace_on
 	preloaded haproxy -db -f "$W/haproxy.cfg" >"$W/haproxy.out" 2>&1 &
@@ -368,10 +361,7 @@ case_inetd() {
 	port=$(free_port)
 	: >"$W/log"
 	trace_on
-	python3 tests/truth_peers.py inetd "$port" "$1" "$LIB" "$W/log" >"$W/srv.out" 2>&1 &
-	srv=$!
-	PIDS="$PIDS $srv"
-	wait_ready "$W/srv.out"
+	plain_peer inetd "$port" "$1" "$LIB" "$W/log"
 	peers client "$port" "$1" 2048
 	wait "$srv"
 	trace_off "$W/trace"
@@ -384,10 +374,7 @@ case_inetd() {
 # fails with ECONNRESET, and the RST left from here.
 case_killed() {
 	port=$(free_port)
-	python3 tests/truth_peers.py hi-ok "$port" "$1" >"$W/srv.out" 2>&1 &
-	srv=$!
-	PIDS="$PIDS $srv"
-	wait_ready "$W/srv.out"
+	plain_peer hi-ok "$port" "$1"
 	: >"$W/log"
 	trace_on
 	for _ in $(seq 1 "$1"); do
