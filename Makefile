@@ -49,15 +49,17 @@ SAN_RUNTIME := $(realpath $(shell $(CC) -print-file-name=$(if \
 	$(findstring thread,$(SANITIZE)),libtsan.so,libasan.so)))
 endif
 BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude $(WARN) $(CFLAGS) $(SAN_FLAGS)
-SHIM_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -pthread
+SHIM_CFLAGS := $(BASE_CFLAGS) -Ishim -fPIC -fvisibility=hidden -pthread
 
-# The tcpshim command; no part of the library.
-COMMAND_SRCS := shim/tcpshim.c shim/report.c shim/report_unavailable.c
-SHIM_SRCS := $(filter-out $(COMMAND_SRCS),$(wildcard shim/*.c))
+# The library, one folder per layer, lowest first (shim/README.md): a
+# file includes headers of its own layer or a lower one only, which
+# tests/test_layers.sh checks.  shim/cmd is the tcpshim command.
+SHIM_LAYERS := core os event api calls
+SHIM_SRCS := $(foreach l,$(SHIM_LAYERS),$(wildcard shim/$(l)/*.c))
+SHIM_HDRS := $(foreach l,$(SHIM_LAYERS) cmd,$(wildcard shim/$(l)/*.h))
 SHIM_OBJS := $(patsubst shim/%.c,$(B)/obj/%.o,$(SHIM_SRCS))
-# The parts that define no libc name: unit-tested without preloading.
-PURE_OBJS := $(addprefix $(B)/obj/,config.o conn.o fdtable.o format.o classify.o \
-	sockdiag.o real.o)
+# The layers that define no libc name: unit-tested without preloading.
+PURE_OBJS := $(filter $(B)/obj/core/% $(B)/obj/os/%,$(SHIM_OBJS))
 
 .PHONY: all check clean install uninstall
 all: $(B)/libtcpshim.so $(B)/tcpshim
@@ -70,12 +72,12 @@ $(B)/flags: FORCE
 	@echo '$(FLAGS_STAMP)' | cmp -s - $@ || echo '$(FLAGS_STAMP)' > $@
 FORCE:
 
-$(B)/obj/%.o: shim/%.c $(wildcard shim/*.h) include/tcpshim.h $(B)/flags
-	@mkdir -p $(B)/obj
+$(B)/obj/%.o: shim/%.c $(SHIM_HDRS) include/tcpshim.h $(B)/flags
+	@mkdir -p $(dir $@)
 	$(CC) $(SHIM_CFLAGS) -c -o $@ $<
 
 # dlsym(RTLD_NEXT) must never be reached by a tail call (see real.c).
-$(B)/obj/real.o: SHIM_CFLAGS += -fno-optimize-sibling-calls
+$(B)/obj/os/real.o: SHIM_CFLAGS += -fno-optimize-sibling-calls
 
 $(B)/libtcpshim.so: $(SHIM_OBJS) shim/libtcpshim.map
 	$(CC) $(SAN_FLAGS) -shared -pthread -Wl,-soname,libtcpshim.so.1 \
@@ -83,9 +85,9 @@ $(B)/libtcpshim.so: $(SHIM_OBJS) shim/libtcpshim.map
 		-o $@ $(SHIM_OBJS) -ldl
 	ln -sf libtcpshim.so $(B)/libtcpshim.so.1
 
-# The tcpshim command: the wrapper, and its report (JSON read with
+# The tcpshim command (shim/cmd), with its report (JSON read with
 # jansson).  It checks option values with the library's own parser
-# (config.o, and format.o for the event names), linked in statically.
+# (config.o, and names.o for the event names), linked in statically.
 # The library's path is baked in, absolute: the build tree's here, the
 # installed one in $(B)/install/tcpshim, which install puts in BINDIR.
 # Without jansson's header the command is built all the same, with a
@@ -94,28 +96,29 @@ $(B)/libtcpshim.so: $(SHIM_OBJS) shim/libtcpshim.map
 JANSSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
 HAVE_JANSSON := $(shell printf '\043include <jansson.h>\n' | \
 	$(CC) $(JANSSON_CFLAGS) -E -x c - >/dev/null 2>&1 && echo yes)
+COMMAND_COMMON := $(filter-out shim/cmd/report%.c,$(wildcard shim/cmd/*.c))
 ifeq ($(HAVE_JANSSON),yes)
-REPORT_SRC := shim/report.c
+REPORT_SRCS := $(filter-out shim/cmd/report_unavailable.c,$(wildcard shim/cmd/report*.c))
 JANSSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 else
-REPORT_SRC := shim/report_unavailable.c
+REPORT_SRCS := shim/cmd/report_unavailable.c
 JANSSON_LIBS :=
 endif
-WRAPPER_SRCS := shim/tcpshim.c $(REPORT_SRC)
-WRAPPER_OBJS := $(B)/obj/config.o $(B)/obj/format.o
+COMMAND_SRCS := $(COMMAND_COMMON) $(REPORT_SRCS)
+COMMAND_OBJS := $(B)/obj/core/config.o $(B)/obj/core/names.o
 $(B)/jansson: FORCE
 	@mkdir -p $(B)
 	@echo '$(HAVE_JANSSON)' | cmp -s - $@ || echo '$(HAVE_JANSSON)' > $@
-WRAPPER_DEPS := $(WRAPPER_SRCS) shim/report.h $(WRAPPER_OBJS) $(B)/flags \
-	$(B)/jansson
-build_wrapper = $(CC) $(BASE_CFLAGS) -Ishim $(JANSSON_CFLAGS) \
-	-DTCPSHIM_LIBRARY='"$(1)"' -o $@ $(WRAPPER_SRCS) $(WRAPPER_OBJS) \
+COMMAND_DEPS := $(COMMAND_SRCS) $(wildcard shim/cmd/*.h) $(COMMAND_OBJS) \
+	$(B)/flags $(B)/jansson
+build_command = $(CC) $(BASE_CFLAGS) -Ishim $(JANSSON_CFLAGS) \
+	-DTCPSHIM_LIBRARY='"$(1)"' -o $@ $(COMMAND_SRCS) $(COMMAND_OBJS) \
 	$(JANSSON_LIBS)
 no_jansson_note = $(if $(HAVE_JANSSON),,@echo "tcpshim: built without" \
 	"'tcpshim report', which needs jansson: apt-get install libjansson-dev")
 
-$(B)/tcpshim: $(WRAPPER_DEPS)
-	$(call build_wrapper,$(abspath $(B))/libtcpshim.so)
+$(B)/tcpshim: $(COMMAND_DEPS)
+	$(call build_command,$(abspath $(B))/libtcpshim.so)
 	$(no_jansson_note)
 
 # Rebuilt when the installation paths change.
@@ -124,8 +127,8 @@ $(B)/install/paths: FORCE
 	@mkdir -p $(B)/install
 	@echo '$(INSTALL_STAMP)' | cmp -s - $@ || echo '$(INSTALL_STAMP)' > $@
 
-$(B)/install/tcpshim: $(WRAPPER_DEPS) $(B)/install/paths
-	$(call build_wrapper,$(LIBDIR)/libtcpshim.so.1)
+$(B)/install/tcpshim: $(COMMAND_DEPS) $(B)/install/paths
+	$(call build_command,$(LIBDIR)/libtcpshim.so.1)
 	$(no_jansson_note)
 
 # pkg-config: -I and -l for those who link; ${preload}, the library's

@@ -5,7 +5,7 @@
 #   make fuzz-config, make fuzz-format    one target
 #
 # tests/fuzz_*.c   libFuzzer targets over the pure parts of the library
-#                  (config.c, format.c: they define no libc name), built
+#                  (shim/core: it defines no libc name), built
 #                  with clang and AddressSanitizer and UBSan
 # tests/corpus/*/  their seed inputs, checked in; what a run adds goes to
 #                  build/fuzz/corpus/*, a crashing input to build/fuzz/
@@ -19,7 +19,7 @@ FUZZ_TIME ?= 60
 FUZZ_DIR := $(B)/fuzz
 FUZZ_NAMES := $(patsubst tests/fuzz_%.c,%,$(wildcard tests/fuzz_*.c))
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_NAMES))
-FUZZ_SRCS := shim/config.c shim/format.c
+FUZZ_SRCS := $(wildcard shim/core/*.c)
 # Values up to twice CONFIG_PATH_MAX: log paths too long to keep.
 FUZZ_OPTS_config := -max_len=8200
 FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -Ishim -g -O1 \
@@ -32,7 +32,7 @@ fuzz-deps:
 	@sh tests/deps.sh fuzz
 
 # deps.sh runs first, then each target builds (or is up to date).
-$(FUZZ_DIR)/fuzz_%: tests/fuzz_%.c $(FUZZ_SRCS) $(wildcard shim/*.h) \
+$(FUZZ_DIR)/fuzz_%: tests/fuzz_%.c $(FUZZ_SRCS) $(SHIM_HDRS) \
 		include/tcpshim.h | fuzz-deps
 	@mkdir -p $(FUZZ_DIR)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS)

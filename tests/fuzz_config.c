@@ -25,8 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "format.h"
+#include "core/config.h"
+#include "core/format.h"
+#include "core/names.h"
 #include "tcpshim.h"
 
 #define NVARS 6
@@ -231,7 +232,7 @@ static void check_events(const char *v, unsigned int mask)
 		int found = 0;
 
 		for (unsigned int k = 0; k <= TCP_EVENT_CLOSE; k++) {
-			const char *name = format_kind_name(k);
+			const char *name = names_kind(k);
 
 			if (strlen(name) == len && strncmp(p, name, len) == 0) {
 				want |= 1u << k;

@@ -29,7 +29,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "format.h"
+#include "core/format.h"
+#include "core/names.h"
 
 #define CHECK(cond) do { \
 	if (!(cond)) { \
@@ -455,8 +456,8 @@ static void check_event_line(const char *line, size_t len,
 	else
 		snprintf(want, sizeof(want), "%s", json ? "null" : "-");
 	expect(&fs, "cookie", want, 0, json);
-	expect(&fs, "event", format_kind_name(ev->kind), 1, json);
-	expect(&fs, "cause", format_cause_name(ev->cause), 1, json);
+	expect(&fs, "event", names_kind(ev->kind), 1, json);
+	expect(&fs, "cause", names_cause(ev->cause), 1, json);
 	expect(&fs, "call", ev->call, 1, json);
 	if (ev->error) {
 		reference_errno(ev->error, want, sizeof(want));

@@ -58,12 +58,12 @@ $(T)/prog_scenario_fortify: tests/prog_scenario.c $(TEST_DEPS)
 	$(CC) $(TEST_CFLAGS) -O2 -D_FORTIFY_SOURCE=2 -o $@ $< -ldl
 
 # The command as it is built where jansson is missing.
-$(T)/tcpshim_nojansson: shim/tcpshim.c shim/report_unavailable.c \
-		shim/report.h $(WRAPPER_OBJS) $(B)/flags
+$(T)/tcpshim_nojansson: $(COMMAND_COMMON) shim/cmd/report_unavailable.c \
+		$(wildcard shim/cmd/*.h) $(COMMAND_OBJS) $(B)/flags
 	@mkdir -p $(T)
 	$(CC) $(BASE_CFLAGS) -Ishim \
 		-DTCPSHIM_LIBRARY='"$(abspath $(B))/libtcpshim.so"' -o $@ \
-		shim/tcpshim.c shim/report_unavailable.c $(WRAPPER_OBJS)
+		$(COMMAND_COMMON) shim/cmd/report_unavailable.c $(COMMAND_OBJS)
 
 $(T)/lib_%.so: tests/lib_%.c $(B)/flags
 	@mkdir -p $(T)
@@ -91,8 +91,8 @@ SAN_ENV := $(if $(SANITIZE),TCPSHIM_TEST_SANITIZER='$(SANITIZE)' \
 	TSAN_OPTIONS=halt_on_error=1)
 
 # Install layout and the command line are the plain build's business.
-SAN_SKIP := $(if $(SANITIZE),$(T)/check_install $(T)/check_wrapper)
-SAN_SKIP_WHY := SKIP check_install and check_wrapper: with SANITIZE only the library and its tests are sanitized
+SAN_SKIP := $(if $(SANITIZE),$(T)/check_install $(T)/check_command)
+SAN_SKIP_WHY := SKIP check_install and check_command: with SANITIZE only the library and its tests are sanitized
 
 check: check-build
 	@$(if $(SAN_SKIP),echo '$(SAN_SKIP_WHY)')

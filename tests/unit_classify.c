@@ -18,8 +18,8 @@
 #include <check.h>
 #include <errno.h>
 
-#include "classify.h"
-#include "conn.h"
+#include "core/classify.h"
+#include "core/conn.h"
 
 #define NO_STATE (-1)
 

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
+#include "core/config.h"
 #include "tcpshim.h"
 
 #define DEFAULT_EVENTS ((1u << TCP_EVENT_RST_SENT) | \
@@ -22,7 +22,7 @@
 /* The fake environment: names and values, NULL value when unset. */
 static const char *const var_names[] = {
 	ENV_LOG, ENV_FORMAT, ENV_KEEPALIVE,
-	ENV_USER_TIMEOUT, ENV_CLOSE, ENV_EVENTS,
+	ENV_USER_TIMEOUT, ENV_CLOSE, ENV_EVENTS, ENV_DEBUG,
 };
 #define NVARS (sizeof(var_names) / sizeof(*var_names))
 
@@ -95,6 +95,7 @@ static void set_all_good(void)
 	set_var(ENV_USER_TIMEOUT, "110000");	/* agrees with 60,10,5 */
 	set_var(ENV_CLOSE, "abort");
 	set_var(ENV_EVENTS, "rst_sent,close");
+	set_var(ENV_DEBUG, "1");
 }
 
 /* Each variable's setting: the default, or the value set_all_good() gives. */
@@ -141,9 +142,14 @@ static void check_events(const struct shim_config *cfg, int good)
 			       : DEFAULT_EVENTS);
 }
 
+static void check_debug(const struct shim_config *cfg, int good)
+{
+	ck_assert_int_eq(cfg->debug, good);
+}
+
 static void (*const checks[NVARS])(const struct shim_config *, int) = {
 	check_log, check_format, check_keepalive,
-	check_user_timeout, check_close, check_events,
+	check_user_timeout, check_close, check_events, check_debug,
 };
 
 /* Every setting good except bad_var (-1: none), which has its default. */
@@ -167,6 +173,7 @@ static const char *const accepted[NVARS][6] = {
 	{ "milliseconds" },
 	{ "normal", "abort" },
 	{ "all", "rst_sent", "rst_received", "halfopen", "close" },
+	{ "1", "0" },
 };
 
 /*
@@ -544,6 +551,10 @@ static const struct bad_case {
 	{ ENV_EVENTS, "all,close" },
 	{ ENV_EVENTS, "rst" },
 	{ ENV_EVENTS, "rst_sent_" },
+	{ ENV_DEBUG, "" },
+	{ ENV_DEBUG, "yes" },
+	{ ENV_DEBUG, "2" },
+	{ ENV_DEBUG, "1 " },
 };
 #define NBAD ((int)(sizeof(bad_cases) / sizeof(*bad_cases)))
 
@@ -582,6 +593,7 @@ START_TEST(every_variable_bad_gives_one_warning_each_in_order)
 	set_var(ENV_USER_TIMEOUT, "-5");
 	set_var(ENV_CLOSE, "slam");
 	set_var(ENV_EVENTS, "rst_sent,bogus");
+	set_var(ENV_DEBUG, "on");
 	parse(&cfg);
 	ck_assert_int_eq(nwarnings, (int)NVARS);
 	for (size_t i = 0; i < NVARS; i++) {

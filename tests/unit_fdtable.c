@@ -17,8 +17,8 @@
 #include <string.h>
 #include <sys/un.h>
 
-#include "conn.h"
-#include "fdtable.h"
+#include "core/conn.h"
+#include "core/fdtable.h"
 
 #define NTHREADS 4
 
@@ -242,8 +242,8 @@ START_TEST(put_last_is_true_only_for_the_last_reference)
 {
 	struct conn *c = conn_new(0);
 
-	conn_get(c);
-	conn_get(c);
+	ck_assert_int_eq(conn_tryget(c), 1);
+	ck_assert_int_eq(conn_tryget(c), 1);
 	ck_assert_uint_eq(atomic_load(&c->refs), 3);
 	ck_assert_int_eq(conn_put_last(c), 0);
 	ck_assert_int_eq(conn_put_last(c), 0);
@@ -511,8 +511,8 @@ static void *pool_worker_run(void *arg)
 				w->error = "a held record was changed";
 				break;
 			}
-			conn_get(c);
-			if (conn_put_last(c) || !conn_put_last(c)) {
+			if (!conn_tryget(c) || conn_put_last(c) ||
+			    !conn_put_last(c)) {
 				w->error = "reference count went wrong";
 				break;
 			}

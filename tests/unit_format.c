@@ -15,7 +15,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "format.h"
+#include "core/format.h"
+#include "core/names.h"
+#include "core/outbuf.h"
 
 /* The line format_event() writes, NUL-terminated for comparing. */
 static char line[FORMAT_LINE_MAX + 1];
@@ -229,12 +231,12 @@ START_TEST(tcp_info_fields_appear_per_kind)
 			snprintf(key, sizeof(key), " %s=", fields[f]);
 			ck_assert_msg((strstr(format(&ev, 0), key) != NULL) ==
 					      kinds[i].in_text,
-				      "text %s: %s", format_kind_name(
+				      "text %s: %s", names_kind(
 						      kinds[i].kind), line);
 			snprintf(key, sizeof(key), ",\"%s\":", fields[f]);
 			ck_assert_msg(strstr(format(&ev, 1), key) != NULL,
 				      "json %s: %s",
-				      format_kind_name(kinds[i].kind), line);
+				      names_kind(kinds[i].kind), line);
 		}
 	}
 }
@@ -365,10 +367,10 @@ START_TEST(kind_and_cause_names_match_the_contract)
 	};
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds); i++)
-		ck_assert_str_eq(format_kind_name((enum tcp_event_kind)i),
+		ck_assert_str_eq(names_kind((enum tcp_event_kind)i),
 				 kinds[i]);
 	for (size_t i = 0; i < sizeof(causes) / sizeof(*causes); i++)
-		ck_assert_str_eq(format_cause_name((enum tcp_event_cause)i),
+		ck_assert_str_eq(names_cause((enum tcp_event_cause)i),
 				 causes[i]);
 }
 END_TEST
@@ -378,12 +380,12 @@ START_TEST(out_of_range_kind_and_cause_are_unknown)
 	struct tcp_event ev = sample((enum tcp_event_kind)4,
 				     (enum tcp_event_cause)11, "recv", 0);
 
-	ck_assert_str_eq(format_kind_name((enum tcp_event_kind)4), "unknown");
-	ck_assert_str_eq(format_kind_name((enum tcp_event_kind)-1),
+	ck_assert_str_eq(names_kind((enum tcp_event_kind)4), "unknown");
+	ck_assert_str_eq(names_kind((enum tcp_event_kind)-1),
 			 "unknown");
-	ck_assert_str_eq(format_cause_name((enum tcp_event_cause)11),
+	ck_assert_str_eq(names_cause((enum tcp_event_cause)11),
 			 "unknown");
-	ck_assert_str_eq(format_cause_name((enum tcp_event_cause)-1),
+	ck_assert_str_eq(names_cause((enum tcp_event_cause)-1),
 			 "unknown");
 	ck_assert_ptr_nonnull(strstr(format(&ev, 0),
 				     "Z unknown cause=unknown call=recv "));
@@ -393,7 +395,7 @@ START_TEST(out_of_range_kind_and_cause_are_unknown)
 }
 END_TEST
 
-/* What one out_* call writes into a fresh buffer. */
+/* What one outbuf_* call writes into a fresh buffer. */
 #define OUT(call, ...) ({ \
 	static char buf_[128]; \
 	struct outbuf o_ = { buf_, 0, sizeof(buf_) - 1 }; \
@@ -403,13 +405,13 @@ END_TEST
 
 START_TEST(errno_is_named_or_given_as_e_and_number)
 {
-	ck_assert_str_eq(OUT(out_errno, ECONNRESET), "ECONNRESET");
-	ck_assert_str_eq(OUT(out_errno, ECONNREFUSED), "ECONNREFUSED");
-	ck_assert_str_eq(OUT(out_errno, EPIPE), "EPIPE");
-	ck_assert_str_eq(OUT(out_errno, ETIMEDOUT), "ETIMEDOUT");
-	ck_assert_str_eq(OUT(out_errno, EHOSTUNREACH), "EHOSTUNREACH");
-	ck_assert_str_eq(OUT(out_errno, 9999), "E9999");
-	ck_assert_str_eq(OUT(out_errno, -3), "E-3");
+	ck_assert_str_eq(OUT(outbuf_errno, ECONNRESET), "ECONNRESET");
+	ck_assert_str_eq(OUT(outbuf_errno, ECONNREFUSED), "ECONNREFUSED");
+	ck_assert_str_eq(OUT(outbuf_errno, EPIPE), "EPIPE");
+	ck_assert_str_eq(OUT(outbuf_errno, ETIMEDOUT), "ETIMEDOUT");
+	ck_assert_str_eq(OUT(outbuf_errno, EHOSTUNREACH), "EHOSTUNREACH");
+	ck_assert_str_eq(OUT(outbuf_errno, 9999), "E9999");
+	ck_assert_str_eq(OUT(outbuf_errno, -3), "E-3");
 }
 END_TEST
 
@@ -426,12 +428,12 @@ END_TEST
 
 START_TEST(integers_print_whole_range)
 {
-	ck_assert_str_eq(OUT(out_u64, 0), "0");
-	ck_assert_str_eq(OUT(out_u64, 10), "10");
-	ck_assert_str_eq(OUT(out_u64, UINT64_MAX), "18446744073709551615");
-	ck_assert_str_eq(OUT(out_i64, -1), "-1");
-	ck_assert_str_eq(OUT(out_i64, INT64_MAX), "9223372036854775807");
-	ck_assert_str_eq(OUT(out_i64, INT64_MIN), "-9223372036854775808");
+	ck_assert_str_eq(OUT(outbuf_u64, 0), "0");
+	ck_assert_str_eq(OUT(outbuf_u64, 10), "10");
+	ck_assert_str_eq(OUT(outbuf_u64, UINT64_MAX), "18446744073709551615");
+	ck_assert_str_eq(OUT(outbuf_i64, -1), "-1");
+	ck_assert_str_eq(OUT(outbuf_i64, INT64_MAX), "9223372036854775807");
+	ck_assert_str_eq(OUT(outbuf_i64, INT64_MIN), "-9223372036854775808");
 }
 END_TEST
 
@@ -477,7 +479,7 @@ START_TEST(ipv6_is_written_per_rfc5952)
 
 	set_in6(&ss, ipv6_cases[_i].in, 8080);
 	snprintf(expected, sizeof(expected), "[%s]:8080", ipv6_cases[_i].out);
-	ck_assert_str_eq(OUT(out_sockaddr, &ss), expected);
+	ck_assert_str_eq(OUT(outbuf_sockaddr, &ss), expected);
 }
 END_TEST
 
@@ -486,13 +488,13 @@ START_TEST(ipv4_is_dotted_quad_and_port)
 	struct sockaddr_storage ss;
 
 	set_in(&ss, "192.0.2.1", 80);
-	ck_assert_str_eq(OUT(out_sockaddr, &ss), "192.0.2.1:80");
+	ck_assert_str_eq(OUT(outbuf_sockaddr, &ss), "192.0.2.1:80");
 	set_in(&ss, "0.0.0.0", 0);
-	ck_assert_str_eq(OUT(out_sockaddr, &ss), "0.0.0.0:0");
+	ck_assert_str_eq(OUT(outbuf_sockaddr, &ss), "0.0.0.0:0");
 	set_in(&ss, "255.255.255.255", 65535);
-	ck_assert_str_eq(OUT(out_sockaddr, &ss), "255.255.255.255:65535");
+	ck_assert_str_eq(OUT(outbuf_sockaddr, &ss), "255.255.255.255:65535");
 	set_in(&ss, "10.0.100.9", 1);
-	ck_assert_str_eq(OUT(out_sockaddr, &ss), "10.0.100.9:1");
+	ck_assert_str_eq(OUT(outbuf_sockaddr, &ss), "10.0.100.9:1");
 }
 END_TEST
 
@@ -501,9 +503,9 @@ START_TEST(other_families_are_a_dash)
 	struct sockaddr_storage ss;
 
 	memset(&ss, 0, sizeof(ss));
-	ck_assert_str_eq(OUT(out_sockaddr, &ss), "-");
+	ck_assert_str_eq(OUT(outbuf_sockaddr, &ss), "-");
 	ss.ss_family = AF_UNIX;
-	ck_assert_str_eq(OUT(out_sockaddr, &ss), "-");
+	ck_assert_str_eq(OUT(outbuf_sockaddr, &ss), "-");
 }
 END_TEST
 
@@ -562,7 +564,7 @@ START_TEST(time_is_rfc3339_utc_with_microseconds)
 	/* The table itself is checked against gmtime_r(). */
 	reference_time(ref, ts.tv_sec, ts.tv_nsec);
 	ck_assert_str_eq(ref, time_cases[_i].text);
-	ck_assert_str_eq(OUT(out_time, &ts), time_cases[_i].text);
+	ck_assert_str_eq(OUT(outbuf_time, &ts), time_cases[_i].text);
 }
 END_TEST
 
@@ -572,7 +574,7 @@ static void check_time_sweep(time_t from, time_t to, time_t step)
 
 	for (time_t t = from; t <= to; t += step) {
 		struct timespec ts = { .tv_sec = t, .tv_nsec = 654321000 };
-		const char *got = OUT(out_time, &ts);
+		const char *got = OUT(outbuf_time, &ts);
 
 		reference_time(ref, t, ts.tv_nsec);
 		if (strcmp(got, ref) != 0)

@@ -8,8 +8,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "classify.h"
-#include "sockdiag.h"
+#include "core/classify.h"
+#include "os/sockdiag.h"
 #include "testlib.h"
 
 struct pair {

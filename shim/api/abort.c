@@ -1,0 +1,75 @@
+/*
+ * abort.c - the abortive close: tcp_abort(), and the reset a program
+ * makes itself with connect(AF_UNSPEC).
+ *
+ * SO_LINGER {1, 0} plus close() resets only when the last reference to
+ * the socket goes, which a dup or a forked child can delay forever.
+ * connect() with AF_UNSPEC runs tcp_disconnect() at once: the RST leaves
+ * now, both queues are purged, and every descriptor stays valid.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "core/classify.h"
+#include "core/compiler.h"
+#include "event/event.h"
+#include "event/release.h"
+#include "event/track.h"
+#include "os/probe.h"
+#include "os/real.h"
+
+int abort_disconnect(int fd, struct conn *c, int state, const char *call)
+{
+	struct sockaddr unspec;
+	struct tcp_event ev;
+	int logged = 0, ret, err;
+
+	/* Capture before: the disconnect forgets the local address. */
+	if (c != NULL && classify_state_resets(state) && conn_claim_report(c)) {
+		struct verdict v = { .event = 1, .kind = TCP_EVENT_RST_SENT,
+				     .cause = TCP_CAUSE_ABORT };
+
+		event_fill(&ev, fd, c, v, call, 0, NULL);
+		logged = 1;
+	}
+	memset(&unspec, 0, sizeof(unspec));
+	unspec.sa_family = AF_UNSPEC;
+	ret = real.connect(fd, &unspec, sizeof(unspec));
+	err = errno;
+	if (logged)
+		event_dispatch(&ev);
+	errno = err;
+	return ret;
+}
+
+SHIM_EXPORT int tcp_abort(int fd)
+{
+	int saved = errno;
+	struct release rel;
+	struct conn *c;
+	int state;
+
+	if (probe_tcp_domain(fd) < 0)
+		return -1;
+	c = track_lookup(fd);
+	/* A listener is left alone: disconnecting it would stop it
+	 * listening for every other holder. */
+	state = probe_tcp_info(fd, NULL);
+	if (classify_state_resets(state))
+		abort_disconnect(fd, c, state, "tcp_abort");
+	/* The connection is gone: closing now logs nothing more. */
+	if (c != NULL)
+		conn_set(c, CONN_REPORTED);
+	if (release_fd(fd, "tcp_abort", &rel)) {
+		real.close(fd);
+		release_done(&rel);
+	} else {
+		real.close(fd);
+	}
+	errno = saved;
+	return 0;
+}
+
+extern __typeof__(tcp_abort) abort_here __attribute__((alias("tcp_abort")));

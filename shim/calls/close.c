@@ -1,0 +1,66 @@
+/*
+ * close.c - the end of a descriptor: close, close_range, closefrom, and
+ * shutdown (syscall.c sends the same system calls made through syscall()
+ * here).  What a close of a connection's last descriptor does is judged
+ * in event/release.c.
+ *
+ * close() of anything but a tracked socket is one table lookup: no
+ * system call is added.
+ */
+#include <errno.h>
+
+#include "calls/wrap.h"
+#include "event/release.h"
+
+SHIM_EXPORT int close(int fd)
+{
+	struct release rel;
+	int ret, err;
+
+	if (likely(!release_fd(fd, "close", &rel)))
+		return real.close(fd);
+	ret = real.close(fd);
+	err = errno;
+	release_done(&rel);
+	errno = err;
+	return ret;
+}
+
+SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
+{
+	struct range_release r;
+	int ret;
+
+	release_range(first, last, flags, "close_range", &r);
+	ret = real.close_range(first, last, flags);
+	release_range_done(&r);
+	return ret;
+}
+
+SHIM_EXPORT void closefrom(int lowfd)
+{
+	struct range_release r = { .n = 0 };
+
+	if (lowfd >= 0)
+		release_range((unsigned int)lowfd, ~0u, 0, "closefrom", &r);
+	real.closefrom(lowfd);
+}
+
+void wrap_shutdown_done(int fd, int how)
+{
+	if (how == SHUT_WR || how == SHUT_RDWR) {
+		struct conn *c = fdt_get(fd);
+
+		if (c != NULL)
+			conn_set(c, CONN_SHUT_WR);
+	}
+}
+
+SHIM_EXPORT int shutdown(int fd, int how)
+{
+	int ret = real.shutdown(fd, how);
+
+	if (ret == 0)
+		wrap_shutdown_done(fd, how);
+	return ret;
+}

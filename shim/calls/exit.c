@@ -1,0 +1,119 @@
+/*
+ * exit.c - the end of the process: _exit and _Exit, and exit() (a
+ * destructor, after the program's atexit handlers).  The kernel is about
+ * to close every descriptor still open, and resets the connections left
+ * with unread data or SO_LINGER {1, 0}: those are logged with call
+ * "exit".  Connections that would close in order are left alone.
+ *
+ * At _exit nothing of the program runs any more: such a connection is
+ * closed here first, so that the kernel can confirm the reset as at any
+ * close (event/release.c).  At exit() other libraries' destructors, and stdio's
+ * last flush, still run after this one and may use the descriptor: it is
+ * left open, and the reset logged as predicted, except for a connection
+ * another process may hold, whose reset cannot be told from here.  Only
+ * SIGKILL and fatal signals end a process unseen.
+ */
+#include "calls/wrap.h"
+#include "event/event.h"
+#include "event/release.h"
+
+/* Descriptors of one connection seen before its last: closed with it. */
+#define EXIT_HELD 16
+
+struct held {
+	struct conn *c;
+	int fd;
+};
+
+/* _exit: close fd, and the other descriptors of its connection first,
+ * then confirm. */
+static void close_and_confirm(int fd, struct conn *c, struct release *rel,
+			      const struct held *held, int nheld)
+{
+	for (int i = 0; i < nheld; i++)
+		if (held[i].c == c)
+			real.close(held[i].fd);
+	real.close(fd);
+	release_done(rel);
+}
+
+/* _exit: every tracked connection the kernel would reset is closed and
+ * confirmed here. */
+static void release_all(void)
+{
+	struct held held[EXIT_HELD];
+	struct release rel;
+	int nheld = 0;
+
+	for (int fd = fdt_next(0, ~0u); fd >= 0;
+	     fd = fd < (int)(~0u >> 1) ? fdt_next((unsigned int)fd + 1, ~0u)
+				       : -1) {
+		struct conn *c = fdt_get(fd);
+
+		if (c == NULL)
+			continue;
+		if (nheld < EXIT_HELD &&
+		    atomic_load_explicit(&c->refs, memory_order_relaxed) > 1)
+			held[nheld++] = (struct held){ c, fd };
+		if (release_at_exit(fd, &rel))
+			close_and_confirm(fd, c, &rel, held, nheld);
+	}
+}
+
+/* exit(): predicted, once per connection, nothing closed or untracked. */
+static void predict_all(void)
+{
+	struct conn *seen[EXIT_HELD];
+	struct release rel;
+	int nseen = 0;
+
+	for (int fd = fdt_next(0, ~0u); fd >= 0;
+	     fd = fd < (int)(~0u >> 1) ? fdt_next((unsigned int)fd + 1, ~0u)
+				       : -1) {
+		struct conn *c = fdt_get(fd);
+		int dup = 0;
+
+		for (int i = 0; c != NULL && i < nseen; i++)
+			dup |= seen[i] == c;
+		if (c == NULL || dup)
+			continue;
+		if (nseen < EXIT_HELD)
+			seen[nseen++] = c;
+		if (release_predict_at_exit(fd, &rel) && !rel.shared)
+			event_dispatch(&rel.ev);
+	}
+}
+
+/* Not from a vfork child, nor before the settings were read. */
+static int ending_here(void)
+{
+	return atomic_load_explicit(&shim_ready, memory_order_acquire) &&
+	       !shim_passive &&
+	       !shim_is_sandboxed() &&
+	       !shim_in_vfork_child();
+}
+
+__attribute__((destructor)) static void shim_fini(void)
+{
+	int saved = errno;
+
+	if (ending_here())
+		predict_all();
+	errno = saved;
+}
+
+SHIM_EXPORT void _exit(int status)
+{
+	if (ending_here())
+		release_all();
+	real._exit(status);
+	__builtin_unreachable();
+}
+
+SHIM_EXPORT void _Exit(int status)
+{
+	if (ending_here())
+		release_all();
+	real._Exit(status);
+	__builtin_unreachable();
+}

@@ -1,0 +1,66 @@
+/*
+ * init.c - the library constructor: bind the real functions, read the
+ * settings, and only then let events out.  Wrapped calls that come
+ * earlier (another library's constructor) work through direct system
+ * calls and log nothing.
+ */
+#include <dlfcn.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "event/inherit.h"
+#include "event/log.h"
+#include "os/process.h"
+#include "os/real.h"
+#include "tcpshim.h"
+
+/* This copy's own tcp_abort, not whichever the global scope binds. */
+extern __typeof__(tcp_abort) abort_here;
+
+static const char *env(const char *name)
+{
+	/* Never from the environment of a setuid or setgid program. */
+	return secure_getenv(name);
+}
+
+/*
+ * A program built without PIE that takes tcp_abort's address gets its own
+ * canonical entry for it, which is what the global scope then finds: that
+ * is still this copy, not another one.
+ */
+static int in_main_program(void *addr)
+{
+	struct link_map *map = NULL;
+	Dl_info info;
+
+	return dladdr1(addr, &info, (void **)&map, RTLD_DL_LINKMAP) != 0 &&
+	       map != NULL && map->l_name[0] == '\0';
+}
+
+__attribute__((constructor)) static void shim_init(void)
+{
+	void *first;
+
+	atomic_store(&shim_pid, getpid());
+	shim_real_bind();
+	/*
+	 * Loaded twice (preloaded and linked from another path, or two
+	 * preload paths): the copy the program binds to does the work; any
+	 * later copy only passes calls on, so each event is logged once.
+	 */
+	first = dlsym(RTLD_DEFAULT, "tcp_abort");
+	if (first != NULL && first != (void *)abort_here &&
+	    !in_main_program(first)) {
+		shim_passive = 1;
+		return;
+	}
+	log_init();
+	config_parse(&shim_config, env, log_warn_line);
+	/* Both sides of a fork may hold connections opened before it. */
+	pthread_atfork(NULL, process_forked_parent, process_forked_child);
+	inherit_adopt();
+	atomic_store_explicit(&shim_ready, 1, memory_order_release);
+}

@@ -1,0 +1,99 @@
+/*
+ * wrap.h - what the interposed calls share: the fast path that counts
+ * bytes on success and looks closer only on failure (its cold half is in
+ * wrap.c).  A wrapper calls the real function through os/real.h, then
+ * one of these.
+ */
+#ifndef SHIM_CALLS_WRAP_H
+#define SHIM_CALLS_WRAP_H
+
+#include <errno.h>
+#include <sys/socket.h>
+
+#include "core/compiler.h"
+#include "core/fdtable.h"
+#include "os/process.h"
+#include "os/real.h"
+
+/* A call on fd failed: errno says how.  Out of line, off the hot path. */
+void wrap_io_failed(int fd, const char *call)
+	__attribute__((cold, noinline));
+
+/*
+ * After a call that moved bytes on fd.  The healthy path is a table
+ * lookup and an atomic add: no system call, and a fd that a call just
+ * succeeded on needs no range check.
+ */
+static inline void wrap_io_done(int fd, ssize_t ret, int sending,
+				const char *call)
+{
+	if (likely(ret > 0)) {
+		struct conn *c = fdt_get_valid(fd);
+
+		if (c != NULL)
+			atomic_fetch_add_explicit(sending ? &c->bytes_sent
+							  : &c->bytes_received,
+						  (uint64_t)ret,
+						  memory_order_relaxed);
+	} else if (ret < 0) {
+		wrap_io_failed(fd, call);
+	}
+}
+
+/*
+ * SIGPIPE.  The kernel raises it the moment a send fails with EPIPE, and
+ * its default action ends the program before the wrapper could log what
+ * the EPIPE revealed.  So a send on a tracked socket asks the kernel for
+ * none (MSG_NOSIGNAL), and the wrapper raises it itself, to the same
+ * thread, once the event is out: handlers, SIG_IGN and blocked masks see
+ * what they would have seen.  wrap_quiet says whether to ask; it costs a
+ * lookup, no system call.
+ */
+static inline int wrap_quiet(int fd, int flags)
+{
+	return !(flags & MSG_NOSIGNAL) && fdt_get(fd) != NULL;
+}
+
+/* A send (quiet: made with MSG_NOSIGNAL by wrap_quiet) failed.  Out of
+ * line, off the hot path. */
+void wrap_send_failed(int fd, const char *call, int quiet)
+	__attribute__((cold, noinline));
+
+/* After a send: wrap_io_done, and the SIGPIPE the kernel held back. */
+static inline void wrap_send_done(int fd, ssize_t ret, int quiet,
+				  const char *call)
+{
+	if (likely(ret >= 0))
+		wrap_io_done(fd, ret, 1, call);
+	else
+		wrap_send_failed(fd, call, quiet);
+}
+
+/* After a peek (or a read of the error queue): no bytes of the stream
+ * moved, so only a failure counts.  Returns ret, errno intact. */
+static inline ssize_t wrap_peeked(int fd, ssize_t ret, const char *call)
+{
+	if (ret < 0)
+		wrap_io_failed(fd, call);
+	return ret;
+}
+
+/* After sendmmsg or recvmmsg: ret messages, their lengths in vec. */
+static inline void wrap_mmsg_done(int fd, int ret, const struct mmsghdr *vec,
+				  int flags, int sending, const char *call)
+{
+	ssize_t bytes = 0;
+
+	/* Only a TCP socket's stream bytes are counted: skip the sum for
+	 * other sockets, and for peeks (neither flag is one send takes). */
+	if (ret > 0 && fdt_get(fd) != NULL &&
+	    !(flags & (MSG_PEEK | MSG_ERRQUEUE)))
+		for (int i = 0; i < ret; i++)
+			bytes += vec[i].msg_len;
+	wrap_io_done(fd, ret < 0 ? -1 : bytes, sending, call);
+}
+
+/* shutdown(fd, how) succeeded. */
+void wrap_shutdown_done(int fd, int how);
+
+#endif

@@ -1,0 +1,14 @@
+/*
+ * compiler.h - the few compiler words every layer uses.
+ */
+#ifndef SHIM_CORE_COMPILER_H
+#define SHIM_CORE_COMPILER_H
+
+/* Exported from libtcpshim.so: the API, and the libc names it wraps.
+ * Everything else is hidden (-fvisibility=hidden). */
+#define SHIM_EXPORT __attribute__((visibility("default")))
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+#endif

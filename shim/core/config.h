@@ -1,0 +1,60 @@
+/*
+ * config.h - the TCPSHIM_ environment variables, their defaults, and the
+ * read-only settings parsed from them once at start-up.
+ */
+#ifndef SHIM_CORE_CONFIG_H
+#define SHIM_CORE_CONFIG_H
+
+#include <stddef.h>
+
+#define ENV_LOG "TCPSHIM_LOG"
+#define ENV_FORMAT "TCPSHIM_FORMAT"
+#define ENV_KEEPALIVE "TCPSHIM_KEEPALIVE"
+#define ENV_USER_TIMEOUT "TCPSHIM_USER_TIMEOUT"
+#define ENV_CLOSE "TCPSHIM_CLOSE"
+#define ENV_EVENTS "TCPSHIM_EVENTS"
+#define ENV_DEBUG "TCPSHIM_DEBUG"
+
+#define CONFIG_PATH_MAX 4096
+
+/* The kernel's limits: TCP_KEEPIDLE and TCP_KEEPINTVL in seconds, and
+ * TCP_KEEPCNT (MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL, MAX_TCP_KEEPCNT). */
+#define KEEPALIVE_TIME_MAX 32767
+#define KEEPALIVE_COUNT_MAX 127
+
+/* A number macro as a string literal, for messages. */
+#define CONFIG_STR(x) CONFIG_STR_(x)
+#define CONFIG_STR_(x) #x
+
+enum log_kind { LOG_STDERR = 0, LOG_OFF, LOG_SYSLOG, LOG_FILE };
+
+struct shim_config {
+	enum log_kind log;
+	char log_path[CONFIG_PATH_MAX];	/* LOG_FILE: may hold %p */
+	int json;
+	int keepalive;			/* TCPSHIM_KEEPALIVE given */
+	int keep_idle, keep_intvl, keep_cnt;
+	int user_timeout;		/* TCPSHIM_USER_TIMEOUT given */
+	unsigned int user_timeout_ms;
+	int close_abort;
+	unsigned int events;		/* bit (1 << enum tcp_event_kind) */
+	int debug;			/* TCPSHIM_DEBUG=1 */
+};
+
+/* Reads one variable; NULL when unset. */
+typedef const char *(*config_getenv_fn)(const char *name);
+/* Receives one whole warning line, newline included. */
+typedef void (*config_warn_fn)(const char *line);
+
+void config_defaults(struct shim_config *cfg);
+/*
+ * Fill cfg from the environment.  A bad value keeps that setting's
+ * default and is reported by one call to warn.
+ */
+void config_parse(struct shim_config *cfg, config_getenv_fn get,
+		  config_warn_fn warn);
+
+/* The settings in force, parsed by the library constructor. */
+extern struct shim_config shim_config;
+
+#endif

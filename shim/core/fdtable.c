@@ -1,0 +1,98 @@
+/*
+ * fdtable.c - growth and traversal of the descriptor table.  New levels
+ * are mapped on first need (core/lazymap.h).
+ */
+#include "core/fdtable.h"
+
+#include "core/lazymap.h"
+
+struct fdt_mid fdt_mid0;
+struct fdt_leaf fdt_leaf0;
+_Atomic(struct fdt_mid *) fdt_top[FDT_TOP] = { [0] = &fdt_mid0 };
+
+static _Atomic(struct conn *) *slot_for(int fd, int grow)
+{
+	_Atomic(struct fdt_mid *) *top = &fdt_top[fd >> (2 * FDT_BITS)];
+	struct fdt_mid *mid;
+	struct fdt_leaf *leaf;
+	_Atomic(struct fdt_leaf *) *lp;
+
+	if ((unsigned int)fd < FDT_FANOUT)
+		return &fdt_leaf0.slot[fd];
+	mid = grow ? LAZYMAP_GET(top, sizeof(struct fdt_mid))
+		   : atomic_load_explicit(top, memory_order_acquire);
+	if (mid == NULL)
+		return NULL;
+	lp = &mid->leaf[(fd >> FDT_BITS) & (FDT_FANOUT - 1)];
+	leaf = grow ? LAZYMAP_GET(lp, sizeof(struct fdt_leaf))
+		    : atomic_load_explicit(lp, memory_order_acquire);
+	if (leaf == NULL)
+		return NULL;
+	return &leaf->slot[fd & (FDT_FANOUT - 1)];
+}
+
+int fdt_set(int fd, struct conn *c, struct conn **old)
+{
+	_Atomic(struct conn *) *slot;
+
+	*old = NULL;
+	if (fd < 0)
+		return -1;
+	slot = slot_for(fd, c != NULL);
+	if (slot == NULL)
+		return c == NULL ? 0 : -1;
+	*old = atomic_exchange_explicit(slot, c, memory_order_acq_rel);
+	return 0;
+}
+
+void fdt_track(int fd, struct conn *c)
+{
+	struct conn *old;
+
+	if (fdt_set(fd, c, &old) != 0 && c != NULL)
+		conn_put(c);
+	if (old != NULL)
+		conn_put(old);
+}
+
+struct conn *fdt_take(int fd)
+{
+	struct conn *old;
+
+	fdt_set(fd, NULL, &old);
+	return old;
+}
+
+int fdt_next(unsigned int from, unsigned int last)
+{
+	unsigned int fd = from;
+
+	if (last > INT_MAX)
+		last = INT_MAX;
+	for (; fd < FDT_FANOUT && fd <= last; fd++)
+		if (atomic_load_explicit(&fdt_leaf0.slot[fd],
+					 memory_order_acquire) != NULL)
+			return (int)fd;
+	while (fd <= last) {
+		struct fdt_mid *mid = atomic_load_explicit(
+			&fdt_top[fd >> (2 * FDT_BITS)], memory_order_acquire);
+		struct fdt_leaf *leaf;
+
+		if (mid == NULL) {
+			fd = ((fd >> (2 * FDT_BITS)) + 1) << (2 * FDT_BITS);
+			continue;
+		}
+		leaf = atomic_load_explicit(
+			&mid->leaf[(fd >> FDT_BITS) & (FDT_FANOUT - 1)],
+			memory_order_acquire);
+		if (leaf == NULL) {
+			fd = ((fd >> FDT_BITS) + 1) << FDT_BITS;
+			continue;
+		}
+		if (atomic_load_explicit(&leaf->slot[fd & (FDT_FANOUT - 1)],
+					 memory_order_acquire) != NULL)
+			return (int)fd;
+		fd++;
+	}
+	return -1;
+}

@@ -1,0 +1,35 @@
+/*
+ * event.h - turning what a wrapper saw into an event: the one place that
+ * fills a struct tcp_event and hands it to the log and the callbacks.
+ */
+#ifndef SHIM_EVENT_EVENT_H
+#define SHIM_EVENT_EVENT_H
+
+#include "core/classify.h"
+#include "core/conn.h"
+#include "tcpshim.h"
+
+/*
+ * A call on fd failed with err: classify it and log what it reveals.
+ * c may be NULL (a socket the shim did not see created: it is looked at
+ * and, if TCP, tracked from now on).  Preserves errno.
+ */
+void event_call_failed(int fd, struct conn *c, const char *call, int err);
+
+/*
+ * Fill ev for fd and c, while the descriptor is still open and connected.
+ * o is what was observed, or NULL to leave the TCP_INFO fields unknown.
+ */
+void event_fill(struct tcp_event *ev, int fd, struct conn *c,
+		struct verdict v, const char *call, int err,
+		const struct observation *o);
+/* Does anyone want an event of this kind: the log, or a callback? */
+int event_wanted(enum tcp_event_kind kind);
+/* Hand a filled event to the log and the callbacks. */
+void event_dispatch(const struct tcp_event *ev);
+/* event_fill, then event_dispatch, if the event is wanted: returns 1
+ * then, 0 when nobody wanted it. */
+int event_emit(int fd, struct conn *c, struct verdict v, const char *call,
+	       int err, const struct observation *o);
+
+#endif

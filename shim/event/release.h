@@ -1,0 +1,76 @@
+/*
+ * release.h - the end of a descriptor, as the close calls, dup2, exit
+ * and tcp_abort all meet it: the table lets go of it, and when it was a
+ * connection's last descriptor the close is classified.  A reset the
+ * close is to send is filled in while the socket is open and logged once
+ * the kernel confirms it, after the real close.
+ */
+#ifndef SHIM_EVENT_RELEASE_H
+#define SHIM_EVENT_RELEASE_H
+
+#include "core/compiler.h"
+#include "core/fdtable.h"
+#include "event/log.h"
+#include "tcpshim.h"
+
+/* A reset to confirm once the real close has run. */
+struct release {
+	struct tcp_event ev;
+	int ifindex;
+	int shared;	/* another process may hold the connection too */
+};
+
+/* release_fd for a descriptor the table holds: out of line. */
+int release_tracked(int fd, const char *call, struct release *rel);
+
+/*
+ * The program is about to close fd or put another file at its number:
+ * drop fd from the table and, if it was the connection's last
+ * descriptor, log what the close does.  fd must still be open.  Returns
+ * 1 when rel holds a reset to confirm: then call release_done once fd is
+ * closed.  Inline, so that close() of anything but a tracked socket
+ * costs a lookup.
+ */
+static inline int release_fd(int fd, const char *call, struct release *rel)
+{
+	log_release_fd(fd);
+	if (unlikely(fdt_get(fd) != NULL))
+		return release_tracked(fd, call, rel);
+	return 0;
+}
+
+/* After the close that release_fd prepared: log the reset if the kernel
+ * sent it.  errno may change. */
+void release_done(struct release *rel);
+
+/*
+ * The process is ending, and the kernel will close fd: release_fd for
+ * it, with call "exit", for a reset only, and without the abort policy.
+ * The caller has ruled out a vfork child.
+ */
+int release_at_exit(int fd, struct release *rel);
+/*
+ * The same prediction for exit(), which must leave the table as it is
+ * (later destructors may still use the socket): fd stays tracked, and
+ * a reset predicted is claimed, so that a later close logs nothing more.
+ */
+int release_predict_at_exit(int fd, struct release *rel);
+
+/* Resets to confirm after a close_range with CLOSE_RANGE_UNSHARE. */
+#define RANGE_PENDING 4
+struct range_release {
+	int n;
+	struct release rel[RANGE_PENDING];
+};
+
+/*
+ * Every tracked descriptor from first to last (close_range's flags: only
+ * 0 and CLOSE_RANGE_UNSHARE close anything) is about to close: each is
+ * released, and closed here unless flags unshare.  Then make the call,
+ * then release_range_done.
+ */
+void release_range(unsigned int first, unsigned int last, int flags,
+		   const char *call, struct range_release *r);
+void release_range_done(struct range_release *r);
+
+#endif

@@ -1,0 +1,100 @@
+/*
+ * probe.c - what the kernel says of a socket, asked without side effects.
+ */
+#include "os/probe.h"
+
+#include <errno.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "os/process.h"
+#include "os/real.h"
+
+int probe_tcp_info(int fd, struct tcp_info *info)
+{
+	struct tcp_info local;
+	socklen_t len = sizeof(local);
+
+	if (info == NULL)
+		info = &local;
+	memset(info, 0, sizeof(*info));
+	if (real.getsockopt(fd, IPPROTO_TCP, TCP_INFO, info, &len) != 0)
+		return -1;
+	return info->tcpi_state;
+}
+
+int probe_tcp_domain(int fd)
+{
+	int protocol, domain, type;
+	socklen_t len = sizeof(int);
+
+	/* EBADF and ENOTSOCK come from the kernel as they are. */
+	if (real.getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) != 0)
+		return -1;
+	if (real.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0 ||
+	    real.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+	    protocol != IPPROTO_TCP || type != SOCK_STREAM ||
+	    (domain != AF_INET && domain != AF_INET6)) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	return domain;
+}
+
+static int64_t unacked_bytes(int fd, const struct tcp_info *info)
+{
+	int outq;
+
+	if (ioctl(fd, SIOCOUTQ, &outq) != 0)
+		return -1;
+	/* SIOCOUTQ counts unsent bytes too; TCP_INFO knows how many. */
+	return outq >= (int)info->tcpi_notsent_bytes
+		       ? outq - (int64_t)info->tcpi_notsent_bytes
+		       : 0;
+}
+
+void probe_observe(int fd, struct conn *c, int err, struct observation *o)
+{
+	struct tcp_info info;
+
+	memset(o, 0, sizeof(*o));
+	o->err = err;
+	o->flags = process_conn_flags(c);
+	o->state = probe_tcp_info(fd, &info);
+	/* Up once: it said so, it moved bytes, or the handshake gave an
+	 * RTT sample (a refused or timed-out SYN gives none). */
+	if (atomic_load_explicit(&c->bytes_sent, memory_order_relaxed) ||
+	    atomic_load_explicit(&c->bytes_received, memory_order_relaxed) ||
+	    info.tcpi_rtt > 0)
+		o->flags |= CONN_ESTABLISHED;
+	o->probes = info.tcpi_probes;
+	o->retransmits = info.tcpi_retransmits;
+	o->silence_ms = (int64_t)info.tcpi_last_ack_recv -
+			(int64_t)info.tcpi_last_data_sent;
+	o->idle_ms = info.tcpi_last_data_recv;
+	o->kernel_received = info.tcpi_bytes_received;
+	o->disconnected = o->state >= 0 && info.tcpi_segs_in == 0 &&
+			  info.tcpi_segs_out == 0;
+	/* Only an ended connection, or a failed call, needs the count: a
+	 * healthy close does without the ioctl. */
+	o->unacked = (o->flags & CONN_ESTABLISHED) &&
+				     (err != 0 || o->state == TCPS_CLOSE)
+			     ? unacked_bytes(fd, &info)
+			     : 0;
+}
+
+void probe_keepalive(int fd, struct observation *o)
+{
+	socklen_t len = sizeof(int);
+	int v;
+
+	if (o->probes == 0)
+		return;
+	if (real.getsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &v, &len) == 0)
+		o->keepcnt = v;
+	len = sizeof(int);
+	if (real.getsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, &len) == 0)
+		o->user_timeout_ms = v;
+}

@@ -1,0 +1,48 @@
+/*
+ * process.c - the process's state, and the fork generation that tells a
+ * connection made before the last fork (which the other process may
+ * hold too) from one made since.
+ */
+#include "os/process.h"
+
+atomic_int shim_ready;
+int shim_passive;
+atomic_uint shim_fork_gen;
+atomic_int shim_sandboxed;
+atomic_int shim_pid;
+
+void process_sandbox_entered(void)
+{
+	atomic_store_explicit(&shim_sandboxed, 1, memory_order_relaxed);
+}
+
+void process_forked_parent(void)
+{
+	atomic_fetch_add_explicit(&shim_fork_gen, 1, memory_order_relaxed);
+}
+
+void process_forked_child(void)
+{
+	atomic_store(&shim_pid, getpid());
+	process_forked_parent();
+}
+
+static unsigned int generation(void)
+{
+	return atomic_load_explicit(&shim_fork_gen, memory_order_relaxed) &
+	       CONN_GEN_MASK;
+}
+
+unsigned int process_new_conn_flags(void)
+{
+	return generation() << CONN_GEN_SHIFT;
+}
+
+unsigned int process_conn_flags(const struct conn *c)
+{
+	unsigned int f = conn_flags(c);
+
+	if ((f >> CONN_GEN_SHIFT) != generation())
+		f |= CONN_SHARED;
+	return f & ((1u << CONN_GEN_SHIFT) - 1);
+}

@@ -1,0 +1,67 @@
+#!/bin/sh
+# test_layers.sh - the library's layout holds: each folder of shim/ is a
+# layer, and a file includes headers of its own layer or a lower one only
+# (the order is the Makefile's SHIM_LAYERS, lowest first; shim/cmd, the
+# command, may use shim/core only); every include names its folder; no
+# file in shim/ is over 400 lines.  Run from the repository root.
+set -u
+
+LAYERS="core os event api calls"
+MAX_LINES=400
+fail=0
+
+rank() {
+	r=0
+	for l in $LAYERS; do
+		[ "$l" = "$1" ] && { echo "$r"; return; }
+		r=$((r + 1))
+	done
+	echo -1
+}
+
+bad() {
+	echo "FAIL test_layers: $*"
+	fail=1
+}
+
+# The Makefile's order is the one checked here.
+want=$(sed -n 's/^SHIM_LAYERS := //p' Makefile)
+[ "$want" = "$LAYERS" ] || bad "Makefile SHIM_LAYERS is '$want', this test knows '$LAYERS'"
+
+for f in shim/*/*.c shim/*/*.h; do
+	dir=${f#shim/}
+	dir=${dir%%/*}
+	n=$(wc -l < "$f")
+	[ "$n" -le "$MAX_LINES" ] || bad "$f has $n lines (at most $MAX_LINES)"
+	if [ "$dir" = cmd ]; then
+		mine=-2
+	else
+		mine=$(rank "$dir")
+		[ "$mine" -ge 0 ] || { bad "$f: folder shim/$dir is no layer"; continue; }
+	fi
+	for inc in $(sed -n 's/^#include "\(.*\)"$/\1/p' "$f"); do
+		[ "$inc" = tcpshim.h ] && continue
+		case $inc in
+		*/*) ;;
+		*) bad "$f includes \"$inc\": name its folder"; continue ;;
+		esac
+		[ -f "shim/$inc" ] || { bad "$f includes \"$inc\", which is not in shim/"; continue; }
+		theirs=${inc%%/*}
+		if [ "$mine" -eq -2 ]; then
+			[ "$theirs" = cmd ] || [ "$theirs" = core ] ||
+				bad "$f (the command) includes \"$inc\": only shim/core and shim/cmd"
+			continue
+		fi
+		r=$(rank "$theirs")
+		if [ "$r" -lt 0 ] || [ "$r" -gt "$mine" ]; then
+			bad "$f (layer $dir) includes \"$inc\" from a higher layer"
+		fi
+	done
+done
+# Nothing may sit flat in shim/ but the version script.
+for f in shim/*; do
+	[ -d "$f" ] || [ "$f" = shim/libtcpshim.map ] ||
+		bad "$f sits outside the layer folders"
+done
+[ "$fail" -eq 0 ] && echo "PASS test_layers: $(ls shim/*/*.[ch] | wc -l) files in $(echo $LAYERS | wc -w) layers and shim/cmd"
+exit "$fail"
