@@ -17,10 +17,9 @@ static void aborting(int family, const char *how, const char *want_out)
 {
 	struct scenario sc = { 0 };
 	char line[1024], local[64], peer[64];
-	int port, lfd = tl_listen(family, &port), a;
+	int a;
 
-	sc_start(&sc, "abort", family, port, how, NULL);
-	a = sc_accept(lfd, local, peer);
+	a = sc_start_accept(&sc, "abort", family, how, NULL, local, peer);
 	/* The peer sees the RST while the other holder is still there. */
 	ck_assert_int_eq(sc_peer_end(a), -ECONNRESET);
 	close(a);
@@ -33,7 +32,6 @@ static void aborting(int family, const char *how, const char *want_out)
 			peer);
 	TL_ASSERT_FIELD(line, "bytes_sent", "2");
 	TL_ASSERT_FIELD(line, "bytes_received", "2");
-	close(lfd);
 	sc_free(&sc);
 }
 
@@ -89,10 +87,9 @@ START_TEST(program_disconnect_with_af_unspec_is_an_abort)
 {
 	struct scenario sc = { 0 };
 	char line[1024], local[64], peer[64];
-	int port, lfd = tl_listen(AF_INET, &port), a;
+	int a;
 
-	sc_start(&sc, "unspec", AF_INET, port, NULL, NULL);
-	a = sc_accept(lfd, local, peer);
+	a = sc_start_accept(&sc, "unspec", AF_INET, NULL, NULL, local, peer);
 	ck_assert_int_eq(sc_peer_end(a), -ECONNRESET);
 	close(a);
 	sc_finish(&sc);
@@ -100,7 +97,6 @@ START_TEST(program_disconnect_with_af_unspec_is_an_abort)
 	TL_ONE_LINE(sc.log, line);
 	sc_assert_event(line, "rst_sent", "abort", "connect", "null", local,
 			peer);
-	close(lfd);
 	sc_free(&sc);
 }
 END_TEST

@@ -15,12 +15,10 @@
 
 #include "testlib.h"
 
-/* The peer: read "hi", write "ok", and once the program has read it
- * (it says so, a line that starts with got), reset. */
-static void peer_resets(struct scenario *sc, int lfd, char *local,
-			char *peer, const char *got)
+/* The peer, on a: read "hi", write "ok", and once the program has read
+ * it (it says so, a line that starts with got), reset. */
+static void peer_resets(struct scenario *sc, int a, const char *got)
 {
-	int a = sc_accept(lfd, local, peer);
 	char buf[64];
 
 	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
@@ -34,14 +32,14 @@ static void via(const char *calls, const char *call, const char *out)
 {
 	struct scenario sc = { .prog = "tests/prog_calls", .interactive = 1 };
 	char line[1024], local[64], peer[64], got[32];
-	int port, lfd = tl_listen(AF_INET, &port);
+	int a;
 
 	/* The receiving call: the second of the three. */
 	snprintf(got, sizeof(got), "%.*s ",
 		 (int)strcspn(strchr(calls, ',') + 1, ","),
 		 strchr(calls, ',') + 1);
-	sc_start(&sc, "via", AF_INET, port, calls, NULL);
-	peer_resets(&sc, lfd, local, peer, got);
+	a = sc_start_accept(&sc, "via", AF_INET, calls, NULL, local, peer);
+	peer_resets(&sc, a, got);
 	sc_finish(&sc);
 	ck_assert_str_eq(sc.p.out, out);
 	TL_ONE_LINE(sc.log, line);
@@ -49,7 +47,6 @@ static void via(const char *calls, const char *call, const char *out)
 			"ECONNRESET", local, peer);
 	TL_ASSERT_FIELD(line, "bytes_sent", "2");
 	TL_ASSERT_FIELD(line, "bytes_received", "2");
-	close(lfd);
 	sc_free(&sc);
 }
 
@@ -90,10 +87,10 @@ START_TEST(fcntl64_copy_is_the_same_connection)
 {
 	struct scenario sc = { .prog = "tests/prog_calls", .interactive = 1 };
 	char line[1024], local[64], peer[64];
-	int port, lfd = tl_listen(AF_INET, &port);
+	int a;
 
-	sc_start(&sc, "fcntl64", AF_INET, port, NULL, NULL);
-	peer_resets(&sc, lfd, local, peer, "recv ");
+	a = sc_start_accept(&sc, "fcntl64", AF_INET, NULL, NULL, local, peer);
+	peer_resets(&sc, a, "recv ");
 	sc_finish(&sc);
 	ck_assert_str_eq(sc.p.out, "fcntl64 0\nsend 2\nrecv 2\n"
 				   "send -1 ECONNRESET\n");
@@ -102,7 +99,6 @@ START_TEST(fcntl64_copy_is_the_same_connection)
 			"ECONNRESET", local, peer);
 	TL_ASSERT_FIELD(line, "conn", "1");
 	TL_ASSERT_FIELD(line, "bytes_sent", "2");
-	close(lfd);
 	sc_free(&sc);
 }
 END_TEST
@@ -115,10 +111,9 @@ START_TEST(socket_passed_with_scm_rights_is_not_reset_here)
 {
 	struct scenario sc = { .prog = "tests/prog_calls", .interactive = 1 };
 	char local[64], peer[64], buf[8], said[64];
-	int port, lfd = tl_listen(AF_INET, &port), a;
+	int a;
 
-	sc_start(&sc, "rights", AF_INET, port, NULL, NULL);
-	a = sc_accept(lfd, local, peer);
+	a = sc_start_accept(&sc, "rights", AF_INET, NULL, NULL, local, peer);
 	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
 	ck_assert_int_eq(write(a, "data", 4), 4);
 	/* The program closed its copy; the child holds the connection. */
@@ -134,7 +129,6 @@ START_TEST(socket_passed_with_scm_rights_is_not_reset_here)
 	ck_assert_str_eq(sc.p.out, "send 2\nsendmsg 1\nclose 0\nchild 0\n");
 	ck_assert_str_eq(said, "close 0");
 	ck_assert_str_eq(sc.log, "");
-	close(lfd);
 	sc_free(&sc);
 }
 END_TEST

@@ -80,11 +80,10 @@ static void peer_resets(int family, const char *scenario, const char *want_out,
 {
 	struct scenario sc = { 0 };
 	char line[1024], local[64], peer[64];
-	int port, lfd = tl_listen(family, &port), a;
+	int a;
 	char buf[2];
 
-	sc_start(&sc, scenario, family, port, NULL, NULL);
-	a = sc_accept(lfd, local, peer);
+	a = sc_start_accept(&sc, scenario, family, NULL, NULL, local, peer);
 	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
 	tl_reset(a);
 	sc_finish(&sc);
@@ -99,7 +98,6 @@ static void peer_resets(int family, const char *scenario, const char *want_out,
 	TL_ASSERT_FIELD(line, "probes", "0");
 	TL_ASSERT_FIELD(line, "retransmits", "0");
 	TL_ASSERT_FIELD(line, "unacked", "0");
-	close(lfd);
 	sc_free(&sc);
 }
 
@@ -121,12 +119,12 @@ START_TEST(peer_reset_seen_by_fortified_recv)
 {
 	struct scenario sc = { 0 };
 	char line[1024], local[64], peer[64];
-	int port, lfd = tl_listen(AF_INET, &port), a;
+	int a;
 	char buf[2];
 
 	sc.prog = "tests/prog_scenario_fortify";
-	sc_start(&sc, "recv-reset", AF_INET, port, NULL, NULL);
-	a = sc_accept(lfd, local, peer);
+	a = sc_start_accept(&sc, "recv-reset", AF_INET, NULL, NULL,
+			    local, peer);
 	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
 	tl_reset(a);
 	sc_finish(&sc);
@@ -136,7 +134,6 @@ START_TEST(peer_reset_seen_by_fortified_recv)
 	/* __recv_chk is logged under the name the program wrote: recv. */
 	sc_assert_event(line, "rst_received", "peer_reset", "recv",
 			"ECONNRESET", local, peer);
-	close(lfd);
 	sc_free(&sc);
 }
 END_TEST
@@ -161,27 +158,37 @@ START_TEST(fortified_program_calls_the_chk_entry_points)
 }
 END_TEST
 
+/*
+ * The peer of closewait-epipe and sigpipe, on a: read "hi", shut down
+ * its side (the program reads the FIN), read "k", reset.  The RST
+ * arrives in CLOSE_WAIT.
+ */
+static void peer_resets_in_close_wait(int a)
+{
+	char buf[2];
+
+	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
+	ck_assert_int_eq(shutdown(a, SHUT_WR), 0);
+	ck_assert_int_eq(tl_read_n(a, buf, 1, 10000), 0);
+	tl_reset(a);
+}
+
 /* The RST arrives in CLOSE_WAIT: the program's send gets EPIPE, which is
  * still the peer's reset. */
 START_TEST(peer_reset_in_close_wait_seen_as_epipe)
 {
 	struct scenario sc = { 0 };
 	char line[1024], local[64], peer[64];
-	int port, lfd = tl_listen(AF_INET, &port), a;
-	char buf[2];
+	int a;
 
-	sc_start(&sc, "closewait-epipe", AF_INET, port, NULL, NULL);
-	a = sc_accept(lfd, local, peer);
-	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
-	ck_assert_int_eq(shutdown(a, SHUT_WR), 0);
-	ck_assert_int_eq(tl_read_n(a, buf, 1, 10000), 0);
-	tl_reset(a);
+	a = sc_start_accept(&sc, "closewait-epipe", AF_INET, NULL, NULL,
+			    local, peer);
+	peer_resets_in_close_wait(a);
 	sc_finish(&sc);
 	ck_assert_str_eq(sc.p.out, "recv 0\nsend -1 EPIPE\n");
 	TL_ONE_LINE(sc.log, line);
 	sc_assert_event(line, "rst_received", "peer_reset", "send", "EPIPE",
 			local, peer);
-	close(lfd);
 	sc_free(&sc);
 }
 END_TEST
@@ -195,22 +202,16 @@ static void sigpipe(const char *how, int status, const char *out)
 {
 	struct scenario sc = { .stderr_ok = 1 };
 	char line[1024], local[64], peer[64];
-	int port, lfd = tl_listen(AF_INET, &port), a;
-	char buf[2];
+	int a;
 
-	sc_start(&sc, "sigpipe", AF_INET, port, how, NULL);
-	a = sc_accept(lfd, local, peer);
-	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
-	ck_assert_int_eq(shutdown(a, SHUT_WR), 0);
-	ck_assert_int_eq(tl_read_n(a, buf, 1, 10000), 0);
-	tl_reset(a);
+	a = sc_start_accept(&sc, "sigpipe", AF_INET, how, NULL, local, peer);
+	peer_resets_in_close_wait(a);
 	sc_finish(&sc);
 	ck_assert_int_eq(sc.p.status, status);
 	ck_assert_str_eq(sc.p.out, out);
 	TL_ONE_LINE(sc.log, line);
 	sc_assert_event(line, "rst_received", "peer_reset", "send", "EPIPE",
 			local, peer);
-	close(lfd);
 	sc_free(&sc);
 }
 
@@ -234,17 +235,16 @@ START_TEST(epipe_after_local_shutdown_is_not_a_reset)
 {
 	struct scenario sc = { 0 };
 	char local[64], peer[64];
-	int port, lfd = tl_listen(AF_INET, &port), a;
+	int a;
 	char buf[8];
 
-	sc_start(&sc, "shutdown-epipe", AF_INET, port, NULL, NULL);
-	a = sc_accept(lfd, local, peer);
+	a = sc_start_accept(&sc, "shutdown-epipe", AF_INET, NULL, NULL,
+			    local, peer);
 	ck_assert_int_eq(read(a, buf, sizeof(buf)), 0);
 	close(a);
 	sc_finish(&sc);
 	ck_assert_str_eq(sc.p.out, "send -1 EPIPE\n");
 	ck_assert_str_eq(sc.log, "");
-	close(lfd);
 	sc_free(&sc);
 }
 END_TEST
@@ -254,10 +254,9 @@ static void closing(const char *scenario, const char *const *env,
 {
 	struct scenario sc = { 0 };
 	char line[1024], local[64], peer[64];
-	int port, lfd = tl_listen(AF_INET, &port), a;
+	int a;
 
-	sc_start(&sc, scenario, AF_INET, port, NULL, env);
-	a = sc_accept(lfd, local, peer);
+	a = sc_start_accept(&sc, scenario, AF_INET, NULL, env, local, peer);
 	ck_assert_int_eq(sc_peer_end(a), want_reset ? -ECONNRESET : 0);
 	close(a);
 	sc_finish(&sc);
@@ -271,7 +270,6 @@ static void closing(const char *scenario, const char *const *env,
 		TL_ASSERT_FIELD(line, "bytes_sent", "2");
 		TL_ASSERT_FIELD(line, "bytes_received", "2");
 	}
-	close(lfd);
 	sc_free(&sc);
 }
 
@@ -316,16 +314,16 @@ static void reset_seen(int family, const struct reset_case *rc)
 {
 	struct scenario sc = { 0 };
 	char line[1024], local[64], peer[64];
-	int port, lfd = tl_listen(family, &port);
+	int a;
 
-	sc_start(&sc, rc->scenario, family, port, rc->arg, NULL);
-	sc_peer_sees_rst(lfd, rc->reply, local, peer);
+	a = sc_start_accept(&sc, rc->scenario, family, rc->arg, NULL, local,
+			    peer);
+	sc_peer_sees_rst(a, rc->reply);
 	sc_finish(&sc);
 	ck_assert_str_eq(sc.p.out, rc->out);
 	TL_ONE_LINE(sc.log, line);
 	sc_assert_event(line, rc->event, rc->cause, rc->call, rc->err, local,
 			peer);
-	close(lfd);
 	sc_free(&sc);
 }
 
@@ -358,10 +356,11 @@ START_TEST(forked_connection_is_reset_by_the_last_close_only)
 {
 	struct scenario sc = { 0 };
 	char line[1024], local[64], peer[64], want[64];
-	int port, lfd = tl_listen(AF_INET, &port), child, st;
+	int a, child, st;
 
-	sc_start(&sc, "fork-unread", AF_INET, port, NULL, NULL);
-	sc_peer_sees_rst(lfd, "data", local, peer);
+	a = sc_start_accept(&sc, "fork-unread", AF_INET, NULL, NULL, local,
+			    peer);
+	sc_peer_sees_rst(a, "data");
 	sc_finish(&sc);
 	ck_assert_int_eq(sscanf(sc.p.out, "close 0\nchild %d %d", &child, &st),
 			 2);
@@ -371,7 +370,6 @@ START_TEST(forked_connection_is_reset_by_the_last_close_only)
 			local, peer);
 	snprintf(want, sizeof(want), "\"pid\":%d,", child);
 	ck_assert_msg(strstr(line, want) != NULL, "%s", line);
-	close(lfd);
 	sc_free(&sc);
 }
 END_TEST
@@ -485,10 +483,9 @@ START_TEST(sandboxed_program_is_never_killed_by_the_shim)
 {
 	struct scenario sc = { 0 };
 	char local[64], peer[64], buf[8];
-	int port, lfd = tl_listen(AF_INET, &port), a;
+	int a;
 
-	sc_start(&sc, "sandboxed", AF_INET, port, NULL, NULL);
-	a = sc_accept(lfd, local, peer);
+	a = sc_start_accept(&sc, "sandboxed", AF_INET, NULL, NULL, local, peer);
 	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
 	ck_assert_int_eq(write(a, "data", 4), 4);
 	sc_finish(&sc);
@@ -496,7 +493,6 @@ START_TEST(sandboxed_program_is_never_killed_by_the_shim)
 	ck_assert_str_eq(sc.p.out, "close 0\n");
 	ck_assert_str_eq(sc.log, "");
 	close(a);
-	close(lfd);
 	sc_free(&sc);
 }
 END_TEST

@@ -849,9 +849,9 @@ START_TEST(report_is_not_in_the_library)
 }
 END_TEST
 
-Suite *wrapper_suite(void)
+Suite *command_suite(void)
 {
-	Suite *s = suite_create("wrapper");
+	Suite *s = suite_create("command");
 	TCase *run_tc = tcase_create("run");
 	TCase *report_tc = tcase_create("report");
 
@@ -887,5 +887,5 @@ Suite *wrapper_suite(void)
 
 int main(void)
 {
-	return tl_main(wrapper_suite());
+	return tl_main(command_suite());
 }

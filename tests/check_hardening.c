@@ -360,11 +360,10 @@ START_TEST(connection_at_highest_allowed_descriptor_is_followed)
 {
 	struct scenario sc = { .prog = "tests/prog_hardening" };
 	char local[64], peer[64], line[1024], buf[2];
-	int port, lfd = tl_listen(AF_INET, &port), a, fd;
+	int a, fd;
 	struct rlimit rl;
 
-	sc_start(&sc, "highfd", AF_INET, port, NULL, NULL);
-	a = sc_accept(lfd, local, peer);
+	a = sc_start_accept(&sc, "highfd", AF_INET, NULL, NULL, local, peer);
 	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
 	tl_reset(a);
 	sc_finish(&sc);
@@ -381,7 +380,6 @@ START_TEST(connection_at_highest_allowed_descriptor_is_followed)
 	TL_ASSERT_FIELD(line, "fd", tl_str("%d", fd));
 	TL_ASSERT_FIELD(line, "conn", "1");
 	TL_ASSERT_FIELD(line, "bytes_sent", "2");
-	close(lfd);
 	sc_free(&sc);
 }
 END_TEST
@@ -393,10 +391,9 @@ START_TEST(thread_cancelled_in_recv_then_close_is_orderly)
 	struct scenario sc = { .prog = "tests/prog_hardening" };
 	const char *env[] = { "TCPSHIM_EVENTS=all", NULL };
 	char local[64], peer[64], line[1024], buf[8];
-	int port, lfd = tl_listen(AF_INET, &port), a;
+	int a;
 
-	sc_start(&sc, "cancel", AF_INET, port, NULL, env);
-	a = sc_accept(lfd, local, peer);
+	a = sc_start_accept(&sc, "cancel", AF_INET, NULL, env, local, peer);
 	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
 	ck_assert_int_eq(tl_poll(a, POLLIN, 10000), 0);
 	ck_assert_int_eq(read(a, buf, sizeof(buf)), 0);	/* FIN, no RST */
@@ -408,7 +405,6 @@ START_TEST(thread_cancelled_in_recv_then_close_is_orderly)
 	TL_ASSERT_FIELD(line, "bytes_sent", "2");
 	TL_ASSERT_FIELD(line, "bytes_received", "0");
 	close(a);
-	close(lfd);
 	sc_free(&sc);
 }
 END_TEST

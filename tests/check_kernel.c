@@ -147,42 +147,65 @@ static const char *tracer_formats(struct tracer *t)
 }
 
 /*
+ * Find tracefs where the system mounted it, or else mount it on a
+ * directory of this run's.  Returns NULL, or why the test must be
+ * skipped.
+ */
+static const char *tracer_find_root(struct tracer *t)
+{
+	static const char *const known[] = { "/sys/kernel/tracing",
+					     "/sys/kernel/debug/tracing" };
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(*known); i++)
+		if (has_tcp_events(known[i])) {
+			snprintf(t->root, sizeof(t->root), "%s", known[i]);
+			return NULL;
+		}
+	snprintf(t->root, sizeof(t->root), "%s", tl_tmp("tracefs"));
+	if (mkdir(t->root, 0700) != 0)
+		return tl_str("mkdir %s: %s", t->root, strerror(errno));
+	if (mount("nodev", t->root, "tracefs", 0, NULL) != 0) {
+		int err = errno;
+
+		rmdir(t->root);
+		return tl_str("mount -t tracefs nodev %s: %s", t->root,
+			      strerror(err));
+	}
+	t->mounted = 1;
+	if (!has_tcp_events(t->root)) {
+		tracer_unmount(t);
+		return "tracefs has no tcp:tcp_send_reset and "
+		       "tcp:tcp_receive_reset tracepoints";
+	}
+	return NULL;
+}
+
+/* Disable both tracepoints, and undo what tracer_start set up. */
+static void tracer_undo(struct tracer *t)
+{
+	for (size_t i = 0; i < 2; i++)
+		write_str(tl_str("%s/events/tcp/%s/enable", t->dir,
+			      tracepoints[i]), "0");
+	if (t->instance)
+		rmdir(t->dir);
+	tracer_unmount(t);
+}
+
+/*
  * Find or mount tracefs, make a private instance, enable both
  * tracepoints in it and clear its buffer.  Returns NULL, or why the test
  * must be skipped.
  */
 static const char *tracer_start(struct tracer *t)
 {
-	static const char *const known[] = { "/sys/kernel/tracing",
-					     "/sys/kernel/debug/tracing" };
 	const char *why;
 
 	memset(t, 0, sizeof(*t));
 	if (!tl_is_root())
 		return "needs root to use tracefs";
-	for (size_t i = 0; i < sizeof(known) / sizeof(*known); i++)
-		if (has_tcp_events(known[i])) {
-			snprintf(t->root, sizeof(t->root), "%s", known[i]);
-			break;
-		}
-	if (t->root[0] == '\0') {
-		snprintf(t->root, sizeof(t->root), "%s", tl_tmp("tracefs"));
-		if (mkdir(t->root, 0700) != 0)
-			return tl_str("mkdir %s: %s", t->root, strerror(errno));
-		if (mount("nodev", t->root, "tracefs", 0, NULL) != 0) {
-			int err = errno;
-
-			rmdir(t->root);
-			return tl_str("mount -t tracefs nodev %s: %s", t->root,
-				   strerror(err));
-		}
-		t->mounted = 1;
-		if (!has_tcp_events(t->root)) {
-			tracer_unmount(t);
-			return "tracefs has no tcp:tcp_send_reset and "
-			       "tcp:tcp_receive_reset tracepoints";
-		}
-	}
+	why = tracer_find_root(t);
+	if (why != NULL)
+		return why;
 	why = tracer_formats(t);
 	if (why != NULL) {
 		tracer_unmount(t);
@@ -207,14 +230,8 @@ static const char *tracer_start(struct tracer *t)
 	/* Opening "trace" for writing with O_TRUNC clears the buffer. */
 	if (why == NULL && write_str(tl_str("%s/trace", t->dir), "") != 0)
 		why = tl_str("clear %s/trace: %s", t->dir, strerror(errno));
-	if (why != NULL) {
-		for (size_t i = 0; i < 2; i++)
-			write_str(tl_str("%s/events/tcp/%s/enable", t->dir,
-				      tracepoints[i]), "0");
-		if (t->instance)
-			rmdir(t->dir);
-		tracer_unmount(t);
-	}
+	if (why != NULL)
+		tracer_undo(t);
 	return why;
 }
 
@@ -223,12 +240,7 @@ static char *tracer_stop(struct tracer *t)
 {
 	char *trace = read_all(tl_str("%s/trace", t->dir));
 
-	for (size_t i = 0; i < 2; i++)
-		write_str(tl_str("%s/events/tcp/%s/enable", t->dir,
-			      tracepoints[i]), "0");
-	if (t->instance)
-		rmdir(t->dir);
-	tracer_unmount(t);
+	tracer_undo(t);
 	return trace ? trace : strdup("");
 }
 

@@ -119,6 +119,22 @@ static const char *curl_url(int family, int port)
 }
 
 /*
+ * curl's path, or NULL when test is skipped, with the reason said: under
+ * a sanitizer (curl cannot run with its runtime preloaded), or no curl.
+ */
+static const char *curl_or_skip(const char *test)
+{
+	const char *curl;
+
+	if (tl_sanitized_skip(test, TL_THIRD_PARTY))
+		return NULL;
+	curl = tl_which("curl");
+	if (curl == NULL)
+		tl_skip(test, "curl not found (Debian package curl)");
+	return curl;
+}
+
+/*
  * The log at path holds exactly one event, with these fields; the line
  * goes to buf.
  */
@@ -462,18 +478,14 @@ END_TEST
  */
 START_TEST(test_optimised_program_works_preloaded)
 {
-	if (tl_sanitized_skip(__func__, TL_THIRD_PARTY))
-		return;
-	const char *curl = tl_which("curl");
+	const char *curl = curl_or_skip(__func__);
 	const char *log = tl_tmp("o2.log");
 	int port = tl_closed_port(AF_INET);
 	struct tl_proc p;
 	char line[1024];
 
-	if (curl == NULL) {
-		tl_skip(__func__, "curl not found (Debian package curl)");
+	if (curl == NULL)
 		return;
-	}
 	tl_run(&p,
 	       (const char *const[]){ tl_str("LD_PRELOAD=%s", shim()),
 				      tl_str("TCPSHIM_LOG=%s", log),
@@ -553,19 +565,15 @@ END_TEST
 
 START_TEST(test_event_after_early_constructor_is_logged)
 {
-	if (tl_sanitized_skip(__func__, TL_THIRD_PARTY))
-		return;
-	const char *curl = tl_which("curl");
+	const char *curl = curl_or_skip(__func__);
 	const char *log = tl_tmp("after-early.log");
 	int early_port = tl_closed_port(AF_INET);
 	int port = tl_closed_port(AF_INET);
 	struct tl_proc p;
 	char line[1024];
 
-	if (curl == NULL) {
-		tl_skip(__func__, "curl not found (Debian package curl)");
+	if (curl == NULL)
 		return;
-	}
 	tl_run(&p,
 	       (const char *const[]){ early_preload(),
 				      tl_str("TCPSHIM_LOG=%s", log),
@@ -597,19 +605,16 @@ static const char *twin(const char *name)
 
 START_TEST(test_two_preloaded_copies_log_one_event)
 {
-	if (tl_sanitized_skip(__func__, TL_THIRD_PARTY))
-		return;
-	const char *curl = tl_which("curl");
-	const char *copy = twin("libtwin.so");
+	const char *curl = curl_or_skip(__func__);
 	const char *log = tl_tmp("twice.log");
 	int port = tl_closed_port(AF_INET);
+	const char *copy;
 	struct tl_proc p;
 	char line[1024];
 
-	if (curl == NULL) {
-		tl_skip(__func__, "curl not found (Debian package curl)");
+	if (curl == NULL)
 		return;
-	}
+	copy = twin("libtwin.so");
 	tl_run(&p,
 	       (const char *const[]){ tl_str("LD_PRELOAD=%s %s", shim(), copy),
 				      "LD_DEBUG=files",
@@ -714,24 +719,16 @@ static void curl_refused(int family)
 
 START_TEST(test_curl_refused_ipv4_exits_7_and_logs_refused)
 {
-	if (tl_sanitized_skip(__func__, TL_THIRD_PARTY))
+	if (curl_or_skip(__func__) == NULL)
 		return;
-	if (!tl_have("curl")) {
-		tl_skip(__func__, "curl not found (Debian package curl)");
-		return;
-	}
 	curl_refused(AF_INET);
 }
 END_TEST
 
 START_TEST(test_curl_refused_ipv6_exits_7_and_logs_refused)
 {
-	if (tl_sanitized_skip(__func__, TL_THIRD_PARTY))
+	if (curl_or_skip(__func__) == NULL)
 		return;
-	if (!tl_have("curl")) {
-		tl_skip(__func__, "curl not found (Debian package curl)");
-		return;
-	}
 	if (!have_ipv6_loopback()) {
 		tl_skip(__func__, "no IPv6 loopback (::1) here");
 		return;

@@ -85,10 +85,10 @@ START_TEST(dup2_onto_a_tracked_socket_closes_it)
 {
 	struct scenario sc = { 0 };
 	char line[1024], local[64], peer[64], want[64];
-	int port, lfd = tl_listen(AF_INET, &port), a, fd;
+	int a, fd;
 
-	sc_start(&sc, "dup2-over", AF_INET, port, NULL, NULL);
-	a = peer_writes_then_sees_rst(lfd, local, peer);
+	a = sc_start_accept(&sc, "dup2-over", AF_INET, NULL, NULL, local, peer);
+	ck_assert_int_eq(write(a, "data", 4), 4);
 	assert_reset(a);
 	sc_finish(&sc);
 	ck_assert_int_eq(sscanf(sc.p.out, "fd %d", &fd), 1);
@@ -99,7 +99,6 @@ START_TEST(dup2_onto_a_tracked_socket_closes_it)
 			peer);
 	snprintf(want, sizeof(want), "%d", fd);
 	TL_ASSERT_FIELD(line, "fd", want);
-	close(lfd);
 	sc_free(&sc);
 }
 END_TEST
@@ -107,14 +106,12 @@ END_TEST
 START_TEST(tracking_follows_a_socket_moved_by_dup2)
 {
 	struct scenario sc = { 0 };
-	char line[1024], local[64], peer[64], buf[2];
-	int port, lfd = tl_listen(AF_INET, &port), a;
+	char line[1024], local[64], peer[64];
+	int a;
 
-	sc_start(&sc, "dup2-track", AF_INET, port, NULL, NULL);
-	a = sc_accept(lfd, local, peer);
-	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
-	ck_assert_int_eq(write(a, "data", 4), 4);
-	assert_reset(a);
+	a = sc_start_accept(&sc, "dup2-track", AF_INET, NULL, NULL,
+			    local, peer);
+	sc_peer_sees_rst(a, "data");
 	sc_finish(&sc);
 	ck_assert_str_eq(sc.p.out, "dup2 200\nclose 0\n");
 	TL_ONE_LINE(sc.log, line);
@@ -123,7 +120,6 @@ START_TEST(tracking_follows_a_socket_moved_by_dup2)
 	TL_ASSERT_FIELD(line, "fd", "200");
 	TL_ASSERT_FIELD(line, "conn", "1");
 	TL_ASSERT_FIELD(line, "bytes_sent", "2");
-	close(lfd);
 	sc_free(&sc);
 }
 END_TEST
@@ -134,11 +130,10 @@ START_TEST(stale_slot_is_reset_when_the_number_comes_back)
 {
 	struct scenario sc = { 0 };
 	char local[64], peer[64], line[1024], closed[16], buf[2];
-	int port, lfd = tl_listen(AF_INET, &port), a;
+	int a;
 
 	snprintf(closed, sizeof(closed), "%d", tl_closed_port(AF_INET));
-	sc_start(&sc, "stale", AF_INET, port, closed, NULL);
-	a = sc_accept(lfd, local, peer);
+	a = sc_start_accept(&sc, "stale", AF_INET, closed, NULL, local, peer);
 	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
 	sc_finish(&sc);
 	close(a);
@@ -148,7 +143,6 @@ START_TEST(stale_slot_is_reset_when_the_number_comes_back)
 			"ECONNREFUSED", NULL, NULL);
 	TL_ASSERT_FIELD(line, "conn", "3");
 	TL_ASSERT_FIELD(line, "bytes_sent", "0");
-	close(lfd);
 	sc_free(&sc);
 }
 END_TEST
@@ -157,15 +151,14 @@ START_TEST(fork_while_another_thread_is_blocked_in_send)
 {
 	struct scenario sc = { 0 };
 	char local[64], peer[64];
-	int port, lfd = tl_listen(AF_INET, &port), a;
+	int a;
 
-	sc_start(&sc, "fork-send", AF_INET, port, NULL, NULL);
-	a = sc_accept(lfd, local, peer);	/* and never read */
+	/* Accepted, and never read. */
+	a = sc_start_accept(&sc, "fork-send", AF_INET, NULL, NULL, local, peer);
 	sc_finish(&sc);
 	close(a);
 	ck_assert_int_eq(sc.p.status, 0);
 	ck_assert_str_eq(sc.p.out, "child 0\njoined 0\n");
-	close(lfd);
 	sc_free(&sc);
 }
 END_TEST
@@ -506,17 +499,15 @@ START_TEST(socket_closed_inside_glibc_leaves_no_stale_record)
 {
 	struct scenario sc = { 0 };
 	char local[64], peer[64], buf[2];
-	int port, lfd = tl_listen(AF_INET, &port), a;
+	int a;
 
-	sc_start(&sc, "fdopen", AF_INET, port, NULL, NULL);
-	a = sc_accept(lfd, local, peer);
+	a = sc_start_accept(&sc, "fdopen", AF_INET, NULL, NULL, local, peer);
 	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
 	sc_finish(&sc);
 	ck_assert_str_eq(sc.p.out, "same 1\nrecv -1 ECONNRESET\n");
 	/* The UNIX socket's reset is not logged as the old TCP peer's. */
 	ck_assert_str_eq(sc.log, "");
 	close(a);
-	close(lfd);
 	sc_free(&sc);
 }
 END_TEST
@@ -525,11 +516,11 @@ START_TEST(socket_that_connects_again_is_a_new_connection)
 {
 	struct scenario sc = { 0 };
 	char local[64], peer[64], line[1024], buf[2];
-	int port, lfd = tl_listen(AF_INET, &port), a;
+	int a;
 
-	sc_start(&sc, "reconnect", AF_INET, port,
-		 tl_str("%d", tl_closed_port(AF_INET)), NULL);
-	a = sc_accept(lfd, local, peer);
+	a = sc_start_accept(&sc, "reconnect", AF_INET,
+			    tl_str("%d", tl_closed_port(AF_INET)), NULL,
+			    local, peer);
 	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
 	tl_reset(a);
 	sc_finish(&sc);
@@ -544,7 +535,6 @@ START_TEST(socket_that_connects_again_is_a_new_connection)
 			"ECONNRESET", local, peer);
 	TL_ASSERT_FIELD(line, "conn", "2");
 	TL_ASSERT_FIELD(line, "bytes_sent", "2");
-	close(lfd);
 	sc_free(&sc);
 }
 END_TEST
@@ -552,20 +542,17 @@ END_TEST
 START_TEST(failed_dup3_leaves_its_target_tracked)
 {
 	struct scenario sc = { 0 };
-	char local[64], peer[64], line[1024], buf[2];
-	int port, lfd = tl_listen(AF_INET, &port), a;
+	char local[64], peer[64], line[1024];
+	int a;
 
-	sc_start(&sc, "dup3-fails", AF_INET, port, NULL, NULL);
-	a = sc_accept(lfd, local, peer);
-	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
-	ck_assert_int_eq(write(a, "data", 4), 4);
-	assert_reset(a);
+	a = sc_start_accept(&sc, "dup3-fails", AF_INET, NULL, NULL,
+			    local, peer);
+	sc_peer_sees_rst(a, "data");
 	sc_finish(&sc);
 	ck_assert_str_eq(sc.p.out, "dup3 -1 EINVAL\nclose 0\n");
 	TL_ONE_LINE(sc.log, line);
 	sc_assert_event(line, "rst_sent", "unread_data", "close", "null",
 			local, peer);
-	close(lfd);
 	sc_free(&sc);
 }
 END_TEST
@@ -574,10 +561,9 @@ START_TEST(peeked_bytes_are_not_counted_twice)
 {
 	struct scenario sc = { 0 };
 	char local[64], peer[64], line[1024], buf[2];
-	int port, lfd = tl_listen(AF_INET, &port), a;
+	int a;
 
-	sc_start(&sc, "peek", AF_INET, port, NULL, NULL);
-	a = sc_accept(lfd, local, peer);
+	a = sc_start_accept(&sc, "peek", AF_INET, NULL, NULL, local, peer);
 	ck_assert_int_eq(write(a, "data", 4), 4);
 	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
 	tl_reset(a);
@@ -585,7 +571,6 @@ START_TEST(peeked_bytes_are_not_counted_twice)
 	ck_assert_str_eq(sc.p.out, "peek 4\nrecv 4\nrecv -1 ECONNRESET\n");
 	TL_ONE_LINE(sc.log, line);
 	TL_ASSERT_FIELD(line, "bytes_received", "4");
-	close(lfd);
 	sc_free(&sc);
 }
 END_TEST

@@ -30,13 +30,16 @@
 #include "core/names.h"
 #include "tcpshim.h"
 
-#define NVARS 6
+#define NVARS 7
 
 static const char *const names[NVARS] = {
 	ENV_LOG, ENV_FORMAT, ENV_KEEPALIVE, ENV_USER_TIMEOUT, ENV_CLOSE,
-	ENV_EVENTS,
+	ENV_EVENTS, ENV_DEBUG,
 };
-enum { V_LOG, V_FORMAT, V_KEEPALIVE, V_USER_TIMEOUT, V_CLOSE, V_EVENTS };
+enum {
+	V_LOG, V_FORMAT, V_KEEPALIVE, V_USER_TIMEOUT, V_CLOSE, V_EVENTS,
+	V_DEBUG,
+};
 
 #define ALL_EVENTS ((1u << (TCP_EVENT_CLOSE + 1)) - 1)
 
@@ -161,9 +164,10 @@ static void check_ranges(const struct shim_config *c)
 	CHECK(c->json == 0 || c->json == 1);
 	CHECK(c->keepalive == 0 || c->keepalive == 1);
 	if (c->keepalive) {
-		CHECK(c->keep_idle >= 1 && c->keep_idle <= 32767);
-		CHECK(c->keep_intvl >= 1 && c->keep_intvl <= 32767);
-		CHECK(c->keep_cnt >= 1 && c->keep_cnt <= 127);
+		CHECK(c->keep_idle >= 1 && c->keep_idle <= KEEPALIVE_TIME_MAX);
+		CHECK(c->keep_intvl >= 1 &&
+		      c->keep_intvl <= KEEPALIVE_TIME_MAX);
+		CHECK(c->keep_cnt >= 1 && c->keep_cnt <= KEEPALIVE_COUNT_MAX);
 	} else {
 		CHECK(c->keep_idle == 0 && c->keep_intvl == 0 &&
 		      c->keep_cnt == 0);
@@ -176,6 +180,7 @@ static void check_ranges(const struct shim_config *c)
 		CHECK(c->user_timeout_ms == 0);
 	CHECK(c->close_abort == 0 || c->close_abort == 1);
 	CHECK(c->events != 0 && (c->events & ~ALL_EVENTS) == 0);
+	CHECK(c->debug == 0 || c->debug == 1);
 }
 
 /* Setting i of a equals setting i of b. */
@@ -198,8 +203,10 @@ static int same_setting(int i, const struct shim_config *a,
 		       a->user_timeout_ms == b->user_timeout_ms;
 	case V_CLOSE:
 		return a->close_abort == b->close_abort;
-	default:
+	case V_EVENTS:
 		return a->events == b->events;
+	default:
+		return a->debug == b->debug;
 	}
 }
 
@@ -276,8 +283,11 @@ static void check_accepted(int i, const char *v, const struct shim_config *c)
 	case V_CLOSE:
 		CHECK(strcmp(v, c->close_abort ? "abort" : "normal") == 0);
 		break;
-	default:
+	case V_EVENTS:
 		check_events(v, c->events);
+		break;
+	default:
+		CHECK(strcmp(v, c->debug ? "1" : "0") == 0);
 		break;
 	}
 }

@@ -964,6 +964,82 @@ static int s_logfd_dup2(const char *peer_port)
 	return 0;
 }
 
+/*
+ * The scenarios by name, with what each does (the comment above each
+ * function says what its peer does).  A scenario either takes no ARG
+ * (run) or takes it, "" when the test gave none (run_arg).
+ */
+static const struct scenario {
+	const char *name;
+	int (*run)(void);
+	int (*run_arg)(const char *arg);
+	const char *what;
+} scenarios[] = {
+	{ "connect", s_connect, NULL, "a blocking connect, refused" },
+	{ "connect-nb", NULL, s_connect_nb,
+	  "a non-blocking connect, refused; ARG: sockopt or recv sees it" },
+	{ "recv-reset", s_recv_reset, NULL,
+	  "blocked in recv when the peer resets" },
+	{ "send-reset", s_send_reset, NULL, "send after the peer's reset" },
+	{ "closewait-epipe", s_closewait_epipe, NULL,
+	  "send gets EPIPE for a reset in CLOSE_WAIT" },
+	{ "shutdown-epipe", s_shutdown_epipe, NULL,
+	  "send gets EPIPE after its own shutdown: no reset" },
+	{ "linger0", s_linger0, NULL, "close with SO_LINGER {1, 0}" },
+	{ "close", s_close, NULL, "a plain close" },
+	{ "unread", NULL, s_unread,
+	  "close with data unread; ARG syscall: through SYS_close" },
+	{ "fork-unread", s_fork_unread, NULL,
+	  "parent and forked child both close with data unread" },
+	{ "killed", s_killed, NULL,
+	  "another process that holds the socket disconnects it" },
+	{ "exit", NULL, s_exit,
+	  "ends with data unread; ARG: exit, _exit or linger0" },
+	{ "sigpipe", NULL, s_sigpipe,
+	  "a reset raises SIGPIPE; ARG: default, ignore, handler, blocked" },
+	{ "inetd", s_inetd, NULL,
+	  "the connection is fds 0 and 1; closed with data unread" },
+	{ "sandboxed", s_sandboxed, NULL,
+	  "closes with data unread under a seccomp filter" },
+	{ "abort", NULL, s_abort,
+	  "tcp_abort(); ARG: plain, or a dup or fork holds it too" },
+	{ "abort-bad", s_abort_bad, NULL,
+	  "tcp_abort() on what is not a TCP connection" },
+	{ "unspec", s_unspec, NULL, "resets with connect(AF_UNSPEC)" },
+	{ "stale", NULL, s_stale,
+	  "a socket closed behind the shim; ARG: a closed port" },
+	{ "syslog-restart", s_syslog_restart, NULL,
+	  "two refusals, with the test's \"go\" between them" },
+	{ "stderr-closed", NULL, s_stderr_closed,
+	  "closes stderr, then opens ARG (a file) at number 2" },
+	{ "stderr-replaced", NULL, s_stderr_replaced,
+	  "puts ARG (a file) at stderr with dup2" },
+	{ "fdopen", s_fdopen, NULL,
+	  "fclose() closes the socket; a UNIX pair takes its number" },
+	{ "reconnect", NULL, s_reconnect,
+	  "refused at ARG (a closed port), connects again to PORT" },
+	{ "dup3-fails", s_dup3_fails, NULL,
+	  "dup3 with a bad flag leaves its target tracked" },
+	{ "peek", s_peek, NULL, "MSG_PEEK, then the real read" },
+	{ "unconnected-send", s_unconnected_send, NULL,
+	  "send on a socket never connected: EPIPE, no reset" },
+	{ "close-range", NULL, s_close_range,
+	  "close_range over two sockets; ARG syscall: SYS_close_range" },
+	{ "dup2-over", s_dup2_over, NULL, "dup2 puts /dev/null over it" },
+	{ "dup2-track", s_dup2_track, NULL, "dup2 moves it to fd 200" },
+	{ "fork-send", s_fork_send, NULL,
+	  "forks while a thread is blocked in send" },
+	{ "signal-close", s_signal_close, NULL,
+	  "a signal handler closes and dups amid connections" },
+	{ "close-all", s_close_all, NULL,
+	  "closes every descriptor, the shim's log among them" },
+	{ "errno", s_errno, NULL, "errno after every call is libc's" },
+	{ "logfd-close", NULL, s_logfd_close,
+	  "closes the shim's log, opens ARG (a file) at its number" },
+	{ "logfd-dup2", NULL, s_logfd_dup2,
+	  "dup2s a socket to ARG (a port) over the shim's log" },
+};
+
 int main(int argc, char **argv)
 {
 	const char *arg;
@@ -976,44 +1052,12 @@ int main(int argc, char **argv)
 	family = strcmp(argv[2], "6") == 0 ? AF_INET6 : AF_INET;
 	port = atoi(argv[3]);
 	arg = argc > 4 ? argv[4] : "";
-#define IS(name) (strcmp(argv[1], name) == 0)
-	if (IS("connect")) return s_connect();
-	if (IS("connect-nb")) return s_connect_nb(arg);
-	if (IS("recv-reset")) return s_recv_reset();
-	if (IS("send-reset")) return s_send_reset();
-	if (IS("closewait-epipe")) return s_closewait_epipe();
-	if (IS("shutdown-epipe")) return s_shutdown_epipe();
-	if (IS("linger0")) return s_linger0();
-	if (IS("close")) return s_close();
-	if (IS("unread")) return s_unread(arg);
-	if (IS("fork-unread")) return s_fork_unread();
-	if (IS("killed")) return s_killed();
-	if (IS("exit")) return s_exit(arg);
-	if (IS("sigpipe")) return s_sigpipe(arg);
-	if (IS("inetd")) return s_inetd();
-	if (IS("sandboxed")) return s_sandboxed();
-	if (IS("abort")) return s_abort(arg);
-	if (IS("abort-bad")) return s_abort_bad();
-	if (IS("unspec")) return s_unspec();
-	if (IS("stale")) return s_stale(arg);
-	if (IS("syslog-restart")) return s_syslog_restart();
-	if (IS("stderr-closed")) return s_stderr_closed(arg);
-	if (IS("stderr-replaced")) return s_stderr_replaced(arg);
-	if (IS("fdopen")) return s_fdopen();
-	if (IS("reconnect")) return s_reconnect(arg);
-	if (IS("dup3-fails")) return s_dup3_fails();
-	if (IS("peek")) return s_peek();
-	if (IS("unconnected-send")) return s_unconnected_send();
-	if (IS("close-range")) return s_close_range(arg);
-	if (IS("dup2-over")) return s_dup2_over();
-	if (IS("dup2-track")) return s_dup2_track();
-	if (IS("fork-send")) return s_fork_send();
-	if (IS("signal-close")) return s_signal_close();
-	if (IS("close-all")) return s_close_all();
-	if (IS("errno")) return s_errno();
-	if (IS("logfd-close")) return s_logfd_close(arg);
-	if (IS("logfd-dup2")) return s_logfd_dup2(arg);
-#undef IS
+	for (size_t i = 0; i < sizeof(scenarios) / sizeof(*scenarios); i++) {
+		const struct scenario *sc = &scenarios[i];
+
+		if (strcmp(argv[1], sc->name) == 0)
+			return sc->run ? sc->run() : sc->run_arg(arg);
+	}
 	fprintf(stderr, "prog_scenario: unknown scenario %s\n", argv[1]);
 	return 2;
 }

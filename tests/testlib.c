@@ -619,10 +619,22 @@ int sc_accept(int lfd, char *sc_local, char *sc_peer)
 	return a;
 }
 
-void sc_peer_sees_rst(int lfd, const char *reply, char *sc_local,
-		      char *sc_peer)
+int sc_start_accept(struct scenario *sc, const char *name, int family,
+		    const char *arg, const char *const *env, char *sc_local,
+		    char *sc_peer)
 {
-	int a = sc_accept(lfd, sc_local, sc_peer);
+	int port, lfd = tl_listen(family, &port), a;
+
+	sc_start(sc, name, family, port, arg, env);
+	a = sc_accept(lfd, sc_local, sc_peer);
+	/* The connection lives on without the listener: closing it here
+	 * leaves the test nothing to clean up but its own end. */
+	close(lfd);
+	return a;
+}
+
+void sc_peer_sees_rst(int a, const char *reply)
+{
 	char buf[8];
 
 	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);

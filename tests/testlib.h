@@ -157,18 +157,25 @@ void sc_assert_event(const char *line, const char *event, const char *cause,
 		     const char *peer);
 
 /*
- * The peer of a scenario whose connection ends in a reset: accept on lfd
- * (the scenario's addresses into sc_local and sc_peer, 64 bytes), read
- * "hi", write reply, and see the RST: ECONNRESET.
- */
-void sc_peer_sees_rst(int lfd, const char *reply, char *sc_local,
-		      char *sc_peer);
-
-/*
  * Accept the scenario's connection on lfd; the scenario's local and peer
  * addresses, as it will log them, into sc_local and sc_peer (64 bytes).
  */
 int sc_accept(int lfd, char *sc_local, char *sc_peer);
+/*
+ * sc_start with the test as the peer: a fresh listener on loopback is
+ * the scenario's PORT, and the scenario's connection to it is accepted
+ * (sc_accept: the addresses into sc_local and sc_peer).  Returns the
+ * peer's end.  The listener is closed once it has served, so this is
+ * for a scenario that connects to PORT once.
+ */
+int sc_start_accept(struct scenario *sc, const char *name, int family,
+		    const char *arg, const char *const *env, char *sc_local,
+		    char *sc_peer);
+/*
+ * The peer of a scenario whose connection ends in a reset: on a, read
+ * "hi", write reply, and see the RST: ECONNRESET.  Closes a.
+ */
+void sc_peer_sees_rst(int a, const char *reply);
 /*
  * The peer's part in the linger0, close and abort scenarios: read "hi",
  * write "ok", and say how the connection ended: 0 for a FIN,

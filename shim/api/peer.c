@@ -7,16 +7,9 @@
 
 #include "core/classify.h"
 #include "core/compiler.h"
+#include "core/names.h"
 #include "event/track.h"
 #include "os/probe.h"
-
-static const char *const state_names[] = {
-	[TCP_PEER_ALIVE] = "alive",
-	[TCP_PEER_PROBING] = "probing",
-	[TCP_PEER_DEAD] = "dead",
-	[TCP_PEER_RESET] = "reset",
-	[TCP_PEER_CLOSED] = "closed",
-};
 
 /*
  * A connection in CLOSE: what the shim revealed, or else what the close
@@ -76,7 +69,7 @@ SHIM_EXPORT int tcp_peer_status(int fd, struct tcp_peer *out)
 		out->state = TCP_PEER_CLOSED;
 		break;
 	}
-	out->state_name = state_names[out->state];
+	out->state_name = names_peer_state(out->state);
 	out->probes = o.probes;
 	out->retransmits = o.retransmits;
 	out->idle_ms = o.idle_ms;

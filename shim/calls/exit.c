@@ -45,9 +45,7 @@ static void release_all(void)
 	struct release rel;
 	int nheld = 0;
 
-	for (int fd = fdt_next(0, ~0u); fd >= 0;
-	     fd = fd < (int)(~0u >> 1) ? fdt_next((unsigned int)fd + 1, ~0u)
-				       : -1) {
+	FDT_FOR_EACH(fd, 0, ~0u) {
 		struct conn *c = fdt_get(fd);
 
 		if (c == NULL)
@@ -67,9 +65,7 @@ static void predict_all(void)
 	struct release rel;
 	int nseen = 0;
 
-	for (int fd = fdt_next(0, ~0u); fd >= 0;
-	     fd = fd < (int)(~0u >> 1) ? fdt_next((unsigned int)fd + 1, ~0u)
-				       : -1) {
+	FDT_FOR_EACH(fd, 0, ~0u) {
 		struct conn *c = fdt_get(fd);
 		int dup = 0;
 

@@ -94,4 +94,11 @@ struct conn *fdt_take(int fd);
  */
 int fdt_next(unsigned int from, unsigned int last);
 
+/* for each tracked descriptor fd in [first, last], in order. */
+#define FDT_FOR_EACH(fd, first, last) \
+	for (int fd = fdt_next((first), (last)); fd >= 0; \
+	     fd = (unsigned int)fd < (last) \
+			  ? fdt_next((unsigned int)fd + 1, (last)) \
+			  : -1)
+
 #endif

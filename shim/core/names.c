@@ -3,6 +3,8 @@
  */
 #include "core/names.h"
 
+#include "core/classify.h"
+
 static const char *const kind_names[] = {
 	[TCP_EVENT_RST_SENT] = "rst_sent",
 	[TCP_EVENT_RST_RECEIVED] = "rst_received",
@@ -36,4 +38,38 @@ const char *names_cause(enum tcp_event_cause cause)
 	return (unsigned int)cause < sizeof(cause_names) / sizeof(*cause_names)
 		       ? cause_names[cause]
 		       : "unknown";
+}
+
+static const char *const peer_state_names[] = {
+	[TCP_PEER_ALIVE] = "alive",
+	[TCP_PEER_PROBING] = "probing",
+	[TCP_PEER_DEAD] = "dead",
+	[TCP_PEER_RESET] = "reset",
+	[TCP_PEER_CLOSED] = "closed",
+};
+
+const char *names_peer_state(enum tcp_peer_state state)
+{
+	return (unsigned int)state < sizeof(peer_state_names) /
+						 sizeof(*peer_state_names)
+		       ? peer_state_names[state]
+		       : "unknown";
+}
+
+static const char *const tcp_state_names[] = {
+	[TCPS_ESTABLISHED] = "ESTABLISHED", [TCPS_SYN_SENT] = "SYN_SENT",
+	[TCPS_SYN_RECV] = "SYN_RECV",	    [TCPS_FIN_WAIT1] = "FIN_WAIT1",
+	[TCPS_FIN_WAIT2] = "FIN_WAIT2",	    [TCPS_TIME_WAIT] = "TIME_WAIT",
+	[TCPS_CLOSE] = "CLOSE",		    [TCPS_CLOSE_WAIT] = "CLOSE_WAIT",
+	[TCPS_LAST_ACK] = "LAST_ACK",	    [TCPS_LISTEN] = "LISTEN",
+	[TCPS_CLOSING] = "CLOSING",
+};
+
+const char *names_tcp_state(int state)
+{
+	return state > 0 &&
+			       (unsigned int)state < sizeof(tcp_state_names) /
+							     sizeof(*tcp_state_names)
+		       ? tcp_state_names[state]
+		       : "-";
 }

@@ -1,6 +1,6 @@
 /*
  * names.h - the names of event kinds and causes, as the log writes them
- * and TCPSHIM_EVENTS reads them.
+ * and TCPSHIM_EVENTS reads them; of peer states and TCP states.
  */
 #ifndef SHIM_CORE_NAMES_H
 #define SHIM_CORE_NAMES_H
@@ -11,5 +11,9 @@
 const char *names_kind(enum tcp_event_kind kind);
 /* "abort", ...; "unknown" for a value out of range. */
 const char *names_cause(enum tcp_event_cause cause);
+/* "alive", ... (tcp_peer_status); "unknown" for a value out of range. */
+const char *names_peer_state(enum tcp_peer_state state);
+/* "ESTABLISHED", ... for a tcpi_state; "-" for none (-1) or unknown. */
+const char *names_tcp_state(int state);
 
 #endif

@@ -11,15 +11,6 @@
 #include "core/outbuf.h"
 #include "event/log.h"
 
-static const char *const state_names[] = {
-	[TCPS_ESTABLISHED] = "ESTABLISHED", [TCPS_SYN_SENT] = "SYN_SENT",
-	[TCPS_SYN_RECV] = "SYN_RECV",	    [TCPS_FIN_WAIT1] = "FIN_WAIT1",
-	[TCPS_FIN_WAIT2] = "FIN_WAIT2",	    [TCPS_TIME_WAIT] = "TIME_WAIT",
-	[TCPS_CLOSE] = "CLOSE",		    [TCPS_CLOSE_WAIT] = "CLOSE_WAIT",
-	[TCPS_LAST_ACK] = "LAST_ACK",	    [TCPS_LISTEN] = "LISTEN",
-	[TCPS_CLOSING] = "CLOSING",
-};
-
 static const struct {
 	unsigned int flag;
 	const char *name;
@@ -33,12 +24,7 @@ static const struct {
 
 static void state_name(struct outbuf *o, int state)
 {
-	if (state > 0 &&
-	    (unsigned int)state < sizeof(state_names) / sizeof(*state_names) &&
-	    state_names[state] != NULL)
-		outbuf_str(o, state_names[state]);
-	else
-		outbuf_str(o, "-");
+	outbuf_str(o, names_tcp_state(state));
 }
 
 /* tcpshim[PID] debug fd=FD call=CALL */

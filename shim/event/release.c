@@ -335,9 +335,7 @@ void release_range(unsigned int first, unsigned int last, int flags,
 	if (first > last || (flags & ~(CLOSE_RANGE_UNSHARE)) != 0)
 		return;		/* nothing closes: CLOEXEC, or an error */
 	log_release(first, last);
-	for (int fd = fdt_next(first, last); fd >= 0;
-	     fd = (unsigned int)fd < last ? fdt_next((unsigned int)fd + 1, last)
-					  : -1) {
+	FDT_FOR_EACH(fd, first, last) {
 		int pending = release_fd(fd, call, &rel);
 
 		/*
