@@ -95,4 +95,45 @@ static inline void wait_for(int fd, short events)
 		die("poll");
 }
 
+/* A scenario of a test program: its name, the function that runs it
+ * (with ARG, or without), and what it does. */
+struct prog_scenario {
+	const char *name;
+	int (*run)(void);
+	int (*run_arg)(const char *arg);
+	const char *what;
+};
+
+/*
+ * main() of a test program: PROG SCENARIO FAMILY PORT [ARG].  Runs the
+ * named scenario of table (n of them); 2 for bad usage or an unknown name.
+ */
+static inline int prog_main(const char *prog, const struct prog_scenario *table,
+			    size_t n, int argc, char **argv)
+{
+	const char *arg;
+
+	if (argc < 4) {
+		fprintf(stderr, "usage: %s SCENARIO FAMILY PORT [ARG]\n", prog);
+		return 2;
+	}
+	family = strcmp(argv[2], "6") == 0 ? AF_INET6 : AF_INET;
+	port = atoi(argv[3]);
+	arg = argc > 4 ? argv[4] : "";
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(argv[1], table[i].name) == 0)
+			return table[i].run ? table[i].run()
+					    : table[i].run_arg(arg);
+	fprintf(stderr, "%s: unknown scenario %s\n", prog, argv[1]);
+	return 2;
+}
+
+#define PROG_MAIN(prog, table) \
+	int main(int argc, char **argv) \
+	{ \
+		return prog_main((prog), (table), \
+				 sizeof(table) / sizeof(*(table)), argc, \
+				 argv); \
+	}
+
 #endif

@@ -324,26 +324,20 @@ static int s_malloc(void)
 	return s_storm("2,4,10");
 }
 
-int main(int argc, char **argv)
-{
-	const char *arg;
+/* The scenarios by name, with what each does. */
+static const struct prog_scenario scenarios[] = {
+	{ "vfork", NULL, s_vfork,
+	  "a vfork child closes and dup2s over the parent's sockets" },
+	{ "vfork-closes", NULL, s_vfork_closes,
+	  "a vfork child closes its stderr or everything from 3" },
+	{ "storm", NULL, s_storm,
+	  "PROCESSES,THREADS,CONNECTS refused connections at once" },
+	{ "highfd", s_highfd, NULL,
+	  "the connection at the highest descriptor the limit allows" },
+	{ "cancel", s_cancel, NULL,
+	  "a thread cancelled while blocked in recv, then the close" },
+	{ "malloc", s_malloc, NULL,
+	  "names the malloc in use, then a small storm" },
+};
 
-	if (argc < 4) {
-		fputs("usage: prog_hardening SCENARIO FAMILY PORT [ARG]\n",
-		      stderr);
-		return 2;
-	}
-	family = strcmp(argv[2], "6") == 0 ? AF_INET6 : AF_INET;
-	port = atoi(argv[3]);
-	arg = argc > 4 ? argv[4] : "";
-#define IS(name) (strcmp(argv[1], name) == 0)
-	if (IS("vfork")) return s_vfork(arg);
-	if (IS("vfork-closes")) return s_vfork_closes(arg);
-	if (IS("storm")) return s_storm(arg);
-	if (IS("highfd")) return s_highfd();
-	if (IS("cancel")) return s_cancel();
-	if (IS("malloc")) return s_malloc();
-#undef IS
-	fprintf(stderr, "prog_hardening: unknown scenario %s\n", argv[1]);
-	return 2;
-}
+PROG_MAIN("prog_hardening", scenarios)

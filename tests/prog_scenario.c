@@ -969,12 +969,7 @@ static int s_logfd_dup2(const char *peer_port)
  * function says what its peer does).  A scenario either takes no ARG
  * (run) or takes it, "" when the test gave none (run_arg).
  */
-static const struct scenario {
-	const char *name;
-	int (*run)(void);
-	int (*run_arg)(const char *arg);
-	const char *what;
-} scenarios[] = {
+static const struct prog_scenario scenarios[] = {
 	{ "connect", s_connect, NULL, "a blocking connect, refused" },
 	{ "connect-nb", NULL, s_connect_nb,
 	  "a non-blocking connect, refused; ARG: sockopt or recv sees it" },
@@ -1040,24 +1035,4 @@ static const struct scenario {
 	  "dup2s a socket to ARG (a port) over the shim's log" },
 };
 
-int main(int argc, char **argv)
-{
-	const char *arg;
-
-	if (argc < 4) {
-		fputs("usage: prog_scenario SCENARIO FAMILY PORT [ARG]\n",
-		      stderr);
-		return 2;
-	}
-	family = strcmp(argv[2], "6") == 0 ? AF_INET6 : AF_INET;
-	port = atoi(argv[3]);
-	arg = argc > 4 ? argv[4] : "";
-	for (size_t i = 0; i < sizeof(scenarios) / sizeof(*scenarios); i++) {
-		const struct scenario *sc = &scenarios[i];
-
-		if (strcmp(argv[1], sc->name) == 0)
-			return sc->run ? sc->run() : sc->run_arg(arg);
-	}
-	fprintf(stderr, "prog_scenario: unknown scenario %s\n", argv[1]);
-	return 2;
-}
+PROG_MAIN("prog_scenario", scenarios)

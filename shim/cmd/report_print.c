@@ -64,7 +64,8 @@ static void print_causes(struct report *r)
 		const char *cause = strchr(e->name, '\x1f') + 1;
 
 		snprintf(num, sizeof(num), "%zu", e->n);
-		table_add(&t, (char *[]){ report_copy(cause), report_copy(e->what),
+		table_add(&t, (char *[]){ report_copy(cause),
+					  report_copy(e->what),
 					  report_copy(num) });
 	}
 	table_print(&t, "Counts by cause");
@@ -91,8 +92,8 @@ static void print_peers(struct report *r)
 			text_add(&causes, num);
 		}
 		snprintf(num, sizeof(num), "%zu", e->n);
-		table_add(&t, (char *[]){ report_copy(e->name), report_copy(num),
-					  causes.s });
+		table_add(&t, (char *[]){ report_copy(e->name),
+					  report_copy(num), causes.s });
 	}
 	table_print(&t, "Counts by peer");
 	table_free(&t);

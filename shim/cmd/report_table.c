@@ -48,7 +48,8 @@ void table_add(struct table *t, char **row)
 {
 	if (t->nrows == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 16;
-		t->cells = report_grow(t->cells, t->cap * t->ncols * sizeof(char *));
+		t->cells = report_grow(t->cells,
+				       t->cap * t->ncols * sizeof(char *));
 	}
 	memcpy(t->cells + t->nrows * t->ncols, row, t->ncols * sizeof(char *));
 	t->nrows++;
@@ -119,7 +120,8 @@ struct tally_entry *tally_count(struct tally *t, const char *name,
 		t->entry = report_grow(t->entry, t->cap * sizeof(*t->entry));
 	}
 	e = &t->entry[t->len];
-	*e = (struct tally_entry){ report_copy(name), report_copy(what), 1, t->len, NULL };
+	*e = (struct tally_entry){ report_copy(name), report_copy(what), 1,
+				   t->len, NULL };
 	json_object_set_new(t->index, name, json_integer((json_int_t)t->len));
 	t->len++;
 	return e;

@@ -25,7 +25,8 @@ enum conn_flag {
 	CONN_SHUT_WR = 1u << 1,		/* shutdown(SHUT_WR or SHUT_RDWR) */
 	CONN_LINGER0 = 1u << 2,		/* SO_LINGER {1, 0} is set */
 	CONN_FAILED = 1u << 3,		/* an error that was not a reset */
-	CONN_REPORTED = 1u << 4,	/* its one reset/halfopen event is out */
+	CONN_REPORTED = 1u << 4,	/* its one reset or halfopen event is
+					 * out */
 	CONN_SHARED = 1u << 5,		/* held by another process too: sent
 					 * with SCM_RIGHTS, or open across fork
 					 * (worked out from CONN_GEN_SHIFT) */

@@ -67,9 +67,7 @@ static const char *const tcp_state_names[] = {
 
 const char *names_tcp_state(int state)
 {
-	return state > 0 &&
-			       (unsigned int)state < sizeof(tcp_state_names) /
-							     sizeof(*tcp_state_names)
-		       ? tcp_state_names[state]
-		       : "-";
+	size_t n = sizeof(tcp_state_names) / sizeof(*tcp_state_names);
+
+	return state > 0 && (size_t)state < n ? tcp_state_names[state] : "-";
 }

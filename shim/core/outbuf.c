@@ -81,7 +81,8 @@ static void append_ipv6(struct outbuf *o, const uint8_t *a)
 
 	for (int i = 0; i < 8; i++)
 		g[i] = (uint16_t)(a[2 * i] << 8 | a[2 * i + 1]);
-	if (!g[0] && !g[1] && !g[2] && !g[3] && !g[4] && g[5] == IPV4_MAPPED_GROUP) {
+	if (!g[0] && !g[1] && !g[2] && !g[3] && !g[4] &&
+	    g[5] == IPV4_MAPPED_GROUP) {
 		outbuf_str(o, "::ffff:");
 		append_ipv4(o, a + 12);
 		return;

@@ -265,12 +265,13 @@ static void write_line(const char *line, size_t len, int pid, int severity)
 void log_event(const struct tcp_event *ev)
 {
 	char line[FORMAT_LINE_MAX];
+	int severity = ev->kind == TCP_EVENT_CLOSE ? SYSLOG_NOTICE
+						   : SYSLOG_WARNING;
 
 	if (shim_config.log == LOG_OFF)
 		return;
 	write_line(line, format_event(line, sizeof(line), ev, shim_config.json),
-		   ev->pid,
-		   ev->kind == TCP_EVENT_CLOSE ? SYSLOG_NOTICE : SYSLOG_WARNING);
+		   ev->pid, severity);
 }
 
 void log_notice(const struct shim_notice *n)

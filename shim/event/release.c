@@ -184,11 +184,9 @@ static int judge_close(int fd, struct conn *c, const char *call,
 	    event_wanted(TCP_EVENT_RST_SENT))
 		return close_while_sending(fd, c, call, o, rel);
 	if (v.kind != TCP_EVENT_RST_SENT) {
-		int out = event_emit(fd, c, v, call, 0,
-				     v.kind == TCP_EVENT_RST_RECEIVED ||
-						     v.kind == TCP_EVENT_HALFOPEN
-					     ? o
-					     : NULL);
+		int with_info = v.kind == TCP_EVENT_RST_RECEIVED ||
+				v.kind == TCP_EVENT_HALFOPEN;
+		int out = event_emit(fd, c, v, call, 0, with_info ? o : NULL);
 
 		DEBUG_VERDICT(fd, call, o, v, debug_emitted(out));
 		return 0;
@@ -285,7 +283,8 @@ void release_done(struct release *rel)
 
 	if (atomic_load_explicit(&diag_works, memory_order_relaxed) < 0) {
 		DEBUG_CONFIRM(&rel->ev, -1,
-			      "sock_diag cannot tell here: logged as predicted");
+			      "sock_diag cannot tell here: logged as "
+			      "predicted");
 		event_dispatch(&rel->ev);
 		return;
 	}

@@ -38,7 +38,8 @@ static inline int shim_is_sandboxed(void)
  */
 static inline int shim_in_vfork_child(void)
 {
-	return getpid() != atomic_load_explicit(&shim_pid, memory_order_relaxed);
+	return getpid() !=
+	       atomic_load_explicit(&shim_pid, memory_order_relaxed);
 }
 
 /* The program entered a seccomp sandbox. */
