@@ -86,8 +86,8 @@ $(B)/libtcpshim.so: $(SHIM_OBJS) shim/libtcpshim.map
 	ln -sf libtcpshim.so $(B)/libtcpshim.so.1
 
 # The tcpshim command (shim/cmd), with its report (JSON read with
-# jansson).  It checks option values with the library's own parser
-# (config.o, and names.o for the event names), linked in statically.
+# jansson).  It checks option values with the library's own parser, and
+# formats events with its formatter: shim/core, linked in statically.
 # The library's path is baked in, absolute: the build tree's here, the
 # installed one in $(B)/install/tcpshim, which install puts in BINDIR.
 # Without jansson's header the command is built all the same, with a
@@ -105,7 +105,7 @@ REPORT_SRCS := shim/cmd/report_unavailable.c
 JANSSON_LIBS :=
 endif
 COMMAND_SRCS := $(COMMAND_COMMON) $(REPORT_SRCS)
-COMMAND_OBJS := $(B)/obj/core/config.o $(B)/obj/core/names.o
+COMMAND_OBJS := $(filter $(B)/obj/core/%,$(SHIM_OBJS))
 $(B)/jansson: FORCE
 	@mkdir -p $(B)
 	@echo '$(HAVE_JANSSON)' | cmp -s - $@ || echo '$(HAVE_JANSSON)' > $@

@@ -10,23 +10,19 @@
 #include "api/api.h"
 #include "core/compiler.h"
 #include "core/config.h"
+#include "core/sockopts.h"
 #include "os/probe.h"
 #include "os/real.h"
 
-/* Set the four options, timings first: keepalive then starts with
- * them, not with the 7200 s system default. */
 static int set_keepalive(int fd, int idle_s, int interval_s, int count)
 {
-	int on = 1;
+	struct sockopt opt[KEEPALIVE_OPTIONS];
 
-	if (real.setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle_s,
-			    sizeof(int)) != 0 ||
-	    real.setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval_s,
-			    sizeof(int)) != 0 ||
-	    real.setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count,
-			    sizeof(int)) != 0 ||
-	    real.setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(int)) != 0)
-		return -1;
+	sockopts_keepalive(opt, idle_s, interval_s, count);
+	for (int i = 0; i < KEEPALIVE_OPTIONS; i++)
+		if (real.setsockopt(fd, opt[i].level, opt[i].name,
+				    &opt[i].value, sizeof(int)) != 0)
+			return -1;
 	return 0;
 }
 

@@ -22,6 +22,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "cmd/live_cmd.h"
 #include "cmd/report.h"
 #include "core/config.h"
 #include "tcpshim.h"
@@ -34,6 +35,8 @@ static void usage(FILE *out)
 {
 	fputs("usage: tcpshim [options] -- command [args...]\n"
 	      "       tcpshim report [LOG...]\n"
+	      "       tcpshim ls|abort|keepalive PID ... (see tcpshim ls "
+	      "--help)\n"
 	      "Run command with libtcpshim preloaded: log TCP resets, "
 	      "control abortive close\nand keepalive.  'tcpshim report' "
 	      "summarises JSON logs (stdin if no LOG).\n\n"
@@ -244,6 +247,12 @@ int main(int argc, char **argv)
 	/* "tcpshim -- report" runs a program named report. */
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return report_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "ls") == 0)
+		return live_ls_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "abort") == 0)
+		return live_abort_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "keepalive") == 0)
+		return live_keepalive_main(argc - 1, argv + 1);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+", options, NULL)) != -1) {
 		switch (c) {

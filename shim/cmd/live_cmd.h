@@ -1,0 +1,26 @@
+/*
+ * live_cmd.h - the subcommands that act on running processes, and what
+ * they share.
+ */
+#ifndef SHIM_CMD_LIVE_CMD_H
+#define SHIM_CMD_LIVE_CMD_H
+
+#include <stdio.h>
+
+#include "cmd/live.h"
+
+/* argv[0] is the subcommand's name; each returns the exit status: 0
+ * when every named connection was handled, 1 when one was not, 2 for
+ * bad usage. */
+int live_ls_main(int argc, char **argv);
+int live_abort_main(int argc, char **argv);
+int live_keepalive_main(int argc, char **argv);
+
+/* Print text to out; return status. */
+int live_usage(FILE *out, const char *text, int status);
+/* "tcpshim NAME: unknown option 'ARG'", and 2. */
+int live_bad_option(const char *name, const char *arg);
+/* Is a keepalive timer armed on c (sock_diag's timer 2)? */
+int live_keepalive_timer(const struct live_conn *c);
+
+#endif
