@@ -21,7 +21,9 @@ UNIT_BIN := $(T)/unit
 CHECK_BINS := $(patsubst tests/%.c,$(T)/%,$(CHECK_SRCS))
 PROG_BINS := $(patsubst tests/%.c,$(T)/%,$(PROG_SRCS)) $(T)/prog_scenario_fortify
 LIB_BINS := $(patsubst tests/%.c,$(T)/%.so,$(LIB_SRCS))
-TEST_DEPS := tests/testlib.h tests/testlib.c tests/prog_common.h include/tcpshim.h \
+TEST_LIB := tests/testlib.c tests/tracer.c tests/livelib.c
+TEST_DEPS := $(TEST_LIB) $(TEST_LIB:.c=.h) \
+	tests/prog_common.h include/tcpshim.h \
 	$(B)/flags
 
 $(UNIT_BIN): $(UNIT_SRCS) $(PURE_OBJS) $(TEST_DEPS)
@@ -30,7 +32,7 @@ $(UNIT_BIN): $(UNIT_SRCS) $(PURE_OBJS) $(TEST_DEPS)
 
 $(T)/check_%: tests/check_%.c $(TEST_DEPS) $(B)/libtcpshim.so
 	@mkdir -p $(T)
-	$(CC) $(TEST_CFLAGS) -o $@ $< tests/testlib.c $(CHECK_LIBS)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(TEST_LIB) $(CHECK_LIBS)
 
 # Programs run under LD_PRELOAD are plain programs: they reach the API,
 # when they need it, through dlsym(RTLD_DEFAULT).  prog_linked_* link
@@ -65,11 +67,21 @@ $(T)/tcpshim_nojansson: $(COMMAND_COMMON) shim/cmd/report_unavailable.c \
 		-DTCPSHIM_LIBRARY='"$(abspath $(B))/libtcpshim.so"' -o $@ \
 		$(COMMAND_COMMON) shim/cmd/report_unavailable.c $(COMMAND_OBJS)
 
+# The Go target of check_live: static, out of any preload's reach.  Built
+# where Go is installed; check_live says it skips it otherwise.
+GO := $(shell command -v go 2>/dev/null)
+GO_BINS := $(if $(GO),$(T)/live_target_go)
+$(T)/live_target_go: tests/live_target.go
+	@mkdir -p $(T)
+	CGO_ENABLED=0 GOCACHE=$(abspath $(T))/gocache GOPATH=$(abspath $(T))/gopath \
+		$(GO) build -o $@ $<
+
 $(T)/lib_%.so: tests/lib_%.c $(B)/flags
 	@mkdir -p $(T)
 	$(CC) $(TEST_CFLAGS) -fPIC -shared -o $@ $<
 
 TEST_ALL := $(UNIT_BIN) $(CHECK_BINS) $(PROG_BINS) $(LIB_BINS) $(DEMO_BINS) \
+	$(GO_BINS) \
 	$(T)/tcpshim_nojansson all
 
 .PHONY: check check-build check-deps
@@ -91,8 +103,8 @@ SAN_ENV := $(if $(SANITIZE),TCPSHIM_TEST_SANITIZER='$(SANITIZE)' \
 	TSAN_OPTIONS=halt_on_error=1)
 
 # Install layout and the command line are the plain build's business.
-SAN_SKIP := $(if $(SANITIZE),$(T)/check_install $(T)/check_command)
-SAN_SKIP_WHY := SKIP check_install and check_command: with SANITIZE only the library and its tests are sanitized
+SAN_SKIP := $(if $(SANITIZE),$(T)/check_install $(T)/check_command $(T)/check_live)
+SAN_SKIP_WHY := SKIP check_install, check_command and check_live: with SANITIZE only the library and its tests are sanitized
 
 check: check-build
 	@$(if $(SAN_SKIP),echo '$(SAN_SKIP_WHY)')

@@ -11,6 +11,10 @@
 #include "cmd/live.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <netinet/in.h>
+#include <stddef.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +127,34 @@ static int by_fd(const void *a, const void *b)
 	return (x->fd > y->fd) - (x->fd < y->fd);
 }
 
+/*
+ * sock_diag answers for the caller's network namespace only: ask in the
+ * target's.  0, or -1 with the reason said.
+ */
+static int enter_netns(pid_t pid)
+{
+	struct stat self, target;
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	if (stat("/proc/self/ns/net", &self) != 0 || stat(path, &target) != 0 ||
+	    (self.st_ino == target.st_ino && self.st_dev == target.st_dev))
+		return 0;	/* the same, or not ours to see: read_fds says */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) {
+		fprintf(stderr, "tcpshim: process %d is in another network "
+			"namespace, which only root (CAP_SYS_ADMIN) may enter: "
+			"run tcpshim inside it (nsenter -n -t %d, or ip netns "
+			"exec)\n", (int)pid, (int)pid);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 int live_open(pid_t pid, struct live_target *t)
 {
 	size_t kept = 0;
@@ -132,6 +164,10 @@ int live_open(pid_t pid, struct live_target *t)
 	t->pidfd = -1;
 	if (read_fds(t) != 0)
 		return -1;
+	if (enter_netns(pid) != 0) {
+		live_close(t);
+		return -1;
+	}
 	if (live_diag_dump(AF_INET, match, t) != 0 ||
 	    live_diag_dump(AF_INET6, match, t) != 0) {
 		fprintf(stderr, "tcpshim: sock_diag failed: %s\n",
@@ -249,6 +285,8 @@ const char *live_peer_state(const struct live_conn *c)
 	struct verdict v;
 
 	switch (c->state) {
+	case TCPS_LISTEN:
+		return "-";
 	case TCPS_ESTABLISHED:
 	case TCPS_CLOSE_WAIT:
 	case TCPS_FIN_WAIT1:
@@ -269,8 +307,12 @@ const char *live_peer_state(const struct live_conn *c)
 	}
 }
 
-/* Unanswered for this long, a keepalive probe means a dead peer. */
-#define DEAD_PROBE_MS 1000
+/*
+ * The kernel counts unanswered keepalive probes and clears the count at
+ * any ACK: a second probe means the first went a whole interval without
+ * an answer.
+ */
+#define DEAD_PROBES 2
 /* This many retransmission timeouts in a row mean a dead peer. */
 #define DEAD_RETRANSMITS 3
 
@@ -280,16 +322,65 @@ int live_peer_dead(const struct live_conn *c)
 
 	if (!classify_state_resets(c->state) || c->state == TCPS_LISTEN)
 		return 0;
-	return (i->tcpi_probes > 0 && i->tcpi_last_ack_recv >= DEAD_PROBE_MS) ||
+	return i->tcpi_probes >= DEAD_PROBES ||
 	       i->tcpi_retransmits >= DEAD_RETRANSMITS;
 }
 
 int64_t live_unacked(const struct live_conn *c)
 {
-	/* The write queue counts unsent bytes too; TCP_INFO says how many. */
+	/*
+	 * The write queue counts unsent bytes too; TCP_INFO says how many.
+	 * A listener's "write queue" is its backlog limit.
+	 */
+	if (c->state == TCPS_LISTEN)
+		return 0;
 	return c->wqueue >= c->info.tcpi_notsent_bytes
 		       ? (int64_t)c->wqueue - c->info.tcpi_notsent_bytes
 		       : 0;
+}
+
+uint64_t live_bytes_sent(const struct live_conn *c)
+{
+	const struct tcp_info *i = &c->info;
+
+	/* Sent to the wire once each, plus what still waits to be sent. */
+	return i->tcpi_bytes_sent - i->tcpi_bytes_retrans +
+	       i->tcpi_notsent_bytes;
+}
+
+int live_read_options(struct live_target *t, struct live_conn *c)
+{
+	static const struct {
+		int level, name;
+		size_t at;
+	} opts[] = {
+		{ SOL_SOCKET, SO_KEEPALIVE, offsetof(struct live_conn, keepalive) },
+		{ IPPROTO_TCP, TCP_KEEPIDLE, offsetof(struct live_conn, idle) },
+		{ IPPROTO_TCP, TCP_KEEPINTVL,
+		  offsetof(struct live_conn, interval) },
+		{ IPPROTO_TCP, TCP_KEEPCNT, offsetof(struct live_conn, count) },
+		{ IPPROTO_TCP, TCP_USER_TIMEOUT,
+		  offsetof(struct live_conn, user_timeout) },
+	};
+	int dup = live_getfd(t, c->fd);
+
+	if (dup < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		socklen_t len = sizeof(int);
+
+		if (getsockopt(dup, opts[i].level, opts[i].name,
+			       (char *)c + opts[i].at, &len) != 0) {
+			fprintf(stderr, "tcpshim: process %d, fd %d: "
+				"getsockopt: %s\n", (int)t->pid, c->fd,
+				strerror(errno));
+			close(dup);
+			return -1;
+		}
+	}
+	close(dup);
+	c->has_opts = 1;
+	return 0;
 }
 
 pid_t live_parse_pid(const char *cmd, const char *s)

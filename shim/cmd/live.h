@@ -24,6 +24,9 @@ struct live_conn {
 	int has_info;
 	uint32_t wqueue;		/* bytes queued to send, unacked too */
 	int timer;			/* idiag_timer: 2 is keepalive */
+	/* Read through a duplicate, for "ls --options" only. */
+	int has_opts;
+	int keepalive, idle, interval, count, user_timeout;
 };
 
 struct live_target {
@@ -47,6 +50,16 @@ void live_close(struct live_target *t);
  * pidfd_getfd, the descriptor gone).
  */
 int live_getfd(struct live_target *t, int fd);
+
+/*
+ * c's keepalive and user-timeout settings, read through a duplicate that
+ * lives only for the getsockopt calls (sock_diag does not report them).
+ * 0, or -1 with the reason said.
+ */
+int live_read_options(struct live_target *t, struct live_conn *c);
+
+/* Bytes the target handed to the kernel on c, unsent ones included. */
+uint64_t live_bytes_sent(const struct live_conn *c);
 
 /* What tcp_peer_status() would say of c: "alive", "probing", ... */
 const char *live_peer_state(const struct live_conn *c);

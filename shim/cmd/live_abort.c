@@ -30,8 +30,8 @@ static const char usage_text[] =
 	"Send a real RST now on the chosen TCP connections of a running "
 	"process;\nit sees the reset at its next call.  Choose them by "
 	"descriptor (FD...),\nby peer address, by socket cookie (tcpshim "
-	"ls), or --dead: those whose\npeer is known dead (a keepalive probe "
-	"unanswered for a second, or three\nretransmission timeouts in a "
+	"ls), or --dead: those whose\npeer is known dead (two keepalive "
+	"probes unanswered, or three\nretransmission timeouts in a "
 	"row).  Given together, all must hold.  One\nrst_sent/killed event "
 	"is printed per connection reset.  Listeners are never\nreset.\n";
 
@@ -127,10 +127,10 @@ static void print_event(pid_t pid, const struct live_conn *c, int json)
 	ev.cause = TCP_CAUSE_KILLED;
 	ev.event = names_kind(ev.kind);
 	ev.cause_name = names_cause(ev.cause);
-	ev.call = "tcpshim abort";
+	ev.call = "tcpshim_abort";
 	ev.local = c->local;
 	ev.peer = c->peer;
-	ev.bytes_sent = c->info.tcpi_bytes_acked;
+	ev.bytes_sent = live_bytes_sent(c);
 	ev.bytes_received = c->info.tcpi_bytes_received;
 	ev.probes = ev.retransmits = ev.idle_ms = ev.unacked = -1;
 	fwrite(line, 1, format_event(line, sizeof(line), &ev, json), stdout);

@@ -46,17 +46,47 @@ static const char *given_env(const char *name)
 	return NULL;
 }
 
-/* A bad value is an error here (exit 2); other warnings stand. */
+/* The library's words for a setting, and the command's. */
+static const char *const words[][2] = {
+	{ ENV_KEEPALIVE "=", "keepalive " },
+	{ ENV_USER_TIMEOUT "=", "--user-timeout " },
+};
+
+/*
+ * A warning of the library's, said in this command's terms; a bad value
+ * is an error here (exit 2), and nothing is changed.
+ */
 static void said(const char *line)
 {
-	const char *cut = strstr(line, "; ");
+	char out[512];
+	size_t len = 0;
+	int error = strstr(line, " is not valid: ") != NULL;
+	const char *cut = NULL;
 
-	if (strstr(line, " is not valid: ") != NULL && cut != NULL) {
-		fprintf(stderr, "%.*s\n", (int)(cut - line), line);
-		bad = 1;
-	} else {
-		fputs(line, stderr);
+	/* The library's last clause says what it keeps: not so here. */
+	for (const char *p = line; error && (p = strstr(p, "; ")); p++)
+		cut = p;
+
+	while (*line && len + 32 < sizeof(out)) {
+		size_t w = 0;
+
+		while (w < 2 && strncmp(line, words[w][0],
+					strlen(words[w][0])) != 0)
+			w++;
+		if (w < 2) {
+			len += (size_t)snprintf(out + len, sizeof(out) - len,
+						"%s", words[w][1]);
+			line += strlen(words[w][0]);
+		} else if (line == cut) {
+			break;
+		} else {
+			out[len++] = *line++;
+		}
 	}
+	out[len] = '\0';
+	fflush(stdout);
+	fprintf(stderr, "%s%s", out, out[len - 1] == '\n' ? "" : "\n");
+	bad |= error;
 }
 
 /* Set cfg's keepalive and user timeout on dup. */
