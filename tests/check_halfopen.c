@@ -42,12 +42,7 @@ static const char *script(void)
 
 static void hosts(const char *verb, struct net *n)
 {
-	struct tl_proc p;
-	const char *argv[] = { "/bin/sh", script(), verb, n->tag, NULL };
-
-	tl_run(&p, NULL, argv);
-	ck_assert_msg(p.status == 0, "peerhost.sh %s: %s", verb, p.err);
-	tl_free(&p);
+	tl_peerhost(verb, n->tag);
 }
 
 /* Both hosts up, or a printed reason to skip (returns 0). */

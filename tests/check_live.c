@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "livelib.h"
@@ -233,6 +235,83 @@ START_TEST(test_abort_preloaded_logs_killed)
 }
 END_TEST
 
+/* Until process pid is in system call nr (from /proc/PID/syscall). */
+static void wait_in_syscall(int pid, long nr)
+{
+	struct timespec step = { 0, 10 * 1000 * 1000 };
+
+	for (int i = 0; i < 2000; i++) {
+		/* A /proc file has no size: read it, do not slurp it. */
+		FILE *f = fopen(tl_str("/proc/%d/syscall", pid), "re");
+		long now = -1;
+
+		if (f != NULL) {
+			if (fscanf(f, "%ld", &now) != 1)
+				now = -1;
+			fclose(f);
+		}
+		if (now == nr)
+			return;
+		nanosleep(&step, NULL);
+	}
+	ck_abort_msg("process %d never entered system call %ld", pid, nr);
+}
+
+/*
+ * A call the target is blocked in when the reset comes: Linux 6.6 and
+ * later wake it with EPIPE (a disconnect while waiting), earlier ones
+ * with ECONNRESET; the next call gets ECONNRESET.  The log has one
+ * event, at the blocked call.
+ */
+START_TEST(test_abort_blocked_call)
+{
+	const char *log = tl_tmp("live-blocked.log");
+	const char *env[] = { tl_str("LD_PRELOAD=%s",
+				     tl_path("libtcpshim.so")),
+			      tl_str("TCPSHIM_LOG=%s", log),
+			      "TCPSHIM_FORMAT=json", NULL };
+	struct target t;
+	struct tl_proc p;
+	char line[1024], buf[64];
+	const char *blocked;
+	char *text;
+	int c, fd;
+
+	if (!tl_is_root()) {
+		tl_skip(__func__, "needs root to read /proc/PID/syscall");
+		return;
+	}
+	if (!target_start(&t, TARGET_C, env, NULL, __func__))
+		return;
+	target_listen(&t, "127.0.0.1");
+	c = target_connect(&t, AF_INET, &fd, NULL);
+	tl_say(&t.p, tl_str("recv %d", fd));
+	wait_in_syscall(t.pid, SYS_recvfrom);
+	tcpshim(&p, NULL, "abort", tl_str("%d", t.pid), tl_str("%d", fd),
+		NULL);
+	ck_assert_int_eq(p.status, 0);
+	tl_free(&p);
+	ck_assert_int_eq(tl_expect(&t.p, tl_str("recv %d ", fd), 20000, line,
+				   sizeof(line)), 0);
+	blocked = strrchr(line, ' ') + 1;
+	ck_assert_msg(strcmp(blocked, "EPIPE") == 0 ||
+			      strcmp(blocked, "ECONNRESET") == 0,
+		      "%s", line);
+	blocked = tl_str("%s", blocked);
+	target_call(&t, "recv", fd, "ECONNRESET");
+	ck_assert_int_eq(peer_recv_errno(c), ECONNRESET);
+	close(c);
+	target_stop(&t);
+
+	text = tl_slurp(log);
+	TL_ONE_LINE(text, line);
+	ck_assert_str_eq(tl_json(line, "cause", buf, sizeof(buf)), "killed");
+	ck_assert_str_eq(tl_json(line, "call", buf, sizeof(buf)), "recv");
+	ck_assert_str_eq(tl_json(line, "errno", buf, sizeof(buf)), blocked);
+	free(text);
+}
+END_TEST
+
 /* ---- refusals and bad usage ------------------------------------------------ */
 
 /* A listener named by fd is refused and goes on accepting. */
@@ -397,6 +476,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_ls_matches_ss, 0, TARGET_KINDS);
 	tcase_add_loop_test(tc, test_abort_by_fd_peer_cookie, 0, TARGET_KINDS);
 	tcase_add_test(tc, test_abort_preloaded_logs_killed);
+	tcase_add_test(tc, test_abort_blocked_call);
 	tcase_add_test(tc, test_abort_refuses_listener_and_bad_usage);
 	tcase_add_test(tc, test_help);
 	tcase_add_loop_test(tc, test_unprivileged_owner, 0, TARGET_KINDS);

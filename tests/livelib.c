@@ -17,15 +17,8 @@
 #define TARGET_TIMEOUT_MS 20000
 #define ARGS_MAX 24
 
-int target_start(struct target *t, int kind, const char *const *env,
-		 const char *const *prefix, const char *test)
+int target_available(int kind, const char *test)
 {
-	const char *argv[ARGS_MAX];
-	char line[128];
-	int n = 0;
-
-	memset(t, 0, sizeof(*t));
-	t->kind = kind;
 	if (kind == TARGET_PYTHON && !tl_have("python3")) {
 		tl_skip(test, "python3 is not installed");
 		return 0;
@@ -36,6 +29,20 @@ int target_start(struct target *t, int kind, const char *const *env,
 			      "target was built");
 		return 0;
 	}
+	return 1;
+}
+
+int target_start(struct target *t, int kind, const char *const *env,
+		 const char *const *prefix, const char *test)
+{
+	const char *argv[ARGS_MAX];
+	char line[128];
+	int n = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->kind = kind;
+	if (!target_available(kind, test))
+		return 0;
 	for (; prefix != NULL && prefix[n] != NULL; n++)
 		argv[n] = prefix[n];
 	if (kind == TARGET_C) {

@@ -21,6 +21,8 @@ struct target {
 	int lfd;
 };
 
+/* Can a target of this kind run here?  0 with a printed reason if not. */
+int target_available(int kind, const char *test);
 /*
  * Start a target of this kind (env as tl_spawn; prefix, NULL-terminated
  * or NULL, runs before it: setpriv, peerhost.sh client TAG).  0 with a

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The demos cannot rot: run each one and check its key facts in what it
 # printed: the RST on the wire, the errno the program saw, the event
-# tcpshim logged.  Demos 3 and 4 need root (they say so and are skipped).
+# tcpshim logged.  Demos 3 to 5 need root (they say so and are skipped).
 cd "$(dirname "$0")/.." || exit 1
 if [ -n "${TCPSHIM_TEST_SANITIZER:-}" ]; then
 	echo "SKIP demos: they run the plain build; the sanitizer build is covered by the Check suites"
@@ -86,7 +86,14 @@ if [ $root = 1 ]; then
 		"=> With tcp_rfc1337=0 the TIME-WAIT state was killed by the forged RST; with tcp_rfc1337=1 it survived the forged RST." \
 		"the in-window RST drew one challenge ACK, and the connection lived on; the out-of-window one drew no challenge ACK, and the connection lived on" \
 		"tcpshim logged rst_received cause=peer_reset."
+	run 05-dead
+	expect 05-dead "keepalive 1,1,30" "probing 2" \
+		"rst_sent cause=killed call=tcpshim_abort" \
+		"198.18.0.1.7100 > 198.18.0.2." "Flags [R.]" \
+		"says still here" \
+		"=> With no restart, tcpshim found the dead peer by keepalive and reset its connection: the server sent one RST to 198.18.0.2" \
+		"the live client's connection went on serving."
 else
-	echo "SKIP demos 3 and 4: they need root and tcpdump (network namespaces, raw sockets, capture)"
+	echo "SKIP demos 3, 4 and 5: they need root and tcpdump (network namespaces, raw sockets, capture)"
 fi
 exit $fail

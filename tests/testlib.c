@@ -478,6 +478,18 @@ const char *tl_which(const char *cmd)
 	return found;
 }
 
+void tl_peerhost(const char *verb, const char *tag)
+{
+	struct tl_proc p;
+	const char *argv[] = { "/bin/sh", tl_source("demos/peerhost.sh"), verb,
+			       tag, NULL };
+
+	tl_run(&p, NULL, argv);
+	ck_assert_msg(p.status == 0, "peerhost.sh %s %s: %s", verb, tag,
+		      p.err);
+	tl_free(&p);
+}
+
 int tl_have(const char *cmd)
 {
 	return tl_which(cmd) != NULL;
