@@ -12,13 +12,7 @@ TAG=demo$$
 
 title "Demo 3 of 4: a half-open connection: the peer crashed, then restarted"
 say "A peer that crashes or loses power sends nothing: no FIN, no RST. Its connections live on, half-open, on the other side, until that side sends something. Keepalive sends probes; a restarted peer, knowing nothing of the connection, answers with a RST."
-if ! is_root; then
-	say "(skipped: this demo makes two hosts in network namespaces, which needs root)"
-	exit 0
-fi
-"$PEERHOST" down "$TAG"
-on_exit "'$PEERHOST' down '$TAG'"
-"$PEERHOST" up "$TAG"
+hosts_up "$TAG"
 say "Two hosts in network namespaces: the client (198.18.0.1), and the peer ($PEER), which runs a service on port $PORT."
 
 # start_peer: the service on the peer host.

@@ -12,13 +12,7 @@ TAG=live$$
 
 title "Demo 5: clearing a dead peer's connection from a running server"
 say "A server that was not started under tcpshim has two clients. One of them crashes without a word; the server's connection to it stays open, half-open, for as long as the server waits. tcpshim reaches into the running server: keepalive to find the dead peer, then a RST for exactly that connection."
-if ! is_root; then
-	say "(skipped: this demo makes two hosts in network namespaces, which needs root)"
-	exit 0
-fi
-"$PEERHOST" down "$TAG"
-on_exit "'$PEERHOST' down '$TAG'"
-"$PEERHOST" up "$TAG"
+hosts_up "$TAG"
 
 # The server: plain python3, one thread per connection, each in recv().
 "$PEERHOST" client "$TAG" python3 -u -c '

@@ -150,6 +150,18 @@ wire() {
 	if captured; then echo "$1"; else echo "(no capture of the wire)"; fi
 }
 
+# hosts_up TAG: the two hosts of demos/peerhost.sh, removed on exit; a
+# demo run without root says why it is skipped and ends here.
+hosts_up() {
+	if ! is_root; then
+		say "(skipped: this demo makes two hosts in network namespaces, which needs root)"
+		exit 0
+	fi
+	"$DEMOS/peerhost.sh" down "$1"
+	on_exit "'$DEMOS/peerhost.sh' down '$1'"
+	"$DEMOS/peerhost.sh" up "$1"
+}
+
 # wait_for FILE TEXT [SECONDS]: until FILE holds TEXT.
 wait_for() {
 	n=0

@@ -48,14 +48,8 @@ static void hosts(const char *verb, struct net *n)
 /* Both hosts up, or a printed reason to skip (returns 0). */
 static int net_up(struct net *n, const char *test)
 {
-	if (!tl_is_root()) {
-		tl_skip(test, "needs root for network namespaces");
+	if (!tl_can_netns(test))
 		return 0;
-	}
-	if (!tl_have("ip")) {
-		tl_skip(test, "ip (Debian package iproute2) is not installed");
-		return 0;
-	}
 	memset(n, 0, sizeof(*n));
 	snprintf(n->tag, sizeof(n->tag), "h%d", (int)getpid());
 	n->log = tl_tmp("events.log");

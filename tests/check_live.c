@@ -195,43 +195,60 @@ START_TEST(test_abort_by_fd_peer_cookie)
 }
 END_TEST
 
-/* A preloaded target logs the reset as killed, at the call that met it. */
-START_TEST(test_abort_preloaded_logs_killed)
+/* The C target under tcpshim, logging every event as JSON to log. */
+static void start_preloaded(struct target *t, const char *log)
 {
-	const char *log = tl_tmp("live-preloaded.log");
 	const char *env[] = { tl_str("LD_PRELOAD=%s",
 				     tl_path("libtcpshim.so")),
 			      tl_str("TCPSHIM_LOG=%s", log),
 			      "TCPSHIM_FORMAT=json", "TCPSHIM_EVENTS=all",
 			      NULL };
-	struct target t;
+
+	ck_assert(target_start(t, TARGET_C, env, NULL, "start_preloaded"));
+	target_listen(t, "127.0.0.1");
+}
+
+/* tcpshim abort PID FD, which must work. */
+static void abort_fd(const struct target *t, int fd)
+{
 	struct tl_proc p;
-	char line[1024], buf[64];
-	char *text;
-	int c, fd;
 
-	if (tl_sanitized_skip(__func__, "the command is not sanitized"))
-		return;
-	if (!target_start(&t, TARGET_C, env, NULL, __func__))
-		return;
-	target_listen(&t, "127.0.0.1");
-	c = target_connect(&t, AF_INET, &fd, NULL);
-	tcpshim(&p, NULL, "abort", tl_str("%d", t.pid), tl_str("%d", fd),
+	tcpshim(&p, NULL, "abort", tl_str("%d", t->pid), tl_str("%d", fd),
 		NULL);
-	ck_assert_int_eq(p.status, 0);
+	ck_assert_msg(p.status == 0, "%s", p.err);
 	tl_free(&p);
-	target_call(&t, "recv", fd, "ECONNRESET");
-	ck_assert_int_eq(peer_recv_errno(c), ECONNRESET);
-	close(c);
-	target_stop(&t);
+}
 
-	text = tl_slurp(log);
+/* The log's one event: rst_sent, killed, at recv on fd, with err. */
+static void assert_logged_killed(const char *log, int fd, const char *err)
+{
+	char line[1024], buf[64];
+	char *text = tl_slurp(log);
+
 	TL_ONE_LINE(text, line);
 	ck_assert_str_eq(tl_json(line, "event", buf, sizeof(buf)), "rst_sent");
 	ck_assert_str_eq(tl_json(line, "cause", buf, sizeof(buf)), "killed");
 	ck_assert_str_eq(tl_json(line, "call", buf, sizeof(buf)), "recv");
+	ck_assert_str_eq(tl_json(line, "errno", buf, sizeof(buf)), err);
 	ck_assert_int_eq(atoi(tl_json(line, "fd", buf, sizeof(buf))), fd);
 	free(text);
+}
+
+/* A preloaded target logs the reset as killed, at the call that met it. */
+START_TEST(test_abort_preloaded_logs_killed)
+{
+	const char *log = tl_tmp("live-preloaded.log");
+	struct target t;
+	int c, fd;
+
+	start_preloaded(&t, log);
+	c = target_connect(&t, AF_INET, &fd, NULL);
+	abort_fd(&t, fd);
+	target_call(&t, "recv", fd, "ECONNRESET");
+	ck_assert_int_eq(peer_recv_errno(c), ECONNRESET);
+	close(c);
+	target_stop(&t);
+	assert_logged_killed(log, fd, "ECONNRESET");
 }
 END_TEST
 
@@ -266,31 +283,20 @@ static void wait_in_syscall(int pid, long nr)
 START_TEST(test_abort_blocked_call)
 {
 	const char *log = tl_tmp("live-blocked.log");
-	const char *env[] = { tl_str("LD_PRELOAD=%s",
-				     tl_path("libtcpshim.so")),
-			      tl_str("TCPSHIM_LOG=%s", log),
-			      "TCPSHIM_FORMAT=json", NULL };
 	struct target t;
-	struct tl_proc p;
-	char line[1024], buf[64];
+	char line[1024];
 	const char *blocked;
-	char *text;
 	int c, fd;
 
 	if (!tl_is_root()) {
 		tl_skip(__func__, "needs root to read /proc/PID/syscall");
 		return;
 	}
-	if (!target_start(&t, TARGET_C, env, NULL, __func__))
-		return;
-	target_listen(&t, "127.0.0.1");
+	start_preloaded(&t, log);
 	c = target_connect(&t, AF_INET, &fd, NULL);
 	tl_say(&t.p, tl_str("recv %d", fd));
 	wait_in_syscall(t.pid, SYS_recvfrom);
-	tcpshim(&p, NULL, "abort", tl_str("%d", t.pid), tl_str("%d", fd),
-		NULL);
-	ck_assert_int_eq(p.status, 0);
-	tl_free(&p);
+	abort_fd(&t, fd);
 	ck_assert_int_eq(tl_expect(&t.p, tl_str("recv %d ", fd), 20000, line,
 				   sizeof(line)), 0);
 	blocked = strrchr(line, ' ') + 1;
@@ -302,13 +308,7 @@ START_TEST(test_abort_blocked_call)
 	ck_assert_int_eq(peer_recv_errno(c), ECONNRESET);
 	close(c);
 	target_stop(&t);
-
-	text = tl_slurp(log);
-	TL_ONE_LINE(text, line);
-	ck_assert_str_eq(tl_json(line, "cause", buf, sizeof(buf)), "killed");
-	ck_assert_str_eq(tl_json(line, "call", buf, sizeof(buf)), "recv");
-	ck_assert_str_eq(tl_json(line, "errno", buf, sizeof(buf)), blocked);
-	free(text);
+	assert_logged_killed(log, fd, blocked);
 }
 END_TEST
 

@@ -30,14 +30,8 @@ static int hosts_up(struct hosts *h, const char *test)
 {
 	const char *script = tl_source("demos/peerhost.sh");
 
-	if (!tl_is_root()) {
-		tl_skip(test, "needs root for network namespaces");
+	if (!tl_can_netns(test))
 		return 0;
-	}
-	if (!tl_have("ip")) {
-		tl_skip(test, "ip (Debian package iproute2) is not installed");
-		return 0;
-	}
 	snprintf(h->tag, sizeof(h->tag), "l%d", (int)getpid());
 	const char *c[] = { "/bin/sh", script, "client", h->tag, NULL };
 	const char *p[] = { "/bin/sh", script, "peer", h->tag, NULL };

@@ -478,6 +478,19 @@ const char *tl_which(const char *cmd)
 	return found;
 }
 
+int tl_can_netns(const char *test)
+{
+	if (!tl_is_root()) {
+		tl_skip(test, "needs root for network namespaces");
+		return 0;
+	}
+	if (!tl_have("ip")) {
+		tl_skip(test, "ip (Debian package iproute2) is not installed");
+		return 0;
+	}
+	return 1;
+}
+
 void tl_peerhost(const char *verb, const char *tag)
 {
 	struct tl_proc p;

@@ -94,6 +94,8 @@ const char *tl_loopback(int family);
 int tl_is_root(void);
 /* cmd's full path on PATH, or NULL. */
 const char *tl_which(const char *cmd);
+/* Can demos/peerhost.sh make hosts here?  0 with the reason printed. */
+int tl_can_netns(const char *test);
 /* demos/peerhost.sh VERB TAG (up, crash, restart, down), which must work. */
 void tl_peerhost(const char *verb, const char *tag);
 /* Is cmd found on PATH? */
