@@ -88,7 +88,14 @@ int main(int argc, char **argv)
 			return fail("open/close");
 	}
 
+	/*
+	 * The same end on every run: cfd has read the FIN of sfd's close
+	 * before it closes, so the last closes find the same states however
+	 * late the kernel processes that FIN (a loaded machine).
+	 */
 	close(sfd);
+	if (read(cfd, back, 1) != 0)
+		return fail("read of the FIN");
 	close(cfd);
 	close(lfd);
 	printf("tcpshim %s\n", dlsym(RTLD_DEFAULT, "tcp_abort") ? "loaded"
