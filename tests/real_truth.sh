@@ -86,15 +86,33 @@ judge() {
 	cat "$W/verdict"
 }
 
+# limited CMD...: CMD, killed if it runs past TRUTH_TIMEOUT seconds
+# (default 120): a case that hangs fails, and says so, instead of
+# holding the whole run.
+LIMIT=${TRUTH_TIMEOUT:-120}
+limited() { timeout -k 5 "$LIMIT" "$@"; }
+
+# finish PID WHAT: wait for a program started in the background; one
+# killed by its limit fails the run, by name.
+finish() {
+	wait "$1"
+	rc=$?
+	if [ $rc = 124 ] || [ $rc = 137 ]; then
+		echo "  TIMEOUT: $2 still ran after $LIMIT s, killed"
+		fail=1
+	fi
+	return $rc
+}
+
 # preloaded ENV... -- CMD...: CMD under the library with a JSON log.
 preloaded() {
-	env LD_PRELOAD="$LIB" TCPSHIM_LOG="$W/log" TCPSHIM_FORMAT=json "$@"
+	limited env LD_PRELOAD="$LIB" TCPSHIM_LOG="$W/log" TCPSHIM_FORMAT=json "$@"
 }
 
 # race HOW N: the close that races the peer's FIN, N connections.
 race() {
 	port=$(free_port)
-	"$B/tests/prog_race" peer "$port" "$2" >"$W/peer.out" 2>&1 &
+	limited "$B/tests/prog_race" peer "$port" "$2" >"$W/peer.out" 2>&1 &
 	peer=$!
 	PIDS="$PIDS $peer"
 	n=0
@@ -104,19 +122,22 @@ race() {
 	: >"$W/log"
 	trace_on
 	preloaded "$B/tests/prog_race" client "$port" "$2" "$1" >/dev/null
-	wait "$peer"
+	finish "$peer" "prog_race peer"
 	trace_off "$W/trace"
 	judge "close racing the peer's FIN ($1, $2 connections)" "client:$port"
 }
 
 # peers MODE PORT N [ARG...]: a plain python3 peer, never preloaded
 # (tests/truth_peers.py), in the foreground.
-peers() { python3 tests/truth_peers.py "$@"; }
+peers() {
+	limited python3 tests/truth_peers.py "$@"
+	[ $? != 124 ] || { echo "  TIMEOUT: truth_peers.py $1 after $LIMIT s"; fail=1; }
+}
 
 # plain_peer MODE PORT N [ARG...]: that peer in the background, called
-# by name so that its pid (in srv) is python's; until it is ready.
+# in srv; until it is ready.
 plain_peer() {
-	python3 tests/truth_peers.py "$@" >"$W/srv.out" 2>&1 &
+	limited python3 tests/truth_peers.py "$@" >"$W/srv.out" 2>&1 &
 	srv=$!
 	PIDS="$PIDS $srv"
 	wait_ready "$W/srv.out"
@@ -151,7 +172,7 @@ srv.listen(+process.argv[2], "127.0.0.1", () => console.log("ready"));
 	PIDS="$PIDS $srv"
 	wait_ready "$W/node.out" || echo "node server did not start: $(cat "$W/node.out")"
 	peers client "$port" "$1" 1
-	wait "$srv"
+	finish "$srv" "the case's server"
 	trace_off "$W/trace"
 	judge "node: server, resetAndDestroy() ($1 connections)" "server:$port"
 
@@ -169,7 +190,7 @@ function one() {
 }
 one();
 ' "$1" "$port"
-	wait "$srv"
+	finish "$srv" "the case's server"
 	trace_off "$W/trace"
 	judge "node: client, reset by its server ($1 connections)" "client:$port"
 
@@ -203,7 +224,7 @@ case_forking() {
 	PIDS="$PIDS $srv"
 	wait_ready "$W/srv.out" || echo "forking server did not start: $(cat "$W/srv.out")"
 	peers client "$port" "$2" 2048
-	wait "$srv"
+	finish "$srv" "the case's server"
 	trace_off "$W/trace"
 	judge "python3 forking server, TCPSHIM_CLOSE=$1 ($2 connections)" \
 		"server:$port" shared
@@ -227,7 +248,7 @@ if sys.argv[2] == "_exit":
 sys.exit(0)
 ' "$port" "$1"
 	done
-	wait "$srv"
+	finish "$srv" "the case's server"
 	trace_off "$W/trace"
 	judge "python3 ends with data unread: $1 ($2 processes)" "client:$port"
 }
@@ -255,7 +276,7 @@ s.send(b"z")                     # EPIPE, and SIGPIPE
 ' "$port"
 		[ $? = 141 ] && killed=$((killed + 1))
 	done
-	wait "$srv"
+	finish "$srv" "the case's server"
 	trace_off "$W/trace"
 	echo "  ($killed of $1 ended by SIGPIPE, status 141)"
 	[ "$killed" = "$1" ] || fail=1
@@ -275,7 +296,7 @@ case_java() {
 	PIDS="$PIDS $srv"
 	wait_ready "$W/java.out" || echo "java server did not start: $(cat "$W/java.out")"
 	peers client "$port" "$1" 1
-	wait "$srv"
+	finish "$srv" "the case's server"
 	trace_off "$W/trace"
 	judge "java: server, SO_LINGER 0 ($1 connections)" "server:$port"
 	for how in client blocked; do
@@ -288,7 +309,7 @@ case_java() {
 		: >"$W/log"
 		trace_on
 		preloaded java tests/real/Resets.java "$how" "$port" "$1"
-		wait "$srv"
+		finish "$srv" "the case's server"
 		trace_off "$W/trace"
 		judge "java: $how ($1 connections)" "client:$port"
 	done
@@ -323,7 +344,7 @@ CFG
 		n=$((n + 1)); [ $n -lt 200 ] || break; sleep 0.05
 	done
 	peers client "$front" "$1" 100 shut
-	wait "$srv"
+	finish "$srv" "the case's server"
 	kill "$hap" 2>/dev/null
 	wait "$hap" 2>/dev/null
 	trace_off "$W/trace"
@@ -349,7 +370,7 @@ case_after_close() {
 	PIDS="$PIDS $srv"
 	wait_ready "$W/srv.out"
 	peers stream "$port" "$1"
-	wait "$srv"
+	finish "$srv" "the case's server"
 	trace_off "$W/trace"
 	judge "python3 server closing while its client streams ($1 connections)" "server:$port" missing
 }
@@ -363,7 +384,7 @@ case_inetd() {
 	trace_on
 	plain_peer inetd "$port" "$1" "$LIB" "$W/log"
 	peers client "$port" "$1" 2048
-	wait "$srv"
+	finish "$srv" "the case's server"
 	trace_off "$W/trace"
 	judge "inetd-style: a preloaded service on descriptors 0 and 1 ($1 connections)" "server:$port"
 }
@@ -380,7 +401,7 @@ case_killed() {
 	for _ in $(seq 1 "$1"); do
 		preloaded "$B/tests/prog_scenario" killed 4 "$port" >/dev/null
 	done
-	wait "$srv"
+	finish "$srv" "the case's server"
 	trace_off "$W/trace"
 	judge "killed: disconnected by another holder ($1 connections)" "client:$port"
 }
