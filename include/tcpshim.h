@@ -123,6 +123,7 @@ enum tcp_event_cause {
 	TCP_CAUSE_KILLED,		/* rst_sent: torn down from outside the
 					 * process (ss -K, or another process
 					 * holding the socket) */
+	TCP_CAUSE_INJECTED,		/* rst_sent: a TCPSHIM_INJECT rule */
 };
 
 /*
@@ -151,6 +152,9 @@ struct tcp_event {
 	int64_t retransmits;
 	int64_t idle_ms;
 	int64_t unacked;
+	/* rst_sent/injected: the TCPSHIM_INJECT rule that fired, as written
+	 * (with the seed it drew from); NULL for every other event. */
+	const char *rule;
 };
 
 typedef void (*tcp_event_fn)(const struct tcp_event *ev, void *arg);

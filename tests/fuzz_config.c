@@ -30,15 +30,15 @@
 #include "core/names.h"
 #include "tcpshim.h"
 
-#define NVARS 7
+#define NVARS 8
 
 static const char *const names[NVARS] = {
 	ENV_LOG, ENV_FORMAT, ENV_KEEPALIVE, ENV_USER_TIMEOUT, ENV_CLOSE,
-	ENV_EVENTS, ENV_DEBUG,
+	ENV_EVENTS, ENV_DEBUG, ENV_INJECT,
 };
 enum {
 	V_LOG, V_FORMAT, V_KEEPALIVE, V_USER_TIMEOUT, V_CLOSE, V_EVENTS,
-	V_DEBUG,
+	V_DEBUG, V_INJECT,
 };
 
 #define ALL_EVENTS ((1u << (TCP_EVENT_CLOSE + 1)) - 1)
@@ -93,7 +93,7 @@ static void parse(struct shim_config *cfg)
 {
 	memset(lookups, 0, sizeof(lookups));
 	forget_warnings();
-	config_parse(cfg, fake_getenv, keep_warning);
+	config_parse(cfg, fake_getenv, keep_warning, 7);
 	for (int i = 0; i < NVARS; i++)
 		CHECK(lookups[i] == 1);
 }
@@ -181,6 +181,65 @@ static void check_ranges(const struct shim_config *c)
 	CHECK(c->close_abort == 0 || c->close_abort == 1);
 	CHECK(c->events != 0 && (c->events & ~ALL_EVENTS) == 0);
 	CHECK(c->debug == 0 || c->debug == 1);
+	CHECK(c->inject.n >= 0 && c->inject.n <= INJECT_RULES_MAX);
+	for (int r = 0; r < c->inject.n; r++) {
+		const struct inject_rule *rule = &c->inject.rule[r];
+
+		CHECK(memchr(rule->text, '\0', sizeof(rule->text)) != NULL);
+		CHECK(strncmp(rule->text, "reset", 5) == 0);
+		CHECK(rule->prob <= INJECT_PROB_ONE);
+		CHECK(!(rule->has & INJECT_PORT) || rule->port != 0);
+	}
+}
+
+/* Two parsed TCPSHIM_INJECT values hold the same rules. */
+static int same_rules(const struct inject_rules *a,
+		      const struct inject_rules *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (int r = 0; r < a->n; r++) {
+		const struct inject_rule *x = &a->rule[r], *y = &b->rule[r];
+
+		if (x->has != y->has || x->after[0] != y->after[0] ||
+		    x->after[1] != y->after[1] || x->after_ms != y->after_ms ||
+		    x->port != y->port || x->prob != y->prob ||
+		    x->seed != y->seed || x->count != y->count ||
+		    x->peer_port != y->peer_port ||
+		    x->peer_prefix != y->peer_prefix ||
+		    memcmp(&x->peer, &y->peer, sizeof(x->peer)) != 0 ||
+		    strcmp(x->text, y->text) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* An accepted TCPSHIM_INJECT: one rule per non-blank part between ';',
+ * each kept as written (a seed may be added at its end). */
+static void check_inject(const char *v, const struct inject_rules *rules)
+{
+	int n = 0;
+
+	for (const char *p = v;;) {
+		size_t len = strcspn(p, ";");
+		const char *s = p, *e = p + len;
+
+		while (s < e && (*s == ' ' || *s == '\t' || *s == '\n'))
+			s++;
+		while (e > s && (e[-1] == ' ' || e[-1] == '\t' ||
+				 e[-1] == '\n'))
+			e--;
+		if (s < e) {
+			CHECK(n < rules->n);
+			CHECK(strncmp(rules->rule[n].text, s,
+				      (size_t)(e - s)) == 0);
+			n++;
+		}
+		if (p[len] == '\0')
+			break;
+		p += len + 1;
+	}
+	CHECK(n == rules->n);
 }
 
 /* Setting i of a equals setting i of b. */
@@ -205,6 +264,8 @@ static int same_setting(int i, const struct shim_config *a,
 		return a->close_abort == b->close_abort;
 	case V_EVENTS:
 		return a->events == b->events;
+	case V_INJECT:
+		return same_rules(&a->inject, &b->inject);
 	default:
 		return a->debug == b->debug;
 	}
@@ -285,6 +346,9 @@ static void check_accepted(int i, const char *v, const struct shim_config *c)
 		break;
 	case V_EVENTS:
 		check_events(v, c->events);
+		break;
+	case V_INJECT:
+		check_inject(v, &c->inject);
 		break;
 	default:
 		CHECK(strcmp(v, c->debug ? "1" : "0") == 0);

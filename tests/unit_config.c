@@ -22,7 +22,7 @@
 /* The fake environment: names and values, NULL value when unset. */
 static const char *const var_names[] = {
 	ENV_LOG, ENV_FORMAT, ENV_KEEPALIVE,
-	ENV_USER_TIMEOUT, ENV_CLOSE, ENV_EVENTS, ENV_DEBUG,
+	ENV_USER_TIMEOUT, ENV_CLOSE, ENV_EVENTS, ENV_DEBUG, ENV_INJECT,
 };
 #define NVARS (sizeof(var_names) / sizeof(*var_names))
 
@@ -72,7 +72,7 @@ static void set_var(const char *name, const char *value)
 
 static void parse(struct shim_config *cfg)
 {
-	config_parse(cfg, fake_getenv, record_warning);
+	config_parse(cfg, fake_getenv, record_warning, 7);
 }
 
 static void env_clear(void)
@@ -96,6 +96,7 @@ static void set_all_good(void)
 	set_var(ENV_CLOSE, "abort");
 	set_var(ENV_EVENTS, "rst_sent,close");
 	set_var(ENV_DEBUG, "1");
+	set_var(ENV_INJECT, "reset:after_sent=10");
 }
 
 /* Each variable's setting: the default, or the value set_all_good() gives. */
@@ -147,9 +148,18 @@ static void check_debug(const struct shim_config *cfg, int good)
 	ck_assert_int_eq(cfg->debug, good);
 }
 
+static void check_inject(const struct shim_config *cfg, int good)
+{
+	ck_assert_int_eq(cfg->inject.n, good);
+	if (good)
+		ck_assert_str_eq(cfg->inject.rule[0].text,
+				 "reset:after_sent=10");
+}
+
 static void (*const checks[NVARS])(const struct shim_config *, int) = {
 	check_log, check_format, check_keepalive,
 	check_user_timeout, check_close, check_events, check_debug,
+	check_inject,
 };
 
 /* Every setting good except bad_var (-1: none), which has its default. */
@@ -174,6 +184,8 @@ static const char *const accepted[NVARS][6] = {
 	{ "normal", "abort" },
 	{ "all", "rst_sent", "rst_received", "halfopen", "close" },
 	{ "1", "0" },
+	{ "reset[:COND,...]", "after_sent=BYTES", "peer=ADDR[/PREFIX][:PORT]",
+	  "prob=P", "count=N" },
 };
 
 /*
@@ -555,6 +567,9 @@ static const struct bad_case {
 	{ ENV_DEBUG, "yes" },
 	{ ENV_DEBUG, "2" },
 	{ ENV_DEBUG, "1 " },
+	{ ENV_INJECT, "reset:bogus=1" },
+	{ ENV_INJECT, "reset:after_sent" },
+	{ ENV_INJECT, "kill" },
 };
 #define NBAD ((int)(sizeof(bad_cases) / sizeof(*bad_cases)))
 
@@ -594,6 +609,7 @@ START_TEST(every_variable_bad_gives_one_warning_each_in_order)
 	set_var(ENV_CLOSE, "slam");
 	set_var(ENV_EVENTS, "rst_sent,bogus");
 	set_var(ENV_DEBUG, "on");
+	set_var(ENV_INJECT, "reset:when=now");
 	parse(&cfg);
 	ck_assert_int_eq(nwarnings, (int)NVARS);
 	for (size_t i = 0; i < NVARS; i++) {

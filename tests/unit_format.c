@@ -364,6 +364,7 @@ START_TEST(kind_and_cause_names_match_the_contract)
 		[TCP_CAUSE_USER_TIMEOUT] = "user_timeout",
 		[TCP_CAUSE_NORMAL] = "normal",
 		[TCP_CAUSE_KILLED] = "killed",
+		[TCP_CAUSE_INJECTED] = "injected",
 	};
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds); i++)
@@ -378,12 +379,12 @@ END_TEST
 START_TEST(out_of_range_kind_and_cause_are_unknown)
 {
 	struct tcp_event ev = sample((enum tcp_event_kind)4,
-				     (enum tcp_event_cause)11, "recv", 0);
+				     (enum tcp_event_cause)12, "recv", 0);
 
 	ck_assert_str_eq(names_kind((enum tcp_event_kind)4), "unknown");
 	ck_assert_str_eq(names_kind((enum tcp_event_kind)-1),
 			 "unknown");
-	ck_assert_str_eq(names_cause((enum tcp_event_cause)11),
+	ck_assert_str_eq(names_cause((enum tcp_event_cause)12),
 			 "unknown");
 	ck_assert_str_eq(names_cause((enum tcp_event_cause)-1),
 			 "unknown");

@@ -1,7 +1,7 @@
 /*
  * unit_main.c - runs the unit suites: the pure parts of the library
  * (config, fd table and connection pool, formatter, classifier, the
- * kernel lookup after a close), linked
+ * kernel lookup after a close, the injection rules), linked
  * in directly, without preloading.
  */
 #include <check.h>
@@ -12,6 +12,7 @@ Suite *unit_fdtable_suite(void);
 Suite *unit_format_suite(void);
 Suite *unit_classify_suite(void);
 Suite *unit_sockdiag_suite(void);
+Suite *unit_inject_suite(void);
 
 int main(void)
 {
@@ -22,6 +23,7 @@ int main(void)
 	srunner_add_suite(sr, unit_format_suite());
 	srunner_add_suite(sr, unit_classify_suite());
 	srunner_add_suite(sr, unit_sockdiag_suite());
+	srunner_add_suite(sr, unit_inject_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

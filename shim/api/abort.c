@@ -20,7 +20,8 @@
 #include "os/probe.h"
 #include "os/real.h"
 
-int abort_disconnect(int fd, struct conn *c, int state, const char *call)
+int abort_disconnect(int fd, struct conn *c, int state, const char *call,
+		     const struct abort_why *why)
 {
 	struct sockaddr unspec;
 	struct tcp_event ev;
@@ -29,9 +30,15 @@ int abort_disconnect(int fd, struct conn *c, int state, const char *call)
 	/* Capture before: the disconnect forgets the local address. */
 	if (c != NULL && classify_state_resets(state) && conn_claim_report(c)) {
 		struct verdict v = { .event = 1, .kind = TCP_EVENT_RST_SENT,
-				     .cause = TCP_CAUSE_ABORT };
+				     .cause = why ? why->cause
+						  : TCP_CAUSE_ABORT };
 
 		event_fill(&ev, fd, c, v, call, 0, NULL);
+		if (why != NULL) {
+			ev.rule = why->rule;
+			ev.bytes_sent += why->sent;
+			ev.bytes_received += why->received;
+		}
 		logged = 1;
 	}
 	memset(&unspec, 0, sizeof(unspec));
@@ -58,7 +65,7 @@ SHIM_EXPORT int tcp_abort(int fd)
 	 * listening for every other holder. */
 	state = probe_tcp_info(fd, NULL);
 	if (classify_state_resets(state))
-		abort_disconnect(fd, c, state, "tcp_abort");
+		abort_disconnect(fd, c, state, "tcp_abort", NULL);
 	/* The connection is gone: closing now logs nothing more. */
 	if (c != NULL)
 		conn_set(c, CONN_REPORTED);

@@ -5,14 +5,41 @@
 #ifndef SHIM_API_API_H
 #define SHIM_API_API_H
 
+#include <stdint.h>
+
 #include "core/conn.h"
+#include "tcpshim.h"
+
+/* Why an abort happens, when the program did not ask for it. */
+struct abort_why {
+	enum tcp_event_cause cause;
+	const char *rule;		/* injected: the rule that fired */
+	uint64_t sent, received;	/* moved by the call under way, and
+					 * not yet in c's totals */
+};
 
 /*
  * Reset fd's connection now with connect(AF_UNSPEC), whatever other
- * descriptors refer to it, and log rst_sent/abort if a RST left (state:
- * tcpi_state before).  Returns what connect returned.
+ * descriptors refer to it, and log rst_sent if a RST left (state:
+ * tcpi_state before): cause abort, or as why says (why may be NULL).
+ * Returns what connect returned.
  */
-int abort_disconnect(int fd, struct conn *c, int state, const char *call);
+int abort_disconnect(int fd, struct conn *c, int state, const char *call,
+		     const struct abort_why *why);
+
+/*
+ * TCPSHIM_INJECT (inject.c).  inject_arm: the rules armed on fd's
+ * connection c, one bit each, deciding them at its first call.
+ * inject_fire: reset it now if an armed rule holds with sent and
+ * received bytes more than c counts (the call under way); returns 1
+ * when it did.  inject_cap: the most bytes a call moving bytes in
+ * direction dir (enum inject_dir) may move before an armed rule holds,
+ * or SIZE_MAX.
+ */
+unsigned int inject_arm(int fd, struct conn *c);
+int inject_fire(int fd, struct conn *c, unsigned int armed, const char *call,
+		uint64_t sent, uint64_t received);
+size_t inject_cap(struct conn *c, unsigned int armed, int dir);
 
 /*
  * TCPSHIM_KEEPALIVE and TCPSHIM_USER_TIMEOUT, on a new TCP socket.

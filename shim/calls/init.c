@@ -8,7 +8,10 @@
 #include <link.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "calls/wrap.h"
 
 #include "core/config.h"
 #include "event/inherit.h"
@@ -40,6 +43,17 @@ static int in_main_program(void *addr)
 	       map != NULL && map->l_name[0] == '\0';
 }
 
+/* What an injection rule with prob= and no seed= draws from: new in
+ * each process. */
+static uint64_t start_seed(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (uint64_t)t.tv_nsec * 1000003u ^ (uint64_t)t.tv_sec ^
+	       (uint64_t)getpid() << 32;
+}
+
 __attribute__((constructor)) static void shim_init(void)
 {
 	void *first;
@@ -58,7 +72,9 @@ __attribute__((constructor)) static void shim_init(void)
 		return;
 	}
 	log_init();
-	config_parse(&shim_config, env, log_warn_line);
+	config_parse(&shim_config, env, log_warn_line, start_seed());
+	if (shim_config.inject.n > 0)
+		inject_install();
 	/* Both sides of a fork may hold connections opened before it. */
 	pthread_atfork(NULL, process_forked_parent, process_forked_child);
 	inherit_adopt();

@@ -129,7 +129,7 @@ SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	if (addr != NULL && len >= sizeof(sa_family_t) &&
 	    addr->sa_family == AF_UNSPEC)
 		return abort_disconnect(fd, c, probe_tcp_info(fd, NULL),
-					"connect");
+					"connect", NULL);
 	ret = real.connect(fd, addr, len);
 	err = errno;
 	if ((ret == 0 || err == EINPROGRESS) &&

@@ -96,4 +96,8 @@ static inline void wrap_mmsg_done(int fd, int ret, const struct mmsghdr *vec,
 /* shutdown(fd, how) succeeded. */
 void wrap_shutdown_done(int fd, int how);
 
+/* TCPSHIM_INJECT's hooks, put in the table of real functions once, by
+ * the constructor, when rules are set (inject.c). */
+void inject_install(void);
+
 #endif

@@ -157,7 +157,7 @@ static int parse(int argc, char **argv, struct shim_config *cfg)
 	if (argc - optind != 2)
 		return live_usage(stderr, usage_text, 2);
 	given[0] = argv[optind + 1];
-	config_parse(cfg, given_env, said);
+	config_parse(cfg, given_env, said, 0);
 	return bad ? 2 : 0;
 }
 

@@ -59,6 +59,15 @@ static void usage(FILE *out)
 	      "  --debug                        one line on stderr per "
 	      "observation and verdict\n"
 	      "                                 (TCPSHIM_DEBUG=1)\n"
+	      "  --inject RULE                  reset connections on purpose "
+	      "(TCPSHIM_INJECT;\n"
+	      "                                 repeatable), RULE as "
+	      "reset:COND,... with COND\n"
+	      "                                 after_sent=BYTES, "
+	      "after_received=BYTES, after_ms=MS,\n"
+	      "                                 peer=ADDR[/PREFIX][:PORT], "
+	      "port=PORT, prob=P, seed=N,\n"
+	      "                                 count=N\n"
 	      "  --help, --version\n",
 	      out);
 }
@@ -96,7 +105,8 @@ static void keep_warning(const char *line)
 	snprintf(checked_warning, sizeof(checked_warning), "%s", line);
 }
 
-static void set_checked(const char *option, const char *name,
+/* Exit with the library's own words if it would refuse value. */
+static void check_value(const char *option, const char *name,
 			const char *value)
 {
 	struct shim_config cfg;
@@ -109,7 +119,7 @@ static void set_checked(const char *option, const char *name,
 	checked_name = name;
 	checked_value = value;
 	checked_warning[0] = '\0';
-	config_parse(&cfg, only_checked, keep_warning);
+	config_parse(&cfg, only_checked, keep_warning, 0);
 	if (checked_warning[0] != '\0') {
 		/*
 		 * The library says: tcpshim: NAME="VALUE" is not valid:
@@ -125,8 +135,34 @@ static void set_checked(const char *option, const char *name,
 		checked_warning[strcspn(checked_warning, "\n")] = '\0';
 		fail("--%s: %s", option, checked_warning);
 	}
+}
+
+static void set_env(const char *name, const char *value)
+{
 	if (setenv(name, value, 1) != 0)
 		fail("cannot set %s: %s", name, strerror(errno));
+}
+
+static void set_checked(const char *option, const char *name,
+			const char *value)
+{
+	check_value(option, name, value);
+	set_env(name, value);
+}
+
+/* --inject RULE, repeatable: the rules so far, joined with ';'. */
+static char *injected;
+
+static void add_inject(const char *rule)
+{
+	char *joined;
+
+	check_value("inject", ENV_INJECT, rule);
+	if (asprintf(&joined, "%s%s%s", injected ? injected : "",
+		     injected ? ";" : "", rule) < 0)
+		fail("out of memory");
+	free(injected);
+	injected = joined;
 }
 
 /* The file execvp would run, for the setuid check; NULL if not found. */
@@ -203,7 +239,8 @@ static void add_preload(const char *lib)
  * optopt tells them from an unknown short option. */
 enum {
 	OPT_LOG = 256, OPT_JSON, OPT_KEEPALIVE, OPT_USER_TIMEOUT,
-	OPT_ABORT_ON_CLOSE, OPT_EVENTS, OPT_DEBUG, OPT_HELP, OPT_VERSION,
+	OPT_ABORT_ON_CLOSE, OPT_EVENTS, OPT_DEBUG, OPT_INJECT, OPT_HELP,
+	OPT_VERSION,
 };
 
 static const struct option options[] = {
@@ -214,6 +251,7 @@ static const struct option options[] = {
 	{ "abort-on-close", no_argument, NULL, OPT_ABORT_ON_CLOSE },
 	{ "events", required_argument, NULL, OPT_EVENTS },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
+	{ "inject", required_argument, NULL, OPT_INJECT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -278,6 +316,9 @@ int main(int argc, char **argv)
 		case OPT_DEBUG:
 			set_checked("debug", ENV_DEBUG, "1");
 			break;
+		case OPT_INJECT:
+			add_inject(optarg);
+			break;
 		case OPT_HELP:
 			usage(stdout);
 			return 0;
@@ -288,6 +329,8 @@ int main(int argc, char **argv)
 			bad_option(argv);
 		}
 	}
+	if (injected != NULL)
+		set_env(ENV_INJECT, injected);
 	if (optind >= argc)
 		fail("no command given: tcpshim [options] -- command [args...]");
 	/*

@@ -248,9 +248,30 @@ static void check_combination(const struct shim_config *cfg,
 	warn(line);
 }
 
-void config_parse(struct shim_config *cfg, config_getenv_fn get,
-		  config_warn_fn warn)
+/* TCPSHIM_INJECT: a bad rule is named alone, and stops every rule. */
+static void parse_inject(struct shim_config *cfg, const char *v,
+			 config_warn_fn warn, uint64_t seed)
 {
+	char bad[INJECT_TEXT_MAX], why[128], shown[1024], told[512];
+	char line[2048];
+
+	if (inject_parse(&cfg->inject, v, seed, bad, sizeof(bad), why,
+			 sizeof(why)) == 0)
+		return;
+	printable(shown, sizeof(shown), bad);
+	printable(told, sizeof(told), why);
+	snprintf(line, sizeof(line),
+		 "tcpshim: %s=\"%s\" is not valid (%s): expected %s; "
+		 "nothing injected\n",
+		 ENV_INJECT, shown, told, inject_form);
+	warn(line);
+}
+
+void config_parse(struct shim_config *cfg, config_getenv_fn get,
+		  config_warn_fn warn, uint64_t seed)
+{
+	const char *inject;
+
 	config_defaults(cfg);
 	for (size_t i = 0; i < sizeof(settings) / sizeof(*settings); i++) {
 		const struct setting *s = &settings[i];
@@ -265,4 +286,7 @@ void config_parse(struct shim_config *cfg, config_getenv_fn get,
 			bad_value(warn, s->name, v, s->expected, s->kept);
 	}
 	check_combination(cfg, warn);
+	inject = get(ENV_INJECT);
+	if (inject != NULL)
+		parse_inject(cfg, inject, warn, seed);
 }

@@ -6,6 +6,9 @@
 #define SHIM_CORE_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "core/inject_rules.h"
 
 #define ENV_LOG "TCPSHIM_LOG"
 #define ENV_FORMAT "TCPSHIM_FORMAT"
@@ -14,6 +17,7 @@
 #define ENV_CLOSE "TCPSHIM_CLOSE"
 #define ENV_EVENTS "TCPSHIM_EVENTS"
 #define ENV_DEBUG "TCPSHIM_DEBUG"
+#define ENV_INJECT "TCPSHIM_INJECT"
 
 #define CONFIG_PATH_MAX 4096
 
@@ -39,6 +43,7 @@ struct shim_config {
 	int close_abort;
 	unsigned int events;		/* bit (1 << enum tcp_event_kind) */
 	int debug;			/* TCPSHIM_DEBUG=1 */
+	struct inject_rules inject;	/* TCPSHIM_INJECT; n 0: none */
 };
 
 /* Reads one variable; NULL when unset. */
@@ -49,10 +54,11 @@ typedef void (*config_warn_fn)(const char *line);
 void config_defaults(struct shim_config *cfg);
 /*
  * Fill cfg from the environment.  A bad value keeps that setting's
- * default and is reported by one call to warn.
+ * default and is reported by one call to warn.  seed is what a
+ * TCPSHIM_INJECT rule with prob= and no seed= draws from.
  */
 void config_parse(struct shim_config *cfg, config_getenv_fn get,
-		  config_warn_fn warn);
+		  config_warn_fn warn, uint64_t seed);
 
 /* The settings in force, parsed by the library constructor. */
 extern struct shim_config shim_config;

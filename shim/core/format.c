@@ -4,7 +4,7 @@
  * Text:  tcpshim[PID] TIME EVENT cause=... call=... errno=... fd=...
  *        conn=... cookie=... local=... peer=... bytes_sent=...
  *        bytes_received=... [probes=... retransmits=... idle_ms=...
- *        unacked=...]
+ *        unacked=...] [rule=...]
  * JSON:  one object per line with the same names; unknown values are
  *        null (text: -).
  * Notices, text: tcpshim[PID] TIME notice WHAT fd=... conn=... option=...
@@ -175,6 +175,8 @@ size_t format_event(char *buf, size_t size, const struct tcp_event *ev,
 		opt_field(&l, "idle_ms", ev->idle_ms);
 		opt_field(&l, "unacked", ev->unacked);
 	}
+	if (ev->rule != NULL)
+		str_field(&l, "rule", ev->rule);
 	return tail(&l, size);
 }
 

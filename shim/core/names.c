@@ -24,6 +24,7 @@ static const char *const cause_names[] = {
 	[TCP_CAUSE_USER_TIMEOUT] = "user_timeout",
 	[TCP_CAUSE_NORMAL] = "normal",
 	[TCP_CAUSE_KILLED] = "killed",
+	[TCP_CAUSE_INJECTED] = "injected",
 };
 
 const char *names_kind(enum tcp_event_kind kind)

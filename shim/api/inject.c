@@ -1,0 +1,202 @@
+/*
+ * inject.c - TCPSHIM_INJECT: which rules a connection is armed with, how
+ * far a call may go before one of them holds, and the reset when one
+ * does: tcp_abort's disconnect, logged as rst_sent/injected with the
+ * rule.  Only the hooks of calls/inject.c come here, and they are in
+ * place only while rules are set.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "core/classify.h"
+#include "core/config.h"
+#include "core/inject_rules.h"
+#include "os/probe.h"
+
+/* Per rule: connections it has drawn for (prob), resets it made. */
+static atomic_uint_fast64_t drawn[INJECT_RULES_MAX];
+static atomic_uint_fast64_t fired[INJECT_RULES_MAX];
+
+#define ID_BITS 48
+#define ID_MASK ((UINT64_C(1) << ID_BITS) - 1)
+#define ARMED_MASK 0xffffu
+
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+/* fd's local port, host order; 0 if unknown. */
+static unsigned int local_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct conn_addr a;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+		return 0;
+	conn_addr_from_sockaddr(&a, (struct sockaddr *)&ss, len);
+	return ntohs(a.port);
+}
+
+/* The rules whose peer=, port= and prob= take this connection. */
+static unsigned int decide(int fd, struct conn *c)
+{
+	const struct inject_rules *rules = &shim_config.inject;
+	struct conn_addr peer = c->peer;
+	unsigned int mask = 0, port = 0;
+	int port_known = 0;
+
+	if (peer.family == AF_UNSPEC) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+
+		if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
+			conn_addr_from_sockaddr(&peer, (struct sockaddr *)&ss,
+						len);
+	}
+	for (int i = 0; i < rules->n; i++) {
+		const struct inject_rule *r = &rules->rule[i];
+
+		if ((r->has & INJECT_PEER) && !inject_peer_matches(r, &peer))
+			continue;
+		if (r->has & INJECT_PORT) {
+			if (!port_known)
+				port = local_port(fd), port_known = 1;
+			if (port != r->port)
+				continue;
+		}
+		if (!inject_draw(r, i, atomic_fetch_add_explicit(
+					       &drawn[i], 1,
+					       memory_order_relaxed)))
+			continue;
+		mask |= 1u << i;
+	}
+	return mask;
+}
+
+unsigned int inject_arm(int fd, struct conn *c)
+{
+	uint64_t id = __atomic_load_n(&c->id, __ATOMIC_ACQUIRE) & ID_MASK;
+	uint64_t have = atomic_load_explicit(&c->inject, memory_order_acquire);
+	uint64_t made;
+	int saved;
+
+	if (have >> 16 == id)
+		return (unsigned int)(have & ARMED_MASK);
+	saved = errno;
+	c->inject_born_ms = now_ms();
+	made = id << 16 | decide(fd, c);
+	/* Two threads deciding at once: the first decision stands. */
+	if (!atomic_compare_exchange_strong_explicit(&c->inject, &have, made,
+						     memory_order_acq_rel,
+						     memory_order_acquire) &&
+	    have >> 16 == id)
+		made = have;
+	errno = saved;
+	return (unsigned int)(made & ARMED_MASK);
+}
+
+/* Do rule r's byte and time conditions hold, with more bytes moved than
+ * c counts?  *now is read once, when first needed. */
+static int holds(const struct inject_rule *r, const struct conn *c,
+		 const uint64_t more[2], uint64_t *now)
+{
+	const atomic_uint_fast64_t *moved[2] = { &c->bytes_sent,
+						 &c->bytes_received };
+
+	for (int d = 0; d < 2; d++)
+		if ((r->has & (d ? INJECT_AFTER_RECEIVED : INJECT_AFTER_SENT)) &&
+		    atomic_load_explicit(moved[d], memory_order_relaxed) +
+				    more[d] <
+			    r->after[d])
+			return 0;
+	if (r->has & INJECT_AFTER_MS) {
+		if (*now == 0)
+			*now = now_ms();
+		if (*now - c->inject_born_ms < r->after_ms)
+			return 0;
+	}
+	return 1;
+}
+
+size_t inject_cap(struct conn *c, unsigned int armed, int dir)
+{
+	size_t cap = SIZE_MAX;
+	uint64_t now = 0;
+
+	for (int i = 0; armed != 0; i++, armed >>= 1) {
+		const struct inject_rule *r = &shim_config.inject.rule[i];
+		uint64_t moved, want[2] = { 0, 0 };
+
+		if (!(armed & 1) ||
+		    !(r->has & (dir ? INJECT_AFTER_RECEIVED : INJECT_AFTER_SENT)))
+			continue;
+		moved = atomic_load_explicit(dir ? &c->bytes_received
+						 : &c->bytes_sent,
+					     memory_order_relaxed);
+		if (moved >= r->after[dir])
+			continue;
+		/* Would it hold with the bytes still to go?  Then the call
+		 * stops exactly there. */
+		want[dir] = r->after[dir] - moved;
+		if (holds(r, c, want, &now) && want[dir] < cap)
+			cap = (size_t)want[dir];
+	}
+	return cap;
+}
+
+/* One reset more for rule i, if its count= allows: 1 if taken. */
+static int take_count(const struct inject_rule *r, int i)
+{
+	if (!(r->has & INJECT_COUNT))
+		return 1;
+	if (atomic_fetch_add_explicit(&fired[i], 1, memory_order_relaxed) <
+	    r->count)
+		return 1;
+	atomic_fetch_sub_explicit(&fired[i], 1, memory_order_relaxed);
+	return 0;
+}
+
+int inject_fire(int fd, struct conn *c, unsigned int armed, const char *call,
+		uint64_t sent, uint64_t received)
+{
+	const uint64_t more[2] = { sent, received };
+	uint64_t now = 0;
+
+	if (conn_flags(c) & CONN_REPORTED)
+		return 0;
+	for (int i = 0; armed != 0; i++, armed >>= 1) {
+		const struct inject_rule *r = &shim_config.inject.rule[i];
+		struct abort_why why = { TCP_CAUSE_INJECTED, r->text, sent,
+					 received };
+		int saved = errno, state;
+
+		if (!(armed & 1) || !holds(r, c, more, &now) ||
+		    !take_count(r, i))
+			continue;
+		/* Not connected yet (or any more): nothing to reset. */
+		state = probe_tcp_info(fd, NULL);
+		if (!classify_state_resets(state)) {
+			if (r->has & INJECT_COUNT)
+				atomic_fetch_sub_explicit(&fired[i], 1,
+							  memory_order_relaxed);
+			errno = saved;
+			return 0;
+		}
+		abort_disconnect(fd, c, state, call, &why);
+		atomic_store_explicit(&c->inject,
+				      (c->id & ID_MASK) << 16,
+				      memory_order_release);
+		errno = saved;
+		return 1;
+	}
+	return 0;
+}
