@@ -76,7 +76,10 @@ HAVE_VALGRIND=0 HAVE_STRACE=0
 command -v valgrind >/dev/null 2>&1 && HAVE_VALGRIND=1
 command -v strace >/dev/null 2>&1 && HAVE_STRACE=1
 
-CONFIGS="native shim shimka"
+# shiminj: two TCPSHIM_INJECT rules armed on every connection, never
+# reached: what a test run under --inject pays per call.
+INJ_RULES="reset:after_sent=1000000000000000;reset:after_received=1000000000000000"
+CONFIGS="native shim shimka shiminj"
 [ -n "$KALIB" ] && CONFIGS="$CONFIGS libka"
 
 # ---- configurations --------------------------------------------------
@@ -88,7 +91,7 @@ CONFIGS="native shim shimka"
 cfg_env() {
 	clean="env -u LD_PRELOAD -u TCPSHIM_LOG -u TCPSHIM_FORMAT"
 	clean="$clean -u TCPSHIM_KEEPALIVE -u TCPSHIM_USER_TIMEOUT"
-	clean="$clean -u TCPSHIM_CLOSE -u TCPSHIM_EVENTS"
+	clean="$clean -u TCPSHIM_CLOSE -u TCPSHIM_EVENTS -u TCPSHIM_INJECT"
 	clean="$clean -u KEEPALIVE -u KEEPIDLE -u KEEPINTVL -u KEEPCNT"
 	case $1 in
 	native) echo "$clean" ;;
@@ -96,6 +99,7 @@ cfg_env() {
 	shimka) echo "$clean LD_PRELOAD=$LIB" \
 		"TCPSHIM_KEEPALIVE=$KA_IDLE,$KA_INTVL,$KA_CNT" \
 		"TCPSHIM_FORMAT=json TCPSHIM_LOG=$(pwd)/$W/events-%p.json" ;;
+	shiminj) echo "$clean LD_PRELOAD=$LIB TCPSHIM_INJECT=$INJ_RULES" ;;
 	libka) echo "$clean LD_PRELOAD=$KALIB KEEPIDLE=$KA_IDLE" \
 		"KEEPINTVL=$KA_INTVL KEEPCNT=$KA_CNT" ;;
 	esac
@@ -104,7 +108,7 @@ cfg_env() {
 # The preload a configuration should show: bench_calls says.
 expect_loaded() {
 	case $1 in
-	shim|shimka) echo "tcpshim loaded" ;;
+	shim|shimka|shiminj) echo "tcpshim loaded" ;;
 	*) echo "tcpshim not loaded" ;;
 	esac
 }

@@ -8,7 +8,7 @@
 # with a cause the kernel's reason contradicts.  Every case runs
 # TRUTH_RUNS times (default 5): a race shows only in some runs.
 # TRUTH_ONLY="race node forking exit sigpipe after_close inetd killed java
-# haproxy"
+# haproxy inject"
 # picks cases.
 #
 # Exits 0 when every run of every case agrees with the kernel, 77 when it
@@ -406,6 +406,52 @@ case_killed() {
 	judge "killed: disconnected by another holder ($1 connections)" "client:$port"
 }
 
+# case_inject N: TCPSHIM_INJECT's resets, both sides.  A python3 client
+# whose connections are reset after 1000 bytes received, about half of
+# them (prob, seed); and a python3 echo server whose accepted
+# connections (port=) are reset after 2048 bytes, 20 of them (count).
+case_inject() {
+	port=$(free_port)
+	plain_peer send "$port" "$1"
+	: >"$W/log"
+	trace_on
+	TCPSHIM_INJECT='reset:after_received=1000,prob=0.5,seed=1' preloaded python3 -c '
+import socket, sys
+for _ in range(int(sys.argv[2])):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    got = 0
+    try:
+        while got < 4096:
+            d = s.recv(65536)
+            if not d:
+                break
+            got += len(d)
+    except ConnectionResetError:
+        pass
+    s.close()
+' "$port" "$1"
+	finish "$srv" "the case's server"
+	trace_off "$W/trace"
+	judge "inject: python3 client, after_received=1000, prob=0.5 ($1 connections)" "client:$port"
+
+	port=$(free_port)
+	: >"$W/log"
+	trace_on
+	TCPSHIM_INJECT="reset:port=$port,after_received=2048,count=20" \
+		preloaded python3 tests/truth_peers.py echo "$port" "$1" \
+		>"$W/srv.out" 2>&1 &
+	srv=$!
+	PIDS="$PIDS $srv"
+	wait_ready "$W/srv.out" || echo "echo server did not start: $(cat "$W/srv.out")"
+	peers client "$port" "$1" 8192 shut
+	finish "$srv" "the case's server"
+	trace_off "$W/trace"
+	n=$(grep -c '"cause":"injected"' "$W/log")
+	echo "  ($n injected, count=20)"
+	[ "$n" = 20 ] || fail=1
+	judge "inject: python3 echo server, port=, count=20 ($1 connections)" "server:$port"
+}
+
 # wanted CASE: TRUTH_ONLY (a list of case names) unset, or naming it.
 wanted() {
 	case " ${TRUTH_ONLY:-$1} " in *" $1 "*) return 0 ;; esac
@@ -424,6 +470,7 @@ for run in $(seq 1 "$RUNS"); do
 	if wanted killed; then case_killed 20; fi
 	if wanted java && [ -n "$have_java" ]; then case_java 30; fi
 	if wanted haproxy && [ -n "$have_haproxy" ]; then case_haproxy 50; fi
+	if wanted inject; then case_inject 50; fi
 done
 [ -n "$have_node" ] || echo "SKIP node cases: node missing (Debian package nodejs)"
 [ -n "$have_haproxy" ] || echo "SKIP haproxy case: haproxy missing (Debian package haproxy)"

@@ -93,6 +93,17 @@ if [ $root = 1 ]; then
 		"says still here" \
 		"=> With no restart, tcpshim found the dead peer by keepalive and reset its connection: the server sent one RST to 198.18.0.2" \
 		"the live client's connection went on serving."
+fi
+
+run 06-inject
+expect 06-inject "file 2, attempt 1: [Errno 104] Connection reset by peer after 1000 bytes; trying again" \
+	"rst_sent cause=injected call=recv errno=- fd=3" \
+	"bytes_received=1000 rule=reset:after_received=1000,prob=0.5,seed=1" \
+	"5 of 5 files downloaded" \
+	"tcpshim logged 2 rst_sent cause=injected; the second run went exactly the same way."
+if [ $root = 1 ]; then
+	expect 06-inject-wire "> 127.0.0.1.45060: Flags [R.]" \
+		"(2 RSTs left the client's end on the wire)"
 else
 	echo "SKIP demos 3, 4 and 5: they need root and tcpdump (network namespaces, raw sockets, capture)"
 fi

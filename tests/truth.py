@@ -22,6 +22,7 @@ behind it, with a cause that fits the kernel's reason:
                                    that first)
     rst_sent killed                TCP_STATE or NOT_SPECIFIED (a reset
                                    made from outside the process)
+    rst_sent injected              TCP_STATE (a TCPSHIM_INJECT rule)
     halfopen keepalive_timeout     TCP_KEEPALIVE_TIMEOUT
     rst_received (any cause)       tcp_receive_reset
 
@@ -53,7 +54,7 @@ FITS = {
     ("rst_sent", "policy"): {"TCP_STATE", "TCP_ABORT_ON_CLOSE"},
     ("rst_sent", "abort"): {"TCP_STATE", "TCP_ABORT_ON_CLOSE"},
     ("rst_sent", "killed"): {"TCP_STATE", "NOT_SPECIFIED"},
-    ("rst_sent", "injected"): {"TCP_STATE", "TCP_ABORT_ON_CLOSE"},
+    ("rst_sent", "injected"): {"TCP_STATE"},
     ("halfopen", "keepalive_timeout"): {"TCP_KEEPALIVE_TIMEOUT"},
 }
 

@@ -28,15 +28,19 @@ int abort_disconnect(int fd, struct conn *c, int state, const char *call,
 		     const struct abort_why *why);
 
 /*
- * TCPSHIM_INJECT (inject.c).  inject_arm: the rules armed on fd's
- * connection c, one bit each, deciding them at its first call.
- * inject_fire: reset it now if an armed rule holds with sent and
- * received bytes more than c counts (the call under way); returns 1
- * when it did.  inject_cap: the most bytes a call moving bytes in
- * direction dir (enum inject_dir) may move before an armed rule holds,
- * or SIZE_MAX.
+ * TCPSHIM_INJECT (inject.c).  inject_prepare: once, before any call,
+ * when rules are set.  inject_arm: the rules armed on fd's connection
+ * c, one bit each, deciding them at its first call.  inject_early: the
+ * rules that can come to hold between calls (after_ms=, or no byte
+ * count), so are tried before one.  inject_fire: reset it now if an
+ * armed rule holds with sent and received bytes more than c counts (the
+ * call under way); returns 1 when it did.  inject_cap: the most bytes a
+ * call moving bytes in direction dir (enum inject_dir) may move before
+ * an armed rule holds, or SIZE_MAX.
  */
+void inject_prepare(void);
 unsigned int inject_arm(int fd, struct conn *c);
+unsigned int inject_early(void);
 int inject_fire(int fd, struct conn *c, unsigned int armed, const char *call,
 		uint64_t sent, uint64_t received);
 size_t inject_cap(struct conn *c, unsigned int armed, int dir);

@@ -20,6 +20,9 @@
 /* Per rule: connections it has drawn for (prob), resets it made. */
 static atomic_uint_fast64_t drawn[INJECT_RULES_MAX];
 static atomic_uint_fast64_t fired[INJECT_RULES_MAX];
+/* Rules with a byte count to reach, per direction; rules that may hold
+ * before a call (after_ms=, or no byte count): inject_prepare(). */
+static unsigned int counted[2], early;
 
 #define ID_BITS 48
 #define ID_MASK ((UINT64_C(1) << ID_BITS) - 1)
@@ -104,20 +107,14 @@ unsigned int inject_arm(int fd, struct conn *c)
 	return (unsigned int)(made & ARMED_MASK);
 }
 
-/* Do rule r's byte and time conditions hold, with more bytes moved than
- * c counts?  *now is read once, when first needed. */
+/* Do rule r's byte and time conditions hold, with moved[] bytes moved
+ * in all?  *now is read once, when first needed. */
 static int holds(const struct inject_rule *r, const struct conn *c,
-		 const uint64_t more[2], uint64_t *now)
+		 const uint64_t moved[2], uint64_t *now)
 {
-	const atomic_uint_fast64_t *moved[2] = { &c->bytes_sent,
-						 &c->bytes_received };
-
-	for (int d = 0; d < 2; d++)
-		if ((r->has & (d ? INJECT_AFTER_RECEIVED : INJECT_AFTER_SENT)) &&
-		    atomic_load_explicit(moved[d], memory_order_relaxed) +
-				    more[d] <
-			    r->after[d])
-			return 0;
+	if (moved[INJECT_SENT] < r->after[INJECT_SENT] ||
+	    moved[INJECT_RECEIVED] < r->after[INJECT_RECEIVED])
+		return 0;
 	if (r->has & INJECT_AFTER_MS) {
 		if (*now == 0)
 			*now = now_ms();
@@ -127,28 +124,40 @@ static int holds(const struct inject_rule *r, const struct conn *c,
 	return 1;
 }
 
+/* c's totals, and more for the call under way. */
+static void totals(const struct conn *c, uint64_t sent, uint64_t received,
+		   uint64_t moved[2])
+{
+	moved[INJECT_SENT] = atomic_load_explicit(&c->bytes_sent,
+						  memory_order_relaxed) +
+			     sent;
+	moved[INJECT_RECEIVED] = atomic_load_explicit(&c->bytes_received,
+						      memory_order_relaxed) +
+				 received;
+}
+
 size_t inject_cap(struct conn *c, unsigned int armed, int dir)
 {
 	size_t cap = SIZE_MAX;
-	uint64_t now = 0;
+	uint64_t moved[2], now = 0;
 
-	for (int i = 0; armed != 0; i++, armed >>= 1) {
-		const struct inject_rule *r = &shim_config.inject.rule[i];
-		uint64_t moved, want[2] = { 0, 0 };
+	armed &= counted[dir];
+	if (armed == 0)
+		return cap;
+	totals(c, 0, 0, moved);
+	for (; armed != 0; armed &= armed - 1) {
+		const struct inject_rule *r =
+			&shim_config.inject.rule[__builtin_ctz(armed)];
+		uint64_t at = moved[dir];
 
-		if (!(armed & 1) ||
-		    !(r->has & (dir ? INJECT_AFTER_RECEIVED : INJECT_AFTER_SENT)))
-			continue;
-		moved = atomic_load_explicit(dir ? &c->bytes_received
-						 : &c->bytes_sent,
-					     memory_order_relaxed);
-		if (moved >= r->after[dir])
+		if (at >= r->after[dir])
 			continue;
 		/* Would it hold with the bytes still to go?  Then the call
 		 * stops exactly there. */
-		want[dir] = r->after[dir] - moved;
-		if (holds(r, c, want, &now) && want[dir] < cap)
-			cap = (size_t)want[dir];
+		moved[dir] = r->after[dir];
+		if (holds(r, c, moved, &now) && r->after[dir] - at < cap)
+			cap = (size_t)(r->after[dir] - at);
+		moved[dir] = at;
 	}
 	return cap;
 }
@@ -165,38 +174,63 @@ static int take_count(const struct inject_rule *r, int i)
 	return 0;
 }
 
+/* Rule i holds on c: reset it now, if it is connected.  1 if it was. */
+static int reset(int fd, struct conn *c, int i, const char *call,
+		 uint64_t sent, uint64_t received)
+{
+	const struct inject_rule *r = &shim_config.inject.rule[i];
+	struct abort_why why = { TCP_CAUSE_INJECTED, r->text, sent, received };
+	int saved = errno, state, done = 0;
+
+	if (!take_count(r, i))
+		return 0;
+	state = probe_tcp_info(fd, NULL);
+	if (classify_state_resets(state)) {
+		abort_disconnect(fd, c, state, call, &why);
+		atomic_store_explicit(&c->inject, (c->id & ID_MASK) << 16,
+				      memory_order_release);
+		done = 1;
+	} else if (r->has & INJECT_COUNT) {
+		/* Not connected yet, or no more: nothing to reset. */
+		atomic_fetch_sub_explicit(&fired[i], 1, memory_order_relaxed);
+	}
+	errno = saved;
+	return done;
+}
+
 int inject_fire(int fd, struct conn *c, unsigned int armed, const char *call,
 		uint64_t sent, uint64_t received)
 {
-	const uint64_t more[2] = { sent, received };
-	uint64_t now = 0;
+	uint64_t moved[2], now = 0;
 
 	if (conn_flags(c) & CONN_REPORTED)
 		return 0;
-	for (int i = 0; armed != 0; i++, armed >>= 1) {
-		const struct inject_rule *r = &shim_config.inject.rule[i];
-		struct abort_why why = { TCP_CAUSE_INJECTED, r->text, sent,
-					 received };
-		int saved = errno, state;
+	totals(c, sent, received, moved);
+	for (; armed != 0; armed &= armed - 1) {
+		int i = __builtin_ctz(armed);
 
-		if (!(armed & 1) || !holds(r, c, more, &now) ||
-		    !take_count(r, i))
-			continue;
-		/* Not connected yet (or any more): nothing to reset. */
-		state = probe_tcp_info(fd, NULL);
-		if (!classify_state_resets(state)) {
-			if (r->has & INJECT_COUNT)
-				atomic_fetch_sub_explicit(&fired[i], 1,
-							  memory_order_relaxed);
-			errno = saved;
-			return 0;
-		}
-		abort_disconnect(fd, c, state, call, &why);
-		atomic_store_explicit(&c->inject,
-				      (c->id & ID_MASK) << 16,
-				      memory_order_release);
-		errno = saved;
-		return 1;
+		if (holds(&shim_config.inject.rule[i], c, moved, &now))
+			return reset(fd, c, i, call, sent, received);
 	}
 	return 0;
+}
+
+unsigned int inject_early(void)
+{
+	return early;
+}
+
+void inject_prepare(void)
+{
+	for (int i = 0; i < shim_config.inject.n; i++) {
+		const struct inject_rule *r = &shim_config.inject.rule[i];
+
+		if (r->after[INJECT_SENT] > 0)
+			counted[INJECT_SENT] |= 1u << i;
+		if (r->after[INJECT_RECEIVED] > 0)
+			counted[INJECT_RECEIVED] |= 1u << i;
+		if ((r->has & INJECT_AFTER_MS) ||
+		    (r->after[INJECT_SENT] == 0 && r->after[INJECT_RECEIVED] == 0))
+			early |= 1u << i;
+	}
 }

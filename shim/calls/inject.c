@@ -37,7 +37,8 @@ static size_t before(int fd, int dir, size_t len, const char *call,
 	p->armed = inject_arm(fd, p->c);
 	if (p->armed == 0)
 		return len;
-	if (inject_fire(fd, p->c, p->armed, call, 0, 0)) {
+	if ((p->armed & inject_early()) &&
+	    inject_fire(fd, p->c, p->armed & inject_early(), call, 0, 0)) {
 		p->armed = 0;
 		return len;
 	}
@@ -275,6 +276,7 @@ static int hook_recvmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 
 void inject_install(void)
 {
+	inject_prepare();
 	next = real;
 #define HOOK(name) real.name = hook_##name;
 	HOOK(send) HOOK(sendto) HOOK(sendmsg) HOOK(sendmmsg) HOOK(write)

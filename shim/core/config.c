@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +18,10 @@ struct shim_config shim_config;
 
 void config_defaults(struct shim_config *cfg)
 {
-	memset(cfg, 0, sizeof(*cfg));
+	/* The rules past inject.n are never read: every process start
+	 * need not clear their kilobytes. */
+	memset(cfg, 0, offsetof(struct shim_config, inject));
+	cfg->inject.n = 0;
 	cfg->events = (1u << TCP_EVENT_RST_SENT) |
 		      (1u << TCP_EVENT_RST_RECEIVED) |
 		      (1u << TCP_EVENT_HALFOPEN);
@@ -276,10 +280,13 @@ void config_parse(struct shim_config *cfg, config_getenv_fn get,
 	for (size_t i = 0; i < sizeof(settings) / sizeof(*settings); i++) {
 		const struct setting *s = &settings[i];
 		const char *v = get(s->name);
-		struct shim_config attempt = *cfg;
+		struct shim_config attempt;
 
+		/* Copied only for a variable that is set: the settings are
+		 * kilobytes, and every process start parses them. */
 		if (v == NULL)
 			continue;
+		attempt = *cfg;
 		if (s->parse(&attempt, v) == 0)
 			*cfg = attempt;
 		else

@@ -43,7 +43,8 @@ struct shim_config {
 	int close_abort;
 	unsigned int events;		/* bit (1 << enum tcp_event_kind) */
 	int debug;			/* TCPSHIM_DEBUG=1 */
-	struct inject_rules inject;	/* TCPSHIM_INJECT; n 0: none */
+	struct inject_rules inject;	/* TCPSHIM_INJECT; n 0: none (last:
+					 * config_defaults clears up to it) */
 };
 
 /* Reads one variable; NULL when unset. */
