@@ -157,7 +157,9 @@ START_TEST(options_set_the_variables_and_preload_the_build_library)
 				      "--keepalive", "60,10,5",
 				      "--user-timeout=110000",
 				      "--abort-on-close", "--events",
-				      "rst_sent,close", "--", env, NULL });
+				      "rst_sent,close", "--inject",
+				      "reset:after_sent=5", "--inject",
+				      "reset:port=80;reset", "--", env, NULL });
 	ck_assert_int_eq(p.status, 0);
 	ck_assert_str_eq(p.err, "");
 	ck_assert_ptr_nonnull(tl_find_line(p.out, "TCPSHIM_LOG=", line,
@@ -168,6 +170,9 @@ START_TEST(options_set_the_variables_and_preload_the_build_library)
 	ck_assert_ptr_nonnull(strstr(p.out, "\nTCPSHIM_USER_TIMEOUT=110000\n"));
 	ck_assert_ptr_nonnull(strstr(p.out, "\nTCPSHIM_CLOSE=abort\n"));
 	ck_assert_ptr_nonnull(strstr(p.out, "\nTCPSHIM_EVENTS=rst_sent,close\n"));
+	/* --inject again and again: the rules joined, in order. */
+	ck_assert_ptr_nonnull(strstr(p.out, "\nTCPSHIM_INJECT=reset:after_sent=5;"
+					    "reset:port=80;reset\n"));
 	ck_assert_ptr_nonnull(tl_find_line(p.out, "LD_PRELOAD=", line,
 					   sizeof(line)));
 	ck_assert_str_eq(line,
@@ -283,6 +288,12 @@ START_TEST(bad_options_stop_with_one_line_and_status_2)
 		{ { "--events", "rst_sent,reset" },
 		  "--events \"rst_sent,reset\" is not valid: expected all, or "
 		  "a comma list of rst_sent, rst_received, halfopen, close" },
+		{ { "--inject", "reset:after_sent=1", "--inject=reset:count" },
+		  "--inject \"reset:count\" is not valid (count needs a number "
+		  "of resets: \"count\"): expected reset[:COND,...] with COND "
+		  "one of after_sent=BYTES, after_received=BYTES, after_ms=MS, "
+		  "peer=ADDR[/PREFIX][:PORT], port=PORT, prob=P (0 to 1), "
+		  "seed=N, count=N; rules separated by ';'" },
 	};
 	const char *touch = tl_which("touch");
 
