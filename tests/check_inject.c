@@ -382,25 +382,18 @@ END_TEST
 
 /* ---- other programs --------------------------------------------------- */
 
-static const char py_client[] =
+/* python3 -c py PORT client|server: connect (and send "hi") or accept
+ * one, then receive until the end: "BYTES eof" or "BYTES reset". */
+static const char py[] =
 	"import socket, sys\n"
-	"s = socket.create_connection(('127.0.0.1', int(sys.argv[1])))\n"
-	"s.sendall(b'hi')\n"
-	"got = 0\n"
-	"try:\n"
-	"    while True:\n"
-	"        d = s.recv(65536)\n"
-	"        if not d:\n"
-	"            print(got, 'eof'); break\n"
-	"        got += len(d)\n"
-	"except ConnectionResetError:\n"
-	"    print(got, 'reset')\n";
-
-static const char py_server[] =
-	"import socket, sys\n"
-	"l = socket.create_server(('127.0.0.1', int(sys.argv[1])))\n"
-	"print('ready', flush=True)\n"
-	"s, _ = l.accept()\n"
+	"port = int(sys.argv[1])\n"
+	"if sys.argv[2] == 'client':\n"
+	"    s = socket.create_connection(('127.0.0.1', port))\n"
+	"    s.sendall(b'hi')\n"
+	"else:\n"
+	"    l = socket.create_server(('127.0.0.1', port))\n"
+	"    print('ready', flush=True)\n"
+	"    s, _ = l.accept()\n"
 	"got = 0\n"
 	"try:\n"
 	"    while True:\n"
@@ -441,8 +434,8 @@ START_TEST(python_client_and_server)
 	/* The client: reset after 5000 bytes received. */
 	lfd = tl_listen(AF_INET, &port);
 	tl_spawn(&p, py_env("reset:after_received=5000", log),
-		 (const char *const[]){ python, "-c", py_client,
-					tl_str("%d", port), NULL });
+		 (const char *const[]){ python, "-c", py, tl_str("%d", port),
+					"client", NULL });
 	end = serve(lfd, PAYLOAD);
 	close(lfd);
 	tl_wait(&p);
@@ -460,8 +453,8 @@ START_TEST(python_client_and_server)
 	unlink(log);
 	tl_spawn_io(&p, py_env(tl_str("reset:port=%d,after_received=3000",
 				      port), log),
-		    (const char *const[]){ python, "-c", py_server,
-					   tl_str("%d", port), NULL });
+		    (const char *const[]){ python, "-c", py,
+					   tl_str("%d", port), "server", NULL });
 	ck_assert_int_eq(tl_expect(&p, "ready", 10000, ready, sizeof(ready)),
 			 0);
 	fd = socket(AF_INET, SOCK_STREAM, 0);

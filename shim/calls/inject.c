@@ -96,8 +96,8 @@ static size_t iov_total(const struct iovec *iov, int n)
 	return total;
 }
 
-/* A hook for a call with one buffer: T name(int fd, ...), its length
- * the argument len; ARGS the call's arguments. */
+/* A hook for a call with one length: T name(int fd, ...), the length
+ * the argument len (sendfile's count); args the call's arguments. */
 #define BUFFER_HOOK(T, name, dir, label, params, args, flags)               \
 	static T hook_##name params                                         \
 	{                                                                   \
@@ -141,27 +141,10 @@ BUFFER_HOOK(ssize_t, __read_chk, INJECT_RECEIVED, "read",
 	    (int fd, void *buf, size_t len, size_t buflen),
 	    (fd, buf, len, buflen), 0)
 
-static ssize_t hook_sendfile(int out, int in, off_t *off, size_t count)
-{
-	struct pending p;
-	ssize_t ret;
-
-	count = before(out, INJECT_SENT, count, "sendfile", &p);
-	ret = next.sendfile(out, in, off, count);
-	after(out, INJECT_SENT, ret, "sendfile", &p);
-	return ret;
-}
-
-static ssize_t hook_sendfile64(int out, int in, off64_t *off, size_t count)
-{
-	struct pending p;
-	ssize_t ret;
-
-	count = before(out, INJECT_SENT, count, "sendfile", &p);
-	ret = next.sendfile64(out, in, off, count);
-	after(out, INJECT_SENT, ret, "sendfile", &p);
-	return ret;
-}
+BUFFER_HOOK(ssize_t, sendfile, INJECT_SENT, "sendfile",
+	    (int fd, int in, off_t *off, size_t len), (fd, in, off, len), 0)
+BUFFER_HOOK(ssize_t, sendfile64, INJECT_SENT, "sendfile",
+	    (int fd, int in, off64_t *off, size_t len), (fd, in, off, len), 0)
 
 /* writev and readv: the vector cut where the rule comes to hold. */
 #define VECTOR_HOOK(name, dir)                                              \
