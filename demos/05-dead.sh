@@ -16,9 +16,9 @@ hosts_up "$TAG"
 
 # The server: plain python3, one thread per connection, each in recv().
 "$PEERHOST" client "$TAG" python3 -u -c '
-import socket, threading
+import os, socket, threading
 srv = socket.create_server(("0.0.0.0", '"$PORT"'))
-print("server: listening", flush=True)
+print("server: listening, pid %d" % os.getpid(), flush=True)
 def serve(s, peer):
     print("server: connection from %s:%d" % peer, flush=True)
     try:
@@ -34,7 +34,7 @@ while True:
     threading.Thread(target=serve, args=(s, peer), daemon=True).start()
 ' >"$WORK/server.out" 2>&1 &
 wait_for "$WORK/server.out" listening || exit 1
-SERVER_PID=$(pgrep -n -f "create_server\(\(\"0.0.0.0\", $PORT")
+SERVER_PID=$(sed -n 's/^server: listening, pid //p' "$WORK/server.out")
 on_exit "kill $SERVER_PID 2>/dev/null"
 
 # client HOST NAME: a client that connects, says hello, and says more
