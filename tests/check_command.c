@@ -325,6 +325,30 @@ START_TEST(bad_options_stop_with_one_line_and_status_2)
 }
 END_TEST
 
+/* Each --inject rule is good alone; 17 of them are too many, and the
+ * command never starts. */
+START_TEST(too_many_inject_rules_stop_before_the_command)
+{
+	const char *argv[40];
+	struct tl_proc p;
+	int n = 0;
+
+	argv[n++] = command();
+	for (int i = 0; i < 17; i++) {
+		argv[n++] = "--inject";
+		argv[n++] = "reset:count=1";
+	}
+	argv[n++] = "--";
+	argv[n++] = tl_which("true");
+	argv[n] = NULL;
+	tl_run(&p, NULL, argv);
+	ck_assert_int_eq(p.status, 2);
+	ck_assert_ptr_nonnull(strstr(p.err, "(more than 16 rules)"));
+	ck_assert_int_eq(tl_count_lines(p.err), 1);
+	tl_free(&p);
+}
+END_TEST
+
 START_TEST(no_command_is_a_bad_usage)
 {
 	struct tl_proc p;
@@ -877,6 +901,7 @@ Suite *command_suite(void)
 	tcase_add_test(run_tc, keepalive_alone_prints_one_note);
 	tcase_add_test(run_tc, bad_options_stop_with_one_line_and_status_2);
 	tcase_add_test(run_tc, no_command_is_a_bad_usage);
+	tcase_add_test(run_tc, too_many_inject_rules_stop_before_the_command);
 	tcase_add_test(run_tc, help_and_version);
 	tcase_add_test(run_tc, exit_status_signal_and_pid_are_the_commands);
 	tcase_add_test(run_tc, command_not_found_or_not_executable);

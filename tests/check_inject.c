@@ -183,6 +183,36 @@ START_TEST(after_ms_resets_at_the_first_call_past_it)
 }
 END_TEST
 
+/* after_ms counts from the connect, not from the first call: a client
+ * that first waits for data meets the reset at its first recv. */
+START_TEST(after_ms_counts_from_the_connect)
+{
+	struct scenario sc = { 0 };
+	int port, lfd = tl_listen(AF_INET, &port), a, end;
+	char line[2048], data[1000];
+
+	memset(data, 'd', sizeof(data));
+	sc.prog = "tests/prog_inject";
+	sc_start(&sc, "late", AF_INET, port, "",
+		 (const char *const[]){ "TCPSHIM_INJECT=reset:after_ms=300",
+					NULL });
+	a = tl_accept(lfd, 10000);
+	ck_assert_int_ge(a, 0);
+	usleep(400 * 1000);
+	ck_assert_int_eq(send(a, data, sizeof(data), 0), sizeof(data));
+	drain(a, &end);
+	close(a);
+	close(lfd);
+	sc_finish(&sc);
+	ck_assert_str_eq(sc.p.out, "conn 0 got 0 end ECONNRESET\n");
+	ck_assert_int_eq(end, -ECONNRESET);
+	TL_ONE_LINE(sc.log, line);
+	assert_injected(line, "recv", "reset:after_ms=300");
+	TL_ASSERT_FIELD(line, "bytes_received", "0");
+	sc_free(&sc);
+}
+END_TEST
+
 /* ---- which connections ------------------------------------------------ */
 
 /* The server side: accepted connections picked by their local port. */
@@ -283,6 +313,23 @@ START_TEST(count_limits_the_resets_in_all)
 	ck_assert_int_eq(tl_count_lines(sc.log), 2);
 	ck_assert_int_eq(ends[0], -ECONNRESET);
 	ck_assert_int_eq(ends[4], 0);
+	sc_free(&sc);
+}
+END_TEST
+
+/* A rule whose count is spent leaves the next rule to fire. */
+START_TEST(a_spent_rule_leaves_the_next_to_fire)
+{
+	struct scenario sc = { 0 };
+	int ends[3];
+
+	client(&sc, "recv", AF_INET, 3,
+	       "reset:after_received=10,count=1;reset:after_received=100",
+	       ends);
+	ck_assert_str_eq(sc.p.out, "conn 0 got 10 end ECONNRESET\n"
+				   "conn 1 got 100 end ECONNRESET\n"
+				   "conn 2 got 100 end ECONNRESET\n");
+	ck_assert_int_eq(tl_count_lines(sc.log), 3);
 	sc_free(&sc);
 }
 END_TEST
@@ -574,11 +621,13 @@ Suite *inject_suite(void)
 	tcase_add_loop_test(when, after_sent_resets_once_that_byte_is_handed_over,
 			    0, 4);
 	tcase_add_test(when, after_ms_resets_at_the_first_call_past_it);
+	tcase_add_test(when, after_ms_counts_from_the_connect);
 	suite_add_tcase(s, when);
 	tcase_set_timeout(which, 60);
 	tcase_add_test(which, port_picks_accepted_connections);
 	tcase_add_loop_test(which, peer_filter_matches_or_leaves_alone, 0, 9);
 	tcase_add_test(which, count_limits_the_resets_in_all);
+	tcase_add_test(which, a_spent_rule_leaves_the_next_to_fire);
 	tcase_add_test(which, prob_with_a_seed_is_reproduced);
 	suite_add_tcase(s, which);
 	tcase_set_timeout(bad, 30);

@@ -13,6 +13,9 @@
  *                                 wait for the peer to close
  *   serve                         listen on PORT ("ready"), and receive
  *                                 on each connection accepted
+ *   late                          connect to PORT, wait (poll) until
+ *                                 data comes, then recv until the end:
+ *                                 no call on it before the data
  */
 #include <signal.h>
 #include <sys/uio.h>
@@ -87,6 +90,16 @@ static int receiving(const char *arg)
 	return 0;
 }
 
+static int late(void)
+{
+	int fd = dial();
+
+	wait_for(fd, POLLIN);
+	drain(0, fd);
+	close(fd);
+	return 0;
+}
+
 static int sending(const char *arg)
 {
 	char chunk[1000];
@@ -157,6 +170,10 @@ int main(int argc, char **argv)
 			return receiving(arg);
 		if (strcmp(argv[1], senders[i]) == 0)
 			return sending(arg);
+	}
+	if (strcmp(argv[1], "late") == 0) {
+		call_name = "recv";
+		return late();
 	}
 	if (strcmp(argv[1], "serve") == 0) {
 		call_name = "recv";

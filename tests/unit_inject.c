@@ -50,8 +50,9 @@ END_TEST
 
 START_TEST(rules_are_split_and_trimmed)
 {
-	ck_assert_int_eq(parse(" reset ;; reset:count=1 ;"), 0);
-	ck_assert_int_eq(rules.n, 2);
+	ck_assert_int_eq(parse(" reset ;; reset:count=1 ;reset,count=2"), 0);
+	ck_assert_int_eq(rules.n, 3);
+	ck_assert_uint_eq(rules.rule[2].count, 2);
 	ck_assert_str_eq(rules.rule[0].text, "reset");
 	ck_assert_uint_eq(rules.rule[0].has, 0);
 	ck_assert_str_eq(rules.rule[1].text, "reset:count=1");
@@ -83,6 +84,8 @@ START_TEST(a_bad_rule_stops_every_rule)
 	ck_assert_int_eq(parse("reset:after_ms=2147483648"), -1);
 	ck_assert_int_eq(parse("reset:seed=+1"), -1);
 	ck_assert_int_eq(parse("reset:peer=*/8"), -1);
+	ck_assert_int_eq(parse("reset:peer="), -1);
+	ck_assert_int_eq(parse("reset:peer=:80"), -1);
 }
 END_TEST
 
@@ -103,7 +106,7 @@ START_TEST(peers_match_by_address_prefix_and_port)
 		{ "10.1.4.0/23", 0, 0, 0 },
 		{ "0.0.0.0/0:443", 1, 0, 1 },
 		{ "*:443", 1, 1, 1 },
-		{ ":80", 0, 0, 0 },
+		{ "*:80", 0, 0, 0 },
 		{ "2001:db8::/32", 0, 1, 0 },
 		{ "[2001:db8::7]:443", 0, 1, 0 },
 		{ "[2001:db8::]/33:443", 0, 1, 0 },

@@ -39,6 +39,15 @@ int abort_disconnect(int fd, struct conn *c, int state, const char *call,
  * an armed rule holds, or SIZE_MAX.
  */
 void inject_prepare(void);
+/* c was established now (connect or accept): its after_ms clock starts.
+ * A load and a branch while no rule is set. */
+extern int inject_on;
+void inject_established_slow(struct conn *c);
+static inline void inject_established(struct conn *c)
+{
+	if (__builtin_expect(inject_on, 0))
+		inject_established_slow(c);
+}
 unsigned int inject_arm(int fd, struct conn *c);
 unsigned int inject_early(void);
 int inject_fire(int fd, struct conn *c, unsigned int armed, const char *call,

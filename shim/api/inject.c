@@ -23,6 +23,7 @@ static atomic_uint_fast64_t fired[INJECT_RULES_MAX];
 /* Rules with a byte count to reach, per direction; rules that may hold
  * before a call (after_ms=, or no byte count): inject_prepare(). */
 static unsigned int counted[2], early;
+int inject_on;
 
 #define ID_BITS 48
 #define ID_MASK ((UINT64_C(1) << ID_BITS) - 1)
@@ -85,6 +86,27 @@ static unsigned int decide(int fd, struct conn *c)
 	return mask;
 }
 
+void inject_established_slow(struct conn *c)
+{
+	uint32_t id = (uint32_t)__atomic_load_n(&c->id, __ATOMIC_ACQUIRE);
+
+	atomic_store_explicit(&c->inject_born_ms, now_ms(),
+			      memory_order_relaxed);
+	atomic_store_explicit(&c->inject_born_id, id, memory_order_release);
+}
+
+/* Is c established, by what the shim saw or the kernel says? */
+static int established(int fd, const struct conn *c)
+{
+	int state;
+
+	if (atomic_load_explicit(&c->inject_born_id, memory_order_acquire) ==
+	    (uint32_t)c->id)
+		return 1;
+	state = probe_tcp_info(fd, NULL);
+	return state == TCPS_ESTABLISHED || state == TCPS_CLOSE_WAIT;
+}
+
 unsigned int inject_arm(int fd, struct conn *c)
 {
 	uint64_t id = __atomic_load_n(&c->id, __ATOMIC_ACQUIRE) & ID_MASK;
@@ -95,7 +117,18 @@ unsigned int inject_arm(int fd, struct conn *c)
 	if (have >> 16 == id)
 		return (unsigned int)(have & ARMED_MASK);
 	saved = errno;
-	c->inject_born_ms = now_ms();
+	/* Not connected yet (a non-blocking connect, a Fast Open send):
+	 * its peer may be unknown and its clock has not started.  Decided
+	 * at a later call. */
+	if (!established(fd, c)) {
+		errno = saved;
+		return 0;
+	}
+	/* Established where the shim did not see it (adopted, or a
+	 * non-blocking connect): from now. */
+	if (atomic_load_explicit(&c->inject_born_id, memory_order_acquire) !=
+	    (uint32_t)id)
+		inject_established_slow(c);
 	made = id << 16 | decide(fd, c);
 	/* Two threads deciding at once: the first decision stands. */
 	if (!atomic_compare_exchange_strong_explicit(&c->inject, &have, made,
@@ -116,9 +149,12 @@ static int holds(const struct inject_rule *r, const struct conn *c,
 	    moved[INJECT_RECEIVED] < r->after[INJECT_RECEIVED])
 		return 0;
 	if (r->has & INJECT_AFTER_MS) {
+		uint64_t born = atomic_load_explicit(&c->inject_born_ms,
+						     memory_order_relaxed);
+
 		if (*now == 0)
 			*now = now_ms();
-		if (*now - c->inject_born_ms < r->after_ms)
+		if (*now < born || *now - born < r->after_ms)
 			return 0;
 	}
 	return 1;
@@ -136,6 +172,14 @@ static void totals(const struct conn *c, uint64_t sent, uint64_t received,
 				 received;
 }
 
+/* Has rule i made all the resets its count= allows? */
+static int spent(const struct inject_rule *r, int i)
+{
+	return (r->has & INJECT_COUNT) &&
+	       atomic_load_explicit(&fired[i], memory_order_relaxed) >=
+		       r->count;
+}
+
 size_t inject_cap(struct conn *c, unsigned int armed, int dir)
 {
 	size_t cap = SIZE_MAX;
@@ -146,11 +190,11 @@ size_t inject_cap(struct conn *c, unsigned int armed, int dir)
 		return cap;
 	totals(c, 0, 0, moved);
 	for (; armed != 0; armed &= armed - 1) {
-		const struct inject_rule *r =
-			&shim_config.inject.rule[__builtin_ctz(armed)];
+		int i = __builtin_ctz(armed);
+		const struct inject_rule *r = &shim_config.inject.rule[i];
 		uint64_t at = moved[dir];
 
-		if (at >= r->after[dir])
+		if (at >= r->after[dir] || spent(r, i))
 			continue;
 		/* Would it hold with the bytes still to go?  Then the call
 		 * stops exactly there. */
@@ -209,8 +253,10 @@ int inject_fire(int fd, struct conn *c, unsigned int armed, const char *call,
 	for (; armed != 0; armed &= armed - 1) {
 		int i = __builtin_ctz(armed);
 
-		if (holds(&shim_config.inject.rule[i], c, moved, &now))
-			return reset(fd, c, i, call, sent, received);
+		/* A rule whose count is spent leaves the rest to try. */
+		if (holds(&shim_config.inject.rule[i], c, moved, &now) &&
+		    reset(fd, c, i, call, sent, received))
+			return 1;
 	}
 	return 0;
 }
@@ -222,6 +268,7 @@ unsigned int inject_early(void)
 
 void inject_prepare(void)
 {
+	inject_on = 1;
 	for (int i = 0; i < shim_config.inject.n; i++) {
 		const struct inject_rule *r = &shim_config.inject.rule[i];
 

@@ -72,8 +72,10 @@ static void track_accepted(int lfd, struct conn *l, int fd,
 		keepalive_apply_policy(fd);
 		conn_set(c, CONN_POLICY);
 	}
-	if (c != NULL)
+	if (c != NULL) {
 		conn_addr_from_sockaddr(&c->peer, addr, len);
+		inject_established(c);
+	}
 	fdt_track(fd, c);
 }
 
@@ -140,8 +142,13 @@ SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 		conn_addr_from_sockaddr(&c->peer, addr, len);
 	/* A non-blocking connect that completes later is seen as such by
 	 * probe_observe(): it has moved bytes, or has an RTT sample. */
-	if (ret == 0 || err == EISCONN)
+	if (ret == 0 || err == EISCONN) {
+		/* EISCONN: a non-blocking connect asked again, maybe long
+		 * after; its clock started at the first call that saw it. */
+		if (ret == 0)
+			inject_established(c);
 		conn_set(c, CONN_ESTABLISHED);
+	}
 	else if (classify_wants(err))
 		event_call_failed(fd, c, "connect", err);
 	errno = err;

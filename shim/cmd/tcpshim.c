@@ -329,8 +329,11 @@ int main(int argc, char **argv)
 			bad_option(argv);
 		}
 	}
-	if (injected != NULL)
+	if (injected != NULL) {
+		/* Each rule was good alone; together they may be too many. */
+		check_value("inject", ENV_INJECT, injected);
 		set_env(ENV_INJECT, injected);
+	}
 	if (optind >= argc)
 		fail("no command given: tcpshim [options] -- command [args...]");
 	/*

@@ -58,7 +58,10 @@ struct conn {
 	 * written, nor read, while no rule is set.
 	 */
 	atomic_uint_fast64_t inject;
-	uint64_t inject_born_ms;	/* CLOCK_MONOTONIC at that call */
+	/* When it was established (CLOCK_MONOTONIC ms), valid while
+	 * inject_born_id is the low 32 bits of id. */
+	atomic_uint_fast64_t inject_born_ms;
+	atomic_uint inject_born_id;
 };
 
 /* A new record with one reference, or NULL when memory runs out. */

@@ -54,7 +54,7 @@ static int probability(const char *s, size_t len, uint32_t *out)
 }
 
 /* ADDR[/PREFIX][:PORT], ADDR an IPv4 address, an IPv6 one (in brackets
- * when a port follows), or '*' or nothing for any; 0 on success. */
+ * when a port follows), or '*' for any; 0 on success. */
 static int peer(struct inject_rule *r, const char *s, size_t len)
 {
 	char addr[64];
@@ -84,7 +84,7 @@ static int peer(struct inject_rule *r, const char *s, size_t len)
 	memcpy(addr, a, (size_t)(a_end - a));
 	addr[a_end - a] = '\0';
 	r->peer_prefix = 0;
-	if (addr[0] == '\0' || strcmp(addr, "*") == 0) {
+	if (strcmp(addr, "*") == 0) {
 		r->peer.family = AF_UNSPEC;
 	} else if (!v6 && inet_pton(AF_INET, addr, r->peer.addr) == 1) {
 		r->peer.family = AF_INET;
@@ -198,8 +198,10 @@ static const char *rule(struct inject_rule *r, const char *s, size_t len,
 	const char *end = s + len, *p;
 
 	memset(r, 0, sizeof(*r));
+	/* "reset:COND,..." as the README writes it; "reset,COND,..." as
+	 * a plain list reads. */
 	if (len < 5 || memcmp(s, "reset", 5) != 0 ||
-	    (len > 5 && s[5] != ':'))
+	    (len > 5 && s[5] != ':' && s[5] != ','))
 		return "a rule starts with reset";
 	if (len + sizeof(",seed=18446744073709551615") > INJECT_TEXT_MAX)
 		return "a rule this long";

@@ -4,7 +4,8 @@
  * one connection that need no system call.
  *
  *   RULES := RULE [; RULE]...
- *   RULE  := reset[:COND[,COND]...]        every COND must hold
+ *   RULE  := reset[:COND[,COND]...]        every COND must hold (',' for
+ *                                          ':' too)
  *   COND  := after_sent=BYTES | after_received=BYTES | after_ms=MS
  *          | peer=ADDR[/PREFIX][:PORT] | port=PORT | prob=P | seed=N
  *          | count=N
