@@ -81,7 +81,7 @@ $(B)/obj/os/real.o: SHIM_CFLAGS += -fno-optimize-sibling-calls
 
 $(B)/libtcpshim.so: $(SHIM_OBJS) shim/libtcpshim.map
 	$(CC) $(SAN_FLAGS) -shared -pthread -Wl,-soname,libtcpshim.so.1 \
-		-Wl,--version-script=shim/libtcpshim.map -Wl,-z,now \
+		-Wl,--version-script=shim/libtcpshim.map \
 		-o $@ $(SHIM_OBJS) -ldl
 	ln -sf libtcpshim.so $(B)/libtcpshim.so.1
 

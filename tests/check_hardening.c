@@ -188,6 +188,14 @@ START_TEST(vfork_child_exec_leaves_parent_connections_tracked)
 END_TEST
 
 /* The child's new socket takes A's number, in the child only. */
+START_TEST(clone_vm_child_leaves_parent_connections_tracked)
+{
+	if (no_vfork_under_tsan(__func__))
+		return;
+	vfork_child_leaves_parent_table_alone("clone");
+}
+END_TEST
+
 START_TEST(vfork_child_socket_leaves_parent_connections_tracked)
 {
 	if (no_vfork_under_tsan(__func__))
@@ -693,6 +701,7 @@ Suite *hardening_suite(void)
 		       vfork_child_exec_leaves_parent_connections_tracked);
 	tcase_add_test(proc,
 		       vfork_child_socket_leaves_parent_connections_tracked);
+	tcase_add_test(proc, clone_vm_child_leaves_parent_connections_tracked);
 	tcase_add_test(proc, vfork_child_closing_stderr_leaves_parent_log_on);
 	tcase_add_test(proc,
 		       vfork_child_closefrom_leaks_no_parent_log_descriptor);

@@ -47,12 +47,30 @@ static int refused(void)
  * Peer: accept A, then B; read "hi" from each; write "data" on A; read
  * "v" from B, then reset B; then expect a RST on A.  ARG: how the vfork
  * child ends, exit or exec; "socket": it also opens a TCP socket after
- * closing A, which gets A's number (in the child), then exits.
+ * closing A, which gets A's number (in the child), then exits; "clone":
+ * the child is made with clone(CLONE_VM | CLONE_VFORK), and exits.
  *
  * A vfork child runs in the parent's memory until it execs or exits, but
  * with descriptors of its own: its close of A and its dup2 over B close
  * only its copies.  The parent's connections must be tracked as before.
  */
+/* What the vfork (or clone) child does with the parent's sockets. */
+static int child_a, child_b, child_nul;
+static const char *child_how;
+
+static int vfork_child(void *unused)
+{
+	(void)unused;
+	close(child_a);
+	if (strcmp(child_how, "socket") == 0 &&
+	    socket(family, SOCK_STREAM, 0) != child_a)
+		_exit(1);
+	dup2(child_nul, child_b);
+	if (strcmp(child_how, "exec") == 0)
+		execl("/bin/true", "true", (char *)NULL);
+	_exit(0);
+}
+
 static int s_vfork(const char *how)
 {
 	int a = dial(), b = dial();
@@ -67,16 +85,18 @@ static int s_vfork(const char *how)
 	send_str(a, "hi");
 	send_str(b, "hi");
 	wait_for(a, POLLIN);		/* A now holds unread data */
-	child = vfork();
-	if (child == 0) {
-		close(a);
-		if (strcmp(how, "socket") == 0 &&
-		    socket(family, SOCK_STREAM, 0) != a)
-			_exit(1);
-		dup2(nul, b);
-		if (strcmp(how, "exec") == 0)
-			execl("/bin/true", "true", (char *)NULL);
-		_exit(0);
+	child_a = a, child_b = b, child_nul = nul, child_how = how;
+	if (strcmp(how, "clone") == 0) {
+		/* clone(CLONE_VM | CLONE_VFORK), as a hand-made posix_spawn
+		 * does: the same sharing as vfork, another wrapper. */
+		static char stack[64 * 1024] __attribute__((aligned(16)));
+
+		child = clone(vfork_child, stack + sizeof(stack),
+			      CLONE_VM | CLONE_VFORK | SIGCHLD, NULL);
+	} else {
+		child = vfork();
+		if (child == 0)
+			vfork_child(NULL);
 	}
 	if (child < 0 || waitpid(child, &st, 0) != child)
 		die("vfork");

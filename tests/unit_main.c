@@ -1,7 +1,8 @@
 /*
  * unit_main.c - runs the unit suites: the pure parts of the library
  * (config, fd table and connection pool, formatter, classifier, the
- * kernel lookup after a close, the injection rules), linked
+ * kernel lookup after a close, the injection rules, the constructor's
+ * symbol lookup), linked
  * in directly, without preloading.
  */
 #include <check.h>
@@ -13,6 +14,7 @@ Suite *unit_format_suite(void);
 Suite *unit_classify_suite(void);
 Suite *unit_sockdiag_suite(void);
 Suite *unit_inject_suite(void);
+Suite *unit_nextsym_suite(void);
 
 int main(void)
 {
@@ -24,6 +26,7 @@ int main(void)
 	srunner_add_suite(sr, unit_classify_suite());
 	srunner_add_suite(sr, unit_sockdiag_suite());
 	srunner_add_suite(sr, unit_inject_suite());
+	srunner_add_suite(sr, unit_nextsym_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

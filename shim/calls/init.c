@@ -58,7 +58,7 @@ __attribute__((constructor)) static void shim_init(void)
 {
 	void *first;
 
-	atomic_store(&shim_pid, getpid());
+	atomic_store(&shim_pid, shim_getpid());
 	shim_real_bind();
 	/*
 	 * Loaded twice (preloaded and linked from another path, or two
@@ -72,7 +72,8 @@ __attribute__((constructor)) static void shim_init(void)
 		return;
 	}
 	log_init();
-	config_parse(&shim_config, env, log_warn_line, start_seed());
+	config_parse(&shim_config, env, log_warn_line,
+		     env(ENV_INJECT) != NULL ? start_seed() : 0);
 	if (shim_config.inject.n > 0)
 		inject_install();
 	/* Both sides of a fork may hold connections opened before it. */

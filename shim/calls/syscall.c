@@ -12,6 +12,12 @@
 #include "calls/wrap.h"
 #include "event/release.h"
 
+#ifdef SYS_vfork
+#define IS_VFORK(nr) ((nr) == SYS_vfork)
+#else
+#define IS_VFORK(nr) 0
+#endif
+
 #if SHIM_WRAPS_SYSCALL
 /* close, close_range or shutdown, with its arguments in a. */
 static __attribute__((noinline)) long descriptor_call(long nr,
@@ -58,6 +64,9 @@ SHIM_EXPORT long syscall(long nr, ...)
 	/* As glibc's own syscall() does: six arguments, whatever was
 	 * passed. */
 	SHIM_VA_WORDS(a, 6, nr);
+	/* A child that may share this memory (see vfork.c). */
+	if (unlikely(nr == SYS_clone || nr == SYS_clone3 || IS_VFORK(nr)))
+		process_vfork_possible();
 	if (unlikely(nr == SYS_close || nr == SYS_close_range ||
 		     nr == SYS_shutdown || nr == SYS_seccomp))
 		return descriptor_call(nr, a);

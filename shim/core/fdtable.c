@@ -9,6 +9,9 @@
 struct fdt_mid fdt_mid0;
 struct fdt_leaf fdt_leaf0;
 _Atomic(struct fdt_mid *) fdt_top[FDT_TOP] = { [0] = &fdt_mid0 };
+/* One more than the highest descriptor ever given a record: the walks
+ * of fdt_next() end there (at exit, most programs never tracked any). */
+static atomic_uint high;
 
 static _Atomic(struct conn *) *slot_for(int fd, int grow)
 {
@@ -38,6 +41,16 @@ int fdt_set(int fd, struct conn *c, struct conn **old)
 	*old = NULL;
 	if (fd < 0)
 		return -1;
+	if (c != NULL) {
+		unsigned int h = atomic_load_explicit(&high,
+						      memory_order_relaxed);
+
+		while ((unsigned int)fd >= h &&
+		       !atomic_compare_exchange_weak_explicit(
+			       &high, &h, (unsigned int)fd + 1,
+			       memory_order_release, memory_order_relaxed))
+			;
+	}
 	slot = slot_for(fd, c != NULL);
 	if (slot == NULL)
 		return c == NULL ? 0 : -1;
@@ -66,9 +79,14 @@ struct conn *fdt_take(int fd)
 int fdt_next(unsigned int from, unsigned int last)
 {
 	unsigned int fd = from;
+	unsigned int end = atomic_load_explicit(&high, memory_order_acquire);
 
 	if (last > INT_MAX)
 		last = INT_MAX;
+	if (end == 0)
+		return -1;
+	if (last > end - 1)
+		last = end - 1;
 	for (; fd < FDT_FANOUT && fd <= last; fd++)
 		if (atomic_load_explicit(&fdt_leaf0.slot[fd],
 					 memory_order_acquire) != NULL)

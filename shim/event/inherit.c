@@ -14,7 +14,9 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "core/fdtable.h"
@@ -54,38 +56,60 @@ static void look_at(int fd, struct seen *seen, int *nseen)
 		seen[(*nseen)++] = (struct seen){ cookie, c };
 }
 
-/* From /proc/self/fd: 0 when listed, -1 when there is no such list. */
+/* A descriptor number, all digits; -1 if d_name is none. */
+static long fd_number(const char *name)
+{
+	long fd = 0;
+
+	if (*name == '\0')
+		return -1;
+	for (; *name; name++) {
+		if (*name < '0' || *name > '9' || fd > INT32_MAX / 10)
+			return -1;
+		fd = fd * 10 + (*name - '0');
+	}
+	return fd <= INT32_MAX ? fd : -1;
+}
+
+/*
+ * From /proc/self/fd: 0 when listed, -1 when there is no such list.  Its
+ * system calls are made directly: every process start passes here, and
+ * binding libc's open and getdents64 would cost more than the calls.
+ */
 static int look_at_proc(struct seen *seen, int *nseen)
 {
 	char buf[4096] __attribute__((aligned(8)));
-	int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	ssize_t n;
+	int dir = (int)shim_raw_syscall(SYS_openat, AT_FDCWD,
+					(long)"/proc/self/fd",
+					O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, 0,
+					0);
+	long n;
 
 	if (dir < 0)
 		return -1;
-	while ((n = getdents64(dir, buf, sizeof(buf))) > 0)
-		for (ssize_t off = 0; off < n;) {
+	while ((n = shim_raw_syscall(SYS_getdents64, dir, (long)buf,
+				     sizeof(buf), 0, 0, 0)) > 0)
+		for (long off = 0; off < n;) {
 			struct dirent64 *d = (struct dirent64 *)(buf + off);
-			char *end;
-			long fd = strtol(d->d_name, &end, 10);
+			long fd = fd_number(d->d_name);
 
 			off += d->d_reclen;
-			if (*end == '\0' && end != d->d_name && fd != dir &&
-			    fd >= 0 && fd <= INT32_MAX)
+			if (fd >= 0 && fd != dir)
 				look_at((int)fd, seen, nseen);
 		}
-	real.close(dir);
+	shim_raw_syscall(SYS_close, dir, 0, 0, 0, 0, 0);
 	return 0;
 }
 
 void inherit_adopt(void)
 {
 	struct seen seen[SEEN_MAX];
-	const char *listen = getenv("LISTEN_FDS");
+	const char *listen;
 	int nseen = 0, count;
 
 	if (look_at_proc(seen, &nseen) == 0)
 		return;
+	listen = getenv("LISTEN_FDS");
 	for (int fd = 0; fd <= 2; fd++)
 		look_at(fd, seen, &nseen);
 	count = listen != NULL ? atoi(listen) : 0;

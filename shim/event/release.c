@@ -49,8 +49,10 @@ static void check_diag(const struct release *rel)
 
 /*
  * Can data still arrive, and was it arriving as the program closed?  The
- * peer has sent no FIN, and its last data came less than
- * STILL_SENDING_MS ago.
+ * peer has sent data and no FIN, and its last data came less than
+ * STILL_SENDING_MS ago.  A peer that has sent nothing yet is not judged
+ * by its idle time (which then counts from the handshake): a young
+ * connection's close needs no second look.
  */
 #define STILL_SENDING_MS 10
 
@@ -58,7 +60,7 @@ static int still_sending(const struct observation *o)
 {
 	return (o->state == TCPS_ESTABLISHED || o->state == TCPS_FIN_WAIT1 ||
 		o->state == TCPS_FIN_WAIT2) &&
-	       o->idle_ms < STILL_SENDING_MS;
+	       o->kernel_received > 0 && o->idle_ms < STILL_SENDING_MS;
 }
 
 /* The interface the socket is bound to (SO_BINDTODEVICE), or 0: the

@@ -10,6 +10,7 @@ int shim_passive;
 atomic_uint shim_fork_gen;
 atomic_int shim_sandboxed;
 atomic_int shim_pid;
+atomic_int shim_vforked = !SHIM_WRAPS_VFORK;
 
 void process_sandbox_entered(void)
 {
@@ -23,7 +24,7 @@ void process_forked_parent(void)
 
 void process_forked_child(void)
 {
-	atomic_store(&shim_pid, getpid());
+	atomic_store(&shim_pid, shim_getpid());
 	process_forked_parent();
 }
 

@@ -7,9 +7,11 @@
 #define SHIM_OS_PROCESS_H
 
 #include <stdatomic.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "core/conn.h"
+#include "os/real.h"
 
 /* Set by the constructor once the settings are parsed. */
 extern atomic_int shim_ready;
@@ -25,21 +27,41 @@ extern atomic_int shim_sandboxed;
 /* This process's pid, as of start-up or the last fork(). */
 extern atomic_int shim_pid;
 
+/* getpid() as a plain system call: no libc binding to pay for at start. */
+static inline int shim_getpid(void)
+{
+	return (int)shim_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+}
+
 static inline int shim_is_sandboxed(void)
 {
 	return atomic_load_explicit(&shim_sandboxed, memory_order_relaxed);
 }
 
 /*
+ * Set once a child that shares this process's memory may exist: vfork(),
+ * clone() with CLONE_VM, syscall() of either (calls/vfork.c,
+ * calls/syscall.c).  Set from the start where vfork is not wrapped.
+ */
+extern atomic_int shim_vforked;
+
+static inline void process_vfork_possible(void)
+{
+	atomic_store_explicit(&shim_vforked, 1, memory_order_relaxed);
+}
+
+/*
  * Is the caller a vfork() child?  It shares the parent's memory, and so
  * the shim's table and log state: what it closes or dups is its own
- * business, never the parent's.  Costs a getpid(): call it only on the
- * way to changing shared state.
+ * business, never the parent's.  Costs a getpid() once the program has
+ * made such a child, nothing before: call it only on the way to changing
+ * shared state.
  */
 static inline int shim_in_vfork_child(void)
 {
-	return getpid() !=
-	       atomic_load_explicit(&shim_pid, memory_order_relaxed);
+	return atomic_load_explicit(&shim_vforked, memory_order_relaxed) &&
+	       shim_getpid() !=
+		       atomic_load_explicit(&shim_pid, memory_order_relaxed);
 }
 
 /* The program entered a seccomp sandbox. */

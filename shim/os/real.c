@@ -9,8 +9,11 @@
  */
 #include "os/real.h"
 
+#include "os/nextsym.h"
+
 #include <dlfcn.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +252,37 @@ static ssize_t raw_read_chk(int fd, void *buf, size_t len, size_t buflen)
 	return raw_read(fd, buf, len);
 }
 
+#if SHIM_WRAPS_VFORK
+static void *bind_one(const char *name, void *fallback);
+
+/* clone() before the constructor (from another library's): bound on the
+ * spot, since a new stack cannot be set up from here.  Not from a signal
+ * handler, in practice. */
+static int raw_clone(int (*fn)(void *), void *stack, int flags, void *arg,
+		     ...)
+{
+	void *more[3];
+	__typeof__(clone) *libc_clone;
+
+	SHIM_VA_WORDS(more, 3, arg);
+	libc_clone = (__typeof__(clone) *)bind_one("clone", NULL);
+	if (libc_clone == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return libc_clone(fn, stack, flags, arg, more[0], more[1], more[2]);
+}
+
+/* vfork() before the constructor: a fork, which is always a correct
+ * vfork (the child only execs or exits). */
+static pid_t raw_fork(void)
+{
+	return (pid_t)RAW(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+}
+
+pid_t (*shim_real_vfork)(void) = raw_fork;
+#endif
+
 static int raw_prctl(int option, ...)
 {
 	unsigned long a[4];
@@ -278,6 +312,9 @@ struct shim_real real = {
 	.__recv_chk = raw_recv_chk, .__recvfrom_chk = raw_recvfrom_chk,
 	.__read_chk = raw_read_chk, ._exit = raw_exit, ._Exit = raw_exit,
 	.prctl = raw_prctl,
+#if SHIM_WRAPS_VFORK
+	.clone = raw_clone,
+#endif
 #if SHIM_WRAPS_SYSCALL
 	.syscall = raw_syscall_va,
 #endif
@@ -296,19 +333,36 @@ static void bind_failed(const char *name)
 }
 
 /*
+ * This library's own extent in memory, from the linker's symbols (hidden,
+ * so reading them needs no relocation): dlsym(RTLD_NEXT) returning an
+ * address in it would be a wrapper calling itself.  Taking the wrappers'
+ * own addresses instead would cost a symbol lookup each at load time.
+ */
+extern const char __ehdr_start[] __attribute__((visibility("hidden")));
+extern const char _end[] __attribute__((visibility("hidden")));
+
+static int is_mine(const void *p)
+{
+	return (const char *)p >= __ehdr_start && (const char *)p < _end;
+}
+
+/*
  * Bind one symbol.  The result is used after the dlsym() call, so the call
  * can never become a tail call: dlsym(RTLD_NEXT) resolves relative to its
  * caller's return address, and a tail call would make that the caller of
  * this function (ld.so, for a constructor), binding the wrong object.
  * The Makefile also builds this file with -fno-optimize-sibling-calls.
  */
-static void *bind_one(const char *name, void *self, void *fallback)
+static void *bind_one(const char *name, void *fallback)
 {
-	void *p = dlsym(RTLD_NEXT, name);
+	void *p = nextsym(name);
+
+	if (p == NULL)
+		p = dlsym(RTLD_NEXT, name);
 
 	if (p == NULL)
 		return fallback;
-	if (p == self)
+	if (is_mine(p))
 		bind_failed(name);
 	return p;
 }
@@ -316,8 +370,11 @@ static void *bind_one(const char *name, void *self, void *fallback)
 void shim_real_bind(void)
 {
 #define SHIM_REAL_BIND(name) \
-	real.name = (__typeof__(name) *)bind_one(#name, (void *)name, \
-						  (void *)real.name);
+	real.name = (__typeof__(name) *)bind_one(#name, (void *)real.name);
 	SHIM_REAL_SYMBOLS(SHIM_REAL_BIND)
 #undef SHIM_REAL_BIND
+#if SHIM_WRAPS_VFORK
+	shim_real_vfork = (pid_t (*)(void))bind_one("vfork",
+						    (void *)shim_real_vfork);
+#endif
 }

@@ -6,6 +6,7 @@
 #define SHIM_OS_REAL_H
 
 #include <fcntl.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
@@ -29,6 +30,19 @@ ssize_t __read_chk(int fd, void *buf, size_t nbytes, size_t buflen);
 #define SHIM_REAL_SYSCALL(X)
 #endif
 
+/*
+ * vfork() is wrapped where its wrapper can be a jump (calls/vfork.c),
+ * with clone() beside it: the children they make share this process's
+ * memory, and the library must know one may exist (os/process.h).
+ */
+#if defined(__x86_64__) || defined(__aarch64__)
+#define SHIM_WRAPS_VFORK 1
+#define SHIM_REAL_CLONE(X) X(clone)
+#else
+#define SHIM_WRAPS_VFORK 0
+#define SHIM_REAL_CLONE(X)
+#endif
+
 /* X(name): every wrapped symbol, once. */
 #define SHIM_REAL_SYMBOLS(X) \
 	X(socket) X(accept) X(accept4) X(connect) \
@@ -41,7 +55,7 @@ ssize_t __read_chk(int fd, void *buf, size_t nbytes, size_t buflen);
 	X(read) X(readv) \
 	X(__recv_chk) X(__recvfrom_chk) X(__read_chk) X(_exit) X(_Exit) \
 	X(prctl) \
-	SHIM_REAL_SYSCALL(X)
+	SHIM_REAL_SYSCALL(X) SHIM_REAL_CLONE(X)
 
 /*
  * The first n variadic arguments after last into the array words, each
@@ -78,5 +92,9 @@ struct shim_real {
 extern struct shim_real real;
 
 void shim_real_bind(void);
+
+/* What the vfork() wrapper jumps to: libc's vfork once bound, a plain
+ * fork before. */
+extern pid_t (*shim_real_vfork)(void);
 
 #endif
