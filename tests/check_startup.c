@@ -792,10 +792,12 @@ static long strace_calls(const char *summary, const char *name)
 	return 0;
 }
 
-/* How prog_hotpath runs: natively, preloaded, preloaded with settings. */
-enum hot_mode { HOT_NATIVE, HOT_PRELOADED, HOT_SETTINGS };
+/* How prog_hotpath runs: natively, preloaded, preloaded with settings,
+ * preloaded with injection rules that arm none of its connections. */
+enum hot_mode { HOT_NATIVE, HOT_PRELOADED, HOT_SETTINGS, HOT_INJECT };
 
-static char *strace_hotpath(const char *strace, enum hot_mode mode, int n)
+static char *strace_prog(const char *strace, enum hot_mode mode, int n,
+			 int churn)
 {
 	const char *out = tl_tmp("strace.txt");
 	const char *argv[24];
@@ -824,8 +826,15 @@ static char *strace_hotpath(const char *strace, enum hot_mode mode, int n)
 		argv[k++] = "-E";
 		argv[k++] = tl_str("TCPSHIM_LOG=%s", tl_tmp("hotpath.json"));
 	}
+	if (mode == HOT_INJECT) {
+		argv[k++] = "-E";
+		argv[k++] = "TCPSHIM_INJECT=reset:peer=192.0.2.1,after_sent=1;"
+			    "reset:peer=198.51.100.0/24";
+	}
 	argv[k++] = tl_path("tests/prog_hotpath");
 	argv[k++] = tl_str("%d", n);
+	if (churn)
+		argv[k++] = "churn";
 	argv[k] = NULL;
 	tl_run(&p, NULL, argv);
 	ck_assert_msg(p.status == 0, "strace prog_hotpath %d: exit %d: %s", n,
@@ -834,6 +843,11 @@ static char *strace_hotpath(const char *strace, enum hot_mode mode, int n)
 						   : "tcpshim not loaded\n");
 	tl_free(&p);
 	return tl_slurp(out);
+}
+
+static char *strace_hotpath(const char *strace, enum hot_mode mode, int n)
+{
+	return strace_prog(strace, mode, n, 0);
 }
 
 START_TEST(test_hot_path_adds_no_system_calls)
@@ -848,9 +862,10 @@ START_TEST(test_hot_path_adds_no_system_calls)
 		"getsockname", "getpeername", "getpid", "fcntl", "total",
 	};
 	static const char *const how[] = { "preloaded",
-					   "preloaded with settings" };
+					   "preloaded with settings",
+					   "preloaded with injection rules" };
 	const char *strace = tl_which("strace");
-	char *native[2], *shimmed[2][2];
+	char *native[2], *shimmed[3][2];
 
 	if (strace == NULL) {
 		tl_skip(__func__, "strace not found (Debian package strace)");
@@ -862,11 +877,13 @@ START_TEST(test_hot_path_adds_no_system_calls)
 	shimmed[0][1] = strace_hotpath(strace, HOT_PRELOADED, 2000);
 	shimmed[1][0] = strace_hotpath(strace, HOT_SETTINGS, 1000);
 	shimmed[1][1] = strace_hotpath(strace, HOT_SETTINGS, 2000);
+	shimmed[2][0] = strace_hotpath(strace, HOT_INJECT, 1000);
+	shimmed[2][1] = strace_hotpath(strace, HOT_INJECT, 2000);
 
 	/* The measurement sees the loop: 1000 more of each. */
 	ck_assert_int_eq(strace_calls(native[1], "sendto") -
 			 strace_calls(native[0], "sendto"), 1000);
-	for (int m = 0; m < 2; m++)
+	for (int m = 0; m < 3; m++)
 		for (size_t i = 0; i < sizeof(watched) / sizeof(*watched);
 		     i++) {
 			const char *s = watched[i];
@@ -882,8 +899,59 @@ START_TEST(test_hot_path_adds_no_system_calls)
 		}
 	for (int i = 0; i < 2; i++) {
 		free(native[i]);
-		free(shimmed[0][i]);
-		free(shimmed[1][i]);
+		for (int m = 0; m < 3; m++)
+			free(shimmed[m][i]);
+	}
+}
+END_TEST
+
+/*
+ * The last close of a healthy connection makes one system call of the
+ * shim's: the TCP_INFO read that classifies it.  No getpid (the vfork
+ * guard), no second look, nothing else; for 1000 connections more,
+ * exactly 2000 getsockopt more (two ends), and otherwise what a native
+ * run makes.
+ */
+START_TEST(test_last_close_makes_one_observation)
+{
+	if (tl_sanitized_skip(__func__, "it counts system calls, and a sanitizer runtime makes its own"))
+		return;
+	static const char *const watched[] = {
+		"socket", "connect", "accept", "close", "getsockopt",
+		"ioctl", "getsockname", "getpeername", "getpid", "fcntl",
+		"total",
+	};
+	const char *strace = tl_which("strace");
+	char *native[2], *shimmed[2];
+
+	if (strace == NULL) {
+		tl_skip(__func__, "strace not found (Debian package strace)");
+		return;
+	}
+	native[0] = strace_prog(strace, HOT_NATIVE, 1000, 1);
+	native[1] = strace_prog(strace, HOT_NATIVE, 2000, 1);
+	shimmed[0] = strace_prog(strace, HOT_PRELOADED, 1000, 1);
+	shimmed[1] = strace_prog(strace, HOT_PRELOADED, 2000, 1);
+	ck_assert_int_eq(strace_calls(native[1], "connect") -
+			 strace_calls(native[0], "connect"), 1000);
+	for (size_t i = 0; i < sizeof(watched) / sizeof(*watched); i++) {
+		const char *s = watched[i];
+		long extra = strcmp(s, "getsockopt") == 0 ||
+					     strcmp(s, "total") == 0
+				     ? 2000
+				     : 0;
+		long want = strace_calls(native[1], s) -
+			    strace_calls(native[0], s) + extra;
+		long got = strace_calls(shimmed[1], s) -
+			   strace_calls(shimmed[0], s);
+
+		ck_assert_msg(got == want,
+			      "%s: 1000 more connections made %ld more calls "
+			      "preloaded, %ld expected", s, got, want);
+	}
+	for (int i = 0; i < 2; i++) {
+		free(native[i]);
+		free(shimmed[i]);
 	}
 }
 END_TEST
@@ -1047,6 +1115,7 @@ static Suite *startup_suite(void)
 	tc = tcase_create("hotpath");
 	tcase_set_timeout(tc, STRACE_TIMEOUT);
 	tcase_add_test(tc, test_hot_path_adds_no_system_calls);
+	tcase_add_test(tc, test_last_close_makes_one_observation);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("callbacks");

@@ -9,23 +9,25 @@
 
 SHIM_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
-	int quiet = wrap_quiet(fd, flags);
+	struct conn *c = fdt_get(fd);
+	int quiet = wrap_quiet(c, flags);
 	ssize_t ret = real.send(fd, buf, len, quiet ? flags | MSG_NOSIGNAL
 						    : flags);
 
-	wrap_send_done(fd, ret, quiet, "send");
+	wrap_send_done(c, fd, ret, quiet, "send");
 	return ret;
 }
 
 SHIM_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 			   const struct sockaddr *addr, socklen_t alen)
 {
-	int quiet = wrap_quiet(fd, flags);
+	struct conn *c = fdt_get(fd);
+	int quiet = wrap_quiet(c, flags);
 	ssize_t ret = real.sendto(fd, buf, len,
 				  quiet ? flags | MSG_NOSIGNAL : flags, addr,
 				  alen);
 
-	wrap_send_done(fd, ret, quiet, "sendto");
+	wrap_send_done(c, fd, ret, quiet, "sendto");
 	return ret;
 }
 
@@ -50,20 +52,21 @@ static void passing_rights(const struct msghdr *msg)
 
 SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-	int quiet = wrap_quiet(fd, flags);
+	struct conn *c = fdt_get(fd);
+	int quiet = wrap_quiet(c, flags);
 	ssize_t ret = real.sendmsg(fd, msg, quiet ? flags | MSG_NOSIGNAL
 						  : flags);
 
 	if (ret >= 0 && msg != NULL && msg->msg_controllen != 0)
 		passing_rights(msg);
-	wrap_send_done(fd, ret, quiet, "sendmsg");
+	wrap_send_done(c, fd, ret, quiet, "sendmsg");
 	return ret;
 }
 
 SHIM_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 			 int flags)
 {
-	int quiet = wrap_quiet(fd, flags);
+	int quiet = wrap_quiet(fdt_get(fd), flags);
 	int ret = real.sendmmsg(fd, vec, n, quiet ? flags | MSG_NOSIGNAL
 						  : flags);
 

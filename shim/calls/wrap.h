@@ -46,12 +46,16 @@ static inline void wrap_io_done(int fd, ssize_t ret, int sending,
  * the EPIPE revealed.  So a send on a tracked socket asks the kernel for
  * none (MSG_NOSIGNAL), and the wrapper raises it itself, to the same
  * thread, once the event is out: handlers, SIG_IGN and blocked masks see
- * what they would have seen.  wrap_quiet says whether to ask; it costs a
- * lookup, no system call.
+ * what they would have seen.
+ *
+ * The one lookup before the call says whether to ask (c is NULL for
+ * anything but a tracked socket), and its record takes the bytes after
+ * it: records are never unmapped, so a descriptor closed by another
+ * thread meanwhile costs at most a count in the old record.
  */
-static inline int wrap_quiet(int fd, int flags)
+static inline int wrap_quiet(const struct conn *c, int flags)
 {
-	return !(flags & MSG_NOSIGNAL) && fdt_get(fd) != NULL;
+	return c != NULL && !(flags & MSG_NOSIGNAL);
 }
 
 /* A send (quiet: made with MSG_NOSIGNAL by wrap_quiet) failed.  Out of
@@ -59,14 +63,18 @@ static inline int wrap_quiet(int fd, int flags)
 void wrap_send_failed(int fd, const char *call, int quiet)
 	__attribute__((cold, noinline));
 
-/* After a send: wrap_io_done, and the SIGPIPE the kernel held back. */
-static inline void wrap_send_done(int fd, ssize_t ret, int quiet,
-				  const char *call)
+/* After a send on fd, whose record (or NULL) c was: the bytes, or on
+ * failure the event and the SIGPIPE the kernel held back. */
+static inline void wrap_send_done(struct conn *c, int fd, ssize_t ret,
+				  int quiet, const char *call)
 {
-	if (likely(ret >= 0))
-		wrap_io_done(fd, ret, 1, call);
-	else
+	if (likely(ret > 0)) {
+		if (c != NULL)
+			atomic_fetch_add_explicit(&c->bytes_sent, (uint64_t)ret,
+						  memory_order_relaxed);
+	} else if (ret < 0) {
 		wrap_send_failed(fd, call, quiet);
+	}
 }
 
 /* After a peek (or a read of the error queue): no bytes of the stream
