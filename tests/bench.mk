@@ -17,10 +17,10 @@ $(T)/bench_%: tests/bench_%.c $(B)/flags
 	$(CC) $(BASE_CFLAGS) -pthread -o $@ $< -ldl
 
 # Its unwrapped halves make system calls with the library's own raw
-# entry (os/real.o), which no wrapper sees.
-$(T)/bench_calls: tests/bench_calls.c $(B)/obj/os/real.o $(B)/flags
+# entry (os/real.o, with what it needs), which no wrapper sees.
+$(T)/bench_calls: tests/bench_calls.c $(B)/obj/os/real.o $(B)/obj/os/nextsym.o $(B)/flags
 	@mkdir -p $(T)
-	$(CC) $(BASE_CFLAGS) -Ishim -pthread -o $@ $< $(B)/obj/os/real.o -ldl
+	$(CC) $(BASE_CFLAGS) -Ishim -pthread -o $@ $< $(B)/obj/os/real.o $(B)/obj/os/nextsym.o -ldl
 
 .PHONY: bench
 bench: all $(BENCH_BINS)

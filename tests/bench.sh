@@ -12,6 +12,9 @@
 #    system calls (strace -c) added per call; resident memory per
 #    tracked socket, and with RLIMIT_NOFILE raised.
 # 3. The budgets, each with its verdict.
+# 4. Real servers, interleaved the same way: nginx under wrk and
+#    redis-server under redis-benchmark (tests/bench_servers.sh), with
+#    their own budgets.
 #
 # Everything goes to build/bench/ and the report to build/bench.md.
 # valgrind, strace and libkeepalive0 are installed with apt-get when
@@ -343,6 +346,11 @@ put ncalls "$NCALLS"
 put configs "$CONFIGS"
 
 awk -f tests/bench_report.awk "$W/results" "$W/samples" >"$REPORT" || exit 1
+
+# ---- 4. real servers -------------------------------------------------
+
+sh tests/bench_servers.sh "$LIB" "$W/servers.md" || exit 1
+cat "$W/servers.md" >>"$REPORT"
 cat "$REPORT"
 echo
 log "report written to $REPORT"

@@ -365,6 +365,30 @@ END {
 	} else
 		print "| churn with keepalive, over " kaname " | ≤ 1.00 |" \
 		      " not measured: " kaname " not installed | - |"
+	# Start-up: what every process start pays, against the other preload.
+	if (have("ir.start.libka") && have("ir.start.shim")) {
+		a = r["ir.start.shim"] - r["ir.start.native"]
+		b = r["ir.start.libka"] - r["ir.start.native"]
+		print "| instructions added to the start of /bin/true, over " \
+		      kaname "'s | ≤ 1.5× (" sprintf("%d", 1.5 * b) ") | " \
+		      sprintf("%+d (%.2f×)", a, a / b) " | " \
+		      verdict(a <= 1.5 * b, sprintf("%.2f×", a / b)) " |"
+	} else
+		print "| instructions added to the start of /bin/true, over " \
+		      kaname "'s | ≤ 1.5× | not measured | - |"
+	if (n["spawn" SUBSEP "libka"] > 0) {
+		x = median("spawn", "shim") / median("spawn", "libka")
+		noise = quartiles("spawn") / 100
+		if (x <= 1 || x - 1 > noise)
+			says = verdict(x <= 1, sprintf("%.0f%% slower", (x - 1) * 100))
+		else
+			says = sprintf("**inconclusive**: %.1f%% slower, within" \
+				       " this run's noise (%.1f%%)", (x - 1) * 100,
+				       noise * 100)
+		print "| fork and exec of /bin/true, over " kaname " | ≤ 1.00 | " \
+		      sprintf("%.3f (native runs' middle half ±%.1f%%)", x,
+		      noise * 100) " | " says " |"
+	}
 	# One page more or less over N sockets is the resolution.
 	res = 4096 / r["mem.n"]
 	print "| memory per tracked socket | ≤ 64 B | " \

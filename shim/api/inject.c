@@ -15,6 +15,7 @@
 #include "core/classify.h"
 #include "core/config.h"
 #include "core/inject_rules.h"
+#include "core/lazymap.h"
 #include "os/probe.h"
 
 /* Per rule: connections it has drawn for (prob), resets it made. */
@@ -24,6 +25,37 @@ static atomic_uint_fast64_t fired[INJECT_RULES_MAX];
  * before a call (after_ms=, or no byte count): inject_prepare(). */
 static unsigned int counted[2], early;
 int inject_on;
+
+/*
+ * Per connection, beside its record (by its index in the pool), and
+ * mapped only while rules are set, in chunks of CHUNK: (id << 16) | the
+ * rules armed on it, one bit each, decided at its first call once
+ * established (a word made for another id is no decision for this one);
+ * and when it was established, valid while born_id is the low 32 bits
+ * of its id.
+ */
+struct state {
+	atomic_uint_fast64_t word;
+	atomic_uint_fast64_t born_ms;	/* CLOCK_MONOTONIC */
+	atomic_uint born_id;
+};
+
+#define CHUNK_SHIFT 10
+#define CHUNK (1u << CHUNK_SHIFT)
+#define MAX_CHUNKS 16384u
+static _Atomic(struct state *) chunks[MAX_CHUNKS];
+
+/* c's state, or NULL when memory runs out (c is then left alone). */
+static struct state *state_of(const struct conn *c)
+{
+	struct state *chunk;
+
+	if (c->index >> CHUNK_SHIFT >= MAX_CHUNKS)
+		return NULL;
+	chunk = LAZYMAP_GET(&chunks[c->index >> CHUNK_SHIFT],
+			    CHUNK * sizeof(struct state));
+	return chunk ? &chunk[c->index & (CHUNK - 1)] : NULL;
+}
 
 #define ID_BITS 48
 #define ID_MASK ((UINT64_C(1) << ID_BITS) - 1)
@@ -86,21 +118,26 @@ static unsigned int decide(int fd, struct conn *c)
 	return mask;
 }
 
+static void stamp(struct state *st, uint32_t id)
+{
+	atomic_store_explicit(&st->born_ms, now_ms(), memory_order_relaxed);
+	atomic_store_explicit(&st->born_id, id, memory_order_release);
+}
+
 void inject_established_slow(struct conn *c)
 {
-	uint32_t id = (uint32_t)__atomic_load_n(&c->id, __ATOMIC_ACQUIRE);
+	struct state *st = state_of(c);
 
-	atomic_store_explicit(&c->inject_born_ms, now_ms(),
-			      memory_order_relaxed);
-	atomic_store_explicit(&c->inject_born_id, id, memory_order_release);
+	if (st != NULL)
+		stamp(st, (uint32_t)__atomic_load_n(&c->id, __ATOMIC_ACQUIRE));
 }
 
 /* Is c established, by what the shim saw or the kernel says? */
-static int established(int fd, const struct conn *c)
+static int established(int fd, const struct conn *c, struct state *st)
 {
 	int state;
 
-	if (atomic_load_explicit(&c->inject_born_id, memory_order_acquire) ==
+	if (atomic_load_explicit(&st->born_id, memory_order_acquire) ==
 	    (uint32_t)c->id)
 		return 1;
 	state = probe_tcp_info(fd, NULL);
@@ -110,28 +147,31 @@ static int established(int fd, const struct conn *c)
 unsigned int inject_arm(int fd, struct conn *c)
 {
 	uint64_t id = __atomic_load_n(&c->id, __ATOMIC_ACQUIRE) & ID_MASK;
-	uint64_t have = atomic_load_explicit(&c->inject, memory_order_acquire);
-	uint64_t made;
+	struct state *st = state_of(c);
+	uint64_t have, made;
 	int saved;
 
+	if (st == NULL)
+		return 0;
+	have = atomic_load_explicit(&st->word, memory_order_acquire);
 	if (have >> 16 == id)
 		return (unsigned int)(have & ARMED_MASK);
 	saved = errno;
 	/* Not connected yet (a non-blocking connect, a Fast Open send):
 	 * its peer may be unknown and its clock has not started.  Decided
 	 * at a later call. */
-	if (!established(fd, c)) {
+	if (!established(fd, c, st)) {
 		errno = saved;
 		return 0;
 	}
 	/* Established where the shim did not see it (adopted, or a
 	 * non-blocking connect): from now. */
-	if (atomic_load_explicit(&c->inject_born_id, memory_order_acquire) !=
+	if (atomic_load_explicit(&st->born_id, memory_order_acquire) !=
 	    (uint32_t)id)
-		inject_established_slow(c);
+		stamp(st, (uint32_t)id);
 	made = id << 16 | decide(fd, c);
 	/* Two threads deciding at once: the first decision stands. */
-	if (!atomic_compare_exchange_strong_explicit(&c->inject, &have, made,
+	if (!atomic_compare_exchange_strong_explicit(&st->word, &have, made,
 						     memory_order_acq_rel,
 						     memory_order_acquire) &&
 	    have >> 16 == id)
@@ -149,8 +189,10 @@ static int holds(const struct inject_rule *r, const struct conn *c,
 	    moved[INJECT_RECEIVED] < r->after[INJECT_RECEIVED])
 		return 0;
 	if (r->has & INJECT_AFTER_MS) {
-		uint64_t born = atomic_load_explicit(&c->inject_born_ms,
-						     memory_order_relaxed);
+		const struct state *st = state_of(c);
+		uint64_t born = st ? atomic_load_explicit(&st->born_ms,
+							  memory_order_relaxed)
+				   : UINT64_MAX;
 
 		if (*now == 0)
 			*now = now_ms();
@@ -230,9 +272,13 @@ static int reset(int fd, struct conn *c, int i, const char *call,
 		return 0;
 	state = probe_tcp_info(fd, NULL);
 	if (classify_state_resets(state)) {
+		struct state *st = state_of(c);
+
 		abort_disconnect(fd, c, state, call, &why);
-		atomic_store_explicit(&c->inject, (c->id & ID_MASK) << 16,
-				      memory_order_release);
+		if (st != NULL)
+			atomic_store_explicit(&st->word,
+					      (c->id & ID_MASK) << 16,
+					      memory_order_release);
 		done = 1;
 	} else if (r->has & INJECT_COUNT) {
 		/* Not connected yet, or no more: nothing to reset. */

@@ -51,17 +51,6 @@ struct conn {
 	atomic_uint_fast64_t bytes_received;
 	struct conn_addr peer;		/* kept: getpeername fails after RST */
 	uint32_t index;			/* position in the pool */
-	/*
-	 * TCPSHIM_INJECT only (api/inject.c), decided at the connection's
-	 * first call: (id << 16) | the rules armed on it, one bit each; a
-	 * value made for another id is no decision for this one.  Never
-	 * written, nor read, while no rule is set.
-	 */
-	atomic_uint_fast64_t inject;
-	/* When it was established (CLOCK_MONOTONIC ms), valid while
-	 * inject_born_id is the low 32 bits of id. */
-	atomic_uint_fast64_t inject_born_ms;
-	atomic_uint inject_born_id;
 };
 
 /* A new record with one reference, or NULL when memory runs out. */
