@@ -6,25 +6,36 @@
  * program that never makes one never pays it.
  *
  * vfork's wrapper cannot be a C function: the child returns from it
- * into a frame the parent then returns through.  It is a flag set and a
- * jump, and the child returns straight to the caller.
+ * into a frame the parent then returns through.  It calls one function
+ * (which returns before the child exists) and jumps to libc's vfork, so
+ * the child returns straight to the caller.
  */
 #include <stdarg.h>
 
 #include "calls/wrap.h"
 
 #if SHIM_WRAPS_VFORK
+/* Called by the vfork wrapper, in the parent, before the child exists. */
+__attribute__((used)) void shim_vfork_seen(void);
+__attribute__((used)) void shim_vfork_seen(void)
+{
+	process_vfork_possible();
+}
+
+/* A call (its stack restored before the child exists), then a jump. */
 __asm__("	.text\n"
 	"	.globl vfork\n"
 	"	.type vfork, %function\n"
 	"vfork:\n"
 #if defined(__x86_64__)
-	"	movl $1, shim_vforked(%rip)\n"
+	"	sub $8, %rsp\n"
+	"	call shim_vfork_seen\n"
+	"	add $8, %rsp\n"
 	"	jmp *shim_real_vfork(%rip)\n"
 #else
-	"	adrp x16, shim_vforked\n"
-	"	mov w17, #1\n"
-	"	str w17, [x16, #:lo12:shim_vforked]\n"
+	"	stp x29, x30, [sp, #-16]!\n"
+	"	bl shim_vfork_seen\n"
+	"	ldp x29, x30, [sp], #16\n"
 	"	adrp x16, shim_real_vfork\n"
 	"	ldr x16, [x16, #:lo12:shim_real_vfork]\n"
 	"	br x16\n"

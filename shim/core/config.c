@@ -18,9 +18,10 @@ struct shim_config shim_config;
 
 void config_defaults(struct shim_config *cfg)
 {
-	/* The rules past inject.n are never read: every process start
-	 * need not clear their kilobytes. */
-	memset(cfg, 0, offsetof(struct shim_config, inject));
+	/* The path past its NUL and the rules past inject.n are never
+	 * read: every process start need not clear their kilobytes. */
+	memset(cfg, 0, offsetof(struct shim_config, log_path));
+	cfg->log_path[0] = '\0';
 	cfg->inject.n = 0;
 	cfg->events = (1u << TCP_EVENT_RST_SENT) |
 		      (1u << TCP_EVENT_RST_RECEIVED) |

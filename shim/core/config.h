@@ -32,9 +32,11 @@
 
 enum log_kind { LOG_STDERR = 0, LOG_OFF, LOG_SYSLOG, LOG_FILE };
 
+/* The small settings first: config_defaults clears them, and only the
+ * first byte of each array after them (every process start pays for
+ * the pages it writes). */
 struct shim_config {
 	enum log_kind log;
-	char log_path[CONFIG_PATH_MAX];	/* LOG_FILE: may hold %p */
 	int json;
 	int keepalive;			/* TCPSHIM_KEEPALIVE given */
 	int keep_idle, keep_intvl, keep_cnt;
@@ -43,8 +45,8 @@ struct shim_config {
 	int close_abort;
 	unsigned int events;		/* bit (1 << enum tcp_event_kind) */
 	int debug;			/* TCPSHIM_DEBUG=1 */
-	struct inject_rules inject;	/* TCPSHIM_INJECT; n 0: none (last:
-					 * config_defaults clears up to it) */
+	char log_path[CONFIG_PATH_MAX];	/* LOG_FILE: may hold %p */
+	struct inject_rules inject;	/* TCPSHIM_INJECT; n 0: none */
 };
 
 /* Reads one variable; NULL when unset. */

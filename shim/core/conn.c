@@ -57,6 +57,11 @@ static struct conn *pop_free(void)
 	return NULL;
 }
 
+int conn_any(void)
+{
+	return atomic_load_explicit(&next_unused, memory_order_relaxed) != 0;
+}
+
 struct conn *conn_new(unsigned int flags)
 {
 	struct conn *c = pop_free();

@@ -53,6 +53,9 @@ struct conn {
 	uint32_t index;			/* position in the pool */
 };
 
+/* Has any record ever been made in this process (or before its fork)? */
+int conn_any(void);
+
 /* A new record with one reference, or NULL when memory runs out. */
 struct conn *conn_new(unsigned int flags);
 /*

@@ -8,7 +8,10 @@
 
 struct fdt_mid fdt_mid0;
 struct fdt_leaf fdt_leaf0;
-_Atomic(struct fdt_mid *) fdt_top[FDT_TOP] = { [0] = &fdt_mid0 };
+/* fdt_top[0] stays NULL: its level is fdt_mid0, found by index.  (A
+ * pointer there would need a relocation, and a dirty page, in every
+ * process that loads the library.) */
+_Atomic(struct fdt_mid *) fdt_top[FDT_TOP];
 /* One more than the highest descriptor ever given a record: the walks
  * of fdt_next() end there (at exit, most programs never tracked any). */
 static atomic_uint high;
@@ -22,8 +25,11 @@ static _Atomic(struct conn *) *slot_for(int fd, int grow)
 
 	if ((unsigned int)fd < FDT_FANOUT)
 		return &fdt_leaf0.slot[fd];
-	mid = grow ? LAZYMAP_GET(top, sizeof(struct fdt_mid))
-		   : atomic_load_explicit(top, memory_order_acquire);
+	if (fd >> (2 * FDT_BITS) == 0)
+		mid = &fdt_mid0;
+	else
+		mid = grow ? LAZYMAP_GET(top, sizeof(struct fdt_mid))
+			   : atomic_load_explicit(top, memory_order_acquire);
 	if (mid == NULL)
 		return NULL;
 	lp = &mid->leaf[(fd >> FDT_BITS) & (FDT_FANOUT - 1)];
@@ -92,8 +98,11 @@ int fdt_next(unsigned int from, unsigned int last)
 					 memory_order_acquire) != NULL)
 			return (int)fd;
 	while (fd <= last) {
-		struct fdt_mid *mid = atomic_load_explicit(
-			&fdt_top[fd >> (2 * FDT_BITS)], memory_order_acquire);
+		struct fdt_mid *mid =
+			fd >> (2 * FDT_BITS) == 0
+				? &fdt_mid0
+				: atomic_load_explicit(&fdt_top[fd >> (2 * FDT_BITS)],
+						       memory_order_acquire);
 		struct fdt_leaf *leaf;
 
 		if (mid == NULL) {

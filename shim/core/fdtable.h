@@ -28,7 +28,8 @@ struct fdt_mid {
 };
 
 extern _Atomic(struct fdt_mid *) fdt_top[FDT_TOP];
-/* fdt_top[0], static: descriptors below 2^20 (all, in most programs)
+/* The level of fdt_top[0] (which stays NULL), static: descriptors below
+ * 2^20 (all, in most programs)
  * are found in two loads instead of three. */
 extern struct fdt_mid fdt_mid0;
 /* Descriptors below FDT_FANOUT have a static leaf of their own, outside

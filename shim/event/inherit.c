@@ -7,16 +7,22 @@
  * another process may hold too: a reset at their close is confirmed with
  * the kernel (release.c), an orderly close is not theirs to log.
  *
- * The descriptors come from /proc/self/fd; without /proc, 0 to 2 and the
- * LISTEN_FDS range are looked at.
+ * The open descriptors are found with poll(), which marks a closed one
+ * POLLNVAL, while RLIMIT_NOFILE keeps them below POLL_LIMIT; above it,
+ * from /proc/self/fd (a new process's first look into /proc costs it
+ * far more than a poll); without /proc, 0 to 2 and the LISTEN_FDS range
+ * are looked at.
  */
 #include "event/inherit.h"
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/fdtable.h"
@@ -101,13 +107,47 @@ static int look_at_proc(struct seen *seen, int *nseen)
 	return 0;
 }
 
+/* Beyond this many possible descriptors, /proc/self/fd is cheaper. */
+#define POLL_LIMIT 4096
+#define POLL_BATCH 256
+
+/* By poll(), batch after batch: 0 when done, -1 when the limit is too
+ * high (or poll refused). */
+static int look_at_polled(struct seen *seen, int *nseen)
+{
+	struct pollfd p[POLL_BATCH];
+	struct timespec zero = { 0, 0 };
+	struct rlimit rl;
+
+	if (shim_raw_syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&rl,
+			     0, 0) != 0 ||
+	    rl.rlim_cur > POLL_LIMIT)
+		return -1;
+	for (unsigned int base = 0; base < rl.rlim_cur; base += POLL_BATCH) {
+		unsigned int n = rl.rlim_cur - base < POLL_BATCH
+					 ? (unsigned int)rl.rlim_cur - base
+					 : POLL_BATCH;
+
+		for (unsigned int i = 0; i < n; i++)
+			p[i] = (struct pollfd){ .fd = (int)(base + i) };
+		if (shim_raw_syscall(SYS_ppoll, (long)p, n, (long)&zero, 0, 0,
+				     0) < 0)
+			return -1;
+		for (unsigned int i = 0; i < n; i++)
+			if (!(p[i].revents & POLLNVAL))
+				look_at(p[i].fd, seen, nseen);
+	}
+	return 0;
+}
+
 void inherit_adopt(void)
 {
 	struct seen seen[SEEN_MAX];
 	const char *listen;
 	int nseen = 0, count;
 
-	if (look_at_proc(seen, &nseen) == 0)
+	if (look_at_polled(seen, &nseen) == 0 ||
+	    look_at_proc(seen, &nseen) == 0)
 		return;
 	listen = getenv("LISTEN_FDS");
 	for (int fd = 0; fd <= 2; fd++)

@@ -17,14 +17,23 @@ void process_sandbox_entered(void)
 	atomic_store_explicit(&shim_sandboxed, 1, memory_order_relaxed);
 }
 
+/*
+ * After a fork both sides write only what they must: each write to a
+ * page the fork left shared costs a copy of it, in every process that
+ * forks and execs.  The generation matters once a connection record
+ * exists; the pid, once a vfork child may (shim_in_vfork_child).
+ */
 void process_forked_parent(void)
 {
-	atomic_fetch_add_explicit(&shim_fork_gen, 1, memory_order_relaxed);
+	if (conn_any())
+		atomic_fetch_add_explicit(&shim_fork_gen, 1,
+					  memory_order_relaxed);
 }
 
 void process_forked_child(void)
 {
-	atomic_store(&shim_pid, shim_getpid());
+	if (atomic_load_explicit(&shim_vforked, memory_order_relaxed))
+		atomic_store(&shim_pid, shim_getpid());
 	process_forked_parent();
 }
 

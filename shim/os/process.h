@@ -45,9 +45,14 @@ static inline int shim_is_sandboxed(void)
  */
 extern atomic_int shim_vforked;
 
+/* The pid the check compares with is this process's from now on: a
+ * fork child refreshes it only once this was called. */
 static inline void process_vfork_possible(void)
 {
-	atomic_store_explicit(&shim_vforked, 1, memory_order_relaxed);
+	if (!atomic_load_explicit(&shim_vforked, memory_order_relaxed)) {
+		atomic_store(&shim_pid, shim_getpid());
+		atomic_store(&shim_vforked, 1);
+	}
 }
 
 /*
