@@ -344,6 +344,7 @@ put rounds "$ROUNDS"
 put secs "$SECS"
 put ncalls "$NCALLS"
 put configs "$CONFIGS"
+put nofile "$(ulimit -n)"
 
 awk -f tests/bench_report.awk "$W/results" "$W/samples" >"$REPORT" || exit 1
 

@@ -137,6 +137,11 @@ END {
 	      " interleaved (native, tcpshim, ..., native, tcpshim, ...)."
 	print "Time per operation, lower is better: median (min–max)." \
 	      " ×: median over the native median of the same run."
+	if (have("nofile"))
+		print "RLIMIT_NOFILE soft limit " r["nofile"] ": at each start" \
+		      " tcpshim looks for inherited sockets " \
+		      (r["nofile"] + 0 <= 4096 ? "with poll()" \
+		       : "in /proc/self/fd (above 4096: poll() would cost more)") "."
 	print ""
 	hdr = "| workload |"
 	sep = "| --- |"

@@ -10,11 +10,10 @@
 SHIM_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
 	struct conn *c = fdt_get(fd);
-	int quiet = wrap_quiet(c, flags);
-	ssize_t ret = real.send(fd, buf, len, quiet ? flags | MSG_NOSIGNAL
-						    : flags);
+	uint64_t key = wrap_send_key(c, fd, flags);
+	ssize_t ret = real.send(fd, buf, len, wrap_quiet_flags(c, flags));
 
-	wrap_send_done(c, fd, ret, quiet, "send");
+	wrap_send_done(c, key, ret, "send");
 	return ret;
 }
 
@@ -22,12 +21,11 @@ SHIM_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 			   const struct sockaddr *addr, socklen_t alen)
 {
 	struct conn *c = fdt_get(fd);
-	int quiet = wrap_quiet(c, flags);
-	ssize_t ret = real.sendto(fd, buf, len,
-				  quiet ? flags | MSG_NOSIGNAL : flags, addr,
-				  alen);
+	uint64_t key = wrap_send_key(c, fd, flags);
+	ssize_t ret = real.sendto(fd, buf, len, wrap_quiet_flags(c, flags),
+				  addr, alen);
 
-	wrap_send_done(c, fd, ret, quiet, "sendto");
+	wrap_send_done(c, key, ret, "sendto");
 	return ret;
 }
 
@@ -53,13 +51,12 @@ static void passing_rights(const struct msghdr *msg)
 SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	struct conn *c = fdt_get(fd);
-	int quiet = wrap_quiet(c, flags);
-	ssize_t ret = real.sendmsg(fd, msg, quiet ? flags | MSG_NOSIGNAL
-						  : flags);
+	uint64_t key = wrap_send_key(c, fd, flags);
+	ssize_t ret = real.sendmsg(fd, msg, wrap_quiet_flags(c, flags));
 
 	if (ret >= 0 && msg != NULL && msg->msg_controllen != 0)
 		passing_rights(msg);
-	wrap_send_done(c, fd, ret, quiet, "sendmsg");
+	wrap_send_done(c, key, ret, "sendmsg");
 	return ret;
 }
 

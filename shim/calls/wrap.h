@@ -53,6 +53,14 @@ static inline void wrap_io_done(int fd, ssize_t ret, int sending,
  * it: records are never unmapped, so a descriptor closed by another
  * thread meanwhile costs at most a count in the old record.
  */
+/* The flags to send with on fd, whose record (or NULL) c is: with
+ * MSG_NOSIGNAL on a tracked socket (already there or not). */
+static inline int wrap_quiet_flags(const struct conn *c, int flags)
+{
+	return c != NULL ? flags | MSG_NOSIGNAL : flags;
+}
+
+/* Was the SIGPIPE held back, for the program's flags? */
 static inline int wrap_quiet(const struct conn *c, int flags)
 {
 	return c != NULL && !(flags & MSG_NOSIGNAL);
@@ -63,17 +71,24 @@ static inline int wrap_quiet(const struct conn *c, int flags)
 void wrap_send_failed(int fd, const char *call, int quiet)
 	__attribute__((cold, noinline));
 
-/* After a send on fd, whose record (or NULL) c was: the bytes, or on
- * failure the event and the SIGPIPE the kernel held back. */
-static inline void wrap_send_done(struct conn *c, int fd, ssize_t ret,
-				  int quiet, const char *call)
+/* What a failed send needs, in one word that the call keeps alive: the
+ * descriptor, and whether the SIGPIPE was held back (wrap_quiet). */
+static inline uint64_t wrap_send_key(const struct conn *c, int fd, int flags)
+{
+	return (uint32_t)fd | (uint64_t)wrap_quiet(c, flags) << 32;
+}
+
+/* After a send whose record (or NULL) c was, and key wrap_send_key: the
+ * bytes, or on failure the event and the SIGPIPE the kernel held back. */
+static inline void wrap_send_done(struct conn *c, uint64_t key, ssize_t ret,
+				  const char *call)
 {
 	if (likely(ret > 0)) {
 		if (c != NULL)
 			atomic_fetch_add_explicit(&c->bytes_sent, (uint64_t)ret,
 						  memory_order_relaxed);
 	} else if (ret < 0) {
-		wrap_send_failed(fd, call, quiet);
+		wrap_send_failed((int)(uint32_t)key, call, (int)(key >> 32));
 	}
 }
 

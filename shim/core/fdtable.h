@@ -65,9 +65,13 @@ static inline struct conn *fdt_get_valid(int fd)
 	return mid != NULL ? fdt_from_mid(mid, u) : NULL;
 }
 
-/* The record fd refers to, or NULL if fd is not a tracked socket. */
+/* The record fd refers to, or NULL if fd is not a tracked socket.  The
+ * common case first: one unsigned compare also rules out fd < 0. */
 static inline struct conn *fdt_get(int fd)
 {
+	if (__builtin_expect((unsigned int)fd < FDT_FANOUT, 1))
+		return atomic_load_explicit(&fdt_leaf0.slot[fd],
+					    memory_order_acquire);
 	return fd < 0 ? NULL : fdt_get_valid(fd);
 }
 
