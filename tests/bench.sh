@@ -352,6 +352,7 @@ awk -f tests/bench_report.awk "$W/results" "$W/samples" >"$REPORT" || exit 1
 
 sh tests/bench_servers.sh "$LIB" "$W/servers.md" || exit 1
 cat "$W/servers.md" >>"$REPORT"
+echo "Reproduce with \`make bench\` ($(($(date +%s) - start)) s for this run)." >>"$REPORT"
 cat "$REPORT"
 echo
 log "report written to $REPORT"

@@ -408,5 +408,5 @@ END {
 	print ""
 	print "Events logged by the healthy workloads: " r["events"] \
 	      (r["events"] == 0 ? "." : " (expected none: see build/bench/).")
-	print "Reproduce with `make bench` (" r["elapsed"] " s for this run)."
+	print ""
 }
