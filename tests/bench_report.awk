@@ -104,6 +104,22 @@ function sys(mode, c) {
 	return have("sys." mode "." c) ? sprintf("%+g", r["sys." mode "." c]) : "-"
 }
 
+# A budget row: workload w under configuration c, no slower than
+# libkeepalive0, judged against the run's noise.
+function against_libka(what, w, c,    x, noise, says) {
+	x = median(w, c) / median(w, "libka")
+	noise = quartiles(w) / 100
+	if (x <= 1 || x - 1 > noise)
+		says = verdict(x <= 1, sprintf("%.0f%% slower", (x - 1) * 100))
+	else
+		says = sprintf("**inconclusive**: %.1f%% slower, within" \
+			       " this run's noise (%.1f%%)", (x - 1) * 100,
+			       noise * 100)
+	print "| " what ", over libkeepalive0 | ≤ 1.00 | " \
+	      sprintf("%.3f (native runs' middle half ±%.1f%%)", x,
+	      noise * 100) " | " says " |"
+}
+
 function verdict(ok, by) {
 	return ok ? "holds" : "**does not hold** (" by ")"
 }
@@ -355,19 +371,9 @@ END {
 		      " over native | ≤ 1.01 | " (seen ? text : "not measured") \
 		      " | " says " |"
 	}
-	if (n["churn" SUBSEP "libka"] > 0) {
-		x = median("churn", "shimka") / median("churn", "libka")
-		noise = quartiles("churn") / 100
-		if (x <= 1 || x - 1 > noise)
-			says = verdict(x <= 1, sprintf("%.0f%% slower", (x - 1) * 100))
-		else
-			says = sprintf("**inconclusive**: %.1f%% slower, within" \
-				       " this run's noise (%.1f%%)", (x - 1) * 100,
-				       noise * 100)
-		print "| churn with keepalive, over " kaname " | ≤ 1.00 | " \
-		      sprintf("%.3f (native runs' middle half ±%.1f%%)", x,
-		      noise * 100) " | " says " |"
-	} else
+	if (n["churn" SUBSEP "libka"] > 0)
+		against_libka("churn with keepalive", "churn", "shimka")
+	else
 		print "| churn with keepalive, over " kaname " | ≤ 1.00 |" \
 		      " not measured: " kaname " not installed | - |"
 	# Start-up: what every process start pays, against the other preload.
@@ -381,19 +387,8 @@ END {
 	} else
 		print "| instructions added to the start of /bin/true, over " \
 		      kaname "'s | ≤ 1.5× | not measured | - |"
-	if (n["spawn" SUBSEP "libka"] > 0) {
-		x = median("spawn", "shim") / median("spawn", "libka")
-		noise = quartiles("spawn") / 100
-		if (x <= 1 || x - 1 > noise)
-			says = verdict(x <= 1, sprintf("%.0f%% slower", (x - 1) * 100))
-		else
-			says = sprintf("**inconclusive**: %.1f%% slower, within" \
-				       " this run's noise (%.1f%%)", (x - 1) * 100,
-				       noise * 100)
-		print "| fork and exec of /bin/true, over " kaname " | ≤ 1.00 | " \
-		      sprintf("%.3f (native runs' middle half ±%.1f%%)", x,
-		      noise * 100) " | " says " |"
-	}
+	if (n["spawn" SUBSEP "libka"] > 0)
+		against_libka("fork and exec of /bin/true", "spawn", "shim")
 	# One page more or less over N sockets is the resolution.
 	res = 4096 / r["mem.n"]
 	print "| memory per tracked socket | ≤ 64 B | " \
