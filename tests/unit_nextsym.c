@@ -39,8 +39,12 @@ END_TEST
 START_TEST(nextsym_leaves_the_rest_to_dlsym)
 {
 	/* memcpy is an indirect function in libc: its address is the
-	 * resolver's choice, dlsym's to make. */
-	ck_assert_ptr_null(nextsym("memcpy"));
+	 * resolver's choice, dlsym's to make.  (A sanitizer runtime loaded
+	 * first defines a plain one, which both then find.) */
+	void *fast = nextsym("memcpy");
+
+	ck_assert_msg(fast == NULL || fast == dlsym(RTLD_NEXT, "memcpy"),
+		      "memcpy: nextsym %p", fast);
 	ck_assert_ptr_null(nextsym("no_such_function_anywhere"));
 	ck_assert_ptr_null(nextsym(""));
 }
