@@ -273,7 +273,7 @@ START_TEST(bad_options_stop_with_one_line_and_status_2)
 		{ { "--log" }, "option '--log' needs a value" },
 		{ { "--log", "--" }, "option '--log' needs a value" },
 		{ { "--log=" }, "--log \"\" is not valid: expected stderr, "
-				"off, syslog, or a file path" },
+				"off, syslog, journal, or a file path" },
 		{ { "--keepalive", "60" },
 		  "--keepalive \"60\" is not valid: expected IDLE,INTERVAL,"
 		  "COUNT in seconds (e.g. 60,10,5; idle and interval "
@@ -375,12 +375,13 @@ START_TEST(help_and_version)
 	ck_assert_str_eq(tl_line(p.out, 1, line, sizeof(line)),
 			 "       tcpshim report [LOG...]");
 	/* Every option is listed. */
-	ck_assert_ptr_nonnull(strstr(p.out, "  --log PATH|stderr|syslog|off "));
+	ck_assert_ptr_nonnull(strstr(p.out, "  --log PATH|stderr|syslog|journal|off\n"));
 	ck_assert_ptr_nonnull(strstr(p.out, "  --json "));
 	ck_assert_ptr_nonnull(strstr(p.out, "  --keepalive IDLE,INTERVAL,COUNT"));
 	ck_assert_ptr_nonnull(strstr(p.out, "  --user-timeout MS "));
 	ck_assert_ptr_nonnull(strstr(p.out, "  --abort-on-close "));
 	ck_assert_ptr_nonnull(strstr(p.out, "  --events LIST "));
+	ck_assert_ptr_nonnull(strstr(p.out, "  --inject RULE "));
 	tl_free(&p);
 
 	tl_run(&p, NULL, (const char *const[]){ command(), "--version", NULL });

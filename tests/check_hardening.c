@@ -198,6 +198,29 @@ START_TEST(clone_vm_child_leaves_parent_connections_tracked)
 }
 END_TEST
 
+/* A fork the atfork handlers never saw, after a vfork: not taken for a
+ * vfork child, so its own refused connect is logged, with its pid. */
+START_TEST(fork_by_syscall_after_vfork_logs_its_own)
+{
+	struct scenario sc = { .prog = "tests/prog_hardening" };
+	char line[1024];
+	int child, st;
+
+	if (no_vfork_under_tsan(__func__))
+		return;
+	sc_start(&sc, "fork-after-vfork", AF_INET, tl_closed_port(AF_INET),
+		 NULL, NULL);
+	sc_finish(&sc);
+	ck_assert_int_eq(sscanf(sc.p.out, "child %d %d", &child, &st), 2);
+	ck_assert_int_eq(st, 0);
+	TL_ONE_LINE(sc.log, line);
+	sc_assert_event(line, "rst_received", "refused", "connect",
+			"ECONNREFUSED", NULL, NULL);
+	TL_ASSERT_FIELD(line, "pid", tl_str("%d", child));
+	sc_free(&sc);
+}
+END_TEST
+
 START_TEST(vfork_child_socket_leaves_parent_connections_tracked)
 {
 	if (no_vfork_under_tsan(__func__))
@@ -704,6 +727,7 @@ Suite *hardening_suite(void)
 	tcase_add_test(proc,
 		       vfork_child_socket_leaves_parent_connections_tracked);
 	tcase_add_test(proc, clone_vm_child_leaves_parent_connections_tracked);
+	tcase_add_test(proc, fork_by_syscall_after_vfork_logs_its_own);
 	tcase_add_test(proc, vfork_child_closing_stderr_leaves_parent_log_on);
 	tcase_add_test(proc,
 		       vfork_child_closefrom_leaks_no_parent_log_descriptor);

@@ -158,7 +158,8 @@ static long digits_value(const char *s, size_t len)
 static void check_ranges(const struct shim_config *c)
 {
 	CHECK(c->log == LOG_STDERR || c->log == LOG_OFF ||
-	      c->log == LOG_SYSLOG || c->log == LOG_FILE);
+	      c->log == LOG_SYSLOG || c->log == LOG_FILE ||
+	      c->log == LOG_JOURNAL);
 	CHECK(memchr(c->log_path, '\0', sizeof(c->log_path)) != NULL);
 	CHECK((c->log == LOG_FILE) == (c->log_path[0] != '\0'));
 	CHECK(c->json == 0 || c->json == 1);
@@ -326,6 +327,8 @@ static void check_accepted(int i, const char *v, const struct shim_config *c)
 			CHECK(c->log == LOG_OFF);
 		else if (strcmp(v, "syslog") == 0)
 			CHECK(c->log == LOG_SYSLOG);
+		else if (strcmp(v, "journal") == 0)
+			CHECK(c->log == LOG_JOURNAL);
 		else
 			CHECK(c->log == LOG_FILE &&
 			      strcmp(c->log_path, v) == 0);

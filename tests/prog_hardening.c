@@ -156,6 +156,30 @@ static int s_vfork_closes(const char *how)
 	return 0;
 }
 
+/*
+ * Peer: none.  After a vfork (so the shim knows a child may share its
+ * memory), a fork made with syscall(SYS_clone), which runs no atfork
+ * handler: the child's refused connect is the child's to log, as a
+ * process of its own.  Prints the child's pid.
+ */
+static int s_fork_after_vfork(void)
+{
+	pid_t child = vfork();
+	int st;
+
+	if (child == 0)
+		_exit(0);
+	if (child < 0 || waitpid(child, &st, 0) != child)
+		die("vfork");
+	child = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+	if (child == 0)
+		_exit(refused() ? 0 : 1);
+	if (child < 0 || waitpid(child, &st, 0) != child)
+		die("clone");
+	printf("child %d %d\n", (int)child, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	return 0;
+}
+
 struct storm {
 	int threads, connects;
 	atomic_int failures;
@@ -348,6 +372,8 @@ static int s_malloc(void)
 static const struct prog_scenario scenarios[] = {
 	{ "vfork", NULL, s_vfork,
 	  "a vfork child closes and dup2s over the parent's sockets" },
+	{ "fork-after-vfork", s_fork_after_vfork, NULL,
+	  "a fork made with syscall(SYS_clone) after a vfork logs its own" },
 	{ "vfork-closes", NULL, s_vfork_closes,
 	  "a vfork child closes its stderr or everything from 3" },
 	{ "storm", NULL, s_storm,

@@ -177,7 +177,7 @@ static void check_all_default(const struct shim_config *cfg)
 
 /* Words of the accepted form each warning must show, per variable. */
 static const char *const accepted[NVARS][6] = {
-	{ "stderr", "off", "syslog", "file path" },
+	{ "stderr", "off", "syslog", "journal", "file path" },
 	{ "text", "json" },
 	{ "IDLE,INTERVAL,COUNT" },
 	{ "milliseconds" },

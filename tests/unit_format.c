@@ -16,7 +16,9 @@
 #include <time.h>
 
 #include "core/format.h"
+#include "core/journal.h"
 #include "core/names.h"
+#include "testlib.h"
 #include "core/outbuf.h"
 
 /* The line format_event() writes, NUL-terminated for comparing. */
@@ -670,6 +672,51 @@ START_TEST(zero_size_buffer_is_left_untouched)
 }
 END_TEST
 
+/* journald's native protocol: KEY=VALUE lines, MESSAGE the text line,
+ * one TCPSHIM_ field per event field, unknown ones left out. */
+START_TEST(journal_datagram_has_every_field)
+{
+	struct tcp_event ev = sample(TCP_EVENT_RST_RECEIVED,
+				     TCP_CAUSE_PEER_RESET, "recv", ECONNRESET);
+	char buf[JOURNAL_MAX + 1], line[FORMAT_LINE_MAX];
+	size_t n = journal_event(buf, sizeof(buf) - 1, &ev);
+	size_t len = format_event(line, sizeof(line), &ev, 0);
+
+	buf[n] = '\0';
+	line[len - 1] = '\0';
+	ck_assert_str_eq(buf, tl_str(
+		"MESSAGE=%s\n"
+		"MESSAGE_ID=4fe9b1a5db0c4c9faa18e2ad67d45bfb\n"
+		"PRIORITY=4\n"
+		"SYSLOG_IDENTIFIER=tcpshim\n"
+		"TCPSHIM_EVENT=rst_received\n"
+		"TCPSHIM_CAUSE=peer_reset\n"
+		"TCPSHIM_CALL=recv\n"
+		"TCPSHIM_ERRNO=ECONNRESET\n"
+		"TCPSHIM_PID=4242\n"
+		"TCPSHIM_FD=7\n"
+		"TCPSHIM_CONN=3\n"
+		"TCPSHIM_COOKIE=12345\n"
+		"TCPSHIM_LOCAL=192.0.2.1:40000\n"
+		"TCPSHIM_PEER=198.51.100.7:80\n"
+		"TCPSHIM_BYTES_SENT=512\n"
+		"TCPSHIM_BYTES_RECEIVED=1024\n"
+		"TCPSHIM_PROBES=0\n"
+		"TCPSHIM_RETRANSMITS=2\n"
+		"TCPSHIM_IDLE_MS=1500\n"
+		"TCPSHIM_UNACKED=100\n", line));
+	/* Unknown: no cookie, no addresses, no errno; a close is a notice. */
+	ev = unknowns(TCP_EVENT_CLOSE, TCP_CAUSE_NORMAL);
+	n = journal_event(buf, sizeof(buf) - 1, &ev);
+	buf[n] = '\0';
+	ck_assert_ptr_nonnull(strstr(buf, "\nPRIORITY=5\n"));
+	ck_assert_ptr_null(strstr(buf, "TCPSHIM_COOKIE="));
+	ck_assert_ptr_null(strstr(buf, "TCPSHIM_PEER="));
+	ck_assert_ptr_null(strstr(buf, "TCPSHIM_ERRNO="));
+	ck_assert_ptr_null(strstr(buf, "TCPSHIM_PROBES="));
+}
+END_TEST
+
 Suite *unit_format_suite(void)
 {
 	Suite *s = suite_create("format");
@@ -677,6 +724,7 @@ Suite *unit_format_suite(void)
 
 	tc = tcase_create("lines");
 	tcase_add_test(tc, text_rst_received_line_has_every_field);
+	tcase_add_test(tc, journal_datagram_has_every_field);
 	tcase_add_test(tc, json_rst_received_line_has_every_field);
 	tcase_add_test(tc, text_halfopen_line_carries_tcp_info);
 	tcase_add_test(tc, text_rst_sent_line_leaves_out_tcp_info);

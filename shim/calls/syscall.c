@@ -6,7 +6,9 @@
  * (futex, gettid, ...) goes straight to the real syscall().
  */
 #include <linux/seccomp.h>
+#include <sched.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <sys/syscall.h>
 
 #include "calls/wrap.h"
@@ -19,6 +21,31 @@
 #endif
 
 #if SHIM_WRAPS_SYSCALL
+/*
+ * clone, clone3 or vfork: a child that shares this memory (see vfork.c)
+ * may exist from now on; one that does not, and returns here (a fork
+ * made with clone), is a fork child the atfork handlers never saw.
+ */
+static __attribute__((noinline)) long child_call(long nr, const long *a)
+{
+	uint64_t flags = nr == SYS_clone3 && a[0] != 0
+				 ? *(const uint64_t *)a[0]
+				 : (uint64_t)a[0];
+	int vm = !IS_VFORK(nr) ? (flags & CLONE_VM) != 0 : 1;
+	long ret;
+
+	if (vm)
+		process_vfork_possible();
+	ret = real.syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (ret == 0 && !vm) {
+		int err = errno;
+
+		process_forked_child();
+		errno = err;
+	}
+	return ret;
+}
+
 /* close, close_range or shutdown, with its arguments in a. */
 static __attribute__((noinline)) long descriptor_call(long nr,
 						      const long *a)
@@ -64,9 +91,8 @@ SHIM_EXPORT long syscall(long nr, ...)
 	/* As glibc's own syscall() does: six arguments, whatever was
 	 * passed. */
 	SHIM_VA_WORDS(a, 6, nr);
-	/* A child that may share this memory (see vfork.c). */
 	if (unlikely(nr == SYS_clone || nr == SYS_clone3 || IS_VFORK(nr)))
-		process_vfork_possible();
+		return child_call(nr, a);
 	if (unlikely(nr == SYS_close || nr == SYS_close_range ||
 		     nr == SYS_shutdown || nr == SYS_seccomp))
 		return descriptor_call(nr, a);

@@ -90,6 +90,8 @@ static int parse_log(struct shim_config *cfg, const char *v)
 		cfg->log = LOG_OFF;
 	} else if (strcmp(v, "syslog") == 0) {
 		cfg->log = LOG_SYSLOG;
+	} else if (strcmp(v, "journal") == 0) {
+		cfg->log = LOG_JOURNAL;
 	} else {
 		if (v[0] == '\0' || strlen(v) >= sizeof(cfg->log_path))
 			return -1;
@@ -201,7 +203,7 @@ static const struct setting {
 	const char *expected;
 	const char *kept;
 } settings[] = {
-	{ ENV_LOG, parse_log, "stderr, off, syslog, or a file path",
+	{ ENV_LOG, parse_log, "stderr, off, syslog, journal, or a file path",
 	  "logging to stderr" },
 	{ ENV_FORMAT, parse_format, "text or json", "using text" },
 	{ ENV_KEEPALIVE, parse_keepalive,

@@ -30,7 +30,7 @@
 #define CONFIG_STR(x) CONFIG_STR_(x)
 #define CONFIG_STR_(x) #x
 
-enum log_kind { LOG_STDERR = 0, LOG_OFF, LOG_SYSLOG, LOG_FILE };
+enum log_kind { LOG_STDERR = 0, LOG_OFF, LOG_SYSLOG, LOG_FILE, LOG_JOURNAL };
 
 /* The small settings first: config_defaults clears them, and only the
  * first byte of each array after them (every process start pays for

@@ -159,7 +159,9 @@ static int look_at_polled(struct seen *seen, int *nseen)
 		uint64_t w[POLL_BATCH];
 	} b;
 	struct timespec zero = { 0, 0 };
-	struct rlimit rl;
+	struct {
+		uint64_t rlim_cur, rlim_max;	/* prlimit64's, any ABI */
+	} rl;
 
 	_Static_assert(sizeof(struct pollfd) == sizeof(uint64_t),
 		       "a pollfd is one word");

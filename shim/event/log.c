@@ -24,6 +24,7 @@
 #include "core/config.h"
 #include "core/fdtable.h"
 #include "core/format.h"
+#include "core/journal.h"
 #include "core/outbuf.h"
 #include "os/process.h"
 #include "os/real.h"
@@ -88,15 +89,24 @@ static int expand_path(char *dst, size_t size, const char *src, int pid)
 
 static const struct sockaddr_un dev_log = { .sun_family = AF_UNIX,
 					    .sun_path = "/dev/log" };
+static const struct sockaddr_un journal_socket = {
+	.sun_family = AF_UNIX, .sun_path = "/run/systemd/journal/socket"
+};
 
-static int open_syslog(void)
+/* The datagram socket of syslog or journald, as the settings say. */
+static const struct sockaddr_un *daemon_socket(void)
+{
+	return shim_config.log == LOG_JOURNAL ? &journal_socket : &dev_log;
+}
+
+static int open_daemon(void)
 {
 	int fd = real.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return -1;
-	if (real.connect(fd, (const struct sockaddr *)&dev_log,
-			 sizeof(dev_log)) != 0) {
+	if (real.connect(fd, (const struct sockaddr *)daemon_socket(),
+			 sizeof(struct sockaddr_un)) != 0) {
 		int err = errno;
 
 		real.close(fd);
@@ -127,10 +137,10 @@ static int open_target(int pid)
 	char path[CONFIG_PATH_MAX];
 	int fd;
 
-	if (shim_config.log == LOG_SYSLOG) {
-		fd = open_syslog();
+	if (shim_config.log == LOG_SYSLOG || shim_config.log == LOG_JOURNAL) {
+		fd = open_daemon();
 		if (fd < 0)
-			warn_open_failed("/dev/log", errno);
+			warn_open_failed(daemon_socket()->sun_path, errno);
 		return fd;
 	}
 	if (expand_path(path, sizeof(path), shim_config.log_path, pid) != 0) {
@@ -218,6 +228,19 @@ void log_debug_line(const char *line, size_t len)
 #define SYSLOG_WARNING 4
 #define SYSLOG_NOTICE 5
 
+/* One datagram to syslog or journald. */
+static void send_datagram(int fd, const char *msg, size_t len)
+{
+	if (real.send(fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+		return;
+	/* The daemon restarted and made a new socket: connect the same
+	 * socket to it again, and send once more. */
+	if ((errno == ECONNREFUSED || errno == ENOTCONN || errno == ENOENT) &&
+	    real.connect(fd, (const struct sockaddr *)daemon_socket(),
+			 sizeof(struct sockaddr_un)) == 0)
+		real.send(fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
 /* severity: SYSLOG_WARNING or SYSLOG_NOTICE */
 static void write_syslog(int fd, int pid, int severity, const char *line,
 			 size_t len)
@@ -239,14 +262,7 @@ static void write_syslog(int fd, int pid, int severity, const char *line,
 		memcpy(msg + o.len, line, len - 1);	/* no newline */
 		o.len += len - 1;
 	}
-	if (real.send(fd, msg, o.len, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
-		return;
-	/* The syslog daemon restarted and made a new /dev/log: connect the
-	 * same socket to it again, and send once more. */
-	if ((errno == ECONNREFUSED || errno == ENOTCONN || errno == ENOENT) &&
-	    real.connect(fd, (const struct sockaddr *)&dev_log,
-			 sizeof(dev_log)) == 0)
-		real.send(fd, msg, o.len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	send_datagram(fd, msg, o.len);
 }
 
 /* One whole line, to wherever the log goes. */
@@ -262,25 +278,44 @@ static void write_line(const char *line, size_t len, int pid, int severity)
 		real.write(fd, line, len);
 }
 
+/* The journal's socket, or -1 when there is none (then the text line
+ * goes to stderr, as for a log that cannot be opened). */
+static int journal_fd(void)
+{
+	return shim_config.log == LOG_JOURNAL ? current_fd() : -1;
+}
+
 void log_event(const struct tcp_event *ev)
 {
-	char line[FORMAT_LINE_MAX];
+	char line[JOURNAL_MAX];
 	int severity = ev->kind == TCP_EVENT_CLOSE ? SYSLOG_NOTICE
 						   : SYSLOG_WARNING;
+	int fd;
 
 	if (shim_config.log == LOG_OFF)
 		return;
-	write_line(line, format_event(line, sizeof(line), ev, shim_config.json),
+	if ((fd = journal_fd()) >= 0) {
+		send_datagram(fd, line, journal_event(line, sizeof(line), ev));
+		return;
+	}
+	write_line(line, format_event(line, FORMAT_LINE_MAX, ev,
+				      shim_config.json),
 		   ev->pid, severity);
 }
 
 void log_notice(const struct shim_notice *n)
 {
-	char line[FORMAT_LINE_MAX];
+	char line[JOURNAL_MAX];
+	int fd;
 
 	if (shim_config.log == LOG_OFF)
 		return;
-	write_line(line, format_notice(line, sizeof(line), n, shim_config.json),
+	if ((fd = journal_fd()) >= 0) {
+		send_datagram(fd, line, journal_notice(line, sizeof(line), n));
+		return;
+	}
+	write_line(line, format_notice(line, FORMAT_LINE_MAX, n,
+				       shim_config.json),
 		   n->pid, SYSLOG_NOTICE);
 }
 

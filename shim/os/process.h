@@ -64,7 +64,7 @@ static inline void process_vfork_possible(void)
  */
 static inline int shim_in_vfork_child(void)
 {
-	return atomic_load_explicit(&shim_vforked, memory_order_relaxed) &&
+	return atomic_load_explicit(&shim_vforked, memory_order_acquire) &&
 	       shim_getpid() !=
 		       atomic_load_explicit(&shim_pid, memory_order_relaxed);
 }

@@ -1,0 +1,115 @@
+#!/bin/sh
+# test_journal.sh - TCPSHIM_LOG=journal against a real systemd-journald,
+# started for the test in a private mount namespace (its own /run, so
+# the host's journal is never touched), and read back with journalctl:
+# one entry per event, with MESSAGE, MESSAGE_ID, PRIORITY and one field
+# per event field, found by journalctl's own field match.  Without a
+# journal there, the one-line warning and the text log on stderr.
+# Without journald, the datagram itself is received and checked against
+# the protocol.  Needs root (a mount namespace) and python3.
+cd "$(dirname "$0")/.." || exit 1
+B=${TCPSHIM_BUILD:-build}
+LIB=$(pwd)/$B/libtcpshim.so
+
+skip() { echo "SKIP test_journal: $*"; exit 77; }
+[ -z "${TCPSHIM_TEST_SANITIZER:-}" ] ||
+	skip "it runs the plain build; the sanitized one logs through the same code"
+[ "$(id -u)" = 0 ] || skip "needs root for a private mount namespace"
+command -v unshare >/dev/null || skip "unshare missing (Debian package util-linux)"
+command -v python3 >/dev/null || skip "python3 missing (Debian package python3)"
+unshare -m true 2>/dev/null || skip "cannot make a mount namespace here"
+JOURNALD=
+for j in /lib/systemd/systemd-journald /usr/lib/systemd/systemd-journald; do
+	[ -x "$j" ] && { JOURNALD=$j; break; }
+done
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/tcpshim-journal.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+export LIB W JOURNALD
+
+# The refused connect the test logs: python3, preloaded.
+cat >"$W/refused.py" <<'PY'
+import socket
+s = socket.socket()
+try:
+    s.connect(("127.0.0.1", 1))
+except OSError as e:
+    print("refused", e.errno)
+PY
+
+unshare -m sh -eu <<'SH'
+mount -t tmpfs tmpfs /run
+mkdir -p /run/systemd/journal /run/log/journal
+fail=0
+
+# 1. No journal: one warning, then the text line on stderr.
+TCPSHIM_LOG=journal LD_PRELOAD=$LIB python3 "$W/refused.py" >"$W/none.out" 2>"$W/none.err"
+if grep -q '^tcpshim: cannot open log /run/systemd/journal/socket: ENOENT; logging to stderr instead$' "$W/none.err" &&
+	grep -q ' rst_received cause=refused call=connect errno=ECONNREFUSED ' "$W/none.err" &&
+	[ "$(wc -l <"$W/none.err")" = 2 ]; then
+	echo "ok   no journal: one warning, the event on stderr"
+else
+	echo "FAIL no journal:"; sed 's/^/  | /' "$W/none.err"; fail=1
+fi
+
+if [ -n "$JOURNALD" ]; then
+	# 2. A real journald, its files in this namespace's /run.
+	"$JOURNALD" >"$W/journald.out" 2>&1 &
+	jd=$!
+	n=0
+	until [ -S /run/systemd/journal/socket ]; do
+		n=$((n + 1)); [ $n -lt 100 ] || break; sleep 0.1
+	done
+	TCPSHIM_LOG=journal LD_PRELOAD=$LIB python3 "$W/refused.py" >"$W/real.out" 2>"$W/real.err"
+	# journalctl reads what journald has written: until the entry is
+	# there (5 s at most).
+	n=0
+	until journalctl -q -D /run/log/journal -o json TCPSHIM_CAUSE=refused >"$W/real.json" 2>/dev/null &&
+		[ -s "$W/real.json" ]; do
+		n=$((n + 1)); [ $n -lt 50 ] || break; sleep 0.1
+	done
+	kill "$jd"; wait "$jd" 2>/dev/null || true
+	if [ -s "$W/real.err" ]; then
+		echo "FAIL journald: the program printed:"; sed 's/^/  | /' "$W/real.err"; fail=1
+	fi
+	python3 - "$W/real.json" <<'PY' || fail=1
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+want = {"TCPSHIM_EVENT": "rst_received", "TCPSHIM_CAUSE": "refused",
+        "TCPSHIM_CALL": "connect", "TCPSHIM_ERRNO": "ECONNREFUSED",
+        "TCPSHIM_PEER": "127.0.0.1:1", "PRIORITY": "4",
+        "SYSLOG_IDENTIFIER": "tcpshim",
+        "MESSAGE_ID": "4fe9b1a5db0c4c9faa18e2ad67d45bfb"}
+if len(lines) != 1:
+    print("FAIL journald: %d entries for TCPSHIM_CAUSE=refused" % len(lines))
+    sys.exit(1)
+e = json.loads(lines[0])
+bad = {k: (e.get(k), v) for k, v in want.items() if e.get(k) != v}
+if bad or "rst_received cause=refused" not in e.get("MESSAGE", "") or \
+        e.get("TCPSHIM_PID") != e.get("_PID"):
+    print("FAIL journald: the entry differs:", bad, e)
+    sys.exit(1)
+print("ok   journald: journalctl TCPSHIM_CAUSE=refused finds the entry, every field in place")
+PY
+else
+	# 3. No journald here: receive the datagram and check its form.
+	python3 - "$W" <<'PY' || fail=1
+import os, socket, subprocess, sys
+w = sys.argv[1]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/run/systemd/journal/socket")
+env = dict(os.environ, TCPSHIM_LOG="journal", LD_PRELOAD=os.environ["LIB"])
+subprocess.run(["python3", w + "/refused.py"], env=env, check=True,
+               stdout=subprocess.DEVNULL)
+s.settimeout(5)
+d = s.recv(65536).decode()
+fields = dict(l.split("=", 1) for l in d.rstrip("\n").split("\n"))
+ok = d.endswith("\n") and fields.get("TCPSHIM_CAUSE") == "refused" and \
+    fields.get("PRIORITY") == "4" and fields.get("MESSAGE", "").startswith("tcpshim[")
+print(("ok  " if ok else "FAIL") + " datagram (no journald here: "
+      "systemd not installed): " + ("KEY=VALUE lines" if ok else repr(d)))
+sys.exit(0 if ok else 1)
+PY
+fi
+exit $fail
+SH
