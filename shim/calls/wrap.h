@@ -50,8 +50,11 @@ static inline void wrap_io_done(int fd, ssize_t ret, int sending,
  *
  * The one lookup before the call says whether to ask (c is NULL for
  * anything but a tracked socket), and its record takes the bytes after
- * it: records are never unmapped, so a descriptor closed by another
- * thread meanwhile costs at most a count in the old record.
+ * it.  Records are never unmapped, so a descriptor another thread closes
+ * during the send is safe to count on; if its record was reused
+ * meanwhile (for a connection made during the send), that one send's
+ * bytes land in the new connection's total, a race only a program that
+ * closes what it is sending on can start.
  */
 /* The flags to send with on fd, whose record (or NULL) c is: with
  * MSG_NOSIGNAL on a tracked socket (already there or not). */
