@@ -287,7 +287,11 @@ START_TEST(bad_options_stop_with_one_line_and_status_2)
 		  "1-2147483647" },
 		{ { "--events", "rst_sent,reset" },
 		  "--events \"rst_sent,reset\" is not valid: expected all, or "
-		  "a comma list of rst_sent, rst_received, halfopen, close" },
+		  "a comma list of rst_sent, rst_received, halfopen, close, "
+		  "and summary" },
+		{ { "--rate", "fast" },
+		  "--rate \"fast\" is not valid: expected events per second, "
+		  "0-1000000, or unlimited" },
 		{ { "--inject", "reset:after_sent=1", "--inject=reset:count" },
 		  "--inject \"reset:count\" is not valid (count needs a number "
 		  "of resets: \"count\"): expected reset[:COND,...] with COND "

@@ -2,8 +2,8 @@
  * fuzz_config - libFuzzer target for config_parse(), the parser of the
  * TCPSHIM_ variables (make fuzz).
  *
- * Input: one byte whose bit i says whether variable i of names[] is set,
- * then the values of the variables, in that order, separated by NUL
+ * Input: two bytes, a little-endian word whose bit i says whether
+ * variable i of names[] is set, then the values of the variables, in that order, separated by NUL
  * bytes (a value missing at the end of the input is empty).
  *
  * What must hold, whatever the bytes:
@@ -28,17 +28,18 @@
 #include "core/config.h"
 #include "core/format.h"
 #include "core/names.h"
+#include "core/tally.h"
 #include "tcpshim.h"
 
-#define NVARS 8
+#define NVARS 9
 
 static const char *const names[NVARS] = {
 	ENV_LOG, ENV_FORMAT, ENV_KEEPALIVE, ENV_USER_TIMEOUT, ENV_CLOSE,
-	ENV_EVENTS, ENV_DEBUG, ENV_INJECT,
+	ENV_EVENTS, ENV_DEBUG, ENV_INJECT, ENV_RATE,
 };
 enum {
 	V_LOG, V_FORMAT, V_KEEPALIVE, V_USER_TIMEOUT, V_CLOSE, V_EVENTS,
-	V_DEBUG, V_INJECT,
+	V_DEBUG, V_INJECT, V_RATE,
 };
 
 #define ALL_EVENTS ((1u << (TCP_EVENT_CLOSE + 1)) - 1)
@@ -182,6 +183,14 @@ static void check_ranges(const struct shim_config *c)
 	CHECK(c->close_abort == 0 || c->close_abort == 1);
 	CHECK(c->events != 0 && (c->events & ~ALL_EVENTS) == 0);
 	CHECK(c->debug == 0 || c->debug == 1);
+	CHECK(c->summary == 0 || c->summary == 1);
+	CHECK(c->rate_set == 0 || c->rate_set == 1);
+	if (c->rate_set)
+		CHECK(c->rate <= TALLY_RATE_MAX || c->rate == TALLY_UNLIMITED);
+	else
+		CHECK(c->rate == (c->log == LOG_SYSLOG || c->log == LOG_JOURNAL
+					  ? RATE_DAEMON_DEFAULT
+					  : TALLY_UNLIMITED));
 	CHECK(c->inject.n >= 0 && c->inject.n <= INJECT_RULES_MAX);
 	for (int r = 0; r < c->inject.n; r++) {
 		const struct inject_rule *rule = &c->inject.rule[r];
@@ -264,9 +273,13 @@ static int same_setting(int i, const struct shim_config *a,
 	case V_CLOSE:
 		return a->close_abort == b->close_abort;
 	case V_EVENTS:
-		return a->events == b->events;
+		return a->events == b->events && a->summary == b->summary;
 	case V_INJECT:
 		return same_rules(&a->inject, &b->inject);
+	case V_RATE:
+		/* Unset, the default follows the log (check_ranges). */
+		return a->rate_set == b->rate_set &&
+		       (!a->rate_set || a->rate == b->rate);
 	default:
 		return a->debug == b->debug;
 	}
@@ -287,15 +300,13 @@ static void check_keepalive(const char *v, const struct shim_config *c)
 	CHECK(digits_value(b + 1, strlen(b + 1)) == c->keep_cnt);
 }
 
-/* An accepted TCPSHIM_EVENTS: "all", or known names joined by commas. */
-static void check_events(const char *v, unsigned int mask)
+/* An accepted TCPSHIM_EVENTS: names, "all" and "summary" joined by
+ * commas; with no name but summary, the default events. */
+static void check_events(const char *v, const struct shim_config *c)
 {
 	unsigned int want = 0;
+	int summary = 0;
 
-	if (strcmp(v, "all") == 0) {
-		CHECK(mask == ALL_EVENTS);
-		return;
-	}
 	for (const char *p = v;;) {
 		size_t len = strcspn(p, ",");
 		int found = 0;
@@ -308,12 +319,25 @@ static void check_events(const char *v, unsigned int mask)
 				found = 1;
 			}
 		}
+		if (len == 3 && strncmp(p, "all", 3) == 0) {
+			want = ALL_EVENTS;
+			found = 1;
+		}
+		if (len == 7 && strncmp(p, "summary", 7) == 0)
+			found = summary = 1;
 		CHECK(found);
 		if (p[len] == '\0')
 			break;
 		p += len + 1;
 	}
-	CHECK(mask == want);
+	if (want == 0) {
+		struct shim_config d;
+
+		config_defaults(&d);
+		want = d.events;
+	}
+	CHECK(c->events == want);
+	CHECK(c->summary == summary);
 }
 
 /* Variable i, set to v and not warned about, means what it says. */
@@ -348,7 +372,15 @@ static void check_accepted(int i, const char *v, const struct shim_config *c)
 		CHECK(strcmp(v, c->close_abort ? "abort" : "normal") == 0);
 		break;
 	case V_EVENTS:
-		check_events(v, c->events);
+		check_events(v, c);
+		break;
+	case V_RATE:
+		CHECK(c->rate_set);
+		if (strcmp(v, "unlimited") == 0)
+			CHECK(c->rate == TALLY_UNLIMITED);
+		else
+			CHECK(all_digits(v, strlen(v)) &&
+			      digits_value(v, strlen(v)) == (long)c->rate);
 		break;
 	case V_INJECT:
 		check_inject(v, &c->inject);
@@ -364,14 +396,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct shim_config cfg, alone, defaults;
-	unsigned int set = size > 0 ? data[0] : 0;
-	size_t len = size > 0 ? size - 1 : 0;
+	size_t head = size < 2 ? size : 2;
+	unsigned int set = (size > 0 ? data[0] : 0) |
+			   (size > 1 ? (unsigned int)data[1] << 8 : 0);
+	size_t len = size - head;
 	char *copy = malloc(len + 1);
 	const char *p, *end;
 	int warned[NVARS] = { 0 }, combined = 0;
 
 	CHECK(copy != NULL);
-	memcpy(copy, data + (size > 0), len);
+	memcpy(copy, data + head, len);
 	copy[len] = '\0';
 	p = copy;
 	end = copy + len;

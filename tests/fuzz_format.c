@@ -1,5 +1,6 @@
 /*
- * fuzz_format - libFuzzer target for format_event() and format_notice(),
+ * fuzz_format - libFuzzer target for format_event(), format_notice() and
+ * format_counts(),
  * the writers of log lines (make fuzz).
  *
  * The input fills a struct tcp_event field by field (see take_event): any
@@ -565,6 +566,36 @@ static size_t write_notice(char *buf, size_t size, const void *n, int json)
 	return format_notice(buf, size, n, json);
 }
 
+static size_t write_counts(char *buf, size_t size, const void *n, int json)
+{
+	return format_counts(buf, size, n, json);
+}
+
+/* A held_back or summary line: every cause with a count is named once
+ * with its number, in order, and the line closes as its format does. */
+static void check_counts_line(const char *line, size_t len,
+			      const struct shim_counts *n, int json)
+{
+	char want[96];
+	const char *p;
+
+	check_chars(line, len);
+	p = strstr(line, json ? "\"causes\":{" : " causes=");
+	CHECK(p != NULL);
+	for (unsigned int i = 0; i < TALLY_CAUSES; i++) {
+		if (n->counts.cause[i] == 0)
+			continue;
+		snprintf(want, sizeof(want), json ? "\"%s\":%" PRIu64 : "%s:%" PRIu64,
+			 names_cause(i), n->counts.cause[i]);
+		p = strstr(p, want);
+		CHECK(p != NULL);
+		p += strlen(want);
+	}
+	CHECK(line[len - 1] == '\n');
+	if (json)
+		CHECK(len >= 3 && line[len - 2] == '}' && line[len - 3] == '}');
+}
+
 /* The whole line in a roomy buffer, guarded on both sides. */
 #define ROOM (4 * FORMAT_LINE_MAX)
 #define GUARD 64
@@ -603,6 +634,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct reader r = { data, size };
 	struct tcp_event ev;
 	struct shim_notice nt;
+	struct shim_counts ct;
 	char line[ROOM], policy[96];
 	size_t extra, n;
 
@@ -633,6 +665,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n = write_whole(write_notice, &nt, json, line);
 		check_notice_line(line, n, &nt, json);
 		check_sizes(write_notice, &nt, json, line, n, extra);
+	}
+
+	/* The notices of counts: any number for any cause. */
+	memset(&ct, 0, sizeof(ct));
+	ct.time = ev.time;
+	ct.since = ev.time;
+	ct.pid = ev.pid;
+	ct.what = take(&r, 1) & 1 ? "summary" : "held_back";
+	ct.connections = take(&r, 8);
+	ct.held_back = take(&r, 8);
+	for (unsigned int i = 0; i < TALLY_CAUSES; i++) {
+		/* Mostly none, as in a real summary. */
+		ct.counts.cause[i] = take(&r, 1) & 1 ? take(&r, 8) : 0;
+		ct.counts.total += ct.counts.cause[i];
+	}
+	for (int json = 0; json <= 1; json++) {
+		n = write_whole(write_counts, &ct, json, line);
+		check_counts_line(line, n, &ct, json);
+		check_sizes(write_counts, &ct, json, line, n, extra);
 	}
 	return 0;
 }

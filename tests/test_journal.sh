@@ -6,7 +6,10 @@
 # per event field, found by journalctl's own field match.  Without a
 # journal there, the one-line warning and the text log on stderr.
 # Without journald, the datagram itself is received and checked against
-# the protocol.  Needs root (a mount namespace) and python3.
+# the protocol.  A storm of 1000 refused connects, with the journal's
+# default TCPSHIM_RATE and summary: at most the limit in each second's
+# entries, and the held_back and summary entries count the rest.  Needs
+# root (a mount namespace) and python3.
 cd "$(dirname "$0")/.." || exit 1
 B=${TCPSHIM_BUILD:-build}
 LIB=$(pwd)/$B/libtcpshim.so
@@ -29,12 +32,24 @@ export LIB W JOURNALD
 
 # The refused connect the test logs: python3, preloaded.
 cat >"$W/refused.py" <<'PY'
-import socket
+import os, socket
 s = socket.socket()
 try:
     s.connect(("127.0.0.1", 1))
 except OSError as e:
-    print("refused", e.errno)
+    print("refused", e.errno, "pid", os.getpid())
+PY
+# The storm: as many refused connects as asked, as fast as they go.
+cat >"$W/storm.py" <<'PY'
+import os, socket, sys
+print(os.getpid())
+for i in range(int(sys.argv[1])):
+    s = socket.socket()
+    try:
+        s.connect(("127.0.0.1", 1))
+    except ConnectionRefusedError:
+        pass
+    s.close()
 PY
 
 unshare -m sh -eu <<'SH'
@@ -86,6 +101,8 @@ if [ -n "$JOURNALD" ]; then
 	if [ -S /run/systemd/journal/socket ] && kill -0 "$jd" 2>/dev/null; then
 		TCPSHIM_LOG=journal LD_PRELOAD=$LIB python3 "$W/refused.py" \
 			>"$W/real.out" 2>"$W/real.err"
+		TCPSHIM_LOG=journal TCPSHIM_EVENTS=summary LD_PRELOAD=$LIB \
+			python3 "$W/storm.py" 1000 >"$W/storm.pid" 2>>"$W/real.err"
 	fi
 	# A journald that cannot run here (a root without a machine id,
 	# say) is no journald to read back.
@@ -99,13 +116,19 @@ else
 	datagram "systemd-journald not installed"
 fi
 if [ -n "$jd" ]; then
-	# journalctl reads what journald has written: until the entry is
-	# there (5 s at most).
+	# journalctl reads what journald has written: until the storm's
+	# summary, the last entry, is there (5 s at most).
 	n=0
-	until journalctl -q -D /run/log/journal -o json TCPSHIM_CAUSE=refused >"$W/real.json" 2>/dev/null &&
-		[ -s "$W/real.json" ]; do
+	until journalctl -q -D /run/log/journal -o json TCPSHIM_NOTICE=summary >"$W/summary.json" 2>/dev/null &&
+		[ -s "$W/summary.json" ]; do
 		n=$((n + 1)); [ $n -lt 50 ] || break; sleep 0.1
 	done
+	journalctl -q -D /run/log/journal -o json TCPSHIM_CAUSE=refused \
+		_PID="$(cat "$W/storm.pid")" >"$W/storm.json" 2>/dev/null || true
+	journalctl -q -D /run/log/journal -o json TCPSHIM_NOTICE=held_back \
+		>"$W/held.json" 2>/dev/null || true
+	journalctl -q -D /run/log/journal -o json TCPSHIM_CAUSE=refused \
+		_PID="$(sed -n 's/^refused .* pid //p' "$W/real.out")" >"$W/real.json" 2>/dev/null || true
 	kill "$jd" 2>/dev/null || true
 	wait "$jd" 2>/dev/null || true
 	if [ -s "$W/real.err" ]; then
@@ -129,6 +152,35 @@ if bad or "rst_received cause=refused" not in e.get("MESSAGE", "") or \
     print("FAIL journald: the entry differs:", bad, e)
     sys.exit(1)
 print("ok   journald: journalctl TCPSHIM_CAUSE=refused finds the entry, every field in place")
+PY
+	python3 - "$W" <<'PY' || fail=1
+import json, sys
+from collections import Counter
+w = sys.argv[1]
+def entries(name):
+    return [json.loads(l) for l in open(w + "/" + name).read().splitlines()]
+events, held, summary = entries("storm.json"), entries("held.json"), entries("summary.json")
+per_second = Counter(int(e["__REALTIME_TIMESTAMP"]) // 1000000 for e in events)
+held_sum = sum(int(e["TCPSHIM_HELD_BACK"]) for e in held)
+problems = []
+if len(summary) != 1:
+    problems.append("%d summary entries" % len(summary))
+else:
+    s = summary[0]
+    if (s.get("TCPSHIM_EVENTS"), s.get("TCPSHIM_CONNECTIONS"), s.get("TCPSHIM_CAUSES")) != \
+            ("1000", "1000", "refused:1000"):
+        problems.append("summary %r" % {k: v for k, v in s.items() if k.startswith("TCPSHIM_")})
+    if int(s.get("TCPSHIM_HELD_BACK", -1)) != held_sum:
+        problems.append("summary held back %s, held_back entries %d" % (s.get("TCPSHIM_HELD_BACK"), held_sum))
+if max(per_second.values(), default=0) > 100:
+    problems.append("%d entries in one second" % max(per_second.values()))
+if len(events) + held_sum != 1000:
+    problems.append("%d entries + %d held back != 1000" % (len(events), held_sum))
+if problems:
+    print("FAIL journald storm: " + "; ".join(problems))
+    sys.exit(1)
+print("ok   journald storm: %d entries (at most 100 a second), %d held back in %d notices, the summary adds up"
+      % (len(events), held_sum, len(held)))
 PY
 fi
 exit $fail

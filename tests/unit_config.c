@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "core/tally.h"
 #include "tcpshim.h"
 
 #define DEFAULT_EVENTS ((1u << TCP_EVENT_RST_SENT) | \
@@ -22,7 +23,7 @@
 /* The fake environment: names and values, NULL value when unset. */
 static const char *const var_names[] = {
 	ENV_LOG, ENV_FORMAT, ENV_KEEPALIVE,
-	ENV_USER_TIMEOUT, ENV_CLOSE, ENV_EVENTS, ENV_DEBUG, ENV_INJECT,
+	ENV_USER_TIMEOUT, ENV_CLOSE, ENV_EVENTS, ENV_RATE, ENV_DEBUG, ENV_INJECT,
 };
 #define NVARS (sizeof(var_names) / sizeof(*var_names))
 
@@ -31,7 +32,7 @@ static int var_lookups[NVARS];
 static int foreign_lookups;
 
 /* Every warning line config_parse() gave, in order. */
-#define MAX_WARNINGS 8
+#define MAX_WARNINGS 16
 static char warnings[MAX_WARNINGS][1024];
 static int nwarnings;
 
@@ -94,7 +95,8 @@ static void set_all_good(void)
 	set_var(ENV_KEEPALIVE, "60,10,5");
 	set_var(ENV_USER_TIMEOUT, "110000");	/* agrees with 60,10,5 */
 	set_var(ENV_CLOSE, "abort");
-	set_var(ENV_EVENTS, "rst_sent,close");
+	set_var(ENV_EVENTS, "rst_sent,close,summary");
+	set_var(ENV_RATE, "250");
 	set_var(ENV_DEBUG, "1");
 	set_var(ENV_INJECT, "reset:after_sent=10");
 }
@@ -141,6 +143,14 @@ static void check_events(const struct shim_config *cfg, int good)
 			  good ? (1u << TCP_EVENT_RST_SENT) |
 					 (1u << TCP_EVENT_CLOSE)
 			       : DEFAULT_EVENTS);
+	ck_assert_int_eq(cfg->summary, good);
+}
+
+/* Not set, or bad: the default of a log to a file or stderr. */
+static void check_rate(const struct shim_config *cfg, int good)
+{
+	ck_assert_uint_eq(cfg->rate, good ? 250 : TALLY_UNLIMITED);
+	ck_assert_int_eq(cfg->rate_set, good);
 }
 
 static void check_debug(const struct shim_config *cfg, int good)
@@ -158,8 +168,8 @@ static void check_inject(const struct shim_config *cfg, int good)
 
 static void (*const checks[NVARS])(const struct shim_config *, int) = {
 	check_log, check_format, check_keepalive,
-	check_user_timeout, check_close, check_events, check_debug,
-	check_inject,
+	check_user_timeout, check_close, check_events, check_rate,
+	check_debug, check_inject,
 };
 
 /* Every setting good except bad_var (-1: none), which has its default. */
@@ -176,13 +186,14 @@ static void check_all_default(const struct shim_config *cfg)
 }
 
 /* Words of the accepted form each warning must show, per variable. */
-static const char *const accepted[NVARS][6] = {
+static const char *const accepted[NVARS][7] = {
 	{ "stderr", "off", "syslog", "journal", "file path" },
 	{ "text", "json" },
 	{ "IDLE,INTERVAL,COUNT" },
 	{ "milliseconds" },
 	{ "normal", "abort" },
-	{ "all", "rst_sent", "rst_received", "halfopen", "close" },
+	{ "all", "rst_sent", "rst_received", "halfopen", "close", "summary" },
+	{ "events per second", "0-1000000", "unlimited" },
 	{ "1", "0" },
 	{ "reset[:COND,...]", "after_sent=BYTES", "peer=ADDR[/PREFIX][:PORT]",
 	  "prob=P", "count=N" },
@@ -469,20 +480,29 @@ END_TEST
 
 /* --- TCPSHIM_EVENTS --- */
 
+/* "summary" adds the notice at exit; alone it keeps the default events. */
 START_TEST(events_accepts_all_and_any_comma_list_of_names)
 {
 	static const struct {
 		const char *value;
 		unsigned int mask;
+		int summary;
 	} cases[] = {
-		{ "all", ALL_EVENTS },
-		{ "rst_sent", 1u << TCP_EVENT_RST_SENT },
-		{ "rst_received", 1u << TCP_EVENT_RST_RECEIVED },
-		{ "halfopen", 1u << TCP_EVENT_HALFOPEN },
-		{ "close", 1u << TCP_EVENT_CLOSE },
-		{ "rst_sent,rst_received,halfopen", DEFAULT_EVENTS },
-		{ "close,halfopen,rst_received,rst_sent", ALL_EVENTS },
-		{ "rst_sent,rst_sent", 1u << TCP_EVENT_RST_SENT },
+		{ "summary", DEFAULT_EVENTS, 1 },
+		{ "summary,summary", DEFAULT_EVENTS, 1 },
+		{ "all,summary", ALL_EVENTS, 1 },
+		{ "summary,close", 1u << TCP_EVENT_CLOSE, 1 },
+		{ "rst_received,summary", 1u << TCP_EVENT_RST_RECEIVED, 1 },
+		{ "all", ALL_EVENTS, 0 },
+		{ "rst_sent", 1u << TCP_EVENT_RST_SENT, 0 },
+		{ "rst_received", 1u << TCP_EVENT_RST_RECEIVED, 0 },
+		{ "halfopen", 1u << TCP_EVENT_HALFOPEN, 0 },
+		{ "close", 1u << TCP_EVENT_CLOSE, 0 },
+		{ "rst_sent,rst_received,halfopen", DEFAULT_EVENTS, 0 },
+		{ "close,halfopen,rst_received,rst_sent", ALL_EVENTS, 0 },
+		{ "rst_sent,rst_sent", 1u << TCP_EVENT_RST_SENT, 0 },
+		{ "all,close", ALL_EVENTS, 0 },
+		{ "close,all", ALL_EVENTS, 0 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
@@ -492,9 +512,70 @@ START_TEST(events_accepts_all_and_any_comma_list_of_names)
 		set_var(ENV_EVENTS, cases[i].value);
 		parse(&cfg);
 		ck_assert_int_eq(nwarnings, 0);
+		ck_assert_int_eq(cfg.summary, cases[i].summary);
 		ck_assert_msg(cfg.events == cases[i].mask,
 			      "%s: events 0x%x, expected 0x%x", cases[i].value,
 			      cfg.events, cases[i].mask);
+	}
+}
+END_TEST
+
+/* --- TCPSHIM_RATE --- */
+
+START_TEST(rate_defaults_to_a_limit_for_daemons_and_none_for_files)
+{
+	static const struct {
+		const char *log;
+		unsigned int rate;
+	} cases[] = {
+		{ NULL, TALLY_UNLIMITED },
+		{ "stderr", TALLY_UNLIMITED },
+		{ "/tmp/x.log", TALLY_UNLIMITED },
+		{ "off", TALLY_UNLIMITED },
+		{ "syslog", RATE_DAEMON_DEFAULT },
+		{ "journal", RATE_DAEMON_DEFAULT },
+	};
+
+	ck_assert_int_eq(RATE_DAEMON_DEFAULT, 100);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct shim_config cfg;
+
+		env_clear();
+		set_var(ENV_LOG, cases[i].log);
+		parse(&cfg);
+		ck_assert_int_eq(nwarnings, 0);
+		ck_assert_uint_eq(cfg.rate, cases[i].rate);
+		/* Set, it holds for every log. */
+		set_var(ENV_RATE, "7");
+		parse(&cfg);
+		ck_assert_uint_eq(cfg.rate, 7);
+	}
+}
+END_TEST
+
+START_TEST(rate_accepts_0_to_a_million_and_unlimited)
+{
+	static const struct {
+		const char *value;
+		unsigned int rate;
+	} cases[] = {
+		{ "0", 0 },
+		{ "1", 1 },
+		{ "100", 100 },
+		{ "1000000", 1000000 },
+		{ "007", 7 },
+		{ "unlimited", TALLY_UNLIMITED },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct shim_config cfg;
+
+		env_clear();
+		set_var(ENV_LOG, "journal");
+		set_var(ENV_RATE, cases[i].value);
+		parse(&cfg);
+		ck_assert_int_eq(nwarnings, 0);
+		ck_assert_uint_eq(cfg.rate, cases[i].rate);
 	}
 }
 END_TEST
@@ -560,7 +641,21 @@ static const struct bad_case {
 	{ ENV_EVENTS, "rst_sent, close" },
 	{ ENV_EVENTS, "rst_sent;close" },
 	{ ENV_EVENTS, "ALL" },
-	{ ENV_EVENTS, "all,close" },
+	{ ENV_EVENTS, "summary," },
+	{ ENV_EVENTS, "Summary" },
+	{ ENV_EVENTS, "summary,bogus" },
+	{ ENV_RATE, "" },
+	{ ENV_RATE, "-1" },
+	{ ENV_RATE, "+5" },
+	{ ENV_RATE, " 5" },
+	{ ENV_RATE, "5 " },
+	{ ENV_RATE, "1.5" },
+	{ ENV_RATE, "1000001" },
+	{ ENV_RATE, "99999999999999999999999" },
+	{ ENV_RATE, "fast" },
+	{ ENV_RATE, "10/s" },
+	{ ENV_RATE, "Unlimited" },
+	{ ENV_RATE, "none" },
 	{ ENV_EVENTS, "rst" },
 	{ ENV_EVENTS, "rst_sent_" },
 	{ ENV_DEBUG, "" },
@@ -608,6 +703,7 @@ START_TEST(every_variable_bad_gives_one_warning_each_in_order)
 	set_var(ENV_USER_TIMEOUT, "-5");
 	set_var(ENV_CLOSE, "slam");
 	set_var(ENV_EVENTS, "rst_sent,bogus");
+	set_var(ENV_RATE, "lots");
 	set_var(ENV_DEBUG, "on");
 	set_var(ENV_INJECT, "reset:when=now");
 	parse(&cfg);
@@ -776,6 +872,8 @@ Suite *unit_config_suite(void)
 	tcase_add_test(tc, user_timeout_accepts_one_to_int_max_milliseconds);
 	tcase_add_test(tc, close_accepts_normal_and_abort);
 	tcase_add_test(tc, events_accepts_all_and_any_comma_list_of_names);
+	tcase_add_test(tc, rate_defaults_to_a_limit_for_daemons_and_none_for_files);
+	tcase_add_test(tc, rate_accepts_0_to_a_million_and_unlimited);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("bad_values");

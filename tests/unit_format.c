@@ -672,6 +672,17 @@ START_TEST(zero_size_buffer_is_left_untouched)
 }
 END_TEST
 
+/* A journal datagram: MESSAGE is the text line (without its newline),
+ * then the MESSAGE_ID and PRIORITY given, then tcpshim's own fields. */
+static void assert_journal(const char *buf, size_t n, const char *line,
+			   size_t len, const char *head, const char *fields)
+{
+	ck_assert_uint_lt(n, JOURNAL_MAX + 1);
+	ck_assert_str_eq(tl_str("%.*s", (int)n, buf),
+			 tl_str("MESSAGE=%.*s\n%sSYSLOG_IDENTIFIER=tcpshim\n%s",
+				(int)len - 1, line, head, fields));
+}
+
 /* journald's native protocol: KEY=VALUE lines, MESSAGE the text line,
  * one TCPSHIM_ field per event field, unknown ones left out. */
 START_TEST(journal_datagram_has_every_field)
@@ -682,13 +693,9 @@ START_TEST(journal_datagram_has_every_field)
 	size_t n = journal_event(buf, sizeof(buf) - 1, &ev);
 	size_t len = format_event(line, sizeof(line), &ev, 0);
 
-	buf[n] = '\0';
-	line[len - 1] = '\0';
-	ck_assert_str_eq(buf, tl_str(
-		"MESSAGE=%s\n"
+	assert_journal(buf, n, line, len,
 		"MESSAGE_ID=4fe9b1a5db0c4c9faa18e2ad67d45bfb\n"
-		"PRIORITY=4\n"
-		"SYSLOG_IDENTIFIER=tcpshim\n"
+		"PRIORITY=4\n",
 		"TCPSHIM_EVENT=rst_received\n"
 		"TCPSHIM_CAUSE=peer_reset\n"
 		"TCPSHIM_CALL=recv\n"
@@ -704,7 +711,7 @@ START_TEST(journal_datagram_has_every_field)
 		"TCPSHIM_PROBES=0\n"
 		"TCPSHIM_RETRANSMITS=2\n"
 		"TCPSHIM_IDLE_MS=1500\n"
-		"TCPSHIM_UNACKED=100\n", line));
+		"TCPSHIM_UNACKED=100\n");
 	/* Unknown: no cookie, no addresses, no errno; a close is a notice. */
 	ev = unknowns(TCP_EVENT_CLOSE, TCP_CAUSE_NORMAL);
 	n = journal_event(buf, sizeof(buf) - 1, &ev);
@@ -717,6 +724,109 @@ START_TEST(journal_datagram_has_every_field)
 }
 END_TEST
 
+/* A held_back notice and a summary at exit, as the log writes them. */
+static struct shim_counts counts(const char *what)
+{
+	struct shim_counts n = {
+		.time = { 1764720000, 123456000 },	/* 2025-12-03 */
+		.pid = 4242, .what = what,
+		.since = { 1764719999, 1000 },
+		.connections = 10001, .held_back = 9900, .lost = 2,
+	};
+
+	n.counts.cause[TCP_CAUSE_REFUSED] = 9990;
+	n.counts.cause[TCP_CAUSE_PEER_RESET] = 10;
+	n.counts.total = 10000;
+	return n;
+}
+
+START_TEST(counts_notices_in_text_and_json)
+{
+	struct shim_counts held = counts("held_back"), sum = counts("summary");
+	char buf[FORMAT_LINE_MAX + 1];
+
+	held.counts.cause[TCP_CAUSE_PEER_RESET] = 0;
+	held.counts.cause[TCP_CAUSE_REFUSED] = 9900;
+	held.counts.total = 9900;
+	buf[format_counts(buf, FORMAT_LINE_MAX, &held, 0)] = '\0';
+	ck_assert_str_eq(buf, "tcpshim[4242] 2025-12-03T00:00:00.123456Z notice "
+			      "held_back held_back=9900 "
+			      "since=2025-12-02T23:59:59.000001Z "
+			      "causes=refused:9900\n");
+	buf[format_counts(buf, FORMAT_LINE_MAX, &held, 1)] = '\0';
+	ck_assert_str_eq(buf, "{\"time\":\"2025-12-03T00:00:00.123456Z\","
+			      "\"pid\":4242,\"notice\":\"held_back\","
+			      "\"held_back\":9900,"
+			      "\"since\":\"2025-12-02T23:59:59.000001Z\","
+			      "\"causes\":{\"refused\":9900}}\n");
+	buf[format_counts(buf, FORMAT_LINE_MAX, &sum, 0)] = '\0';
+	ck_assert_str_eq(buf, "tcpshim[4242] 2025-12-03T00:00:00.123456Z notice "
+			      "summary connections=10001 events=10000 "
+			      "held_back=9900 lost=2 causes=refused:9990,peer_reset:10"
+			      "\n");
+	buf[format_counts(buf, FORMAT_LINE_MAX, &sum, 1)] = '\0';
+	ck_assert_str_eq(buf, "{\"time\":\"2025-12-03T00:00:00.123456Z\","
+			      "\"pid\":4242,\"notice\":\"summary\","
+			      "\"connections\":10001,\"events\":10000,"
+			      "\"held_back\":9900,\"lost\":2,"
+			      "\"causes\":{\"refused\":"
+			      "9990,\"peer_reset\":10}}\n");
+	/* No event at all: no cause. */
+	memset(&sum.counts, 0, sizeof(sum.counts));
+	buf[format_counts(buf, FORMAT_LINE_MAX, &sum, 0)] = '\0';
+	ck_assert_ptr_nonnull(strstr(buf, " events=0 held_back=9900 lost=2 causes=-\n"));
+	buf[format_counts(buf, FORMAT_LINE_MAX, &sum, 1)] = '\0';
+	ck_assert_ptr_nonnull(strstr(buf, ",\"causes\":{}}\n"));
+}
+END_TEST
+
+/* Every cause at its largest still fits one line. */
+START_TEST(largest_summary_fits_the_line)
+{
+	struct shim_counts sum = counts("summary");
+	char buf[FORMAT_LINE_MAX + 1];
+	size_t n;
+
+	sum.connections = sum.held_back = sum.lost = UINT64_MAX;
+	sum.counts.total = UINT64_MAX;
+	for (int i = 0; i < TALLY_CAUSES; i++)
+		sum.counts.cause[i] = UINT64_MAX;
+	n = format_counts(buf, FORMAT_LINE_MAX, &sum, 1);
+	buf[n] = '\0';
+	ck_assert_uint_lt(n, FORMAT_LINE_MAX);
+	ck_assert_int_eq(buf[n - 1], '\n');
+	ck_assert_ptr_nonnull(strstr(buf, "\"injected\":18446744073709551615}}"));
+}
+END_TEST
+
+START_TEST(journal_counts_have_their_fields)
+{
+	struct shim_counts sum = counts("summary"), held = counts("held_back");
+	char buf[JOURNAL_MAX + 1], line[FORMAT_LINE_MAX];
+	size_t n = journal_counts(buf, sizeof(buf) - 1, &sum);
+	size_t len = format_counts(line, sizeof(line), &sum, 0);
+
+	assert_journal(buf, n, line, len,
+		"MESSAGE_ID=fadefac242554642919723cd9da8c9e4\n"
+		"PRIORITY=5\n",
+		"TCPSHIM_NOTICE=summary\n"
+		"TCPSHIM_PID=4242\n"
+		"TCPSHIM_CONNECTIONS=10001\n"
+		"TCPSHIM_EVENTS=10000\n"
+		"TCPSHIM_HELD_BACK=9900\n"
+		"TCPSHIM_LOST=2\n"
+		"TCPSHIM_CAUSES=refused:9990,peer_reset:10\n");
+	n = journal_counts(buf, sizeof(buf) - 1, &held);
+	buf[n] = '\0';
+	ck_assert_ptr_nonnull(strstr(buf, "\nMESSAGE_ID=cfdd2662816943459e4048b31a56098c\n"
+					  "PRIORITY=4\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "\nTCPSHIM_HELD_BACK=9900\n"
+					  "TCPSHIM_SINCE=2025-12-02T23:59:59.000001Z\n"));
+	ck_assert_ptr_null(strstr(buf, "TCPSHIM_CONNECTIONS="));
+	ck_assert_ptr_null(strstr(buf, "TCPSHIM_LOST="));
+}
+END_TEST
+
 Suite *unit_format_suite(void)
 {
 	Suite *s = suite_create("format");
@@ -725,6 +835,9 @@ Suite *unit_format_suite(void)
 	tc = tcase_create("lines");
 	tcase_add_test(tc, text_rst_received_line_has_every_field);
 	tcase_add_test(tc, journal_datagram_has_every_field);
+	tcase_add_test(tc, counts_notices_in_text_and_json);
+	tcase_add_test(tc, largest_summary_fits_the_line);
+	tcase_add_test(tc, journal_counts_have_their_fields);
 	tcase_add_test(tc, json_rst_received_line_has_every_field);
 	tcase_add_test(tc, text_halfopen_line_carries_tcp_info);
 	tcase_add_test(tc, text_rst_sent_line_leaves_out_tcp_info);

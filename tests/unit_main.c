@@ -15,6 +15,7 @@ Suite *unit_classify_suite(void);
 Suite *unit_sockdiag_suite(void);
 Suite *unit_inject_suite(void);
 Suite *unit_nextsym_suite(void);
+Suite *unit_tally_suite(void);
 
 int main(void)
 {
@@ -27,6 +28,7 @@ int main(void)
 	srunner_add_suite(sr, unit_sockdiag_suite());
 	srunner_add_suite(sr, unit_inject_suite());
 	srunner_add_suite(sr, unit_nextsym_suite());
+	srunner_add_suite(sr, unit_tally_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

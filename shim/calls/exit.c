@@ -16,6 +16,7 @@
 #include "calls/wrap.h"
 #include "event/event.h"
 #include "event/release.h"
+#include "event/summary.h"
 
 /* Descriptors of one connection seen before its last: closed with it. */
 #define EXIT_HELD 16
@@ -93,23 +94,29 @@ __attribute__((destructor)) static void shim_fini(void)
 {
 	int saved = errno;
 
-	if (ending_here())
+	if (ending_here()) {
 		predict_all();
+		summary_at_exit();
+	}
 	errno = saved;
 }
 
 SHIM_EXPORT void _exit(int status)
 {
-	if (ending_here())
+	if (ending_here()) {
 		release_all();
+		summary_at_exit();
+	}
 	real._exit(status);
 	__builtin_unreachable();
 }
 
 SHIM_EXPORT void _Exit(int status)
 {
-	if (ending_here())
+	if (ending_here()) {
 		release_all();
+		summary_at_exit();
+	}
 	real._Exit(status);
 	__builtin_unreachable();
 }

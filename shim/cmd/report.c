@@ -36,8 +36,8 @@ static char *printable(char *s)
 	return s;
 }
 
-/* obj's key as a table shows it: "-" when missing, null or empty. */
-static char *shown(json_t *obj, const char *key)
+/* report_model.h */
+char *report_shown(json_t *obj, const char *key)
 {
 	json_t *v = json_object_get(obj, key);
 	char buf[64];
@@ -91,8 +91,8 @@ static void update(char **slot, char *value)
  * unless the cookies say it is another; else a new row. */
 static struct conn_row *row_of(struct report *r, json_t *ev)
 {
-	char *pid = shown(ev, "pid"), *conn = shown(ev, "conn");
-	char *cookie = shown(ev, "cookie");
+	char *pid = report_shown(ev, "pid"), *conn = report_shown(ev, "conn");
+	char *cookie = report_shown(ev, "cookie");
 	char key[160];
 	struct conn_row *row;
 	json_t *at = NULL;
@@ -140,16 +140,17 @@ static char *host_of(const char *peer)
 static void take_event(struct report *r, json_t *ev)
 {
 	struct conn_row *row = row_of(r, ev);
-	char *event = shown(ev, "event"), *cause = shown(ev, "cause");
+	char *event = report_shown(ev, "event");
+	char *cause = report_shown(ev, "cause");
 	struct tally_entry *peer;
 	char *key, *host;
 
 	if (row->time == NULL)
-		row->time = shown(ev, "time");
-	update(&row->local, shown(ev, "local"));
-	update(&row->peer, shown(ev, "peer"));
-	update(&row->sent, shown(ev, "bytes_sent"));
-	update(&row->received, shown(ev, "bytes_received"));
+		row->time = report_shown(ev, "time");
+	update(&row->local, report_shown(ev, "local"));
+	update(&row->peer, report_shown(ev, "peer"));
+	update(&row->sent, report_shown(ev, "bytes_sent"));
+	update(&row->received, report_shown(ev, "bytes_received"));
 	list_add(&row->events, event);
 	list_add(&row->causes, cause);
 	/* A cause is counted under its event: the same name under two
@@ -169,17 +170,22 @@ static void take_event(struct report *r, json_t *ev)
 	free(host);
 	free(event);
 	free(cause);
+	report_pid_event(r, row->pid);
 	r->events++;
 }
 
 static void take_notice(struct report *r, json_t *n)
 {
-	char *cells[] = {
-		shown(n, "time"), shown(n, "pid"), shown(n, "conn"),
-		shown(n, "fd"), shown(n, "notice"), shown(n, "option"),
-		shown(n, "value"), shown(n, "policy"),
+	static const char *const keys[] = {
+		"time", "pid", "conn", "fd", "notice", "option", "value",
+		"policy",
 	};
+	char *cells[8];
 
+	if (report_take_counts(r, n))
+		return;
+	for (int i = 0; i < 8; i++)
+		cells[i] = report_shown(n, keys[i]);
 	table_add(&r->notices, cells);
 }
 

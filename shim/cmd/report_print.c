@@ -51,22 +51,36 @@ static void print_connections(struct report *r)
 	table_free(&t);
 }
 
+/* With events held back (TCPSHIM_RATE), the counts by cause say how
+ * many were logged, how many held back, and both. */
 static void print_causes(struct report *r)
 {
 	static const char *const head[] = { "CAUSE", "EVENT", "COUNT" };
-	struct table t = { head, "llr", 3, NULL, 0, 0 };
-	char num[32];
+	static const char *const held_head[] = { "CAUSE", "EVENT", "LOGGED",
+						 "HELD_BACK", "COUNT" };
+	int held = r->held_back > 0;
+	struct table t = { held ? held_head : head, held ? "llrrr" : "llr",
+			   held ? 5 : 3, NULL, 0, 0 };
+	char num[3][32];
 
 	tally_sort(&r->causes);
 	for (size_t i = 0; i < r->causes.len; i++) {
 		struct tally_entry *e = &r->causes.entry[i];
-
 		const char *cause = strchr(e->name, '\x1f') + 1;
 
-		snprintf(num, sizeof(num), "%zu", e->n);
-		table_add(&t, (char *[]){ report_copy(cause),
-					  report_copy(e->what),
-					  report_copy(num) });
+		snprintf(num[0], sizeof(num[0]), "%zu", e->n);
+		snprintf(num[1], sizeof(num[1]), "%zu", e->held);
+		snprintf(num[2], sizeof(num[2]), "%zu", e->n + e->held);
+		if (held)
+			table_add(&t, (char *[]){ report_copy(cause),
+						  report_copy(e->what),
+						  report_copy(num[0]),
+						  report_copy(num[1]),
+						  report_copy(num[2]) });
+		else
+			table_add(&t, (char *[]){ report_copy(cause),
+						  report_copy(e->what),
+						  report_copy(num[0]) });
 	}
 	table_print(&t, "Counts by cause");
 	table_free(&t);
@@ -107,14 +121,20 @@ static const char *plural(size_t n, const char *one, const char *many)
 /* The tables and the summary line; then everything is freed. */
 void report_print(struct report *r)
 {
+	size_t notices = r->notices.nrows + r->held.nrows +
+			 r->summaries.nrows;
+
 	print_connections(r);
 	print_causes(r);
 	print_peers(r);
 	table_print(&r->notices, "Notices");
+	report_print_counts(r);
 	printf("%zu %s, %zu %s, %zu %s", r->nrows,
 	       plural(r->nrows, "connection", "connections"), r->events,
-	       plural(r->events, "event", "events"), r->notices.nrows,
-	       plural(r->notices.nrows, "notice", "notices"));
+	       plural(r->events, "event", "events"), notices,
+	       plural(notices, "notice", "notices"));
+	if (r->held_back > 0)
+		printf(", %zu held back", r->held_back);
 	if (r->skipped > 0)
 		printf(", %zu %s skipped", r->skipped,
 		       plural(r->skipped, "line", "lines"));

@@ -101,8 +101,8 @@ void table_free(struct table *t)
 	free(t->cells);
 }
 
-struct tally_entry *tally_count(struct tally *t, const char *name,
-				       const char *what)
+struct tally_entry *tally_find(struct tally *t, const char *name,
+			       const char *what)
 {
 	json_t *at;
 	struct tally_entry *e;
@@ -110,20 +110,27 @@ struct tally_entry *tally_count(struct tally *t, const char *name,
 	if (t->index == NULL)
 		t->index = json_object();
 	at = json_object_get(t->index, name);
-	if (at != NULL) {
-		e = &t->entry[json_integer_value(at)];
-		e->n++;
-		return e;
-	}
+	if (at != NULL)
+		return &t->entry[json_integer_value(at)];
 	if (t->len == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 8;
 		t->entry = report_grow(t->entry, t->cap * sizeof(*t->entry));
 	}
 	e = &t->entry[t->len];
-	*e = (struct tally_entry){ report_copy(name), report_copy(what), 1,
-				   t->len, NULL };
+	*e = (struct tally_entry){ .name = report_copy(name),
+				   .what = report_copy(what),
+				   .first = t->len };
 	json_object_set_new(t->index, name, json_integer((json_int_t)t->len));
 	t->len++;
+	return e;
+}
+
+struct tally_entry *tally_count(struct tally *t, const char *name,
+				const char *what)
+{
+	struct tally_entry *e = tally_find(t, name, what);
+
+	e->n++;
 	return e;
 }
 
@@ -132,8 +139,8 @@ static int by_count(const void *a, const void *b)
 {
 	const struct tally_entry *x = a, *y = b;
 
-	if (x->n != y->n)
-		return x->n > y->n ? -1 : 1;
+	if (x->n + x->held != y->n + y->held)
+		return x->n + x->held > y->n + y->held ? -1 : 1;
 	return x->first < y->first ? -1 : x->first > y->first;
 }
 

@@ -53,6 +53,7 @@ struct tally_entry {
 	char *name;
 	char *what;		/* shown beside the name (a cause's event) */
 	size_t n;
+	size_t held;		/* a cause's events held back (TCPSHIM_RATE) */
 	size_t first;		/* order of first sight, for stable sorting */
 	struct tally *sub;
 };
@@ -63,10 +64,13 @@ struct tally {
 	json_t *index;
 };
 
+/* The entry of name (what: shown beside it), made with no count if new. */
+struct tally_entry *tally_find(struct tally *t, const char *name,
+			       const char *what);
 /* Count one more of name (what: shown beside it); its entry. */
 struct tally_entry *tally_count(struct tally *t, const char *name,
 				const char *what);
-/* Most first; ties in the order first seen. */
+/* Most first (held back ones included); ties in the order first seen. */
 void tally_sort(struct tally *t);
 void tally_free(struct tally *t);
 

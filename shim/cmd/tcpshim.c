@@ -55,8 +55,14 @@ static void usage(FILE *out)
 	      "(TCPSHIM_CLOSE=abort)\n"
 	      "  --events LIST                  events to log: all, or "
 	      "rst_sent,rst_received,\n"
-	      "                                 halfopen,close "
-	      "(TCPSHIM_EVENTS)\n"
+	      "                                 halfopen,close; summary: "
+	      "totals at exit\n"
+	      "                                 (TCPSHIM_EVENTS)\n"
+	      "  --rate N|unlimited             events written per second, "
+	      "the rest counted\n"
+	      "                                 (TCPSHIM_RATE; default "
+	      CONFIG_STR(RATE_DAEMON_DEFAULT) " for syslog and\n"
+	      "                                 journal, else unlimited)\n"
 	      "  --debug                        one line on stderr per "
 	      "observation and verdict\n"
 	      "                                 (TCPSHIM_DEBUG=1)\n"
@@ -240,7 +246,7 @@ static void add_preload(const char *lib)
  * optopt tells them from an unknown short option. */
 enum {
 	OPT_LOG = 256, OPT_JSON, OPT_KEEPALIVE, OPT_USER_TIMEOUT,
-	OPT_ABORT_ON_CLOSE, OPT_EVENTS, OPT_DEBUG, OPT_INJECT, OPT_HELP,
+	OPT_ABORT_ON_CLOSE, OPT_EVENTS, OPT_RATE, OPT_DEBUG, OPT_INJECT, OPT_HELP,
 	OPT_VERSION,
 };
 
@@ -251,6 +257,7 @@ static const struct option options[] = {
 	{ "user-timeout", required_argument, NULL, OPT_USER_TIMEOUT },
 	{ "abort-on-close", no_argument, NULL, OPT_ABORT_ON_CLOSE },
 	{ "events", required_argument, NULL, OPT_EVENTS },
+	{ "rate", required_argument, NULL, OPT_RATE },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
 	{ "inject", required_argument, NULL, OPT_INJECT },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -313,6 +320,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_EVENTS:
 			set_checked("events", ENV_EVENTS, optarg);
+			break;
+		case OPT_RATE:
+			set_checked("rate", ENV_RATE, optarg);
 			break;
 		case OPT_DEBUG:
 			set_checked("debug", ENV_DEBUG, "1");

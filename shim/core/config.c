@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/names.h"
+#include "core/tally.h"
 #include "tcpshim.h"
 
 struct shim_config shim_config;
@@ -23,6 +24,7 @@ void config_defaults(struct shim_config *cfg)
 	memset(cfg, 0, offsetof(struct shim_config, log_path));
 	cfg->log_path[0] = '\0';
 	cfg->inject.n = 0;
+	cfg->rate = TALLY_UNLIMITED;
 	cfg->events = (1u << TCP_EVENT_RST_SENT) |
 		      (1u << TCP_EVENT_RST_RECEIVED) |
 		      (1u << TCP_EVENT_HALFOPEN);
@@ -157,15 +159,14 @@ static int parse_close(struct shim_config *cfg, const char *v)
 	return 0;
 }
 
+/* A comma list of event names, and "summary"; a list of "summary" alone
+ * keeps the default events. */
 static int parse_events(struct shim_config *cfg, const char *v)
 {
 	unsigned int mask = 0;
 	const char *p = v;
 
-	if (strcmp(v, "all") == 0) {
-		cfg->events = (1u << TCP_EVENT_CLOSE) * 2 - 1;
-		return 0;
-	}
+	cfg->summary = 0;
 	for (;;) {
 		const char *end = strchr(p, ',');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
@@ -175,14 +176,35 @@ static int parse_events(struct shim_config *cfg, const char *v)
 			if (strlen(names_kind(i)) == len &&
 			    strncmp(p, names_kind(i), len) == 0)
 				break;
-		if (i > TCP_EVENT_CLOSE)
+		if (i <= TCP_EVENT_CLOSE)
+			mask |= 1u << i;
+		else if (len == 3 && strncmp(p, "all", 3) == 0)
+			mask |= (1u << TCP_EVENT_CLOSE) * 2 - 1;
+		else if (len == 7 && strncmp(p, "summary", 7) == 0)
+			cfg->summary = 1;
+		else
 			return -1;
-		mask |= 1u << i;
 		if (end == NULL)
 			break;
 		p = end + 1;
 	}
-	cfg->events = mask;
+	if (mask != 0)
+		cfg->events = mask;
+	return 0;
+}
+
+static int parse_rate(struct shim_config *cfg, const char *v)
+{
+	long n;
+
+	if (strcmp(v, "unlimited") == 0) {
+		cfg->rate = TALLY_UNLIMITED;
+	} else if (parse_long(v, strlen(v), 0, TALLY_RATE_MAX, &n) == 0) {
+		cfg->rate = (unsigned int)n;
+	} else {
+		return -1;
+	}
+	cfg->rate_set = 1;
 	return 0;
 }
 
@@ -215,8 +237,12 @@ static const struct setting {
 	  "milliseconds, 1-2147483647", "user timeout left untouched" },
 	{ ENV_CLOSE, parse_close, "normal or abort", "closing normally" },
 	{ ENV_EVENTS, parse_events,
-	  "all, or a comma list of rst_sent, rst_received, halfopen, close",
+	  "all, or a comma list of rst_sent, rst_received, halfopen, close, "
+	  "and summary",
 	  "logging rst_sent,rst_received,halfopen" },
+	{ ENV_RATE, parse_rate,
+	  "events per second, 0-" CONFIG_STR(TALLY_RATE_MAX_DEC) ", or unlimited",
+	  "using the default for the log" },
 	{ ENV_DEBUG, parse_debug, "1 or 0", "no debug lines" },
 };
 
@@ -295,6 +321,10 @@ void config_parse(struct shim_config *cfg, config_getenv_fn get,
 		else
 			bad_value(warn, s->name, v, s->expected, s->kept);
 	}
+	if (!cfg->rate_set)
+		cfg->rate = cfg->log == LOG_SYSLOG || cfg->log == LOG_JOURNAL
+				    ? RATE_DAEMON_DEFAULT
+				    : TALLY_UNLIMITED;
 	check_combination(cfg, warn);
 	inject = get(ENV_INJECT);
 	if (inject != NULL)

@@ -18,6 +18,7 @@
 #define ENV_EVENTS "TCPSHIM_EVENTS"
 #define ENV_DEBUG "TCPSHIM_DEBUG"
 #define ENV_INJECT "TCPSHIM_INJECT"
+#define ENV_RATE "TCPSHIM_RATE"
 
 #define CONFIG_PATH_MAX 4096
 
@@ -25,6 +26,10 @@
  * TCP_KEEPCNT (MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL, MAX_TCP_KEEPCNT). */
 #define KEEPALIVE_TIME_MAX 32767
 #define KEEPALIVE_COUNT_MAX 127
+
+/* TCPSHIM_RATE's default where the log goes to a daemon (syslog, the
+ * journal), which drops what floods it: events per second. */
+#define RATE_DAEMON_DEFAULT 100
 
 /* A number macro as a string literal, for messages. */
 #define CONFIG_STR(x) CONFIG_STR_(x)
@@ -44,6 +49,9 @@ struct shim_config {
 	unsigned int user_timeout_ms;
 	int close_abort;
 	unsigned int events;		/* bit (1 << enum tcp_event_kind) */
+	int summary;			/* "summary" in TCPSHIM_EVENTS */
+	unsigned int rate;		/* events/s; TALLY_UNLIMITED: none */
+	int rate_set;			/* TCPSHIM_RATE given */
 	int debug;			/* TCPSHIM_DEBUG=1 */
 	char log_path[CONFIG_PATH_MAX];	/* LOG_FILE: may hold %p */
 	struct inject_rules inject;	/* TCPSHIM_INJECT; n 0: none */

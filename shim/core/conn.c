@@ -57,6 +57,11 @@ static struct conn *pop_free(void)
 	return NULL;
 }
 
+uint64_t conn_count(void)
+{
+	return atomic_load_explicit(&last_id, memory_order_relaxed);
+}
+
 int conn_any(void)
 {
 	return atomic_load_explicit(&next_unused, memory_order_relaxed) != 0;

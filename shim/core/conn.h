@@ -55,6 +55,8 @@ struct conn {
 
 /* Has any record ever been made in this process (or before its fork)? */
 int conn_any(void);
+/* How many connections were numbered so far (the last conn given). */
+uint64_t conn_count(void);
 
 /* A new record with one reference, or NULL when memory runs out. */
 struct conn *conn_new(unsigned int flags);

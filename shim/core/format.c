@@ -9,6 +9,9 @@
  *        null (text: -).
  * Notices, text: tcpshim[PID] TIME notice WHAT fd=... conn=... option=...
  *        value=... policy=...; JSON: "notice":WHAT instead of "event".
+ * Counts, text: tcpshim[PID] TIME notice held_back held_back=N since=TIME
+ *        causes=CAUSE:N,...; tcpshim[PID] TIME notice summary
+ *        connections=N events=N held_back=N lost=N causes=CAUSE:N,...
  */
 #include "core/format.h"
 
@@ -200,5 +203,61 @@ size_t format_notice(char *buf, size_t size, const struct shim_notice *n,
 	key(&l, "value");
 	outbuf_i64(&l.o, n->value);
 	str_field(&l, "policy", n->policy);
+	return tail(&l, size);
+}
+
+static void no_ident(struct line *l, const void *arg)
+{
+	(void)l;
+	(void)arg;
+}
+
+void format_causes(struct outbuf *o, const struct tally_counts *c, int json)
+{
+	int any = 0;
+
+	if (json)
+		outbuf_char(o, '{');
+	for (unsigned int i = 0; i < TALLY_CAUSES; i++) {
+		if (c->cause[i] == 0)
+			continue;
+		if (any++)
+			outbuf_char(o, ',');
+		if (json)
+			outbuf_char(o, '"');
+		outbuf_str(o, names_cause(i));
+		if (json)
+			outbuf_char(o, '"');
+		outbuf_char(o, ':');
+		outbuf_u64(o, c->cause[i]);
+	}
+	if (json)
+		outbuf_char(o, '}');
+	else if (!any)
+		outbuf_char(o, '-');
+}
+
+size_t format_counts(char *buf, size_t size, const struct shim_counts *n,
+		     int json)
+{
+	struct line l = { .o = { buf, 0, size ? size - 1 : 0 }, .json = json };
+	int summary = strcmp(n->what, "summary") == 0;
+
+	head(&l, &n->time, n->pid, "notice", n->what, no_ident, NULL);
+	if (summary) {
+		u64_field(&l, "connections", n->connections);
+		u64_field(&l, "events", n->counts.total);
+	}
+	u64_field(&l, "held_back", n->held_back);
+	if (summary) {
+		u64_field(&l, "lost", n->lost);
+	} else {
+		key(&l, "since");
+		quote(&l);
+		outbuf_time(&l.o, &n->since);
+		quote(&l);
+	}
+	key(&l, "causes");
+	format_causes(&l.o, &n->counts, json);
 	return tail(&l, size);
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "core/tally.h"
 #include "tcpshim.h"
 
 /* Longest line format_event() writes; longer output is cut short. */
@@ -33,6 +34,33 @@ struct shim_notice {
 
 size_t format_notice(char *buf, size_t size, const struct shim_notice *n,
 		     int json);
+
+/*
+ * A notice of counts: "held_back" (events TCPSHIM_RATE kept out of the
+ * log since the last such notice, the first of them at since) or
+ * "summary" (the process's totals at exit: connections, events of the
+ * kinds logged, how many of them were held back, how many were lost on
+ * the way to the log).  By cause, the causes
+ * with a count only: "causes":{"refused":3}, text causes=refused:3.
+ */
+struct shim_counts {
+	struct timespec time;
+	int pid;
+	const char *what;		/* "held_back" or "summary" */
+	struct timespec since;		/* held_back */
+	uint64_t connections;		/* summary */
+	uint64_t held_back;
+	uint64_t lost;			/* summary */
+	struct tally_counts counts;	/* held_back: those held; summary:
+					 * every event */
+};
+
+size_t format_counts(char *buf, size_t size, const struct shim_counts *n,
+		     int json);
+struct outbuf;
+/* The causes with a count: refused:3,peer_reset:1 ("-" for none), or in
+ * JSON {"refused":3,"peer_reset":1}. */
+void format_causes(struct outbuf *o, const struct tally_counts *c, int json);
 
 /* Write ev as one line ending in '\n'; returns its length. */
 size_t format_event(char *buf, size_t size, const struct tcp_event *ev,

@@ -25,6 +25,8 @@ static const char *const message_ids[] = {
 	[TCP_EVENT_CLOSE] = "b8c7256d11db48e59e0b1d850e79633e",
 };
 const char journal_notice_id[] = "356c424301f840c1855f0a5cb98ade39";
+static const char held_back_id[] = "cfdd2662816943459e4048b31a56098c";
+static const char summary_id[] = "fadefac242554642919723cd9da8c9e4";
 
 static void field(struct outbuf *o, const char *name)
 {
@@ -136,5 +138,34 @@ size_t journal_notice(char *buf, size_t size, const struct shim_notice *n)
 	outbuf_i64(&o, n->value);
 	outbuf_char(&o, '\n');
 	str(&o, "POLICY", n->policy);
+	return o.len;
+}
+
+size_t journal_counts(char *buf, size_t size, const struct shim_counts *n)
+{
+	char line[FORMAT_LINE_MAX];
+	size_t len = format_counts(line, sizeof(line), n, 0);
+	struct outbuf o = { buf, 0, size };
+	int summary = strcmp(n->what, "summary") == 0;
+
+	common(&o, line, len, summary ? summary_id : held_back_id,
+	       summary ? JOURNAL_NOTICE : JOURNAL_WARNING);
+	str(&o, "NOTICE", n->what);
+	num(&o, "PID", n->pid);
+	if (summary) {
+		num(&o, "CONNECTIONS", (int64_t)n->connections);
+		num(&o, "EVENTS", (int64_t)n->counts.total);
+	}
+	num(&o, "HELD_BACK", (int64_t)n->held_back);
+	if (summary) {
+		num(&o, "LOST", (int64_t)n->lost);
+	} else {
+		field(&o, "SINCE");
+		outbuf_time(&o, &n->since);
+		outbuf_char(&o, '\n');
+	}
+	field(&o, "CAUSES");
+	format_causes(&o, &n->counts, 0);
+	outbuf_char(&o, '\n');
 	return o.len;
 }

@@ -3,6 +3,8 @@
  */
 #include "core/names.h"
 
+#include <string.h>
+
 #include "core/classify.h"
 
 static const char *const kind_names[] = {
@@ -26,6 +28,31 @@ static const char *const cause_names[] = {
 	[TCP_CAUSE_KILLED] = "killed",
 	[TCP_CAUSE_INJECTED] = "injected",
 };
+
+/* The event each cause belongs to. */
+static const enum tcp_event_kind cause_kinds[] = {
+	[TCP_CAUSE_ABORT] = TCP_EVENT_RST_SENT,
+	[TCP_CAUSE_LINGER0] = TCP_EVENT_RST_SENT,
+	[TCP_CAUSE_UNREAD_DATA] = TCP_EVENT_RST_SENT,
+	[TCP_CAUSE_POLICY] = TCP_EVENT_RST_SENT,
+	[TCP_CAUSE_REFUSED] = TCP_EVENT_RST_RECEIVED,
+	[TCP_CAUSE_PEER_RESET] = TCP_EVENT_RST_RECEIVED,
+	[TCP_CAUSE_HALFOPEN_RESET] = TCP_EVENT_RST_RECEIVED,
+	[TCP_CAUSE_KEEPALIVE_TIMEOUT] = TCP_EVENT_HALFOPEN,
+	[TCP_CAUSE_USER_TIMEOUT] = TCP_EVENT_HALFOPEN,
+	[TCP_CAUSE_NORMAL] = TCP_EVENT_CLOSE,
+	[TCP_CAUSE_KILLED] = TCP_EVENT_RST_SENT,
+	[TCP_CAUSE_INJECTED] = TCP_EVENT_RST_SENT,
+};
+
+const char *names_kind_of_cause(const char *cause)
+{
+	for (unsigned int i = 0; i < sizeof(cause_kinds) / sizeof(*cause_kinds);
+	     i++)
+		if (strcmp(cause, cause_names[i]) == 0)
+			return kind_names[cause_kinds[i]];
+	return NULL;
+}
 
 const char *names_kind(enum tcp_event_kind kind)
 {

@@ -14,9 +14,11 @@
 #include "core/config.h"
 #include "core/fdtable.h"
 #include "core/names.h"
+#include "core/tally.h"
 #include "event/callbacks.h"
 #include "event/debug.h"
 #include "event/log.h"
+#include "event/rate.h"
 #include "event/track.h"
 #include "os/probe.h"
 #include "os/process.h"
@@ -74,8 +76,9 @@ void event_dispatch(const struct tcp_event *ev)
 {
 	if (!atomic_load_explicit(&shim_ready, memory_order_acquire))
 		return;
-	if (shim_config.events & (1u << ev->kind))
-		log_event(ev);
+	if ((shim_config.events & (1u << ev->kind)) &&
+	    shim_config.log != LOG_OFF && rate_admit(ev) && log_event(ev) != 0)
+		tally_lost();
 	callbacks_call(ev);
 }
 

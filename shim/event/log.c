@@ -26,6 +26,7 @@
 #include "core/format.h"
 #include "core/journal.h"
 #include "core/outbuf.h"
+#include "event/log_daemon.h"
 #include "os/process.h"
 #include "os/real.h"
 
@@ -85,35 +86,6 @@ static int expand_path(char *dst, size_t size, const char *src, int pid)
 	}
 	dst[o.len] = '\0';
 	return 0;
-}
-
-static const struct sockaddr_un dev_log = { .sun_family = AF_UNIX,
-					    .sun_path = "/dev/log" };
-static const struct sockaddr_un journal_socket = {
-	.sun_family = AF_UNIX, .sun_path = "/run/systemd/journal/socket"
-};
-
-/* The datagram socket of syslog or journald, as the settings say. */
-static const struct sockaddr_un *daemon_socket(void)
-{
-	return shim_config.log == LOG_JOURNAL ? &journal_socket : &dev_log;
-}
-
-static int open_daemon(void)
-{
-	int fd = real.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -1;
-	if (real.connect(fd, (const struct sockaddr *)daemon_socket(),
-			 sizeof(struct sockaddr_un)) != 0) {
-		int err = errno;
-
-		real.close(fd);
-		errno = err;
-		return -1;
-	}
-	return fd;
 }
 
 static void warn_open_failed(const char *what, int err)
@@ -209,73 +181,30 @@ static int current_fd(void)
 	return fd;
 }
 
-static void write_stderr(const char *line, size_t len)
+static int write_stderr(const char *line, size_t len)
 {
 	/* Not into a file or socket that took number 2 after close(2). */
 	if (atomic_load_explicit(&stderr_ok, memory_order_relaxed) &&
 	    fdt_get(2) == NULL)
-		real.write(2, line, len);
+		return real.write(2, line, len) == (ssize_t)len ? 0 : -1;
+	return -1;
 }
 
 void log_debug_line(const char *line, size_t len)
 {
-	write_stderr(line, len);
+	(void)write_stderr(line, len);
 }
 
-/* RFC 5424 priorities: facility daemon, severity warning or notice
- * (<syslog.h> is not included: its LOG_SYSLOG is a log_kind here). */
-#define SYSLOG_DAEMON (3 << 3)
-#define SYSLOG_WARNING 4
-#define SYSLOG_NOTICE 5
-
-/* One datagram to syslog or journald. */
-static void send_datagram(int fd, const char *msg, size_t len)
-{
-	if (real.send(fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
-		return;
-	/* The daemon restarted and made a new socket: connect the same
-	 * socket to it again, and send once more. */
-	if ((errno == ECONNREFUSED || errno == ENOTCONN || errno == ENOENT) &&
-	    real.connect(fd, (const struct sockaddr *)daemon_socket(),
-			 sizeof(struct sockaddr_un)) == 0)
-		real.send(fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-}
-
-/* severity: SYSLOG_WARNING or SYSLOG_NOTICE */
-static void write_syslog(int fd, int pid, int severity, const char *line,
-			 size_t len)
-{
-	char msg[FORMAT_LINE_MAX + 64];
-	struct outbuf o = { msg, 0, sizeof(msg) };
-
-	outbuf_str(&o, "<");
-	outbuf_u64(&o, (uint64_t)(SYSLOG_DAEMON + severity));
-	outbuf_str(&o, ">tcpshim[");
-	outbuf_u64(&o, (uint64_t)pid);
-	outbuf_str(&o, "]: ");
-	if (!shim_config.json) {
-		/* syslog has its own tag and time: drop the line's. */
-		for (int spaces = 0; len > 0 && spaces < 2; line++, len--)
-			spaces += *line == ' ';
-	}
-	if (len > 0 && o.len + len - 1 <= o.cap) {
-		memcpy(msg + o.len, line, len - 1);	/* no newline */
-		o.len += len - 1;
-	}
-	send_datagram(fd, msg, o.len);
-}
-
-/* One whole line, to wherever the log goes. */
-static void write_line(const char *line, size_t len, int pid, int severity)
+/* One whole line, to wherever the log goes: 0, or -1 if it was lost. */
+static int write_line(const char *line, size_t len, int pid, int severity)
 {
 	int fd = shim_config.log == LOG_STDERR ? -1 : current_fd();
 
 	if (fd < 0)
-		write_stderr(line, len);
-	else if (shim_config.log == LOG_SYSLOG)
-		write_syslog(fd, pid, severity, line, len);
-	else
-		real.write(fd, line, len);
+		return write_stderr(line, len);
+	if (shim_config.log == LOG_SYSLOG)
+		return write_syslog(fd, pid, severity, line, len);
+	return real.write(fd, line, len) == (ssize_t)len ? 0 : -1;
 }
 
 /* The journal's socket, or -1 when there is none (then the text line
@@ -285,38 +214,74 @@ static int journal_fd(void)
 	return shim_config.log == LOG_JOURNAL ? current_fd() : -1;
 }
 
-void log_event(const struct tcp_event *ev)
+/* What each kind of entry is written with. */
+typedef size_t (*journal_fn)(char *buf, size_t size, const void *what);
+typedef size_t (*line_fn)(char *buf, size_t size, const void *what,
+			  int json);
+
+/* One entry: a journal datagram when the journal is there, else a line.
+ * 0, or -1 when it could not be written. */
+static int log_entry(const void *what, journal_fn journal, line_fn line_of,
+		     int pid, int severity)
 {
-	char line[JOURNAL_MAX];
-	int severity = ev->kind == TCP_EVENT_CLOSE ? SYSLOG_NOTICE
-						   : SYSLOG_WARNING;
+	char buf[JOURNAL_MAX];
 	int fd;
 
 	if (shim_config.log == LOG_OFF)
-		return;
-	if ((fd = journal_fd()) >= 0) {
-		send_datagram(fd, line, journal_event(line, sizeof(line), ev));
-		return;
-	}
-	write_line(line, format_event(line, FORMAT_LINE_MAX, ev,
-				      shim_config.json),
-		   ev->pid, severity);
+		return 0;
+	if ((fd = journal_fd()) >= 0)
+		return send_datagram(fd, buf, journal(buf, sizeof(buf), what));
+	return write_line(buf,
+			  line_of(buf, FORMAT_LINE_MAX, what, shim_config.json),
+			  pid, severity);
+}
+
+static size_t event_journal(char *buf, size_t size, const void *ev)
+{
+	return journal_event(buf, size, ev);
+}
+
+static size_t event_line(char *buf, size_t size, const void *ev, int json)
+{
+	return format_event(buf, size, ev, json);
+}
+
+int log_event(const struct tcp_event *ev)
+{
+	return log_entry(ev, event_journal, event_line, ev->pid,
+		  ev->kind == TCP_EVENT_CLOSE ? SYSLOG_NOTICE : SYSLOG_WARNING);
+}
+
+static size_t notice_journal(char *buf, size_t size, const void *n)
+{
+	return journal_notice(buf, size, n);
+}
+
+static size_t notice_line(char *buf, size_t size, const void *n, int json)
+{
+	return format_notice(buf, size, n, json);
 }
 
 void log_notice(const struct shim_notice *n)
 {
-	char line[JOURNAL_MAX];
-	int fd;
+	log_entry(n, notice_journal, notice_line, n->pid, SYSLOG_NOTICE);
+}
 
-	if (shim_config.log == LOG_OFF)
-		return;
-	if ((fd = journal_fd()) >= 0) {
-		send_datagram(fd, line, journal_notice(line, sizeof(line), n));
-		return;
-	}
-	write_line(line, format_notice(line, FORMAT_LINE_MAX, n,
-				       shim_config.json),
-		   n->pid, SYSLOG_NOTICE);
+static size_t counts_journal(char *buf, size_t size, const void *n)
+{
+	return journal_counts(buf, size, n);
+}
+
+static size_t counts_line(char *buf, size_t size, const void *n, int json)
+{
+	return format_counts(buf, size, n, json);
+}
+
+void log_counts(const struct shim_counts *n)
+{
+	log_entry(n, counts_journal, counts_line, n->pid,
+		  strcmp(n->what, "summary") == 0 ? SYSLOG_NOTICE
+						  : SYSLOG_WARNING);
 }
 
 void log_init(void)

@@ -16,12 +16,16 @@
 /* The shim's own descriptor: (fd + 1) << 32 | identity; 0 when none. */
 extern _Atomic uint64_t log_target;
 
-/* Write one event to the log configured in shim_config. */
-void log_event(const struct tcp_event *ev);
+/* Write one event to the log configured in shim_config: 0, or -1 when
+ * it was lost (the daemon's queue stayed full, a write failed). */
+int log_event(const struct tcp_event *ev);
 
 struct shim_notice;
 /* Write one notice (format.h) to the log. */
 void log_notice(const struct shim_notice *n);
+struct shim_counts;
+/* Write one held_back or summary notice (format.h) to the log. */
+void log_counts(const struct shim_counts *n);
 
 /* At start-up: is descriptor 2 open? */
 void log_init(void);

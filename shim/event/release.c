@@ -19,6 +19,7 @@
 #include "core/names.h"
 #include "event/debug.h"
 #include "event/event.h"
+#include "event/rate.h"
 #include "os/probe.h"
 #include "os/process.h"
 #include "os/real.h"
@@ -166,6 +167,8 @@ static int judge_close(int fd, struct conn *c, const char *call,
 		       struct release *rel)
 {
 	struct verdict v = classify_close(o);
+
+	rate_tick();
 
 	/* At exit, only the resets the kernel's own close will send: a
 	 * connection that ended already is for whoever closes it to

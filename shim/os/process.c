@@ -5,6 +5,8 @@
  */
 #include "os/process.h"
 
+#include "core/tally.h"
+
 atomic_int shim_ready;
 int shim_passive;
 atomic_uint shim_fork_gen;
@@ -35,6 +37,7 @@ void process_forked_child(void)
 	if (atomic_load_explicit(&shim_vforked, memory_order_relaxed))
 		atomic_store(&shim_pid, shim_getpid());
 	process_forked_parent();
+	tally_forked_child();
 }
 
 static unsigned int generation(void)

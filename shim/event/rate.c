@@ -1,0 +1,50 @@
+/*
+ * rate.c - TCPSHIM_RATE: the limit applied, and the held_back notices.
+ */
+#include "event/rate.h"
+
+#include <time.h>
+
+#include "core/config.h"
+#include "core/format.h"
+#include "event/log.h"
+#include "os/process.h"
+
+static void notice_held(const struct timespec *now)
+{
+	struct shim_counts n = { .time = *now, .what = "held_back" };
+
+	if (tally_take_held(&n.counts, &n.since) == 0)
+		return;
+	n.pid = getpid();
+	n.held_back = n.counts.total;
+	log_counts(&n);
+}
+
+int rate_admit(const struct tcp_event *ev)
+{
+	/* The notice of an earlier second first, as time goes. */
+	if (tally_held_due(&ev->time))
+		notice_held(&ev->time);
+	return tally_event(ev->cause, &ev->time, shim_config.rate,
+			   shim_config.summary);
+}
+
+void rate_flush_due(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (tally_held_due(&now))
+		notice_held(&now);
+}
+
+void rate_flush(void)
+{
+	struct timespec now;
+
+	if (!tally_held_pending())
+		return;
+	clock_gettime(CLOCK_REALTIME, &now);
+	notice_held(&now);
+}

@@ -1,0 +1,38 @@
+/*
+ * summary.c - the notice at exit: connections seen, events of the kinds
+ * logged by cause (written or not), how many TCPSHIM_RATE held back and
+ * how many the log could not take (a daemon that stayed full, a failed
+ * write).  Lines written, held back and lost add up to the events
+ * counted, so a reader can tell a limited log from one that lost lines
+ * on the way.
+ */
+#include "event/summary.h"
+
+#include <time.h>
+
+#include "core/config.h"
+#include "core/format.h"
+#include "core/tally.h"
+#include "event/log.h"
+#include "event/rate.h"
+#include "os/process.h"
+
+void summary_at_exit(void)
+{
+	struct shim_counts n = { .what = "summary" };
+
+	if (shim_config.log == LOG_OFF || !tally_claim_summary())
+		return;
+	rate_flush();
+	if (!shim_config.summary)
+		return;
+	n.connections = tally_connections();
+	tally_totals(&n.counts, &n.held_back, &n.lost);
+	/* A process that never opened a connection has nothing to say:
+	 * a shell script's every command would log a line otherwise. */
+	if (n.connections == 0 && n.counts.total == 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &n.time);
+	n.pid = getpid();
+	log_counts(&n);
+}
