@@ -4,8 +4,9 @@
 #   sh tests/deps.sh         what make check needs (jansson too: it tests
 #                            tcpshim report; plain make builds without it)
 #   sh tests/deps.sh fuzz    what make fuzz needs: clang and libFuzzer
-# Keep the list in step with .ci/run (which also installs golang-go: the
-# Go test of check_hardening is skipped without it).
+# Keep the list in step with .ci/run, which also installs golang-go (the
+# Go test of check_hardening is skipped without it), systemd-journal-remote
+# and rsyslog (the shipping tests of test_journal and test_collector).
 need=""
 if [ "${1:-}" = fuzz ]; then
 	command -v clang >/dev/null || need="$need clang"

@@ -8,8 +8,10 @@
 # Without journald, the datagram itself is received and checked against
 # the protocol.  A storm of 1000 refused connects, with the journal's
 # default TCPSHIM_RATE and summary: at most the limit in each second's
-# entries, and the held_back and summary entries count the rest.  Needs
-# root (a mount namespace) and python3.
+# entries, and the held_back and summary entries count the rest.  Then
+# the journal is shipped, as a fleet would, with systemd-journal-upload
+# to a systemd-journal-remote.  Needs root (a mount namespace) and
+# python3.
 cd "$(dirname "$0")/.." || exit 1
 B=${TCPSHIM_BUILD:-build}
 LIB=$(pwd)/$B/libtcpshim.so
@@ -26,9 +28,15 @@ for j in /lib/systemd/systemd-journald /usr/lib/systemd/systemd-journald; do
 	[ -x "$j" ] && { JOURNALD=$j; break; }
 done
 
+UPLOAD= REMOTE=
+for d in /lib/systemd /usr/lib/systemd; do
+	[ -x "$d/systemd-journal-upload" ] && [ -x "$d/systemd-journal-remote" ] &&
+		{ UPLOAD=$d/systemd-journal-upload; REMOTE=$d/systemd-journal-remote; break; }
+done
+
 W=$(mktemp -d "${TMPDIR:-/tmp}/tcpshim-journal.XXXXXX")
 trap 'rm -rf "$W"' EXIT
-export LIB W JOURNALD
+export LIB W JOURNALD UPLOAD REMOTE
 
 # The refused connect the test logs: python3, preloaded.
 cat >"$W/refused.py" <<'PY'
@@ -89,6 +97,39 @@ sys.exit(0 if ok else 1)
 PY
 }
 
+# 4. Shipped: systemd-journal-upload sends this journal over HTTP to a
+# systemd-journal-remote, and journalctl finds the entry, its fields
+# intact, in the journal the receiver wrote.
+ship() {
+	if [ -z "$UPLOAD" ]; then
+		echo "SKIP journal-upload to journal-remote: not installed (Debian package systemd-journal-remote)"
+		return 0
+	fi
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	mkdir -p "$W/remote"
+	"$REMOTE" --listen-http="127.0.0.1:$port" --output="$W/remote/" >"$W/remote.out" 2>&1 &
+	rm_pid=$!
+	n=0
+	until python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])))' "$port" 2>/dev/null; do
+		n=$((n + 1)); [ $n -lt 100 ] || break; sleep 0.1
+	done
+	"$UPLOAD" --url="http://127.0.0.1:$port" -D /run/log/journal \
+		--save-state="$W/upload.state" --follow=no >"$W/upload.out" 2>&1 || true
+	# Stopped, the receiver has written every entry it took.
+	kill "$rm_pid" 2>/dev/null || true
+	wait "$rm_pid" 2>/dev/null || true
+	journalctl -q -D "$W/remote" -o json TCPSHIM_CAUSE=refused \
+		_PID="$(sed -n 's/^refused .* pid //p' "$W/real.out")" >"$W/shipped.json" 2>/dev/null || true
+	if [ "$(wc -l <"$W/shipped.json")" = 1 ] &&
+		grep -q '"TCPSHIM_PEER":"127.0.0.1:1"' "$W/shipped.json" &&
+		grep -q '"MESSAGE_ID":"4fe9b1a5db0c4c9faa18e2ad67d45bfb"' "$W/shipped.json"; then
+		echo "ok   journal-upload to journal-remote: the entry arrives, every field in place"
+	else
+		echo "FAIL journal-upload to journal-remote:"
+		sed 's/^/  | /' "$W/upload.out" "$W/remote.out" "$W/shipped.json"; fail=1
+	fi
+}
+
 jd=
 if [ -n "$JOURNALD" ]; then
 	# 2. A real journald, its files in this namespace's /run.
@@ -129,6 +170,7 @@ if [ -n "$jd" ]; then
 		>"$W/held.json" 2>/dev/null || true
 	journalctl -q -D /run/log/journal -o json TCPSHIM_CAUSE=refused \
 		_PID="$(sed -n 's/^refused .* pid //p' "$W/real.out")" >"$W/real.json" 2>/dev/null || true
+	ship
 	kill "$jd" 2>/dev/null || true
 	wait "$jd" 2>/dev/null || true
 	if [ -s "$W/real.err" ]; then
