@@ -141,6 +141,39 @@ for w in $WORKLOADS; do
 	log "  $w done"
 done
 
+# ---- 1b. a reset storm -----------------------------------------------
+
+# Refused connects as fast as they go, one RST each: natively; under
+# tcpshim with no log (what seeing and classifying them costs); with a
+# file log that writes every one; and with that log at TCPSHIM_RATE=100,
+# the journal's and syslog's default, where all but 100 a second are
+# only counted.
+STORM_CONFIGS="native stormoff stormfile stormrate"
+storm_env() {
+	case $1 in
+	native) cfg_env native ;;
+	stormoff) echo "$(cfg_env shim) TCPSHIM_LOG=off" ;;
+	stormfile) echo "$(cfg_env shim) TCPSHIM_LOG=$(pwd)/$W/storm-%p.log" ;;
+	stormrate) echo "$(cfg_env shim) TCPSHIM_LOG=$(pwd)/$W/storm-%p.log" \
+		"TCPSHIM_RATE=100" ;;
+	esac
+}
+log "storm: $(echo $STORM_CONFIGS | wc -w) configurations x $ROUNDS rounds x ${SECS}s"
+r=1
+while [ "$r" -le "$ROUNDS" ]; do
+	for c in $STORM_CONFIGS; do
+		v=$($(storm_env $c) "$T/bench_work" storm "$SECS" "$W" \
+			2>>"$W/stderr-storm") || {
+			log "storm under $c failed:"
+			tail -n 5 "$W/stderr-storm" >&2
+			exit 1
+		}
+		echo "storm $c $v" >>"$W/samples"
+	done
+	r=$((r + 1))
+done
+rm -f "$W"/storm-*.log
+
 # ---- 2. counted figures ----------------------------------------------
 
 # key value lines for the report.

@@ -205,6 +205,31 @@ END {
 		      " (apt-get install libkeepalive0, as root)."
 	print ""
 
+	# The storm: refused connects, one RST each.
+	if (n["storm" SUBSEP "native"] > 0) {
+		scale["storm"] = 1000
+		print "### A reset storm"
+		print ""
+		print "Refused connects to a loopback port, one RST each, as" \
+		      " fast as one thread goes (µs per reset): median" \
+		      " (min–max), and × over native."
+		print ""
+		print "| native | tcpshim, no log | × | file log, every" \
+		      " event written | × | file log, TCPSHIM_RATE=100 | × |"
+		print "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+		print "| " cell("storm", "native") " | " cell("storm", "stormoff") \
+		      " | " ratio("storm", "stormoff") " | " \
+		      cell("storm", "stormfile") " | " ratio("storm", "stormfile") \
+		      " | " cell("storm", "stormrate") " | " \
+		      ratio("storm", "stormrate") " |"
+		print ""
+		printf "Native: %.0f resets/s. Past the limit an event is" \
+		       " counted and not filled in (no cookie or address" \
+		       " lookups), so the storm costs what seeing the resets" \
+		       " costs with no log at all.\n\n",
+		       1e9 / median("storm", "native")
+	}
+
 	print "### Counted per call"
 	print ""
 	print "User-space instructions (callgrind, the calling thread) and" \
@@ -389,6 +414,18 @@ END {
 		      kaname "'s | ≤ 1.5× | not measured | - |"
 	if (n["spawn" SUBSEP "libka"] > 0)
 		against_libka("fork and exec of /bin/true", "spawn", "shim")
+	if (n["storm" SUBSEP "stormrate"] > 0) {
+		# What the limit leaves of the log's cost, against the
+		# native runs' own spread.
+		x = median("storm", "stormrate") / median("storm", "stormoff")
+		noise = quartiles("storm") / 100
+		print "| a reset storm past TCPSHIM_RATE=100, over tcpshim with" \
+		      " no log | ≤ 1 + native spread | " \
+		      sprintf("%.3f (native runs' middle half ±%.1f%%)", x,
+		      noise * 100) " | " \
+		      verdict(x - 1 <= noise, sprintf("%.1f%% slower",
+		      (x - 1) * 100)) " |"
+	}
 	# One page more or less over N sockets is the resolution.
 	res = 4096 / r["mem.n"]
 	print "| memory per tracked socket | ≤ 64 B | " \

@@ -4,7 +4,8 @@
  *   bench_work WORKLOAD SECONDS DIR
  *
  * Runs WORKLOAD for about SECONDS and prints one number: nanoseconds per
- * operation, lower is better (manysock adds a note on what it set up).  tests/bench.sh runs it natively and under
+ * operation, lower is better (manysock adds a note on what it set up).
+ * tests/bench.sh runs it natively and under
  * each preload, interleaved, and compares the medians.  DIR is where the
  * run may put files (build/bench).
  *
@@ -23,9 +24,12 @@
  *              both threads together)
  *   spawn      fork and exec /bin/true, which inherits the preload
  *              (per start)
+ *   storm      socket, connect to a loopback port where nothing listens
+ *              (the peer's RST refuses it), close: a reset storm (per
+ *              reset)
  *
- * Every workload is healthy: no reset, no unread data at close, so a
- * preloaded run logs no event.  The program pins itself to fixed CPUs, so
+ * Every workload but storm is healthy: no reset, no unread data at
+ * close, so a preloaded run logs no event.  The program pins itself to fixed CPUs, so
  * that runs compare like with like.  The two ends of pingpong and bulk
  * share one CPU: the time is then the work the calls do, which is what a
  * shim adds to, and not how soon an idle CPU wakes up, which on a
@@ -498,6 +502,41 @@ static double spawn(double secs)
 	return (t - t0) * 1e9 / (double)n;
 }
 
+static double storm(double secs)
+{
+	struct sockaddr_in addr;
+	socklen_t len = sizeof(addr);
+	/* Bound and never listening: the port stays ours, and refuses. */
+	int hold = socket(AF_INET, SOCK_STREAM, 0);
+	double t0, t;
+	long n = 0;
+
+	memset(&addr, 0, sizeof(addr));
+	addr.sin_family = AF_INET;
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (hold < 0 || bind(hold, (struct sockaddr *)&addr, sizeof(addr)) != 0 ||
+	    getsockname(hold, (struct sockaddr *)&addr, &len) != 0)
+		die("bind");
+	pin(0);
+	t0 = now();
+	do {
+		for (int i = 0; i < STRIDE; i++) {
+			int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+			if (fd < 0)
+				die("socket");
+			if (connect(fd, (struct sockaddr *)&addr,
+				    sizeof(addr)) == 0 ||
+			    errno != ECONNREFUSED)
+				die("connect was not refused");
+			close(fd);
+		}
+		n += STRIDE;
+	} while ((t = now()) - t0 < secs);
+	close(hold);
+	return (t - t0) * 1e9 / (double)n;
+}
+
 int main(int argc, char **argv)
 {
 	char note[NOTE_MAX] = "";
@@ -521,6 +560,8 @@ int main(int argc, char **argv)
 		ns = threads(secs);
 	else if (strcmp(argv[1], "spawn") == 0)
 		ns = spawn(secs);
+	else if (strcmp(argv[1], "storm") == 0)
+		ns = storm(secs);
 	else {
 		fprintf(stderr, "bench_work: no workload %s\n", argv[1]);
 		return 2;

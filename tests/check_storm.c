@@ -345,6 +345,81 @@ START_TEST(report_says_when_lines_are_missing)
 }
 END_TEST
 
+/* strace's lines for prog_storm's 50 refused connects under rate, with
+ * a JSON log and no callback: one line per call of getsockname or
+ * getpeername. */
+static char *trace_fill(const char *strace, const char *rate)
+{
+	const char *out = tl_tmp("fill.trace");
+	const char *argv[] = {
+		strace, "-f", "-qq", "-e", "trace=getsockname,getpeername",
+		"-o", out, "-E", tl_str("LD_PRELOAD=%s", tl_path("libtcpshim.so")),
+		"-E", tl_str("TCPSHIM_LOG=%s", tl_tmp("fill.log")),
+		"-E", "TCPSHIM_FORMAT=json", "-E", rate,
+		/* No callback registered in this mode. */
+		tl_path("tests/prog_storm"), "_exit", port_arg(), "50", NULL,
+	};
+	struct tl_proc p;
+
+	tl_run(&p, NULL, argv);
+	ck_assert_msg(p.status == 0, "strace prog_storm: %d: %s", p.status,
+		      p.err);
+	tl_free(&p);
+	return tl_slurp(out);
+}
+
+static int count_lines(const char *text)
+{
+	int n = 0;
+
+	for (; *text; text++)
+		n += *text == '\n';
+	return n;
+}
+
+/* An event held back is only counted: the system calls that would fill
+ * its cookie and addresses are not made (callbacks aside), so a storm
+ * past the limit costs the program what tcpshim with no log costs. */
+START_TEST(an_event_held_back_costs_no_system_call_to_fill)
+{
+	const char *strace = tl_which("strace");
+	char *written, *held;
+
+	if (strace == NULL) {
+		tl_skip(__func__, "strace missing (Debian package strace)");
+		return;
+	}
+	written = trace_fill(strace, "TCPSHIM_RATE=unlimited");
+	held = trace_fill(strace, "TCPSHIM_RATE=0");
+	/* Each written event asks for its local and peer address once. */
+	ck_assert_int_eq(count_lines(written), 100);
+	ck_assert_msg(count_lines(held) == 0, "held back, yet:\n%s", held);
+	free(written);
+	free(held);
+}
+END_TEST
+
+/* TCPSHIM_DEBUG says why an event is not in the log. */
+START_TEST(debug_says_an_event_was_held_back)
+{
+	const char *argv[] = { tl_path("tests/prog_storm"), "refused",
+			       port_arg(), "1", "1", NULL };
+	const char *env[] = {
+		tl_str("LD_PRELOAD=%s", tl_path("libtcpshim.so")),
+		"TCPSHIM_RATE=0", "TCPSHIM_DEBUG=1", NULL,
+	};
+	struct tl_proc p;
+
+	tl_run(&p, env, argv);
+	ck_assert_int_eq(p.status, 0);
+	ck_assert_msg(strstr(p.err, " verdict=rst_received/refused: held "
+				    "back: counted, not written "
+				    "(TCPSHIM_RATE)\n") != NULL,
+		      "stderr: %s", p.err);
+	tl_free(&p);
+}
+END_TEST
+
 static Suite *storm_suite(void)
 {
 	Suite *s = suite_create("storm");
@@ -354,6 +429,8 @@ static Suite *storm_suite(void)
 	tcase_add_test(tc, storm_of_10000_writes_the_limit_and_counts_the_rest);
 	tcase_add_test(tc, held_back_events_add_up_in_the_summary);
 	tcase_add_test(tc, a_file_log_is_unlimited_by_default);
+	tcase_add_test(tc, an_event_held_back_costs_no_system_call_to_fill);
+	tcase_add_test(tc, debug_says_an_event_was_held_back);
 	tcase_add_test(tc, summary_in_text_is_one_line_at_exit);
 	tcase_add_test(tc, a_fork_child_has_its_own_summary);
 	tcase_add_test(tc, a_bad_rate_is_one_warning_and_the_default);

@@ -9,6 +9,7 @@
 #include "core/format.h"
 #include "core/names.h"
 #include "core/outbuf.h"
+#include "event/event.h"
 #include "event/log.h"
 
 static const struct {
@@ -63,6 +64,8 @@ static void finish(struct outbuf *o)
 
 const char *debug_emitted(int emitted)
 {
+	if (emitted == EVENT_HELD)
+		return "held back: counted, not written (TCPSHIM_RATE)";
 	return emitted ? "logged"
 		       : "not logged: neither TCPSHIM_EVENTS nor a callback "
 			 "wants it";

@@ -72,14 +72,29 @@ out:
 	errno = saved;
 }
 
+/* Is ev to be written to the log: 1 yes, -1 held back (TCPSHIM_RATE),
+ * 0 not a kind the log takes.  Counted when 1 or -1; needs only its
+ * kind, cause and time. */
+static int log_admits(const struct tcp_event *ev)
+{
+	if (!(shim_config.events & (1u << ev->kind)) ||
+	    shim_config.log == LOG_OFF)
+		return 0;
+	return rate_admit(ev) ? 1 : -1;
+}
+
+static void dispatch(const struct tcp_event *ev, int write)
+{
+	if (write > 0 && log_event(ev) != 0)
+		tally_lost();
+	callbacks_call(ev);
+}
+
 void event_dispatch(const struct tcp_event *ev)
 {
 	if (!atomic_load_explicit(&shim_ready, memory_order_acquire))
 		return;
-	if ((shim_config.events & (1u << ev->kind)) &&
-	    shim_config.log != LOG_OFF && rate_admit(ev) && log_event(ev) != 0)
-		tally_lost();
-	callbacks_call(ev);
+	dispatch(ev, log_admits(ev));
 }
 
 /* Is a the wildcard address (0.0.0.0 or ::)? */
@@ -193,13 +208,25 @@ int event_wanted(enum tcp_event_kind kind)
 int event_emit(int fd, struct conn *c, struct verdict v, const char *call,
 		int err, const struct observation *o)
 {
-	struct tcp_event ev;
+	struct tcp_event ev = { .kind = v.kind, .cause = v.cause };
+	struct timespec when;
+	int write;
 
 	/* Filling one costs system calls (the cookie, the address): not
 	 * for an event nobody reads, such as every orderly close. */
 	if (!event_wanted(v.kind))
 		return 0;
+	if (!atomic_load_explicit(&shim_ready, memory_order_acquire))
+		return 1;
+	/* Nor for one held back in a storm with no callback to take it:
+	 * its kind, cause and time are all its count needs. */
+	clock_gettime(CLOCK_REALTIME, &ev.time);
+	write = log_admits(&ev);
+	if (write < 0 && !callbacks_any())
+		return EVENT_HELD;
+	when = ev.time;
 	event_fill(&ev, fd, c, v, call, err, o);
-	event_dispatch(&ev);
-	return 1;
+	ev.time = when;
+	dispatch(&ev, write);
+	return write < 0 ? EVENT_HELD : 1;
 }

@@ -28,7 +28,9 @@ int event_wanted(enum tcp_event_kind kind);
 /* Hand a filled event to the log and the callbacks. */
 void event_dispatch(const struct tcp_event *ev);
 /* event_fill, then event_dispatch, if the event is wanted: returns 1
- * then, 0 when nobody wanted it. */
+ * then, EVENT_HELD when the log held it back (TCPSHIM_RATE; callbacks
+ * still had it), 0 when nobody wanted it. */
+#define EVENT_HELD 2
 int event_emit(int fd, struct conn *c, struct verdict v, const char *call,
 	       int err, const struct observation *o);
 
