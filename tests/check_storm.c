@@ -132,7 +132,8 @@ START_TEST(storm_of_10000_writes_the_limit_and_counts_the_rest)
 END_TEST
 
 /* What is held back still adds up in the summary: with TCPSHIM_RATE=0
- * (no event written at all) and at _exit (no destructor runs). */
+ * (no event written at all), and at _exit or the exit_group system
+ * call (no destructor runs). */
 START_TEST(held_back_events_add_up_in_the_summary)
 {
 	static const struct {
@@ -142,6 +143,7 @@ START_TEST(held_back_events_add_up_in_the_summary)
 	} cases[] = {
 		{ "refused", "50", "TCPSHIM_RATE=0", 0, 50, "50" },
 		{ "_exit", "7", "TCPSHIM_RATE=5", 5, 2, "7" },
+		{ "exit_group", "7", "TCPSHIM_RATE=5", 5, 2, "7" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
@@ -167,6 +169,33 @@ START_TEST(held_back_events_add_up_in_the_summary)
 		free(log);
 		tl_free(&p);
 	}
+}
+END_TEST
+
+/* An event after the summary (an at_quick_exit handler's refused
+ * connect) is written whatever the limit: no notice would come after
+ * it to count it. */
+START_TEST(an_event_after_the_summary_is_written)
+{
+	const char *argv[] = { tl_path("tests/prog_storm"), "quick_exit",
+			       port_arg(), "3", NULL };
+	struct tl_proc p;
+	char *log = storm(&p, argv, "TCPSHIM_RATE=0",
+			  "TCPSHIM_EVENTS=summary");
+	char line[2048];
+
+	ck_assert_int_eq(tl_count_lines(log), 3);
+	ck_assert_ptr_nonnull(tl_line(log, 0, line, sizeof(line)));
+	TL_ASSERT_FIELD(line, "notice", "held_back");
+	TL_ASSERT_FIELD(line, "held_back", "3");
+	ck_assert_ptr_nonnull(tl_line(log, 1, line, sizeof(line)));
+	TL_ASSERT_FIELD(line, "notice", "summary");
+	TL_ASSERT_FIELD(line, "events", "3");
+	ck_assert_ptr_nonnull(tl_line(log, 2, line, sizeof(line)));
+	TL_ASSERT_FIELD(line, "event", "rst_received");
+	TL_ASSERT_FIELD(line, "cause", "refused");
+	free(log);
+	tl_free(&p);
 }
 END_TEST
 
@@ -353,7 +382,8 @@ static char *trace_fill(const char *strace, const char *rate)
 	const char *out = tl_tmp("fill.trace");
 	const char *argv[] = {
 		strace, "-f", "-qq", "-e", "trace=getsockname,getpeername",
-		"-o", out, "-E", tl_str("LD_PRELOAD=%s", tl_path("libtcpshim.so")),
+		"-o", out,
+		"-E", tl_str("LD_PRELOAD=%s", tl_preload_value()),
 		"-E", tl_str("TCPSHIM_LOG=%s", tl_tmp("fill.log")),
 		"-E", "TCPSHIM_FORMAT=json", "-E", rate,
 		/* No callback registered in this mode. */
@@ -429,6 +459,7 @@ static Suite *storm_suite(void)
 	tcase_add_test(tc, storm_of_10000_writes_the_limit_and_counts_the_rest);
 	tcase_add_test(tc, held_back_events_add_up_in_the_summary);
 	tcase_add_test(tc, a_file_log_is_unlimited_by_default);
+	tcase_add_test(tc, an_event_after_the_summary_is_written);
 	tcase_add_test(tc, an_event_held_back_costs_no_system_call_to_fill);
 	tcase_add_test(tc, debug_says_an_event_was_held_back);
 	tcase_add_test(tc, summary_in_text_is_one_line_at_exit);

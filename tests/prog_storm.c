@@ -7,6 +7,10 @@
  *                                           the events tcp_on_event saw
  *   prog_storm _exit PORT COUNT             the same, one thread, ended
  *                                           by _exit
+ *   prog_storm exit_group PORT COUNT        ended by syscall(SYS_exit_group)
+ *   prog_storm quick_exit PORT COUNT        ended by quick_exit, whose
+ *                                           handler makes one refused
+ *                                           connect more
  *   prog_storm fork PORT N M                N refused connects, a fork,
  *                                           M more in the child, which
  *                                           exits before the parent does
@@ -21,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -80,6 +85,21 @@ static void refused_n(long n)
 		refused_once();
 }
 
+/* COUNT refused connects, then the end argv[1] names. */
+static int end_by(const char *how, long n)
+{
+	refused_n(n);
+	if (strcmp(how, "_exit") == 0)
+		_exit(0);
+	if (strcmp(how, "exit_group") == 0)
+		syscall(SYS_exit_group, 0);
+	if (strcmp(how, "quick_exit") == 0) {
+		at_quick_exit(refused_once);
+		quick_exit(0);
+	}
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 5 && strcmp(argv[1], "refused") == 0) {
@@ -98,10 +118,9 @@ int main(int argc, char **argv)
 		printf("callbacks %ld\n", atomic_load(&seen));
 		return 0;
 	}
-	if (argc == 4 && strcmp(argv[1], "_exit") == 0) {
+	if (argc == 4) {
 		port = atoi(argv[2]);
-		refused_n(atol(argv[3]));
-		_exit(0);
+		return end_by(argv[1], atol(argv[3]));
 	}
 	if (argc == 5 && strcmp(argv[1], "fork") == 0) {
 		pid_t child;
@@ -121,6 +140,6 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	fprintf(stderr, "usage: prog_storm refused PORT THREADS COUNT | "
-		"_exit PORT COUNT | fork PORT N M\n");
+		"_exit|exit_group|quick_exit PORT COUNT | fork PORT N M\n");
 	return 2;
 }

@@ -90,6 +90,15 @@ static void sanitizer_first(const char **envp, size_t *k)
 			envp[i] = tl_str("LD_PRELOAD=%s %s", first, envp[i] + 11);
 }
 
+const char *tl_preload_value(void)
+{
+	const char *first = getenv("TCPSHIM_TEST_PRELOAD");
+
+	if (first == NULL || *first == '\0')
+		return tl_path("libtcpshim.so");
+	return tl_str("%s %s", first, tl_path("libtcpshim.so"));
+}
+
 static void spawn(struct tl_proc *p, const char *const *env,
 		  const char *const *argv, int with_stdin)
 {

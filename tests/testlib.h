@@ -110,6 +110,9 @@ void tl_skip(const char *test, const char *why);
  * sanitized library and return 1; otherwise return 0.
  */
 int tl_sanitized_skip(const char *test, const char *why);
+/* LD_PRELOAD's value for a program started by a tool (strace -E), with
+ * the sanitizer runtime in front under make check SANITIZE=... */
+const char *tl_preload_value(void);
 /* Why a test that preloads curl or python3 is skipped under SANITIZE. */
 #define TL_THIRD_PARTY "curl and python3 hang in setlocale with a " \
 	"sanitizer runtime preloaded, with or without tcpshim"

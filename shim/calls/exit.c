@@ -1,5 +1,6 @@
 /*
- * exit.c - the end of the process: _exit and _Exit, and exit() (a
+ * exit.c - the end of the process: _exit and _Exit (and
+ * syscall(SYS_exit_group), syscall.c), quick_exit, and exit() (a
  * destructor, after the program's atexit handlers).  The kernel is about
  * to close every descriptor still open, and resets the connections left
  * with unread data or SO_LINGER {1, 0}: those are logged with call
@@ -101,22 +102,40 @@ __attribute__((destructor)) static void shim_fini(void)
 	errno = saved;
 }
 
-SHIM_EXPORT void _exit(int status)
+void wrap_exit_now(void)
 {
 	if (ending_here()) {
 		release_all();
 		summary_at_exit();
 	}
+}
+
+SHIM_EXPORT void _exit(int status)
+{
+	wrap_exit_now();
 	real._exit(status);
 	__builtin_unreachable();
 }
 
 SHIM_EXPORT void _Exit(int status)
 {
+	wrap_exit_now();
+	real._Exit(status);
+	__builtin_unreachable();
+}
+
+/* quick_exit: the at_quick_exit handlers still run, and may use the
+ * descriptors: as at exit(), resets are predicted, nothing is closed.
+ * (glibc ends it with its own _exit, which no wrapper sees.) */
+SHIM_EXPORT void quick_exit(int status)
+{
+	int saved = errno;
+
 	if (ending_here()) {
-		release_all();
+		predict_all();
 		summary_at_exit();
 	}
-	real._Exit(status);
+	errno = saved;
+	real.quick_exit(status);
 	__builtin_unreachable();
 }

@@ -5,13 +5,21 @@
  * may kill the process for any system call the program itself does not
  * make (sshd's sandbox allows write, and kills for getsockopt), so from
  * then on the shim makes none of its own: it only keeps its table, and
- * logs nothing more.
+ * logs nothing more.  The held_back notice due goes out just before.
  */
 #include <linux/seccomp.h>
 #include <stdarg.h>
 #include <sys/prctl.h>
 
 #include "calls/wrap.h"
+#include "event/rate.h"
+
+void wrap_sandbox_entering(void)
+{
+	if (atomic_load_explicit(&shim_ready, memory_order_acquire) &&
+	    !shim_is_sandboxed() && !shim_in_vfork_child())
+		rate_flush();
+}
 
 SHIM_EXPORT int prctl(int option, ...)
 {
@@ -19,6 +27,8 @@ SHIM_EXPORT int prctl(int option, ...)
 	int ret;
 
 	SHIM_VA_WORDS(a, 4, option);
+	if (option == PR_SET_SECCOMP)
+		wrap_sandbox_entering();
 	ret = real.prctl(option, a[0], a[1], a[2], a[3]);
 	if (ret == 0 && option == PR_SET_SECCOMP)
 		process_sandbox_entered();

@@ -1,8 +1,9 @@
 /*
  * syscall.c - syscall(), for the numbers that end or half-close a
  * descriptor: close and close_range (libuv, and so Node.js, closes its
- * sockets with syscall(SYS_close, fd)), and shutdown; and seccomp, which
- * libseccomp installs a filter with (prctl.c).  Every other number
+ * sockets with syscall(SYS_close, fd)), and shutdown; exit_group, which
+ * ends the process as _exit does (exit.c); and seccomp, which libseccomp
+ * installs a filter with (prctl.c).  Every other number
  * (futex, gettid, ...) goes straight to the real syscall().
  */
 #include <linux/seccomp.h>
@@ -70,7 +71,13 @@ static __attribute__((noinline)) long descriptor_call(long nr,
 		ret = real.syscall(nr, a[0], a[1], a[2]);
 		release_range_done(&r);
 		return ret;
+	case SYS_exit_group:
+		wrap_exit_now();
+		return real.syscall(nr, a[0]);
 	case SYS_seccomp:
+		if (a[0] == SECCOMP_SET_MODE_FILTER ||
+		    a[0] == SECCOMP_SET_MODE_STRICT)
+			wrap_sandbox_entering();
 		ret = real.syscall(nr, a[0], a[1], a[2]);
 		if (ret >= 0 && (a[0] == SECCOMP_SET_MODE_FILTER ||
 				 a[0] == SECCOMP_SET_MODE_STRICT))
@@ -94,7 +101,8 @@ SHIM_EXPORT long syscall(long nr, ...)
 	if (unlikely(nr == SYS_clone || nr == SYS_clone3 || IS_VFORK(nr)))
 		return child_call(nr, a);
 	if (unlikely(nr == SYS_close || nr == SYS_close_range ||
-		     nr == SYS_shutdown || nr == SYS_seccomp))
+		     nr == SYS_shutdown || nr == SYS_seccomp ||
+		     nr == SYS_exit_group))
 		return descriptor_call(nr, a);
 	return real.syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }

@@ -15,6 +15,15 @@
 #include "os/process.h"
 #include "os/real.h"
 
+/* The process ends now, with no destructor to run (_exit, _Exit,
+ * syscall(SYS_exit_group)): the resets its exit sends are logged, then
+ * the summary (exit.c). */
+void wrap_exit_now(void) __attribute__((cold, noinline));
+
+/* The program is about to enter a seccomp sandbox, after which the shim
+ * writes nothing: the held_back notice goes out first (prctl.c). */
+void wrap_sandbox_entering(void) __attribute__((cold, noinline));
+
 /* A call on fd failed: errno says how.  Out of line, off the hot path. */
 void wrap_io_failed(int fd, const char *call)
 	__attribute__((cold, noinline));

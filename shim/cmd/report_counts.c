@@ -44,26 +44,28 @@ static char *causes_of(struct report *r, json_t *n, int held)
 		json_int_t count = json_is_integer(v) ? json_integer_value(v)
 						      : 0;
 		const char *kind = names_kind_of_cause(cause);
-		char key[128];
+		char name[96], key[128];
 
+		/* A control character would break the table's rows. */
+		snprintf(name, sizeof(name), "%s", cause);
+		for (char *p = name; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
 		snprintf(num, sizeof(num), " %lld", (long long)count);
 		if (t.len > 0)
 			text_add(&t, ", ");
-		text_add(&t, cause);
+		text_add(&t, name);
 		text_add(&t, num);
 		if (!held || count <= 0)
 			continue;
 		snprintf(key, sizeof(key), "%s\x1f%s", kind ? kind : UNKNOWN,
-			 cause);
+			 name);
 		tally_find(&r->causes, key, kind ? kind : UNKNOWN)->held +=
 			(size_t)count;
 		r->held_back += (size_t)count;
 	}
 	if (t.s == NULL)
 		text_add(&t, UNKNOWN);
-	for (char *p = t.s; *p; p++)
-		if ((unsigned char)*p < 0x20)
-			*p = '?';
 	return t.s;
 }
 
@@ -135,7 +137,11 @@ static char *check(struct report *r, char **row)
 	if (events < 0 || held < 0 || lost < 0)
 		return report_copy(UNKNOWN);
 	written = events - held - lost;
-	if (in_log == written)
+	if (written < 0)
+		snprintf(buf, sizeof(buf),
+			 "%lld held back and lost of %lld: does not add up",
+			 held + lost, events);
+	else if (in_log == written)
 		snprintf(buf, sizeof(buf), "%lld written, all here", in_log);
 	else if (in_log < written)
 		snprintf(buf, sizeof(buf), "%lld written, %lld not here",

@@ -31,6 +31,7 @@ static _Atomic uint64_t held_all;
 static _Atomic uint64_t lost_all;
 static _Atomic uint64_t events[TALLY_CAUSES];
 static atomic_int summary_done;
+static atomic_int ended;
 /* conn_count() when this process was forked. */
 static _Atomic uint64_t conns_before;
 
@@ -45,7 +46,8 @@ static int admitted(const struct timespec *now, unsigned int rate)
 	uint64_t w = atomic_load_explicit(&window, memory_order_relaxed);
 	uint64_t in, n, next;
 
-	if (rate == TALLY_UNLIMITED)
+	if (rate == TALLY_UNLIMITED ||
+	    atomic_load_explicit(&ended, memory_order_relaxed))
 		return 1;
 	do {
 		/* A thread that read the clock before another opened a
@@ -97,12 +99,14 @@ int tally_held_pending(void)
 	return atomic_load_explicit(&held_pending, memory_order_relaxed) > 0;
 }
 
+/* A clock stepped back counts as a later second too: the notice is not
+ * put off until the clock comes back. */
 int tally_held_due(const struct timespec *now)
 {
 	uint64_t since = atomic_load_explicit(&held_since, memory_order_relaxed);
 
 	return tally_held_pending() && since != 0 &&
-	       since / 1000000u < (uint64_t)now->tv_sec;
+	       since / 1000000u != (uint64_t)now->tv_sec;
 }
 
 uint64_t tally_take_held(struct tally_counts *out, struct timespec *since)
@@ -111,6 +115,9 @@ uint64_t tally_take_held(struct tally_counts *out, struct timespec *since)
 						  memory_order_acquire);
 
 	out->total = 0;
+	/* Another taker got here first: the counts are its to tell. */
+	if (first == 0)
+		return 0;
 	for (unsigned int i = 0; i < TALLY_CAUSES; i++) {
 		out->cause[i] = atomic_exchange_explicit(&held[i], 0,
 							 memory_order_acquire);
@@ -154,6 +161,11 @@ int tally_claim_summary(void)
 	return !atomic_exchange_explicit(&summary_done, 1, memory_order_relaxed);
 }
 
+void tally_end(void)
+{
+	atomic_store_explicit(&ended, 1, memory_order_relaxed);
+}
+
 void tally_forked_child(void)
 {
 	uint64_t conns = conn_count();
@@ -171,6 +183,8 @@ void tally_forked_child(void)
 	}
 	if (atomic_load_explicit(&summary_done, memory_order_relaxed))
 		atomic_store_explicit(&summary_done, 0, memory_order_relaxed);
+	if (atomic_load_explicit(&ended, memory_order_relaxed))
+		atomic_store_explicit(&ended, 0, memory_order_relaxed);
 	if (atomic_load_explicit(&held_pending, memory_order_relaxed) != 0)
 		atomic_store_explicit(&held_pending, 0, memory_order_relaxed);
 }

@@ -61,6 +61,13 @@ uint64_t tally_connections(void);
 /* 1 the first time only: the summary is written once per process. */
 int tally_claim_summary(void);
 
+/*
+ * The process is ending: from now on every event is admitted, whatever
+ * the limit (the last held_back notice is being written, and nothing
+ * would tell of events held after it).
+ */
+void tally_end(void);
+
 /* In a fork child: start counting from zero (writes nothing when there is
  * nothing to clear). */
 void tally_forked_child(void);

@@ -181,12 +181,24 @@ static int current_fd(void)
 	return fd;
 }
 
+/* The whole line in one write(), again if a signal came first (a pipe
+ * or a terminal that was full). */
+static int write_whole(int fd, const char *line, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = real.write(fd, line, len);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
 static int write_stderr(const char *line, size_t len)
 {
 	/* Not into a file or socket that took number 2 after close(2). */
 	if (atomic_load_explicit(&stderr_ok, memory_order_relaxed) &&
 	    fdt_get(2) == NULL)
-		return real.write(2, line, len) == (ssize_t)len ? 0 : -1;
+		return write_whole(2, line, len);
 	return -1;
 }
 
@@ -204,7 +216,7 @@ static int write_line(const char *line, size_t len, int pid, int severity)
 		return write_stderr(line, len);
 	if (shim_config.log == LOG_SYSLOG)
 		return write_syslog(fd, pid, severity, line, len);
-	return real.write(fd, line, len) == (ssize_t)len ? 0 : -1;
+	return write_whole(fd, line, len);
 }
 
 /* The journal's socket, or -1 when there is none (then the text line

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "core/config.h"
 #include "core/format.h"
@@ -57,10 +58,31 @@ int open_daemon(void)
 #define DAEMON_WAIT_MS 1000
 static atomic_int daemon_stalled;
 
-int send_datagram(int fd, const char *msg, size_t len)
+/* Room in fd's queue within DAEMON_WAIT_MS, a signal or not? */
+static int wait_for_room(int fd)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	struct timespec now, end;
+	long ms = DAEMON_WAIT_MS;
 
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += DAEMON_WAIT_MS / 1000;
+	for (;;) {
+		int n = poll(&pfd, 1, (int)ms);
+
+		if (n >= 0 || errno != EINTR)
+			return n == 1;
+		/* A signal handler ran: wait for what is left. */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ms = (end.tv_sec - now.tv_sec) * 1000 +
+		     (end.tv_nsec - now.tv_nsec) / 1000000;
+		if (ms <= 0)
+			return 0;
+	}
+}
+
+int send_datagram(int fd, const char *msg, size_t len)
+{
 	for (int tries = 0; tries < 3; tries++) {
 		if (real.send(fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
 			if (atomic_load_explicit(&daemon_stalled,
@@ -74,7 +96,7 @@ int send_datagram(int fd, const char *msg, size_t len)
 			 * as a blocking send would, but not for ever. */
 			if (atomic_load_explicit(&daemon_stalled,
 						 memory_order_relaxed) ||
-			    poll(&pfd, 1, DAEMON_WAIT_MS) != 1) {
+			    !wait_for_room(fd)) {
 				atomic_store(&daemon_stalled, 1);
 				return -1;
 			}

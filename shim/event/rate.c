@@ -16,6 +16,11 @@ static void notice_held(const struct timespec *now)
 
 	if (tally_take_held(&n.counts, &n.since) == 0)
 		return;
+	/* A clock stepped back: the notice does not end before it began. */
+	if (n.since.tv_sec > n.time.tv_sec ||
+	    (n.since.tv_sec == n.time.tv_sec &&
+	     n.since.tv_nsec > n.time.tv_nsec))
+		n.since = n.time;
 	n.pid = getpid();
 	n.held_back = n.counts.total;
 	log_counts(&n);

@@ -168,8 +168,6 @@ static int judge_close(int fd, struct conn *c, const char *call,
 {
 	struct verdict v = classify_close(o);
 
-	rate_tick();
-
 	/* At exit, only the resets the kernel's own close will send: a
 	 * connection that ended already is for whoever closes it to
 	 * report. */
@@ -218,6 +216,9 @@ static int close_last(int fd, struct conn *c, const char *call,
 
 	if (shim_is_sandboxed())
 		return 0;
+	/* Closes of connections already reported tick too: in a storm of
+	 * refused connects, they are most of the closes. */
+	rate_tick();
 	if (conn_flags(c) & CONN_REPORTED) {
 		DEBUG_NOTE(fd, call, 0, DEBUG_REPORTED);
 		return 0;

@@ -21,8 +21,11 @@ void summary_at_exit(void)
 {
 	struct shim_counts n = { .what = "summary" };
 
-	if (shim_config.log == LOG_OFF || !tally_claim_summary())
+	if (shim_config.log == LOG_OFF)
 		return;
+	/* Events after this point (a destructor's close) are written, not
+	 * held: no later notice would tell of them. */
+	tally_end();
 	rate_flush();
 	if (!shim_config.summary)
 		return;
@@ -30,7 +33,8 @@ void summary_at_exit(void)
 	tally_totals(&n.counts, &n.held_back, &n.lost);
 	/* A process that never opened a connection has nothing to say:
 	 * a shell script's every command would log a line otherwise. */
-	if (n.connections == 0 && n.counts.total == 0)
+	if ((n.connections == 0 && n.counts.total == 0) ||
+	    !tally_claim_summary())
 		return;
 	clock_gettime(CLOCK_REALTIME, &n.time);
 	n.pid = getpid();

@@ -311,7 +311,7 @@ struct shim_real real = {
 	.recvmmsg = raw_recvmmsg, .read = raw_read, .readv = raw_readv,
 	.__recv_chk = raw_recv_chk, .__recvfrom_chk = raw_recvfrom_chk,
 	.__read_chk = raw_read_chk, ._exit = raw_exit, ._Exit = raw_exit,
-	.prctl = raw_prctl,
+	.quick_exit = raw_exit, .prctl = raw_prctl,
 #if SHIM_WRAPS_VFORK
 	.clone = raw_clone,
 #endif

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -54,7 +55,7 @@ ssize_t __read_chk(int fd, void *buf, size_t nbytes, size_t buflen);
 	X(recv) X(recvfrom) X(recvmsg) X(recvmmsg) \
 	X(read) X(readv) \
 	X(__recv_chk) X(__recvfrom_chk) X(__read_chk) X(_exit) X(_Exit) \
-	X(prctl) \
+	X(quick_exit) X(prctl) \
 	SHIM_REAL_SYSCALL(X) SHIM_REAL_CLONE(X)
 
 /*
