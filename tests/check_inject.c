@@ -472,8 +472,6 @@ START_TEST(python_client_and_server)
 	char line[2048], ready[64], data[10000];
 	char *text;
 
-	if (tl_sanitized_skip(__func__, TL_THIRD_PARTY))
-		return;
 	if (python == NULL) {
 		tl_skip(__func__, "python3 not found (Debian package python3)");
 		return;
@@ -549,7 +547,7 @@ START_TEST(curl_download_reset_after_n_bytes)
 	char *text, *trace = NULL;
 	size_t n = 0;
 
-	if (tl_sanitized_skip(__func__, TL_THIRD_PARTY))
+	if (tl_sanitized_skip(__func__, TL_CURL_SANITIZED))
 		return;
 	if (curl == NULL) {
 		tl_skip(__func__, "curl not found (Debian package curl)");

@@ -246,7 +246,7 @@ static void peer_start(struct tl_proc *p, const char *python, int *port)
 
 START_TEST(test_kernel_confirms_refused_connect)
 {
-	if (tl_sanitized_skip(__func__, TL_THIRD_PARTY))
+	if (tl_sanitized_skip(__func__, TL_CURL_SANITIZED))
 		return;
 	static const char *const expected[] = { "rst_received/refused", NULL };
 	const char *curl = tl_which("curl");
@@ -281,7 +281,7 @@ END_TEST
 
 START_TEST(test_kernel_confirms_peer_reset_received)
 {
-	if (tl_sanitized_skip(__func__, TL_THIRD_PARTY))
+	if (tl_sanitized_skip(__func__, TL_CURL_SANITIZED))
 		return;
 	static const char *const expected[] = { "rst_received/peer_reset",
 						NULL };

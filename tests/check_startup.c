@@ -126,7 +126,7 @@ static const char *curl_or_skip(const char *test)
 {
 	const char *curl;
 
-	if (tl_sanitized_skip(test, TL_THIRD_PARTY))
+	if (tl_sanitized_skip(test, TL_CURL_SANITIZED))
 		return NULL;
 	curl = tl_which("curl");
 	if (curl == NULL)
@@ -739,7 +739,7 @@ END_TEST
 
 START_TEST(test_curl_reset_by_peer_exits_56_logs_peer_reset)
 {
-	if (tl_sanitized_skip(__func__, TL_THIRD_PARTY))
+	if (tl_sanitized_skip(__func__, TL_CURL_SANITIZED))
 		return;
 	const char *curl = tl_which("curl");
 	const char *python = tl_which("python3");

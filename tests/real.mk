@@ -5,12 +5,14 @@
 # (about a minute), and needs Debian packages make check does not.
 #
 # Each program the suite runs natively and preloaded: python3 http.server
-# and curl, nginx under wrk, redis-server and redis-benchmark, git daemon
+# with curl and with urllib, nginx under wrk, redis-server and redis-benchmark, git daemon
 # and git, sshd and ssh, bash.  tests/real_truth.sh runs Node.js, Java,
 # haproxy, python3 servers and clients, and the close race, preloaded,
 # with the kernel's tracepoints as the judge.  As root, check-real installs what is
 # missing with apt-get; otherwise it prints the apt-get line, and the
-# tests of the missing programs say they are skipped.
+# tests of the missing programs say they are skipped.  With SANITIZE=...
+# the sanitized library runs in the same programs, and
+# tests/san_reports.sh judges what the sanitizers reported.
 
 REAL_BIN := $(T)/real_programs
 
@@ -46,8 +48,26 @@ check-real-deps: check-deps
 		echo "  apt-get install$$need"; \
 	fi
 
+# Under SANITIZE every sanitizer report goes to a file of its own, in a
+# directory every program's user can write in (nginx's workers run as
+# nobody), for tests/san_reports.sh to judge once the programs are done.
+# Leaks are looked for here, and judged by whose they are; exitcode=0
+# keeps a host program's own leaks out of its exit status (a report of
+# any other kind still fails the run, from its file).
+SAN_REAL_OPTS = log_path=$$rep/report:log_exe_name=1
+SAN_REAL_ENV = $(SAN_ENV) TCPSHIM_SAN_REPORTS=$$rep \
+	ASAN_OPTIONS=detect_leaks=1:exitcode=0:use_sigaltstack=0:$(SAN_REAL_OPTS) \
+	UBSAN_OPTIONS=print_stacktrace=1:$(SAN_REAL_OPTS) \
+	TSAN_OPTIONS=halt_on_error=1:$(SAN_REAL_OPTS)
+
 check-real: check-real-deps
 	@$(MAKE) --no-print-directory WERROR=1 all $(REAL_BIN) $(T)/prog_race \
 		$(T)/prog_scenario
-	@$(SAN_ENV) TCPSHIM_BUILD=$(B) sh tests/run.sh $(REAL_BIN) \
-		tests/real_truth.sh
+ifeq ($(SANITIZE),)
+	@TCPSHIM_BUILD=$(B) sh tests/run.sh $(REAL_BIN) tests/real_truth.sh
+else
+	@rep=$$(mktemp -d /tmp/tcpshim-sanitizer.XXXXXX) && chmod 1777 $$rep && \
+	$(SAN_REAL_ENV) TCPSHIM_BUILD=$(B) sh tests/run.sh $(REAL_BIN) \
+		tests/real_truth.sh tests/san_reports.sh; \
+	rc=$$?; rm -rf $$rep; exit $$rc
+endif

@@ -99,6 +99,17 @@ const char *tl_preload_value(void)
 	return tl_str("%s %s", first, tl_path("libtcpshim.so"));
 }
 
+/* Does env (may be NULL) set the variable e sets?  Then env's wins. */
+static int overridden(const char *e, const char *const *env)
+{
+	size_t len = strcspn(e, "=");
+
+	for (size_t i = 0; env && env[i]; i++)
+		if (strncmp(env[i], e, len + 1) == 0)
+			return 1;
+	return 0;
+}
+
 static void spawn(struct tl_proc *p, const char *const *env,
 		  const char *const *argv, int with_stdin)
 {
@@ -125,7 +136,7 @@ static void spawn(struct tl_proc *p, const char *const *env,
 
 	ck_assert_ptr_nonnull(envp);
 	for (size_t i = 0; i < n; i++)
-		if (wanted_env(environ[i]))
+		if (wanted_env(environ[i]) && !overridden(environ[i], env))
 			envp[k++] = environ[i];
 	for (size_t i = 0; i < extra; i++)
 		envp[k++] = env[i];
