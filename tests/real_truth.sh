@@ -9,7 +9,8 @@
 # TRUTH_RUNS times (default 5): a race shows only in some runs.
 # TRUTH_ONLY="race node forking exit sigpipe after_close inetd killed java
 # haproxy inject"
-# picks cases.
+# picks cases.  TRUTH_KEEP=DIR keeps each failed case's log, trace and
+# server output in a directory under DIR.
 #
 # Exits 0 when every run of every case agrees with the kernel, 77 when it
 # cannot judge (not root, no tracefs), 1 otherwise.
@@ -84,12 +85,29 @@ free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# failed LINE...: the run fails; the lines are printed now and again at
+# the end, since a long run's output may be read from its tail.
+failed() {
+	fail=1
+	printf '%s\n' "$@"
+	{ echo "run $run:"; printf '%s\n' "$@"; } >>"$W/failed"
+}
+
 # judge NAME ROLE:PORT [LIMITS]: the last run's trace against its log;
 # LIMITS (missing, shared) are what the README names as limits here.
 judge() {
 	if ! TRUTH_LIMIT=${3:-} \
 		python3 tests/truth.py "$1" "$W/trace" "$2" "$W/log" >"$W/verdict"; then
-		fail=1
+		failed "$(cat "$W/verdict")"
+		# TRUTH_KEEP=DIR: keep a failed case's log, trace and output.
+		if [ -n "${TRUTH_KEEP:-}" ]; then
+			k=$(mktemp -d "$TRUTH_KEEP/fail.XXXXXX")
+			cp "$W/log" "$W/trace" "$W/verdict" "$k/" 2>/dev/null
+			cp "$W/srv.out" "$k/" 2>/dev/null
+			echo "$1" >"$k/case"
+			echo "  kept in $k"
+		fi
+		return
 	fi
 	cat "$W/verdict"
 }
@@ -106,8 +124,7 @@ finish() {
 	wait "$1"
 	rc=$?
 	if [ $rc = 124 ] || [ $rc = 137 ]; then
-		echo "  TIMEOUT: $2 still ran after $LIMIT s, killed"
-		fail=1
+		failed "  TIMEOUT: $2 still ran after $LIMIT s, killed"
 	fi
 	return $rc
 }
@@ -120,6 +137,7 @@ preloaded() {
 # race HOW N: the close that races the peer's FIN, N connections.
 race() {
 	port=$(free_port)
+	: >"$W/peer.out"
 	limited "$B/tests/prog_race" peer "$port" "$2" >"$W/peer.out" 2>&1 &
 	peer=$!
 	PIDS="$PIDS $peer"
@@ -139,12 +157,13 @@ race() {
 # (tests/truth_peers.py), in the foreground.
 peers() {
 	limited python3 tests/truth_peers.py "$@"
-	[ $? != 124 ] || { echo "  TIMEOUT: truth_peers.py $1 after $LIMIT s"; fail=1; }
+	[ $? != 124 ] || failed "  TIMEOUT: truth_peers.py $1 after $LIMIT s"
 }
 
 # plain_peer MODE PORT N [ARG...]: that peer in the background, called
 # in srv; until it is ready.
 plain_peer() {
+	: >"$W/srv.out"
 	limited python3 tests/truth_peers.py "$@" >"$W/srv.out" 2>&1 &
 	srv=$!
 	PIDS="$PIDS $srv"
@@ -152,7 +171,9 @@ plain_peer() {
 }
 
 # wait_ready FILE: until a server printed "ready" (READY_WAIT seconds at
-# most).
+# most).  The caller empties FILE before it starts the server: the
+# redirection of a program started with & runs later, and would leave the
+# last case's "ready" to be read as this one's.
 wait_ready() {
 	n=0
 	until grep -q ready "$1" 2>/dev/null; do
@@ -164,8 +185,7 @@ wait_ready() {
 # not_started WHAT FILE: a server that never said it was ready fails the
 # case: what it printed is shown.
 not_started() {
-	echo "  FAIL: $1 did not start within $READY_WAIT s: $(cat "$2")"
-	fail=1
+	failed "  FAIL: $1 did not start within $READY_WAIT s: $(cat "$2")"
 }
 
 # case_node N: Node.js (libuv closes with syscall(SYS_close)): a server
@@ -174,6 +194,7 @@ not_started() {
 case_node() {
 	port=$(free_port)
 	: >"$W/log"
+	: >"$W/node.out"
 	trace_on
 	preloaded node -e '
 const net = require("net");
@@ -234,6 +255,7 @@ one();
 case_forking() {
 	port=$(free_port)
 	: >"$W/log"
+	: >"$W/srv.out"
 	trace_on
 	TCPSHIM_CLOSE=$1 preloaded python3 tests/truth_peers.py forking "$port" "$2" \
 		>"$W/srv.out" 2>&1 &
@@ -296,7 +318,7 @@ s.send(b"z")                     # EPIPE, and SIGPIPE
 	finish "$srv" "the case's server"
 	trace_off "$W/trace"
 	echo "  ($killed of $1 ended by SIGPIPE, status 141)"
-	[ "$killed" = "$1" ] || fail=1
+	[ "$killed" = "$1" ] || failed "  FAIL: $killed of $1 ended by SIGPIPE"
 	judge "python3 killed by SIGPIPE ($1 processes)" "client:$port"
 }
 
@@ -306,6 +328,7 @@ s.send(b"z")                     # EPIPE, and SIGPIPE
 case_java() {
 	port=$(free_port)
 	: >"$W/log"
+	: >"$W/java.out"
 	trace_on
 	preloaded java tests/real/Resets.java server "$port" "$1" \
 		>"$W/java.out" 2>&1 &
@@ -352,6 +375,7 @@ listen echo
 CFG
 	plain_peer echo "$back" "$1"
 	: >"$W/log"
+	: >"$W/haproxy.out"
 	trace_on
 	preloaded haproxy -db -f "$W/haproxy.cfg" >"$W/haproxy.out" 2>&1 &
 	hap=$!
@@ -397,6 +421,7 @@ esac
 case_after_close() {
 	port=$(free_port)
 	: >"$W/log"
+	: >"$W/srv.out"
 	trace_on
 	preloaded python3 tests/truth_peers.py read-once "$port" "$1" \
 		>"$W/srv.out" 2>&1 &
@@ -470,6 +495,7 @@ for _ in range(int(sys.argv[2])):
 
 	port=$(free_port)
 	: >"$W/log"
+	: >"$W/srv.out"
 	trace_on
 	TCPSHIM_INJECT="reset:port=$port,after_received=2048,count=20" \
 		preloaded python3 tests/truth_peers.py echo "$port" "$1" \
@@ -482,7 +508,7 @@ for _ in range(int(sys.argv[2])):
 	trace_off "$W/trace"
 	n=$(grep -c '"cause":"injected"' "$W/log")
 	echo "  ($n injected, count=20)"
-	[ "$n" = 20 ] || fail=1
+	[ "$n" = 20 ] || failed "  FAIL: $n injected, not 20"
 	judge "inject: python3 echo server, port=, count=20 ($1 connections)" "server:$port"
 }
 
@@ -511,4 +537,8 @@ done
 	echo "SKIP haproxy case: ${haproxy_why:-haproxy missing (Debian package haproxy)}"
 [ -n "$have_java" ] ||
 	echo "SKIP java cases: ${java_why:-java missing (Debian package openjdk-17-jdk-headless)}"
+if [ -s "$W/failed" ]; then
+	echo "-- the runs that disagreed with the kernel"
+	cat "$W/failed"
+fi
 exit $fail

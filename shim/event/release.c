@@ -96,6 +96,8 @@ static void prepare(struct release *rel, int fd, struct conn *c,
 	event_fill(&rel->ev, fd, c, v, call, 0, NULL);
 	rel->ifindex = bound_ifindex(fd);
 	rel->shared = (o->flags & CONN_SHARED) != 0;
+	rel->fin_sent = o->state == TCPS_FIN_WAIT1 ||
+			o->state == TCPS_FIN_WAIT2 || o->state == TCPS_CLOSING;
 }
 
 /*
@@ -304,6 +306,19 @@ void release_done(struct release *rel)
 	 */
 	found = sockdiag_find(&rel->ev.local, &rel->ev.peer,
 			      SOCKDIAG_ANY_COOKIE, rel->ifindex, &f);
+	/*
+	 * A connection that had sent its FIN, or that another process
+	 * holds, may be turning into TIME-WAIT as this asks: the kernel puts
+	 * the entry in its table a moment before a lookup may take it, and a
+	 * lookup in that moment answers with the listener.  Ask again, on
+	 * these paths only.
+	 */
+	for (int again = 0; again < 2 && (rel->fin_sent || rel->shared) &&
+			    found >= 0 &&
+			    (found == 0 || f.state == TCPS_LISTEN);
+	     again++)
+		found = sockdiag_find(&rel->ev.local, &rel->ev.peer,
+				      SOCKDIAG_ANY_COOKIE, rel->ifindex, &f);
 	held = found > 0 ? f.state : -1;
 	if (found > 0 && f.state == TCPS_LISTEN) {
 		why = "only its listener is left: logged";

@@ -18,6 +18,7 @@ struct release {
 	struct tcp_event ev;
 	int ifindex;
 	int shared;	/* another process may hold the connection too */
+	int fin_sent;	/* it had sent its FIN: TIME-WAIT may be near */
 };
 
 /* release_fd for a descriptor the table holds: out of line. */
