@@ -3,8 +3,9 @@
  * real socket: sendmsg, recvmsg, sendmmsg, recvmmsg, writev, readv,
  * sendfile, sendfile64, fcntl64, and a socket passed with SCM_RIGHTS.
  * Each moves bytes both ways (counted in the event) and meets a reset
- * (named in the event's call); a passed socket is never this process's
- * reset to log.  The program is tests/prog_calls.c.
+ * (named in the event's call); a socket passed away is not this
+ * process's reset to log while the other holds it, and one received is
+ * the receiver's.  The program is tests/prog_calls.c.
  */
 #include <errno.h>
 #include <poll.h>
@@ -133,6 +134,47 @@ START_TEST(socket_passed_with_scm_rights_is_not_reset_here)
 }
 END_TEST
 
+/*
+ * Handed to a worker with SCM_RIGHTS: the worker's close, with data
+ * unread, resets the connection, and the worker logs it with the totals
+ * the kernel counted (the program sent "hi" before the handoff).
+ */
+static void handed_off(const char *calls, const char *sent)
+{
+	struct scenario sc = { .prog = "tests/prog_calls", .interactive = 1 };
+	char line[1024], local[64], peer[64], out[128];
+	int a, worker;
+
+	a = sc_start_accept(&sc, "handoff", AF_INET, calls, NULL, local,
+			    peer);
+	sc_peer_sees_rst(a, "data");
+	sc_finish(&sc);
+	ck_assert_int_eq(sscanf(strstr(sc.p.out, "worker "), "worker %d",
+				&worker), 1);
+	snprintf(out, sizeof(out), "send 2\n%s 1\nclose 0\nworker %d 0\n",
+		 sent, worker);
+	ck_assert_str_eq(sc.p.out, out);
+	TL_ONE_LINE(sc.log, line);
+	sc_assert_event(line, "rst_sent", "unread_data", "close", "null", local,
+			peer);
+	TL_ASSERT_FIELD(line, "pid", tl_str("%d", worker));
+	TL_ASSERT_FIELD(line, "bytes_sent", "2");
+	TL_ASSERT_FIELD(line, "bytes_received", "1");
+	sc_free(&sc);
+}
+
+START_TEST(socket_received_with_recvmsg_is_logged_by_its_worker)
+{
+	handed_off("sendmsg,recvmsg", "sendmsg");
+}
+END_TEST
+
+START_TEST(socket_received_with_recvmmsg_is_logged_by_its_worker)
+{
+	handed_off("sendmmsg,recvmmsg", "sendmmsg");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("calls");
@@ -145,6 +187,9 @@ int main(void)
 	tcase_add_test(tc, sendfile_and_sendfile64);
 	tcase_add_test(tc, fcntl64_copy_is_the_same_connection);
 	tcase_add_test(tc, socket_passed_with_scm_rights_is_not_reset_here);
+	tcase_add_test(tc, socket_received_with_recvmsg_is_logged_by_its_worker);
+	tcase_add_test(tc,
+		       socket_received_with_recvmmsg_is_logged_by_its_worker);
 	suite_add_tcase(s, tc);
 	return tl_main(s);
 }

@@ -342,6 +342,13 @@ START_TEST(close_with_unread_data_sends_rst)
 }
 END_TEST
 
+/* One byte left unread, long after it came: still a reset. */
+START_TEST(close_with_one_byte_unread_sends_rst)
+{
+	unread_close("one-left");
+}
+END_TEST
+
 START_TEST(close_through_syscall_is_seen)
 {
 	unread_close("syscall");
@@ -561,6 +568,7 @@ Suite *causes_suite(void)
 	tcase_add_test(sent_tc, orderly_close_logs_nothing_by_default);
 	tcase_add_test(sent_tc, orderly_close_logged_when_close_events_wanted);
 	tcase_add_test(sent_tc, close_with_unread_data_sends_rst);
+	tcase_add_test(sent_tc, close_with_one_byte_unread_sends_rst);
 	tcase_add_test(sent_tc, close_through_syscall_is_seen);
 	tcase_add_test(sent_tc, forked_connection_is_reset_by_the_last_close_only);
 	tcase_add_test(sent_tc, connection_disconnected_by_another_holder_is_killed);

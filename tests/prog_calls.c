@@ -16,6 +16,14 @@
  * child holds the connection, so nothing is reset.  The child then waits
  * until the peer closes.
  *
+ *   prog_calls handoff FAMILY PORT SEND,RECV
+ *
+ * Forks a worker, then connects, sends "hi", waits for the peer's data
+ * and hands the socket to the worker with SEND (sendmsg, sendmmsg); the
+ * worker takes it with RECV (recvmsg, recvmmsg), reads one byte and
+ * closes with the rest unread, so its close resets.  Prints "worker PID
+ * STATUS" at the end.
+ *
  *   prog_calls fcntl64 FAMILY PORT
  *
  * As "send recv send", through a copy made with fcntl64(F_DUPFD), the
@@ -138,15 +146,50 @@ static int exchange(int fd, const char *snd, const char *rcv,
 	return 0;
 }
 
-static int rights(int fd)
+/* Pass fd over the Unix socket u with how (sendmsg or sendmmsg). */
+static long pass_fd(int u, int fd, const char *how)
 {
-	int pair[2], st;
+	char c = 'f', cmsgbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct mmsghdr mm = { .msg_hdr = { .msg_iov = &iov, .msg_iovlen = 1,
+					   .msg_control = cmsgbuf,
+					   .msg_controllen = sizeof(cmsgbuf) } };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mm.msg_hdr);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
+	if (strcmp(how, "sendmmsg") == 0)
+		return sendmmsg(u, &mm, 1, 0) == 1 ? (long)mm.msg_len : -1;
+	return sendmsg(u, &mm.msg_hdr, 0);
+}
+
+/* A descriptor from the Unix socket u, taken with how (recvmsg or
+ * recvmmsg), or -1. */
+static int take_fd(int u, const char *how)
+{
 	char c, cmsgbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cmsgbuf,
-			      .msg_controllen = sizeof(cmsgbuf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	struct mmsghdr mm = { .msg_hdr = { .msg_iov = &iov, .msg_iovlen = 1,
+					   .msg_control = cmsgbuf,
+					   .msg_controllen = sizeof(cmsgbuf) } };
+	struct cmsghdr *cm;
+	int got = -1;
+	long n = strcmp(how, "recvmmsg") == 0
+			 ? (recvmmsg(u, &mm, 1, 0, NULL) == 1 ? 1 : -1)
+			 : recvmsg(u, &mm.msg_hdr, 0);
+
+	if (n == 1 && (cm = CMSG_FIRSTHDR(&mm.msg_hdr)) != NULL &&
+	    cm->cmsg_type == SCM_RIGHTS)
+		memcpy(&got, CMSG_DATA(cm), sizeof(got));
+	return got;
+}
+
+static int rights(int fd)
+{
+	int pair[2], st, got;
+	char buf[8];
 	pid_t child;
 
 	say("send", send(fd, "hi", 2, MSG_NOSIGNAL));
@@ -157,29 +200,54 @@ static int rights(int fd)
 	if (child < 0)
 		die("fork");
 	if (child == 0) {
-		int got = -1;
-
 		close(pair[0]);
 		close(fd);
-		if (recvmsg(pair[1], &msg, 0) == 1 &&
-		    (cm = CMSG_FIRSTHDR(&msg)) != NULL)
-			memcpy(&got, CMSG_DATA(cm), sizeof(got));
+		got = take_fd(pair[1], "recvmsg");
 		/* Hold the connection until the peer ends it. */
-		while (got >= 0 && read(got, cmsgbuf, sizeof(cmsgbuf)) > 0)
+		while (got >= 0 && read(got, buf, sizeof(buf)) > 0)
 			;
 		_exit(got >= 0 ? 0 : 1);
 	}
 	close(pair[1]);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
-	c = 'f';
-	say("sendmsg", sendmsg(pair[0], &msg, 0));
+	say("sendmsg", pass_fd(pair[0], fd, "sendmsg"));
 	say("close", close(fd));
 	close(pair[0]);
 	waitpid(child, &st, 0);
 	say("child", WEXITSTATUS(st));
+	return 0;
+}
+
+/*
+ * A worker forked before any connection takes each connection the
+ * program hands it (SEND) with RECV, reads one byte of the peer's and
+ * closes: its close resets the connection.
+ */
+static int handoff(const char *snd, const char *rcv)
+{
+	int pair[2], st, fd, got;
+	char c;
+	pid_t worker;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) != 0)
+		die("socketpair");
+	worker = fork();
+	if (worker < 0)
+		die("fork");
+	if (worker == 0) {
+		close(pair[0]);
+		got = take_fd(pair[1], rcv);
+		if (got < 0 || read(got, &c, 1) != 1)
+			_exit(1);
+		_exit(close(got) == 0 ? 0 : 2);
+	}
+	close(pair[1]);
+	fd = dial();
+	say("send", send(fd, "hi", 2, MSG_NOSIGNAL));
+	wait_for(fd, POLLIN);
+	say(snd, pass_fd(pair[0], fd, snd));
+	say("close", close(fd));
+	waitpid(worker, &st, 0);
+	printf("worker %d %d\n", (int)worker, WEXITSTATUS(st));
 	return 0;
 }
 
@@ -189,12 +257,17 @@ int main(int argc, char **argv)
 	int fd;
 
 	if (argc < 4) {
-		fputs("usage: prog_calls via|rights|fcntl64 FAMILY PORT "
-		      "[SEND,RECV,REVEAL]\n", stderr);
+		fputs("usage: prog_calls via|rights|handoff|fcntl64 FAMILY "
+		      "PORT [SEND,RECV[,REVEAL]]\n", stderr);
 		return 2;
 	}
 	family = strcmp(argv[2], "6") == 0 ? AF_INET6 : AF_INET;
 	port = atoi(argv[3]);
+	if (strcmp(argv[1], "handoff") == 0)
+		return argc < 5 || sscanf(argv[4], "%31[^,],%31s", snd,
+					  rcv) != 2
+			       ? 2
+			       : handoff(snd, rcv);
 	fd = dial();
 	if (strcmp(argv[1], "rights") == 0)
 		return rights(fd);

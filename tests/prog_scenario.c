@@ -247,13 +247,21 @@ static int s_close(void)
 }
 
 /* Peer: accept, read "hi", write "data", then read: RST.  ARG syscall:
- * close with syscall(SYS_close), as libuv (Node.js) does. */
+ * close with syscall(SYS_close), as libuv (Node.js) does; ARG one-left:
+ * read 3 bytes of the 4 and close 50 ms later, one byte unread, long
+ * after the data came. */
 static int s_unread(const char *how)
 {
 	int fd = dial();
+	char buf[3];
 
 	send_str(fd, "hi");
 	wait_for(fd, POLLIN);
+	if (strcmp(how, "one-left") == 0) {
+		if (recv(fd, buf, 3, MSG_WAITALL) != 3)
+			die("recv");
+		poll(NULL, 0, 50);
+	}
 	if (strcmp(how, "syscall") == 0)
 		say("close", (int)syscall(SYS_close, fd));
 	else
@@ -983,7 +991,8 @@ static const struct prog_scenario scenarios[] = {
 	{ "linger0", s_linger0, NULL, "close with SO_LINGER {1, 0}" },
 	{ "close", s_close, NULL, "a plain close" },
 	{ "unread", NULL, s_unread,
-	  "close with data unread; ARG syscall: through SYS_close" },
+	  "close with data unread; ARG syscall: through SYS_close, one-left: "
+	  "one byte unread, 50 ms after it came" },
 	{ "fork-unread", s_fork_unread, NULL,
 	  "parent and forked child both close with data unread" },
 	{ "killed", s_killed, NULL,

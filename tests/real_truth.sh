@@ -7,7 +7,7 @@
 # sockets, the events logged, and those missing, false, duplicated or
 # with a cause the kernel's reason contradicts.  Every case runs
 # TRUTH_RUNS times (default 5): a race shows only in some runs.
-# TRUTH_ONLY="race node forking exit sigpipe after_close inetd killed java
+# TRUTH_ONLY="race node forking handoff exit sigpipe after_close inetd killed java
 # haproxy inject"
 # picks cases.  TRUTH_KEEP=DIR keeps each failed case's log, trace and
 # server output in a directory under DIR.
@@ -69,6 +69,8 @@ mkdir "$TRACE" || skip "cannot make a tracefs instance"
 # trace_on / trace_off FILE: record, then keep what was recorded.
 trace_on() {
 	: >"$TRACE/trace"
+	# The sending process of each reset, for the judge.
+	echo 1 >"$TRACE/options/record-tgid" 2>/dev/null
 	for ev in tcp_send_reset tcp_receive_reset; do
 		echo 1 >"$TRACE/events/tcp/$ev/enable"
 	done
@@ -266,6 +268,29 @@ case_forking() {
 	finish "$srv" "the case's server"
 	trace_off "$W/trace"
 	judge "python3 forking server, TCPSHIM_CLOSE=$1 ($2 connections)" \
+		"server:$port" shared
+}
+
+# case_handoff HOW N: an acceptor hands each connection to a worker with
+# SCM_RIGHTS and closes its copy; the worker reads one byte of two and
+# closes, so each connection ends with a reset for unread data, sent by
+# whichever close was the last.  HOW: the worker is exec'd, or forked
+# before any connection.  Two holders closing at the same instant may
+# each find the socket gone, and both log (a limit the README counts).
+case_handoff() {
+	port=$(free_port)
+	: >"$W/log"
+	: >"$W/srv.out"
+	trace_on
+	preloaded python3 tests/truth_peers.py handoff "$port" "$2" "$1" \
+		>"$W/srv.out" 2>&1 &
+	srv=$!
+	PIDS="$PIDS $srv"
+	wait_ready "$W/srv.out" || not_started "acceptor" "$W/srv.out"
+	peers client "$port" "$2" 2
+	finish "$srv" "the case's acceptor"
+	trace_off "$W/trace"
+	judge "python3 acceptor, worker $1 ($2 connections, SCM_RIGHTS)" \
 		"server:$port" shared
 }
 
@@ -523,6 +548,9 @@ for run in $(seq 1 "$RUNS"); do
 	if wanted race; then race unread 1000; race linger0 1000; fi
 	if wanted node && [ -n "$have_node" ]; then case_node 50; fi
 	if wanted forking; then case_forking normal 50; case_forking abort 50; fi
+	if wanted handoff; then
+		case_handoff exec 1000; case_handoff fork 1000
+	fi
 	if wanted exit; then case_exit _exit 20; case_exit exit 20; fi
 	if wanted sigpipe; then case_sigpipe 20; fi
 	if wanted after_close; then case_after_close 100; fi

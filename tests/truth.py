@@ -31,6 +31,9 @@ an orphaned socket sends after the program closed (TCP_ABORT_ON_DATA),
 answers to segments for no socket (NO_SOCKET, TIME-WAIT), and a
 listener's answers to segments that belong to no connection.
 
+Where the trace records each task's process (record-tgid), a reset for
+unread data must be logged by the process whose close sent it.
+
 Prints one line of counts, and a line per disagreement; exits 1 when
 any event is missing, false, duplicated or inconsistent.  With
 TRUTH_LIMIT=missing,shared in the environment, missing events, or one
@@ -42,6 +45,9 @@ import os
 import re
 import sys
 
+# The task that ran the tracepoint, and its process where the instance
+# records it (options/record-tgid): "comm-TID (TGID) [CPU] ...".
+TASK = re.compile(r"^\s*.*?-(\d+)\s+\(\s*(\d+)\)\s+\[")
 SEND = re.compile(r"tcp_send_reset: .*?src=(\S+) dest=(\S+) state=(\S+) reason=(\S+)")
 RECV = re.compile(
     r"tcp_receive_reset: family=(\S+) sport=(\d+) dport=(\d+) saddr=(\S+) "
@@ -72,6 +78,7 @@ def mine(local, peer, targets):
 class Conn:
     def __init__(self):
         self.sent = []        # reasons of resets its sockets sent
+        self.senders = set()  # processes whose close sent them
         self.received = 0     # resets its sockets received
         self.events = []      # (event, cause) logged
 
@@ -90,7 +97,11 @@ def read_trace(text, targets, conns, apart):
                 key = "answers from a listener"
                 apart[key] = apart.get(key, 0) + 1
                 continue
-            conns.setdefault((local, peer), Conn()).sent.append(reason)
+            c = conns.setdefault((local, peer), Conn())
+            c.sent.append(reason)
+            task = TASK.match(line)
+            if task and reason == "TCP_ABORT_ON_CLOSE":
+                c.senders.add(int(task.group(2)))
             continue
         m = RECV.search(line)
         if m:
@@ -139,7 +150,7 @@ def read_logs(paths, conns, problems):
 
 def judge(conns, problems):
     count = {"resets": 0, "missing": 0, "false": 0, "duplicated": 0,
-             "inconsistent": 0, "shared": 0}
+             "inconsistent": 0, "shared": 0, "elsewhere": 0}
     for (local, peer), c in sorted(conns.items(), key=lambda kv: str(kv[0])):
         reset = bool(c.sent or c.received)
         count["resets"] += reset
@@ -156,6 +167,14 @@ def judge(conns, problems):
             kind = "shared" if len(set(pids)) == len(pids) else "duplicated"
             count[kind] += 1
             problems.append(f"{kind}: {where}: {c.events}")
+        # A close that reset for unread data ran in the process that
+        # closed last: that process, and no other, logs it.
+        if (c.senders and len(c.events) == 1 and
+                c.events[0][:2] == ("rst_sent", "unread_data") and
+                c.events[0][2] not in c.senders):
+            count["elsewhere"] += 1
+            problems.append(f"elsewhere: {where}: logged by pid "
+                            f"{c.events[0][2]}, sent by {sorted(c.senders)}")
         for event, cause, _ in c.events[:1]:
             if event == "rst_received":
                 ok_kernel, fits = c.received > 0, c.received > 0
@@ -195,10 +214,12 @@ def main(argv):
     print(f"{name}: kernel resets {count['resets']}, events {logged}, "
           f"missing {count['missing']}, false {count['false']}, "
           f"duplicated {count['duplicated']}{shared}, "
-          f"inconsistent {count['inconsistent']}{extra}")
+          f"inconsistent {count['inconsistent']}, by another process "
+          f"{count['elsewhere']}{extra}")
     for p in problems[:20]:
         print(f"  {p}")
-    bad = count["false"] + count["duplicated"] + count["inconsistent"]
+    bad = (count["false"] + count["duplicated"] + count["inconsistent"] +
+           count["elsewhere"])
     limits = os.environ.get("TRUTH_LIMIT", "").split(",")
     for kind in ("missing", "shared"):
         if not count[kind]:

@@ -13,6 +13,10 @@ connections, one after another:
     read-once   read what has come, close (while the client streams)
     hi-ok       read "hi", send "ok", read until the end or a reset
     forking     ForkingTCPServer: the child reads a byte and closes
+    handoff HOW an acceptor passes each connection to a worker with
+                SCM_RIGHTS and closes its copy; the worker reads a byte
+                and closes.  HOW is exec (a worker it starts with exec)
+                or fork (a worker forked before any connection)
     inetd LIB LOG  fork, exec a service on descriptors 0 and 1, preloaded
                 with LIB and logging to LOG: it reads a byte and closes
                 both
@@ -27,6 +31,7 @@ import os
 import socket
 import socketserver
 import struct
+import subprocess
 import sys
 
 LINGER0 = struct.pack("ii", 1, 0)
@@ -127,6 +132,43 @@ def forking(port, n):
         srv.collect_children(blocking=True)
 
 
+def worker(sock, n):
+    """Take connections from sock until it ends: read a byte, close."""
+    for _ in range(n):
+        _, fds, _, _ = socket.recv_fds(sock, 1, 1)
+        if not fds:
+            return
+        conn = socket.socket(fileno=fds[0])
+        conn.recv(1)
+        conn.close()
+
+
+def handoff(port, n, how):
+    ours, theirs = socket.socketpair()
+    if how == "fork":
+        pid = os.fork()
+        if pid == 0:
+            ours.close()
+            worker(theirs, n)
+            os._exit(0)
+        proc = None
+    else:
+        proc = subprocess.Popen([sys.executable, __file__, "worker",
+                                 str(theirs.fileno()), str(n)],
+                                pass_fds=[theirs.fileno()])
+    theirs.close()
+    lfd = listener(port)
+    for _ in range(n):
+        conn, _ = lfd.accept()
+        socket.send_fds(ours, [b"c"], [conn.fileno()])
+        conn.close()
+    ours.close()
+    if proc is None:
+        os.waitpid(pid, 0)
+    else:
+        proc.wait()
+
+
 def client(port, n, size, shut):
     for _ in range(n):
         conn = socket.create_connection(("127.0.0.1", port))
@@ -157,6 +199,10 @@ def main(argv):
         serve(mode, port, n, args)
     elif mode == "forking":
         forking(port, n)
+    elif mode == "handoff":
+        handoff(port, n, args[0])
+    elif mode == "worker":
+        worker(socket.socket(fileno=port), n)
     elif mode == "client":
         client(port, n, int(args[0]), args[1:] == ["shut"])
     elif mode == "stream":

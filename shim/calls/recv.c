@@ -41,13 +41,31 @@ SHIM_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
 	return ret;
 }
 
+/* A recvmsg with MSG_PEEK: a peek at a Unix socket installs the
+ * descriptors a message carries, as a read does. */
+static __attribute__((noinline)) ssize_t peek_msg(int fd, struct msghdr *msg,
+						  int flags)
+{
+	ssize_t ret = real.recvmsg(fd, msg, flags);
+
+	if (ret >= 0)
+		wrap_received_control(msg);
+	return wrap_peeked(fd, ret, "recvmsg");
+}
+
 SHIM_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	ssize_t ret;
 
 	if (PEEKING(flags))
-		return wrap_peeked(fd, real.recvmsg(fd, msg, flags), "recvmsg");
+		return peek_msg(fd, msg, flags);
 	ret = real.recvmsg(fd, msg, flags);
+	/* Descriptors that arrived are tracked from now on (a datagram may
+	 * carry them in no bytes at all). */
+	if (likely(ret > 0))
+		wrap_received_control(msg);
+	else if (ret == 0)
+		wrap_received_control(msg);
 	wrap_io_done(fd, ret, 0, "recvmsg");
 	return ret;
 }
@@ -57,6 +75,8 @@ SHIM_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 {
 	int ret = real.recvmmsg(fd, vec, n, flags, timeout);
 
+	for (int i = 0; i < ret; i++)
+		wrap_received_control(&vec[i].msg_hdr);
 	wrap_mmsg_done(fd, ret, vec, flags, 0, "recvmmsg");
 	return ret;
 }

@@ -29,25 +29,6 @@ SHIM_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 	return ret;
 }
 
-/* Descriptors passed with SCM_RIGHTS now live in another process too. */
-static void passing_rights(const struct msghdr *msg)
-{
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR((struct msghdr *)msg);
-	     cm != NULL; cm = CMSG_NXTHDR((struct msghdr *)msg, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		const int *fds = (const int *)CMSG_DATA(cm);
-
-		for (size_t i = 0; i < n; i++) {
-			struct conn *c = fdt_get(fds[i]);
-
-			if (c != NULL)
-				conn_set(c, CONN_SHARED);
-		}
-	}
-}
-
 SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	struct conn *c = fdt_get(fd);
@@ -55,7 +36,7 @@ SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	ssize_t ret = real.sendmsg(fd, msg, wrap_quiet_flags(c, flags));
 
 	if (ret >= 0 && msg != NULL && msg->msg_controllen != 0)
-		passing_rights(msg);
+		wrap_rights_sent(msg);
 	wrap_send_done(c, key, ret, "sendmsg");
 	return ret;
 }
@@ -69,7 +50,7 @@ SHIM_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 
 	for (int i = 0; i < ret; i++)
 		if (vec[i].msg_hdr.msg_controllen != 0)
-			passing_rights(&vec[i].msg_hdr);
+			wrap_rights_sent(&vec[i].msg_hdr);
 	if (ret < 0)
 		wrap_send_failed(fd, "sendmmsg", quiet);
 	else

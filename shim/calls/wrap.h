@@ -128,6 +128,28 @@ static inline void wrap_mmsg_done(int fd, int ret, const struct mmsghdr *vec,
 	wrap_io_done(fd, ret < 0 ? -1 : bytes, sending, call);
 }
 
+/* A call sent (or received) msg, whose control messages may pass
+ * descriptors with SCM_RIGHTS: those sent are shared from now on, those
+ * received are tracked (rights.c).  errno is preserved. */
+void wrap_rights_sent(const struct msghdr *msg) __attribute__((noinline));
+void wrap_rights_received(const struct msghdr *msg)
+	__attribute__((cold, noinline));
+
+/*
+ * After a receive that filled msg.  Most messages carry no control data;
+ * a UDP or QUIC server's carry IP_PKTINFO, ECN or GRO sizes on every
+ * datagram, all of another level than SOL_SOCKET.  Descriptors come only
+ * over a Unix socket, whose control messages are all SOL_SOCKET: so a
+ * first message of another level says there are none, in two loads.
+ */
+static inline void wrap_received_control(const struct msghdr *msg)
+{
+	if (unlikely(msg->msg_controllen != 0) &&
+	    ((const struct cmsghdr *)msg->msg_control)->cmsg_level ==
+		    SOL_SOCKET)
+		wrap_rights_received(msg);
+}
+
 /* shutdown(fd, how) succeeded. */
 void wrap_shutdown_done(int fd, int how);
 

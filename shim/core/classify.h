@@ -69,6 +69,14 @@ struct verdict classify_error(const struct observation *o);
  */
 struct verdict classify_close(const struct observation *o);
 
+/* Has the peer's FIN arrived, in this state?  TCP_INFO's
+ * tcpi_bytes_received then counts it as one byte. */
+static inline int classify_fin_received(int state)
+{
+	return state == TCPS_CLOSE_WAIT || state == TCPS_LAST_ACK ||
+	       state == TCPS_CLOSING || state == TCPS_TIME_WAIT;
+}
+
 /* Would closing in this state with SO_LINGER {1, 0} send a RST? */
 int classify_state_resets(int state);
 

@@ -90,11 +90,38 @@ static void dispatch(const struct tcp_event *ev, int write)
 	callbacks_call(ev);
 }
 
+/*
+ * The cookies of the sockets whose close was dispatched lately, one slot
+ * per hash.  A socket this process holds under two records (it received
+ * its own connection back with SCM_RIGHTS) closes twice; two threads
+ * closing both at once would each find it gone.  An exchange lets only
+ * the first through: cookies are never reused while the system runs.
+ */
+#define CLOSED_SLOTS 64
+static _Atomic uint64_t closed_lately[CLOSED_SLOTS];
+
+static int first_close_of(const struct tcp_event *ev)
+{
+	uint64_t k = ev->cookie;
+
+	if (!ev->has_cookie || k == 0)
+		return 1;
+	return atomic_exchange(&closed_lately[(k * 0x9e3779b97f4a7c15ull) >>
+					      58],
+			       k) != k;
+}
+
 void event_dispatch(const struct tcp_event *ev)
 {
 	if (!atomic_load_explicit(&shim_ready, memory_order_acquire))
 		return;
 	dispatch(ev, log_admits(ev));
+}
+
+void event_dispatch_closed(const struct tcp_event *ev)
+{
+	if (first_close_of(ev))
+		event_dispatch(ev);
 }
 
 /* Is a the wildcard address (0.0.0.0 or ::)? */

@@ -27,6 +27,9 @@ void event_fill(struct tcp_event *ev, int fd, struct conn *c,
 int event_wanted(enum tcp_event_kind kind);
 /* Hand a filled event to the log and the callbacks. */
 void event_dispatch(const struct tcp_event *ev);
+/* The same, for the reset a close confirmed: once per socket in this
+ * process, however many records and threads closed it at once. */
+void event_dispatch_closed(const struct tcp_event *ev);
 /* event_fill, then event_dispatch, if the event is wanted: returns 1
  * then, EVENT_HELD when the log held it back (TCPSHIM_RATE; callbacks
  * still had it), 0 when nobody wanted it. */

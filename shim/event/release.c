@@ -145,7 +145,8 @@ static void observe_close(int fd, struct conn *c, int at_exit,
 	    o->state != TCPS_SYN_SENT &&
 	    o->kernel_received > atomic_load_explicit(&c->bytes_received,
 						      memory_order_relaxed) +
-					 1 &&
+					 (uint64_t)classify_fin_received(
+						 o->state) &&
 	    ioctl(fd, SIOCINQ, &o->unread) != 0)
 		o->unread = 0;
 	if (o->state == TCPS_CLOSE)
@@ -293,7 +294,7 @@ void release_done(struct release *rel)
 		DEBUG_CONFIRM(&rel->ev, -1,
 			      "sock_diag cannot tell here: logged as "
 			      "predicted");
-		event_dispatch(&rel->ev);
+		event_dispatch_closed(&rel->ev);
 		return;
 	}
 	/*
@@ -343,7 +344,7 @@ void release_done(struct release *rel)
 		return;
 	}
 	DEBUG_CONFIRM(&rel->ev, held, why);
-	event_dispatch(&rel->ev);
+	event_dispatch_closed(&rel->ev);
 }
 
 void release_range(unsigned int first, unsigned int last, int flags,

@@ -1,5 +1,6 @@
 /*
- * track.c - adopting a socket into the table.
+ * track.c - adopting a socket into the table: one a call shows, or one
+ * that arrives with SCM_RIGHTS.
  */
 #include "event/track.h"
 
@@ -22,6 +23,30 @@ struct conn *track_adopt(int fd)
 	if (c != NULL)
 		fdt_track(fd, c);
 	return fdt_get(fd);
+}
+
+void track_received(int fd)
+{
+	int saved = errno;
+	uint64_t sent, received;
+	struct conn *c = NULL;
+
+	if (shim_passive || shim_in_vfork_child())
+		return;
+	if (probe_tcp_domain(fd) >= 0 &&
+	    (c = conn_new(process_new_conn_flags() | CONN_ESTABLISHED |
+			  CONN_SHARED)) != NULL) {
+		probe_totals(fd, &sent, &received);
+		atomic_store_explicit(&c->bytes_sent, sent,
+				      memory_order_relaxed);
+		atomic_store_explicit(&c->bytes_received, received,
+				      memory_order_relaxed);
+	}
+	/* The number was free in the kernel: a record still there is
+	 * stale, whatever arrived. */
+	if (c != NULL || fdt_get(fd) != NULL)
+		fdt_track(fd, c);
+	errno = saved;
 }
 
 struct conn *track_lookup(int fd)

@@ -55,6 +55,25 @@ static int64_t unacked_bytes(int fd, const struct tcp_info *info)
 		       : 0;
 }
 
+void probe_totals(int fd, uint64_t *sent, uint64_t *received)
+{
+	struct tcp_info info;
+	int state = probe_tcp_info(fd, &info), inq = 0;
+	uint64_t got = info.tcpi_bytes_received;
+
+	*sent = *received = 0;
+	if (state < 0)
+		return;
+	if (ioctl(fd, SIOCINQ, &inq) != 0 || inq < 0)
+		inq = 0;
+	got -= got > 0 && classify_fin_received(state);
+	*received = got > (uint64_t)inq ? got - (uint64_t)inq : 0;
+	/* Payload on the wire once, and what waits to go: neither the SYN
+	 * nor the FIN is a byte here. */
+	*sent = info.tcpi_bytes_sent - info.tcpi_bytes_retrans +
+		info.tcpi_notsent_bytes;
+}
+
 void probe_observe(int fd, struct conn *c, int err, struct observation *o)
 {
 	struct tcp_info info;

@@ -22,6 +22,15 @@ int probe_tcp_info(int fd, struct tcp_info *info);
 int probe_tcp_domain(int fd);
 
 /*
+ * What the program has sent and received on fd's connection so far, as
+ * the kernel counts it: acknowledged and queued bytes sent, and received
+ * bytes less those still unread (a FIN is no byte).  For a connection
+ * that arrives from elsewhere (SCM_RIGHTS), whose earlier calls the
+ * shim never saw.  Zeros where the kernel cannot say.
+ */
+void probe_totals(int fd, uint64_t *sent, uint64_t *received);
+
+/*
  * What can be seen of fd's connection c now: flags (with
  * CONN_ESTABLISHED if it ever was), TCP_INFO, the unacknowledged bytes.
  * err is the errno the program saw (0 at close).
