@@ -236,7 +236,10 @@ static int handoff(const char *snd, const char *rcv)
 	if (worker == 0) {
 		close(pair[0]);
 		got = take_fd(pair[1], rcv);
-		if (got < 0 || read(got, &c, 1) != 1)
+		/* Once the program has closed its copy, so that this close
+		 * is the last. */
+		if (got < 0 || read(pair[1], &c, 1) != 1 ||
+		    read(got, &c, 1) != 1)
 			_exit(1);
 		_exit(close(got) == 0 ? 0 : 2);
 	}
@@ -246,6 +249,8 @@ static int handoff(const char *snd, const char *rcv)
 	wait_for(fd, POLLIN);
 	say(snd, pass_fd(pair[0], fd, snd));
 	say("close", close(fd));
+	if (write(pair[0], "c", 1) != 1)
+		die("write");
 	waitpid(worker, &st, 0);
 	printf("worker %d %d\n", (int)worker, WEXITSTATUS(st));
 	return 0;
