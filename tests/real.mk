@@ -7,7 +7,8 @@
 # Each program the suite runs natively and preloaded: python3 http.server
 # with curl and with urllib, nginx under wrk, redis-server and redis-benchmark, git daemon
 # and git, sshd and ssh, bash.  tests/real_truth.sh runs Node.js, Java,
-# haproxy, python3 servers and clients, and the close race, preloaded,
+# haproxy, s6-fdholderd, python3 servers and clients (an acceptor
+# handing connections to a worker among them), and the close race, preloaded,
 # with the kernel's tracepoints as the judge.  As root, check-real installs what is
 # missing with apt-get; otherwise it prints the apt-get line, and the
 # tests of the missing programs say they are skipped.  With SANITIZE=...
@@ -24,7 +25,8 @@ $(REAL_BIN): tests/real_programs.c $(TEST_DEPS) $(B)/libtcpshim.so
 REAL_NEEDS := nginx:nginx wrk:wrk redis-server:redis-server \
 	redis-benchmark:redis-tools redis-cli:redis-tools git:git \
 	sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client \
-	node:nodejs javac:openjdk-17-jdk-headless haproxy:haproxy
+	node:nodejs javac:openjdk-17-jdk-headless haproxy:haproxy \
+	s6-fdholder-daemon:s6
 
 .PHONY: check-real check-real-deps
 check-real-deps: check-deps

@@ -7,7 +7,7 @@
 # sockets, the events logged, and those missing, false, duplicated or
 # with a cause the kernel's reason contradicts.  Every case runs
 # TRUTH_RUNS times (default 5): a race shows only in some runs.
-# TRUTH_ONLY="race node forking handoff exit sigpipe after_close inetd killed java
+# TRUTH_ONLY="race node forking handoff fdholder exit sigpipe after_close inetd killed java
 # haproxy inject"
 # picks cases.  TRUTH_KEEP=DIR keeps each failed case's log, trace and
 # server output in a directory under DIR.
@@ -294,6 +294,40 @@ case_handoff() {
 		"server:$port" shared
 }
 
+# case_fdholder N: s6-fdholderd, a daemon that holds descriptors for other
+# programs and receives them with SCM_RIGHTS.  A plain python3 stores
+# each connection it accepted there (s6-fdholder-store), with 2 bytes
+# unread, closes its copy, and has the daemon drop it
+# (s6-fdholder-delete): the daemon's close is the last, and resets.
+case_fdholder() {
+	port=$(free_port)
+	d=$W/fdholder
+	rm -rf "$d"
+	mkdir -p "$d/rules/uid/0/env"
+	: >"$d/rules/uid/0/allow"
+	echo '^tcp:' >"$d/rules/uid/0/env/S6_FDHOLDER_STORE_REGEX"
+	: >"$W/log"
+	: >"$W/srv.out"
+	trace_on
+	# -1: a line on its standard output once it listens.
+	preloaded s6-fdholder-daemon -1 -i "$d/rules" "$d/sock" \
+		>"$W/srv.out" 2>&1 &
+	srv=$!
+	PIDS="$PIDS $srv"
+	n=0
+	until [ -s "$W/srv.out" ]; do
+		n=$((n + 1)); [ $n -lt $((READY_WAIT * 20)) ] || break
+		sleep 0.05
+	done
+	[ -s "$W/srv.out" ] || not_started "s6-fdholderd" "$W/srv.out"
+	peers fdholder "$port" "$1" "$d/sock" "$LIB" "$W/log"
+	kill "$srv" 2>/dev/null
+	{ wait "$srv"; } 2>/dev/null
+	trace_off "$W/trace"
+	judge "s6-fdholderd drops what it was given ($1 connections)" \
+		"server:$port"
+}
+
 # case_exit HOW N: N python3 processes, each connects, waits for the
 # server's data and ends without reading it or closing: HOW is _exit
 # (os._exit) or exit (sys.exit, the interpreter's own way out).
@@ -417,8 +451,9 @@ CFG
 	judge "haproxy, option nolinger ($1 connections)" "server:$front,client:$back"
 }
 
-have_node= have_java= have_haproxy=
+have_node= have_java= have_haproxy= have_s6=
 command -v node >/dev/null && have_node=1
+command -v s6-fdholder-daemon >/dev/null && have_s6=1
 command -v java >/dev/null && command -v javac >/dev/null && have_java=1
 PATH="$PATH:/usr/sbin" command -v haproxy >/dev/null && have_haproxy=1
 PATH="$PATH:/usr/sbin"
@@ -551,6 +586,7 @@ for run in $(seq 1 "$RUNS"); do
 	if wanted handoff; then
 		case_handoff exec 1000; case_handoff fork 1000
 	fi
+	if wanted fdholder && [ -n "$have_s6" ]; then case_fdholder 50; fi
 	if wanted exit; then case_exit _exit 20; case_exit exit 20; fi
 	if wanted sigpipe; then case_sigpipe 20; fi
 	if wanted after_close; then case_after_close 100; fi
@@ -561,6 +597,8 @@ for run in $(seq 1 "$RUNS"); do
 	if wanted inject; then case_inject 50; fi
 done
 [ -n "$have_node" ] || echo "SKIP node cases: node missing (Debian package nodejs)"
+[ -n "$have_s6" ] ||
+	echo "SKIP fdholder case: s6-fdholder-daemon missing (Debian package s6)"
 [ -n "$have_haproxy" ] ||
 	echo "SKIP haproxy case: ${haproxy_why:-haproxy missing (Debian package haproxy)}"
 [ -n "$have_java" ] ||

@@ -21,6 +21,15 @@ connections, one after another:
                 with LIB and logging to LOG: it reads a byte and closes
                 both
 
+    worker FD   the worker handoff execs: takes N connections from the
+                Unix socket FD (given in place of PORT)
+    fdholder SOCK LIB LOG  connect N times to its own listener, send 2
+                bytes, and store each accepted connection in the
+                s6-fdholderd listening at SOCK with s6-fdholder-store
+                (preloaded with LIB, logging to LOG); close its copy and
+                have the daemon drop it (s6-fdholder-delete), so that the
+                daemon's close is the last, with the bytes unread
+
 Clients make N connections to PORT, one after another:
 
     client SIZE [shut]  send SIZE bytes (then shut down), read until the
@@ -169,6 +178,27 @@ def handoff(port, n, how):
         proc.wait()
 
 
+def fdholder(port, n, args):
+    sock, lib, log = args
+    env = dict(os.environ, LD_PRELOAD=lib, TCPSHIM_LOG=log,
+               TCPSHIM_FORMAT="json")
+    lfd = socket.socket()
+    lfd.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lfd.bind(("127.0.0.1", port))
+    lfd.listen(1)
+    for i in range(n):
+        peer = socket.create_connection(("127.0.0.1", port))
+        peer.sendall(b"xy")
+        conn, _ = lfd.accept()
+        subprocess.run(["s6-fdholder-store", sock, f"tcp:{i}"], stdin=conn,
+                       env=env, check=True)
+        conn.close()
+        subprocess.run(["s6-fdholder-delete", sock, f"tcp:{i}"], env=env,
+                       check=True)
+        drain(peer)
+        peer.close()
+
+
 def client(port, n, size, shut):
     for _ in range(n):
         conn = socket.create_connection(("127.0.0.1", port))
@@ -201,6 +231,8 @@ def main(argv):
         forking(port, n)
     elif mode == "handoff":
         handoff(port, n, args[0])
+    elif mode == "fdholder":
+        fdholder(port, n, args)
     elif mode == "worker":
         worker(socket.socket(fileno=port), n)
     elif mode == "client":
