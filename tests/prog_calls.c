@@ -146,46 +146,6 @@ static int exchange(int fd, const char *snd, const char *rcv,
 	return 0;
 }
 
-/* Pass fd over the Unix socket u with how (sendmsg or sendmmsg). */
-static long pass_fd(int u, int fd, const char *how)
-{
-	char c = 'f', cmsgbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct mmsghdr mm = { .msg_hdr = { .msg_iov = &iov, .msg_iovlen = 1,
-					   .msg_control = cmsgbuf,
-					   .msg_controllen = sizeof(cmsgbuf) } };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mm.msg_hdr);
-
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
-	if (strcmp(how, "sendmmsg") == 0)
-		return sendmmsg(u, &mm, 1, 0) == 1 ? (long)mm.msg_len : -1;
-	return sendmsg(u, &mm.msg_hdr, 0);
-}
-
-/* A descriptor from the Unix socket u, taken with how (recvmsg or
- * recvmmsg), or -1. */
-static int take_fd(int u, const char *how)
-{
-	char c, cmsgbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct mmsghdr mm = { .msg_hdr = { .msg_iov = &iov, .msg_iovlen = 1,
-					   .msg_control = cmsgbuf,
-					   .msg_controllen = sizeof(cmsgbuf) } };
-	struct cmsghdr *cm;
-	int got = -1;
-	long n = strcmp(how, "recvmmsg") == 0
-			 ? (recvmmsg(u, &mm, 1, 0, NULL) == 1 ? 1 : -1)
-			 : recvmsg(u, &mm.msg_hdr, 0);
-
-	if (n == 1 && (cm = CMSG_FIRSTHDR(&mm.msg_hdr)) != NULL &&
-	    cm->cmsg_type == SCM_RIGHTS)
-		memcpy(&got, CMSG_DATA(cm), sizeof(got));
-	return got;
-}
-
 static int rights(int fd)
 {
 	int pair[2], st, got;

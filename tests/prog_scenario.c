@@ -372,8 +372,9 @@ static int s_inetd(void)
  * Peer: accept, read "hi", write "data", then read: RST.  The program
  * puts itself under a seccomp filter, as sshd's sandbox does, that kills
  * it for the calls it does not make itself (getsockopt, ioctl, socket,
- * getpid, getsockname, getpeername), then closes with the data unread
- * and exits.  It must live to exit 0.
+ * getpid, getsockname, getpeername), passes the socket to itself with
+ * SCM_RIGHTS, then closes both descriptors with the data unread and
+ * exits.  It must live to exit 0.
  */
 static int s_sandboxed(void)
 {
@@ -391,13 +392,20 @@ static int s_sandboxed(void)
 #undef KILL_IF
 	struct sock_fprog prog = { .len = sizeof(filter) / sizeof(*filter),
 				   .filter = filter };
-	int fd = dial();
+	int fd = dial(), pair[2], copy;
 
 	send_str(fd, "hi");
 	wait_for(fd, POLLIN);
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, pair) != 0)
+		die("socketpair");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
 	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
 		die("prctl");
+	/* A socket that arrives with SCM_RIGHTS is asked nothing here. */
+	say("sendmsg", pass_fd(pair[0], fd, "sendmsg"));
+	copy = take_fd(pair[1], "recvmsg");
+	say("recvmsg", copy >= 0 ? 1 : -1);
+	say("close", close(copy));
 	say("close", close(fd));
 	exit(0);
 }

@@ -7,7 +7,9 @@
  */
 #include <string.h>
 
+#include "api/api.h"
 #include "calls/wrap.h"
+#include "core/config.h"
 #include "event/track.h"
 
 /* Each descriptor of msg's SCM_RIGHTS messages, to fn.  Walks the
@@ -54,7 +56,19 @@ void wrap_rights_sent(const struct msghdr *msg)
 	each_right(msg, shared_now);
 }
 
+/* TCPSHIM_KEEPALIVE and TCPSHIM_USER_TIMEOUT are for every TCP socket
+ * of the program, those it was given included. */
+static void received(int fd)
+{
+	struct conn *c = track_received(fd);
+
+	if (c != NULL && (shim_config.keepalive || shim_config.user_timeout)) {
+		keepalive_apply_policy(fd);
+		conn_set(c, CONN_POLICY);
+	}
+}
+
 void wrap_rights_received(const struct msghdr *msg)
 {
-	each_right(msg, track_received);
+	each_right(msg, received);
 }

@@ -136,18 +136,28 @@ void wrap_rights_received(const struct msghdr *msg)
 	__attribute__((cold, noinline));
 
 /*
- * After a receive that filled msg.  Most messages carry no control data;
- * a UDP or QUIC server's carry IP_PKTINFO, ECN or GRO sizes on every
- * datagram, all of another level than SOL_SOCKET.  Descriptors come only
+ * After a receive that filled msg.  Most messages carry no control data.
+ * A UDP or QUIC server's carry IP_PKTINFO, ECN or GRO sizes on every
+ * datagram, and timestamps (SOL_SOCKET) on some.  Descriptors come only
  * over a Unix socket, whose control messages are all SOL_SOCKET: so a
- * first message of another level says there are none, in two loads.
+ * first message of another level says there are none, and so does a
+ * sender's address from the Internet.  Anything else is walked.
  */
 static inline void wrap_received_control(const struct msghdr *msg)
 {
-	if (unlikely(msg->msg_controllen != 0) &&
-	    ((const struct cmsghdr *)msg->msg_control)->cmsg_level ==
-		    SOL_SOCKET)
-		wrap_rights_received(msg);
+	const struct cmsghdr *cm;
+	const struct sockaddr *from;
+
+	if (likely(msg->msg_controllen == 0))
+		return;
+	cm = (const struct cmsghdr *)msg->msg_control;
+	if (cm == NULL || cm->cmsg_level != SOL_SOCKET)
+		return;
+	from = (const struct sockaddr *)msg->msg_name;
+	if (from != NULL && msg->msg_namelen >= sizeof(from->sa_family) &&
+	    (from->sa_family == AF_INET || from->sa_family == AF_INET6))
+		return;
+	wrap_rights_received(msg);
 }
 
 /* shutdown(fd, how) succeeded. */

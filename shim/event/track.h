@@ -16,9 +16,9 @@ struct conn *track_adopt(int fd);
  * fd arrived in this process with SCM_RIGHTS: track it from now on if it
  * is a TCP socket, as a connection another process holds too, whatever
  * the table held at that number before, with the totals the kernel
- * counted so far.  Preserves errno.
+ * counted so far; its new record, or NULL.  Preserves errno.
  */
-void track_received(int fd);
+struct conn *track_received(int fd);
 
 /* fd's record: the one the table holds, or else track_adopt(fd). */
 struct conn *track_lookup(int fd);

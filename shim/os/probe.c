@@ -55,23 +55,33 @@ static int64_t unacked_bytes(int fd, const struct tcp_info *info)
 		       : 0;
 }
 
-void probe_totals(int fd, uint64_t *sent, uint64_t *received)
+void probe_arrival(int fd, struct probe_arrival *a)
 {
 	struct tcp_info info;
-	int state = probe_tcp_info(fd, &info), inq = 0;
-	uint64_t got = info.tcpi_bytes_received;
+	struct linger lg;
+	socklen_t len = sizeof(lg);
+	int inq = 0;
+	uint64_t got, once;
 
-	*sent = *received = 0;
-	if (state < 0)
+	memset(a, 0, sizeof(*a));
+	a->state = probe_tcp_info(fd, &info);
+	if (a->state < 0)
 		return;
 	if (ioctl(fd, SIOCINQ, &inq) != 0 || inq < 0)
 		inq = 0;
-	got -= got > 0 && classify_fin_received(state);
-	*received = got > (uint64_t)inq ? got - (uint64_t)inq : 0;
-	/* Payload on the wire once, and what waits to go: neither the SYN
-	 * nor the FIN is a byte here. */
-	*sent = info.tcpi_bytes_sent - info.tcpi_bytes_retrans +
-		info.tcpi_notsent_bytes;
+	got = info.tcpi_bytes_received;
+	got -= got > 0 && classify_fin_received(a->state);
+	a->received = got > (uint64_t)inq ? got - (uint64_t)inq : 0;
+	once = info.tcpi_bytes_sent > info.tcpi_bytes_retrans
+		       ? info.tcpi_bytes_sent - info.tcpi_bytes_retrans
+		       : 0;
+	a->sent = once + info.tcpi_notsent_bytes;
+	a->linger0 = real.getsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, &len) ==
+			     0 &&
+		     lg.l_onoff && lg.l_linger == 0;
+	a->peer_len = sizeof(a->peer);
+	if (getpeername(fd, (struct sockaddr *)&a->peer, &a->peer_len) != 0)
+		a->peer.ss_family = AF_UNSPEC;
 }
 
 void probe_observe(int fd, struct conn *c, int err, struct observation *o)

@@ -22,13 +22,21 @@ int probe_tcp_info(int fd, struct tcp_info *info);
 int probe_tcp_domain(int fd);
 
 /*
- * What the program has sent and received on fd's connection so far, as
- * the kernel counts it: acknowledged and queued bytes sent, and received
- * bytes less those still unread (a FIN is no byte).  For a connection
- * that arrives from elsewhere (SCM_RIGHTS), whose earlier calls the
- * shim never saw.  Zeros where the kernel cannot say.
+ * What a connection brings that arrives from elsewhere (SCM_RIGHTS),
+ * whose earlier calls the shim never saw: its state, SO_LINGER {1, 0},
+ * its peer, and what the program has sent and received on it so far, as
+ * the kernel counts it (payload sent once and payload waiting to go;
+ * payload received less what is still unread: neither SYN nor FIN is a
+ * byte).  state is -1, and the rest zero, where the kernel cannot say.
  */
-void probe_totals(int fd, uint64_t *sent, uint64_t *received);
+struct probe_arrival {
+	int state;
+	int linger0;
+	uint64_t sent, received;
+	struct sockaddr_storage peer;	/* AF_UNSPEC if not known */
+	socklen_t peer_len;
+};
+void probe_arrival(int fd, struct probe_arrival *a);
 
 /*
  * What can be seen of fd's connection c now: flags (with
