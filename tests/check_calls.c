@@ -135,43 +135,116 @@ START_TEST(socket_passed_with_scm_rights_is_not_reset_here)
 END_TEST
 
 /*
- * Handed to a worker with SCM_RIGHTS: the worker's close, with data
- * unread, resets the connection, and the worker logs it with the totals
- * the kernel counted (the program sent "hi" before the handoff).
+ * Handed to a worker with SCM_RIGHTS, which ends the connection by how
+ * (tests/prog_calls.c): the worker logs the event, with the totals the
+ * kernel counted before the handoff (the program sent "hi") and the peer
+ * it learnt when the socket arrived.
  */
-static void handed_off(const char *calls, const char *sent)
+struct handoff_case {
+	const char *calls, *sent;		/* SEND,RECV,HOW; SEND */
+	const char *event, *cause, *call, *err;
+	const char *received;			/* bytes_received */
+};
+
+static void handed_off(const struct handoff_case *h)
 {
 	struct scenario sc = { .prog = "tests/prog_calls", .interactive = 1 };
-	char line[1024], local[64], peer[64], out[128];
+	char line[1024], local[64], peer[64], out[128], buf[8];
 	int a, worker;
 
-	a = sc_start_accept(&sc, "handoff", AF_INET, calls, NULL, local,
+	a = sc_start_accept(&sc, "handoff", AF_INET, h->calls, NULL, local,
 			    peer);
-	sc_peer_sees_rst(a, "data");
+	if (strcmp(h->cause, "peer_reset") == 0) {
+		ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
+		ck_assert_int_eq(write(a, "data", 4), 4);
+		ck_assert_int_eq(tl_expect(&sc.p, "close 0", 10000, buf,
+					   sizeof(buf)), 0);
+		tl_reset(a);
+	} else {
+		sc_peer_sees_rst(a, "data");
+	}
 	sc_finish(&sc);
 	ck_assert_int_eq(sscanf(strstr(sc.p.out, "worker "), "worker %d",
 				&worker), 1);
 	snprintf(out, sizeof(out), "send 2\n%s 1\nclose 0\nworker %d 0\n",
-		 sent, worker);
+		 h->sent, worker);
 	ck_assert_str_eq(sc.p.out, out);
 	TL_ONE_LINE(sc.log, line);
-	sc_assert_event(line, "rst_sent", "unread_data", "close", "null", local,
+	sc_assert_event(line, h->event, h->cause, h->call, h->err, local,
 			peer);
 	TL_ASSERT_FIELD(line, "pid", tl_str("%d", worker));
 	TL_ASSERT_FIELD(line, "bytes_sent", "2");
-	TL_ASSERT_FIELD(line, "bytes_received", "1");
+	TL_ASSERT_FIELD(line, "bytes_received", h->received);
 	sc_free(&sc);
 }
 
 START_TEST(socket_received_with_recvmsg_is_logged_by_its_worker)
 {
-	handed_off("sendmsg,recvmsg", "sendmsg");
+	handed_off(&(struct handoff_case){
+		"sendmsg,recvmsg,unread", "sendmsg", "rst_sent",
+		"unread_data", "close", "null", "1" });
 }
 END_TEST
 
 START_TEST(socket_received_with_recvmmsg_is_logged_by_its_worker)
 {
-	handed_off("sendmmsg,recvmmsg", "sendmmsg");
+	handed_off(&(struct handoff_case){
+		"sendmmsg,recvmmsg,unread", "sendmmsg", "rst_sent",
+		"unread_data", "close", "null", "1" });
+}
+END_TEST
+
+/* SO_LINGER {1, 0}, set before the handoff, goes with the socket. */
+START_TEST(received_socket_keeps_its_linger0)
+{
+	handed_off(&(struct handoff_case){
+		"sendmsg,recvmsg,linger0", "sendmsg", "rst_sent", "linger0",
+		"close", "null", "4" });
+}
+END_TEST
+
+/* The peer's reset, met by the worker, names the peer: it was learnt
+ * when the socket arrived (after a reset, getpeername fails). */
+START_TEST(received_socket_reset_by_its_peer_names_it)
+{
+	handed_off(&(struct handoff_case){
+		"sendmsg,recvmsg,reset", "sendmsg", "rst_received",
+		"peer_reset", "read", "ECONNRESET", "4" });
+}
+END_TEST
+
+/*
+ * A process that holds one socket under two records (it gave the socket
+ * to itself) and closes both at once, from two threads, many times: both
+ * closes may find the socket gone, and still one event per socket.
+ */
+START_TEST(socket_closed_twice_at_once_is_logged_once)
+{
+	struct scenario sc = { .prog = "tests/prog_calls" };
+	char line[1024], cookie[32], event[32], seen[300][32];
+	int sent = 0, n;
+
+	sc_start(&sc, "selfpass", AF_INET, 0, "300", NULL);
+	sc_finish(&sc);
+	ck_assert_str_eq(sc.p.out, "selfpass 300\n");
+	/* Each connection: the reset its server end sent, and the one its
+	 * client end received. */
+	n = tl_count_lines(sc.log);
+	ck_assert_int_eq(n, 600);
+	for (int i = 0; i < n; i++) {
+		ck_assert(tl_line(sc.log, i, line, sizeof(line)));
+		ck_assert(tl_json(line, "event", event, sizeof(event)));
+		if (strcmp(event, "rst_sent") != 0)
+			continue;
+		TL_ASSERT_FIELD(line, "cause", "unread_data");
+		ck_assert(tl_json(line, "cookie", cookie, sizeof(cookie)));
+		for (int j = 0; j < sent; j++)
+			ck_assert_msg(strcmp(seen[j], cookie) != 0,
+				      "cookie %s logged twice", cookie);
+		snprintf(seen[sent++], sizeof(seen[0]), "%s", cookie);
+	}
+	ck_assert_int_eq(sent, 300);
+	sc_free(&sc);
 }
 END_TEST
 
@@ -190,6 +263,9 @@ int main(void)
 	tcase_add_test(tc, socket_received_with_recvmsg_is_logged_by_its_worker);
 	tcase_add_test(tc,
 		       socket_received_with_recvmmsg_is_logged_by_its_worker);
+	tcase_add_test(tc, received_socket_keeps_its_linger0);
+	tcase_add_test(tc, received_socket_reset_by_its_peer_names_it);
+	tcase_add_test(tc, socket_closed_twice_at_once_is_logged_once);
 	suite_add_tcase(s, tc);
 	return tl_main(s);
 }

@@ -16,13 +16,18 @@
  * child holds the connection, so nothing is reset.  The child then waits
  * until the peer closes.
  *
- *   prog_calls handoff FAMILY PORT SEND,RECV
+ *   prog_calls handoff FAMILY PORT SEND,RECV,HOW
  *
  * Forks a worker, then connects, sends "hi", waits for the peer's data
  * and hands the socket to the worker with SEND (sendmsg, sendmmsg); the
- * worker takes it with RECV (recvmsg, recvmmsg), reads one byte and
- * closes with the rest unread, so its close resets.  Prints "worker PID
- * STATUS" at the end.
+ * worker takes it with RECV (recvmsg, recvmmsg) and ends it by HOW
+ * (handoff() below).  Prints "worker PID STATUS" at the end.
+ *
+ *   prog_calls selfpass FAMILY PORT N
+ *
+ * N connections of its own (PORT is not used), each given to itself
+ * with SCM_RIGHTS and closed through both descriptors at once, by two
+ * threads, with data unread: one reset each.
  *
  *   prog_calls fcntl64 FAMILY PORT
  *
@@ -31,6 +36,7 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,14 +184,44 @@ static int rights(int fd)
 }
 
 /*
- * A worker forked before any connection takes each connection the
- * program hands it (SEND) with RECV, reads one byte of the peer's and
- * closes: its close resets the connection.
+ * The worker's part of handoff: take the connection from u with rcv,
+ * say so, wait until the program closed its copy (so that this close is
+ * the last), then end it as how says.  Its exit status: 0 when all went as
+ * planned.
  */
-static int handoff(const char *snd, const char *rcv)
+static int worker_part(int u, const char *rcv, const char *how)
 {
-	int pair[2], st, fd, got;
-	char c;
+	char buf[8];
+	int got = take_fd(u, rcv);
+
+	/* Taken (the program closes its copy only then), and closed. */
+	if (got < 0 || write(u, "t", 1) != 1 || read(u, buf, 1) != 1)
+		return 1;
+	if (strcmp(how, "unread") == 0) {
+		if (read(got, buf, 1) != 1)
+			return 2;
+	} else if (recv(got, buf, 4, MSG_WAITALL) != 4) {
+		return 2;
+	}
+	/* reset: until the peer's RST, which the next read meets. */
+	if (strcmp(how, "reset") == 0 &&
+	    (read(got, buf, 1) != -1 || errno != ECONNRESET))
+		return 3;
+	return close(got) == 0 ? 0 : 4;
+}
+
+/*
+ * A worker forked before any connection takes the connection the program
+ * hands it (SEND) with RECV and ends it by HOW: unread (reads one byte of
+ * the peer's four and closes), linger0 (the program set SO_LINGER {1, 0}
+ * before the handoff; reads all and closes) or reset (reads all, then
+ * meets the peer's reset).
+ */
+static int handoff(const char *snd, const char *rcv, const char *how)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	int pair[2], st, fd;
+	char taken;
 	pid_t worker;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) != 0)
@@ -195,24 +231,74 @@ static int handoff(const char *snd, const char *rcv)
 		die("fork");
 	if (worker == 0) {
 		close(pair[0]);
-		got = take_fd(pair[1], rcv);
-		/* Once the program has closed its copy, so that this close
-		 * is the last. */
-		if (got < 0 || read(pair[1], &c, 1) != 1 ||
-		    read(got, &c, 1) != 1)
-			_exit(1);
-		_exit(close(got) == 0 ? 0 : 2);
+		_exit(worker_part(pair[1], rcv, how));
 	}
 	close(pair[1]);
 	fd = dial();
 	say("send", send(fd, "hi", 2, MSG_NOSIGNAL));
 	wait_for(fd, POLLIN);
+	if (strcmp(how, "linger0") == 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) != 0)
+		die("setsockopt");
 	say(snd, pass_fd(pair[0], fd, snd));
+	if (read(pair[0], &taken, 1) != 1)
+		die("read");
 	say("close", close(fd));
 	if (write(pair[0], "c", 1) != 1)
 		die("write");
 	waitpid(worker, &st, 0);
 	printf("worker %d %d\n", (int)worker, WEXITSTATUS(st));
+	return 0;
+}
+
+static pthread_barrier_t both;
+
+/* One of two threads that close a descriptor each, at the same moment. */
+static void *close_at_once(void *fd)
+{
+	pthread_barrier_wait(&both);
+	close((int)(long)fd);
+	return NULL;
+}
+
+/*
+ * N times: a connection of its own, the accepted end given to itself
+ * with SCM_RIGHTS (two descriptors, two records, one socket), both
+ * closed at once by two threads with the peer's bytes unread.  Prints
+ * "selfpass N".
+ */
+static int selfpass(int n)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int lfd = socket(family, SOCK_STREAM, 0), pair[2], i;
+
+	if (lfd < 0 || listen(lfd, 8) != 0 ||
+	    getsockname(lfd, (struct sockaddr *)&ss, &len) != 0 ||
+	    socketpair(AF_UNIX, SOCK_DGRAM, 0, pair) != 0)
+		die("listen");
+	port = ntohs(family == AF_INET6
+			     ? ((struct sockaddr_in6 *)&ss)->sin6_port
+			     : ((struct sockaddr_in *)&ss)->sin_port);
+	for (i = 0; i < n; i++) {
+		int c = dial(), a = accept(lfd, NULL, NULL), copy;
+		pthread_t t[2];
+
+		if (a < 0 || send(c, "xy", 2, 0) != 2)
+			die("accept");
+		wait_for(a, POLLIN);
+		if (pass_fd(pair[0], a, "sendmsg") != 1 ||
+		    (copy = take_fd(pair[1], "recvmsg")) < 0)
+			die("pass");
+		pthread_barrier_init(&both, NULL, 2);
+		pthread_create(&t[0], NULL, close_at_once, (void *)(long)a);
+		pthread_create(&t[1], NULL, close_at_once, (void *)(long)copy);
+		pthread_join(t[0], NULL);
+		pthread_join(t[1], NULL);
+		pthread_barrier_destroy(&both);
+		close(c);
+	}
+	printf("selfpass %d\n", i);
 	return 0;
 }
 
@@ -223,16 +309,18 @@ int main(int argc, char **argv)
 
 	if (argc < 4) {
 		fputs("usage: prog_calls via|rights|handoff|fcntl64 FAMILY "
-		      "PORT [SEND,RECV[,REVEAL]]\n", stderr);
+		      "PORT [SEND,RECV,REVEAL|HOW]\n", stderr);
 		return 2;
 	}
 	family = strcmp(argv[2], "6") == 0 ? AF_INET6 : AF_INET;
 	port = atoi(argv[3]);
+	if (strcmp(argv[1], "selfpass") == 0)
+		return selfpass(atoi(argv[4]));
 	if (strcmp(argv[1], "handoff") == 0)
-		return argc < 5 || sscanf(argv[4], "%31[^,],%31s", snd,
-					  rcv) != 2
+		return argc < 5 || sscanf(argv[4], "%31[^,],%31[^,],%31s", snd,
+					  rcv, reveal) != 3
 			       ? 2
-			       : handoff(snd, rcv);
+			       : handoff(snd, rcv, reveal);
 	fd = dial();
 	if (strcmp(argv[1], "rights") == 0)
 		return rights(fd);

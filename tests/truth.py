@@ -38,7 +38,8 @@ Prints one line of counts, and a line per disagreement; exits 1 when
 any event is missing, false, duplicated or inconsistent.  With
 TRUTH_LIMIT=missing,shared in the environment, missing events, or one
 reset logged by each of two processes holding the socket, are limits the
-README names: counted and shown, not a failure (false ones still are).
+README names: counted and shown, not a failure (false ones still are;
+and more than 1 % of the resets logged by both holders is).
 """
 import json
 import os
@@ -63,6 +64,12 @@ FITS = {
     ("rst_sent", "injected"): {"TCP_STATE"},
     ("halfopen", "keepalive_timeout"): {"TCP_KEEPALIVE_TIMEOUT"},
 }
+
+
+def senders_unknown(text):
+    """Sends traced without the process (no options/record-tgid)."""
+    return any(SEND.search(line) and not TASK.match(line)
+               for line in text.splitlines())
 
 
 def port_of(addr):
@@ -204,7 +211,8 @@ def main(argv):
                for t in target.split(",")]
     conns, apart, problems = {}, {}, []
     with open(trace, encoding="utf-8", errors="replace") as f:
-        read_trace(f.read(), targets, conns, apart)
+        trace_text = f.read()
+    read_trace(trace_text, targets, conns, apart)
     logged = read_logs(logs, conns, problems)
     count = judge(conns, problems)
     extra = "".join(f", {n} {r} (not the process's to see)"
@@ -224,10 +232,16 @@ def main(argv):
     for kind in ("missing", "shared"):
         if not count[kind]:
             continue
-        if kind in limits:
+        # Two holders closing at one instant is rare: more than 1 % of
+        # the resets (at least 1) means the holders do not see each other.
+        bound = max(1, count["resets"] // 100) if kind == "shared" else None
+        if kind in limits and (bound is None or count[kind] <= bound):
             print(f"  ({count[kind]} {kind}: a limit, README)")
         else:
             bad += count[kind]
+    if senders_unknown(trace_text):
+        print("  (the trace does not name each reset's process: "
+              "the sending process was not checked)")
     return 1 if bad else 0
 
 
