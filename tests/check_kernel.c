@@ -256,6 +256,24 @@ START_TEST(test_kernel_confirms_close_with_unread_data)
 END_TEST
 
 /*
+ * A server's connection reset with SO_LINGER {1, 0}, and its four
+ * addresses taken again by a new connection the moment the close
+ * returned (tests/lib_reconnect.so): the new one, another socket, is not
+ * the old one still held; the reset is logged.
+ */
+START_TEST(test_kernel_confirms_reset_whose_addresses_came_back)
+{
+	static const char *const expected[] = { "rst_sent/linger0",
+						"rst_received/peer_reset",
+						NULL };
+
+	groundtruth("test_kernel_confirms_reset_whose_addresses_came_back",
+		    gt("reused"), "tests/lib_reconnect.so", expected,
+		    "close 0 0\nrecv -1 ECONNRESET\naccept 0 0\n");
+}
+END_TEST
+
+/*
  * Refused connects the program does not count as refused (issue 27): a
  * socket that connects again after a refusal (each attempt a RST of its
  * own), and a non-blocking connect the program polls and closes without
@@ -313,6 +331,7 @@ static Suite *kernel_suite(void)
 	tcase_add_test(tc, test_kernel_confirms_peer_reset_received);
 	tcase_add_test(tc, test_kernel_confirms_tcp_abort);
 	tcase_add_test(tc, test_kernel_confirms_close_with_unread_data);
+	tcase_add_test(tc, test_kernel_confirms_reset_whose_addresses_came_back);
 	tcase_add_test(tc, test_kernel_confirms_refused_twice_on_one_socket);
 	tcase_add_test(tc,
 		       test_kernel_confirms_refused_connect_never_asked_about);
