@@ -12,9 +12,7 @@
  *   - every kernel record of a connection the log names is accounted for
  *     by an event of the right kind: no reset went unlogged.
  *
- * tcp_send_reset has no sock_cookie on the kernels seen (6.1, 6.18): its
- * records are joined on the socket's addresses, src = the event's local
- * and dest = its peer.  A refused connect also traces the peer's answer
+ * (tests/agree.c).  A refused connect also traces the peer's answer
  * (reason NO_SOCKET, sent by no socket of ours, src = the closed port):
  * such records, and those of other programs, are ignored.
  *
@@ -35,164 +33,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agree.h"
 #include "testlib.h"
 #include "tracer.h"
 
 #define KERNEL_TIMEOUT 30
 #define CURL_COULDNT_CONNECT 7
 #define CURL_RECV_ERROR 56
-#define MAX_EVENTS 64
 
 /* ---- helpers ---------------------------------------------------------- */
 
 static const char *shim(void)
 {
 	return tl_path("libtcpshim.so");
-}
-
-struct event {
-	char event[32];
-	char cause[32];
-	int has_cookie;
-	uint64_t cookie;
-	char local[80];
-	char peer[80];
-	char line[1024];
-};
-
-
-static int parse_events(const char *log, struct event *out)
-{
-	char line[1024], cookie[32];
-	int n = 0;
-
-	for (int i = 0; tl_line(log, i, line, sizeof(line)); i++) {
-		struct event *e = &out[n++];
-
-		ck_assert_int_le(n, MAX_EVENTS);
-		memset(e, 0, sizeof(*e));
-		snprintf(e->line, sizeof(e->line), "%s", line);
-		ck_assert_msg(tl_json(line, "event", e->event,
-				      sizeof(e->event)) &&
-				      tl_json(line, "cause", e->cause,
-					      sizeof(e->cause)) &&
-				      tl_json(line, "cookie", cookie,
-					      sizeof(cookie)) &&
-				      tl_json(line, "local", e->local,
-					      sizeof(e->local)) &&
-				      tl_json(line, "peer", e->peer,
-					      sizeof(e->peer)),
-			      "not a JSON event: %s", line);
-		if (strcmp(cookie, "null") != 0) {
-			e->has_cookie = 1;
-			e->cookie = strtoull(cookie, NULL, 10);
-		}
-	}
-	return n;
-}
-
-/* The port of "ADDR:PORT" or "[ADDR]:PORT". */
-static const char *port_of(const char *endpoint)
-{
-	const char *colon = strrchr(endpoint, ':');
-
-	return colon ? colon + 1 : "";
-}
-
-/* A tcp_receive_reset record names the ports of the logged socket. */
-static void assert_same_ports(const struct record *r, const struct event *e)
-{
-	ck_assert_msg(strcmp(r->src, port_of(e->local)) == 0 &&
-			      strcmp(r->dst, port_of(e->peer)) == 0,
-		      "ports differ:\n%s\n%s", e->line, r->line);
-}
-
-/* Does record r describe the reset event e reports? */
-static int record_matches(const struct tracer *t, const struct record *r,
-			  const struct event *e)
-{
-	if (strcmp(e->event, "rst_received") == 0)
-		return r->kind == REC_RECEIVE && r->has_cookie &&
-		       r->cookie == e->cookie;
-	if (strcmp(e->event, "rst_sent") != 0 || r->kind != REC_SEND)
-		return 0;
-	if (t->send_cookie)
-		return r->has_cookie && r->cookie == e->cookie;
-	return strcmp(r->src, e->local) == 0 && strcmp(r->dst, e->peer) == 0;
-}
-
-/* Is record r about a socket one of the events names? */
-static int record_is_ours(const struct tracer *t, const struct record *r,
-			  const struct event *ev, int n)
-{
-	for (int i = 0; i < n; i++) {
-		if (!ev[i].has_cookie)
-			continue;
-		int by_cookie = r->kind == REC_RECEIVE || t->send_cookie;
-
-		if (by_cookie && r->has_cookie) {
-			if (r->cookie == ev[i].cookie)
-				return 1;
-		} else if (r->kind == REC_SEND &&
-			   strcmp(r->src, ev[i].local) == 0 &&
-			   strcmp(r->dst, ev[i].peer) == 0) {
-			return 1;
-		}
-	}
-	return 0;
-}
-
-/*
- * The log at log_path holds exactly the expected events ("event/cause",
- * in order), and the trace agrees with it both ways.
- */
-static void assert_agree(const struct tracer *t, const char *log_path,
-			 const char *trace, const char *const *expected)
-{
-	static struct record rec[MAX_RECORDS];
-	struct event ev[MAX_EVENTS];
-	char *log = tl_slurp(log_path);
-	int nev = parse_events(log, ev);
-	int nrec = tracer_records(trace, t, rec);
-	int want = 0;
-
-	while (expected[want])
-		want++;
-	ck_assert_msg(nev == want, "expected %d events, log has:\n%s", want,
-		      log);
-	for (int i = 0; i < nev; i++) {
-		const char *pair = tl_str("%s/%s", ev[i].event, ev[i].cause);
-
-		ck_assert_msg(strcmp(pair, expected[i]) == 0,
-			      "event %d is %s, expected %s", i, pair,
-			      expected[i]);
-		/* Every reset event of a TCP socket has its cookie. */
-		ck_assert_msg(ev[i].has_cookie, "no cookie: %s", ev[i].line);
-	}
-
-	/* Log to kernel. */
-	for (int i = 0; i < nev; i++) {
-		int found = 0;
-
-		for (int k = 0; k < nrec && !found; k++) {
-			if (!record_matches(t, &rec[k], &ev[i]))
-				continue;
-			found = 1;
-			rec[k].used = 1;
-			if (rec[k].kind == REC_RECEIVE)
-				assert_same_ports(&rec[k], &ev[i]);
-		}
-		ck_assert_msg(found, "no kernel record for:\n%s\ntrace:\n%s",
-			      ev[i].line, trace);
-	}
-
-	/* Kernel to log: nothing of ours went unlogged. */
-	for (int k = 0; k < nrec; k++)
-		ck_assert_msg(rec[k].used ||
-				      !record_is_ours(t, &rec[k], ev, nev),
-			      "kernel reset of a logged connection, not in the "
-			      "log:\n%s\nlog:\n%s", rec[k].line, log);
-	free(log);
 }
 
 /* ---- scenarios -------------------------------------------------------- */
@@ -273,7 +126,7 @@ START_TEST(test_kernel_confirms_refused_connect)
 	trace = tracer_stop(&t);
 
 	ck_assert_int_eq(p.status, CURL_COULDNT_CONNECT);
-	assert_agree(&t, log, trace, expected);
+	agree_log_and_trace(&t, log, trace, expected);
 	free(trace);
 	tl_free(&p);
 }
@@ -314,38 +167,69 @@ START_TEST(test_kernel_confirms_peer_reset_received)
 
 	ck_assert_msg(peer.status == 0, "python peer: %s", peer.err);
 	ck_assert_int_eq(p.status, CURL_RECV_ERROR);
-	assert_agree(&t, log, trace, expected);
+	agree_log_and_trace(&t, log, trace, expected);
 	free(trace);
 	tl_free(&p);
 	tl_free(&peer);
 }
 END_TEST
 
-static void groundtruth(const char *test, const char *mode,
-			const char *const *expected, const char *want_out)
+/*
+ * argv (a tests/ program and its arguments) run preloaded under the
+ * tracepoints, with the library under (tests/, or NULL) preloaded after
+ * the shim; it exits 0, prints want_out, and its log holds expected.
+ */
+static void groundtruth(const char *test, const char *const *argv,
+			const char *under, const char *const *expected,
+			const char *want_out)
 {
-	const char *log = tl_tmp(tl_str("%s.log", mode));
+	const char *log = tl_tmp(tl_str("%s.log", test));
+	const char **env = (const char **)log_env(log);
 	struct tracer t;
 	struct tl_proc p;
 	const char *why;
 	char *trace;
+
+	if (under != NULL)
+		env[0] = tl_str("LD_PRELOAD=%s %s", shim(), tl_path(under));
 
 	why = tracer_start(&t);
 	if (why != NULL) {
 		tl_skip(test, why);
 		return;
 	}
-	tl_run(&p, log_env(log),
-	       (const char *const[]){ tl_path("tests/prog_groundtruth"), mode,
-				      NULL });
+	tl_run(&p, env, argv);
 	trace = tracer_stop(&t);
 
-	ck_assert_msg(p.status == 0, "prog_groundtruth %s: exit %d: %s", mode,
+	ck_assert_msg(p.status == 0, "%s %s: exit %d: %s", argv[0], argv[1],
 		      p.status, p.err);
 	ck_assert_str_eq(p.out, want_out);
-	assert_agree(&t, log, trace, expected);
+	agree_log_and_trace(&t, log, trace, expected);
 	free(trace);
 	tl_free(&p);
+}
+
+/* prog_groundtruth MODE */
+static const char *const *gt(const char *mode)
+{
+	const char **argv = calloc(3, sizeof(*argv));
+
+	ck_assert_ptr_nonnull(argv);
+	argv[0] = tl_path("tests/prog_groundtruth");
+	argv[1] = mode;
+	return argv;
+}
+
+/* prog_refused MODE PORT, PORT closed */
+static const char *const *refused(const char *mode)
+{
+	const char **argv = calloc(4, sizeof(*argv));
+
+	ck_assert_ptr_nonnull(argv);
+	argv[0] = tl_path("tests/prog_refused");
+	argv[1] = mode;
+	argv[2] = tl_str("%d", tl_closed_port(AF_INET));
+	return argv;
 }
 
 START_TEST(test_kernel_confirms_tcp_abort)
@@ -354,8 +238,8 @@ START_TEST(test_kernel_confirms_tcp_abort)
 						"rst_received/peer_reset",
 						NULL };
 
-	groundtruth("test_kernel_confirms_tcp_abort", "abort", expected,
-		    "abort 0 0\nrecv -1 ECONNRESET\n");
+	groundtruth("test_kernel_confirms_tcp_abort", gt("abort"), NULL,
+		    expected, "abort 0 0\nrecv -1 ECONNRESET\n");
 }
 END_TEST
 
@@ -365,8 +249,75 @@ START_TEST(test_kernel_confirms_close_with_unread_data)
 						"rst_received/peer_reset",
 						NULL };
 
-	groundtruth("test_kernel_confirms_close_with_unread_data", "unread",
-		    expected, "close 0 0\nrecv -1 ECONNRESET\n");
+	groundtruth("test_kernel_confirms_close_with_unread_data",
+		    gt("unread"), NULL, expected,
+		    "close 0 0\nrecv -1 ECONNRESET\n");
+}
+END_TEST
+
+/*
+ * A server's connection reset with SO_LINGER {1, 0}, and its four
+ * addresses taken again by a new connection the moment the close
+ * returned (tests/lib_reconnect.so): the new one, another socket, is not
+ * the old one still held; the reset is logged.
+ */
+START_TEST(test_kernel_confirms_reset_whose_addresses_came_back)
+{
+	static const char *const expected[] = { "rst_sent/linger0",
+						"rst_received/peer_reset",
+						NULL };
+
+	groundtruth("test_kernel_confirms_reset_whose_addresses_came_back",
+		    gt("reused"), "tests/lib_reconnect.so", expected,
+		    "close 0 0\nrecv -1 ECONNRESET\naccept 0 0\n");
+}
+END_TEST
+
+/*
+ * Refused connects the program does not count as refused (issue 27): a
+ * socket that connects again after a refusal (each attempt a RST of its
+ * own), and a non-blocking connect the program polls and closes without
+ * asking how it ended.
+ */
+START_TEST(test_kernel_confirms_refused_twice_on_one_socket)
+{
+	static const char *const expected[] = { "rst_received/refused",
+						"rst_received/refused", NULL };
+
+	groundtruth("test_kernel_confirms_refused_twice_on_one_socket",
+		    refused("again"), NULL, expected,
+		    "connect -1 ECONNREFUSED\nconnect -1 ECONNREFUSED\n"
+		    "close 0\n");
+}
+END_TEST
+
+START_TEST(test_kernel_confirms_refused_connect_never_asked_about)
+{
+	static const char *const expected[] = { "rst_received/refused", NULL };
+
+	groundtruth("test_kernel_confirms_refused_connect_never_asked_about",
+		    refused("unasked"), NULL, expected,
+		    "connect -1 EINPROGRESS\npoll 0\nclose 0\n");
+}
+END_TEST
+
+/*
+ * The ephemeral range narrowed onto a listener's port, in a namespace of
+ * the program's own: the kernel gives no port (EADDRNOTAVAIL), never the
+ * listener's; the next port is refused as any; and a connect from the
+ * closed port to itself connects, with no reset.
+ */
+START_TEST(test_kernel_never_steers_a_connect_onto_a_listeners_port)
+{
+	static const char *const expected[] = { "rst_received/refused", NULL };
+
+	if (!tl_can_netns(__func__))
+		return;
+	groundtruth("test_kernel_never_steers_a_connect_onto_a_listeners_port",
+		    refused("steered"), NULL, expected,
+		    "connect -1 EADDRNOTAVAIL\nclose 0\n"
+		    "connect -1 ECONNREFUSED\nlocal L+1\nclose 0\n"
+		    "connect 0\nself\nclose 0\n");
 }
 END_TEST
 
@@ -380,6 +331,12 @@ static Suite *kernel_suite(void)
 	tcase_add_test(tc, test_kernel_confirms_peer_reset_received);
 	tcase_add_test(tc, test_kernel_confirms_tcp_abort);
 	tcase_add_test(tc, test_kernel_confirms_close_with_unread_data);
+	tcase_add_test(tc, test_kernel_confirms_reset_whose_addresses_came_back);
+	tcase_add_test(tc, test_kernel_confirms_refused_twice_on_one_socket);
+	tcase_add_test(tc,
+		       test_kernel_confirms_refused_connect_never_asked_about);
+	tcase_add_test(tc,
+		       test_kernel_never_steers_a_connect_onto_a_listeners_port);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -21,7 +21,7 @@ UNIT_BIN := $(T)/unit
 CHECK_BINS := $(patsubst tests/%.c,$(T)/%,$(CHECK_SRCS))
 PROG_BINS := $(patsubst tests/%.c,$(T)/%,$(PROG_SRCS)) $(T)/prog_scenario_fortify
 LIB_BINS := $(patsubst tests/%.c,$(T)/%.so,$(LIB_SRCS))
-TEST_LIB := tests/testlib.c tests/tracer.c tests/livelib.c
+TEST_LIB := tests/testlib.c tests/tracer.c tests/livelib.c tests/agree.c
 TEST_DEPS := $(TEST_LIB) $(TEST_LIB:.c=.h) \
 	tests/prog_common.h include/tcpshim.h \
 	$(B)/flags

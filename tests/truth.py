@@ -34,6 +34,12 @@ listener's answers to segments that belong to no connection.
 Where the trace records each task's process (record-tgid), a reset for
 unread data must be logged by the process whose close sent it.
 
+The tracepoints see every network namespace and name none: a reset of
+another namespace on the same ports (a refused connect there whose
+ephemeral port is the server's port here) is taken for the program's.
+Cases run one at a time; another user's namespace can still add one
+(README, Limits).
+
 Prints one line of counts, and a line per disagreement; exits 1 when
 any event is missing, false, duplicated or inconsistent.  With
 TRUTH_LIMIT=missing,shared in the environment, missing events, or one

@@ -8,7 +8,8 @@
  * with and without a reset behind it; ETIMEDOUT as a dead peer
  * (user_timeout, keepalive_timeout) or a bare failure; unreachable
  * networks; already reported connections.  Of classify_close(): listening,
- * connecting and closed sockets; a connection found in CLOSE that died
+ * connecting and closed sockets; a connect refused that no call revealed
+ * (the error still pending at the last close); a connection found in CLOSE that died
  * unnoticed (retransmissions ran out, all keepalive probes unanswered, or
  * a reset, named by the same rule as above); unread data over policy over
  * SO_LINGER {1, 0}; connections shared across fork; states where a
@@ -706,6 +707,38 @@ START_TEST(close_in_close_state_never_established_is_silent)
 }
 END_TEST
 
+/* A connect refused that the program never asked about: the error still
+ * pending at its last close says so (release.c reads it only then). */
+START_TEST(close_of_connect_refused_unasked_is_refused)
+{
+	static const unsigned int flags[] = { 0, CONN_POLICY, CONN_LINGER0 };
+
+	for (size_t f = 0; f < sizeof(flags) / sizeof(*flags); f++)
+		expect_event(classify_close(OBS(.flags = flags[f],
+						.state = TCPS_CLOSE,
+						.pending_err = ECONNREFUSED)),
+			     TCP_EVENT_RST_RECEIVED, TCP_CAUSE_REFUSED,
+			     "CLOSE, never established, ECONNREFUSED pending");
+	/* Timed out: no reset.  Reported, failed or shared: not this
+	 * close's to tell. */
+	expect_nothing(classify_close(OBS(.state = TCPS_CLOSE,
+					  .pending_err = ETIMEDOUT)),
+		       0, "ETIMEDOUT pending");
+	expect_nothing(classify_close(OBS(.flags = CONN_REPORTED,
+					  .state = TCPS_CLOSE,
+					  .pending_err = ECONNREFUSED)),
+		       0, "reported, ECONNREFUSED pending");
+	expect_nothing(classify_close(OBS(.flags = CONN_FAILED,
+					  .state = TCPS_CLOSE,
+					  .pending_err = ECONNREFUSED)),
+		       0, "failed, ECONNREFUSED pending");
+	expect_nothing(classify_close(OBS(.flags = CONN_SHARED,
+					  .state = TCPS_CLOSE,
+					  .pending_err = ECONNREFUSED)),
+		       0, "shared, ECONNREFUSED pending");
+}
+END_TEST
+
 /* --- classify_close: found in CLOSE after a failure or a shutdown --- */
 
 START_TEST(close_in_close_state_after_failure_is_silent)
@@ -1270,6 +1303,7 @@ Suite *unit_classify_suite(void)
 	tc = tcase_create("close");
 	tcase_add_test(tc, close_of_listening_or_connecting_socket_is_silent);
 	tcase_add_test(tc, close_in_close_state_never_established_is_silent);
+	tcase_add_test(tc, close_of_connect_refused_unasked_is_refused);
 	tcase_add_test(tc, close_in_close_state_after_failure_is_silent);
 	tcase_add_test(tc,
 		       close_after_failure_is_silent_whatever_tcp_info_shows);

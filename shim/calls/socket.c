@@ -134,10 +134,16 @@ SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 					"connect", NULL);
 	ret = real.connect(fd, addr, len);
 	err = errno;
-	if ((ret == 0 || err == EINPROGRESS) &&
+	/*
+	 * A new attempt is a new connection: one that went out, and one
+	 * refused again (each ECONNREFUSED is a RST of its own: the one
+	 * before was read, by this call or the one that logged it).
+	 */
+	if ((ret == 0 || err == EINPROGRESS || err == ECONNREFUSED) &&
 	    (conn_flags(c) & (CONN_REPORTED | CONN_FAILED | CONN_SHUT_WR)))
 		conn_renew(c);
-	if (addr != NULL && (ret == 0 || err == EINPROGRESS ||
+	/* EINTR: the attempt goes on, and may be refused unseen. */
+	if (addr != NULL && (ret == 0 || err == EINPROGRESS || err == EINTR ||
 			     classify_wants(err)))
 		conn_addr_from_sockaddr(&c->peer, addr, len);
 	/* A non-blocking connect that completes later is seen as such by

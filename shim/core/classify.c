@@ -176,9 +176,15 @@ struct verdict classify_close(const struct observation *o)
 	case TCPS_CLOSE:
 		/* Shared, it may have been shut down, or reset and reported,
 		 * by the other holder: its outcome is not this one's. */
-		if (!(o->flags & CONN_ESTABLISHED) ||
-		    (o->flags & (CONN_FAILED | CONN_SHARED)))
+		if (o->flags & (CONN_FAILED | CONN_SHARED))
 			return flags_only(0);
+		/* A connect refused that the program never asked about (it
+		 * polled and closed, or its connect was interrupted). */
+		if (!(o->flags & CONN_ESTABLISHED))
+			return o->pending_err == ECONNREFUSED
+				       ? event(TCP_EVENT_RST_RECEIVED,
+					       TCP_CAUSE_REFUSED)
+				       : flags_only(0);
 		if (o->flags & CONN_SHUT_WR)
 			return event(TCP_EVENT_CLOSE, TCP_CAUSE_NORMAL);
 		return died_unnoticed(o);

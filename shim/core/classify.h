@@ -53,6 +53,10 @@ struct observation {
 	int disconnected;	/* tcpi_segs_in is 0: a disconnect on this
 				 * host cleared the counters */
 	int unread;		/* close: SIOCINQ */
+	int pending_err;	/* close: the error still pending (SO_ERROR),
+				 * read only where nobody else can read it:
+				 * a connect never established, at its last
+				 * close; else 0 */
 	int policy_abort;	/* close: TCPSHIM_CLOSE=abort */
 };
 

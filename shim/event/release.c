@@ -17,6 +17,7 @@
 #include "core/classify.h"
 #include "core/config.h"
 #include "core/names.h"
+#include "event/confirm.h"
 #include "event/debug.h"
 #include "event/event.h"
 #include "event/rate.h"
@@ -24,29 +25,6 @@
 #include "os/process.h"
 #include "os/real.h"
 #include "os/sockdiag.h"
-
-/*
- * Can sock_diag confirm a reset here?  Without it (no inet_diag in the
- * kernel, a seccomp filter, another network namespace) a lookup after the
- * close would find nothing and confirm every prediction, so the first
- * prediction looks its still open socket up: -1 no, 1 yes, 0 not known.
- */
-static atomic_int diag_works;
-
-static void check_diag(const struct release *rel)
-{
-	struct sockdiag_found f;
-
-	if (atomic_load_explicit(&diag_works, memory_order_relaxed) != 0)
-		return;
-	atomic_store_explicit(&diag_works,
-			      sockdiag_find(&rel->ev.local, &rel->ev.peer,
-					    SOCKDIAG_ANY_COOKIE, rel->ifindex,
-					    &f) > 0
-				      ? 1
-				      : -1,
-			      memory_order_relaxed);
-}
 
 /*
  * Can data still arrive, and was it arriving as the program closed?  The
@@ -116,7 +94,7 @@ static int close_while_sending(int fd, struct conn *c, const char *call,
 	prepare(rel, fd, c, v, call, o);
 	if (ioctl(fd, SIOCINQ, &o->unread) == 0 && o->unread > 0 &&
 	    conn_claim_report(c)) {
-		check_diag(rel);
+		confirm_check(rel);
 		DEBUG_VERDICT(fd, call, o, v,
 			      "data arrived as it closed: to confirm after "
 			      "the close");
@@ -151,8 +129,11 @@ static void observe_close(int fd, struct conn *c, int at_exit,
 		o->unread = 0;
 	if (o->state == TCPS_CLOSE)
 		probe_keepalive(fd, o);
-	/* The abort policy is for close(); an exit delivers what is
-	 * queued. */
+	/* Never established: refused unseen? (probe_take_error) */
+	if (o->state == TCPS_CLOSE && !at_exit && c->peer.family != AF_UNSPEC &&
+	    !(o->flags & (CONN_ESTABLISHED | CONN_SHARED | CONN_FAILED)))
+		o->pending_err = probe_take_error(fd);
+	/* The abort policy is for close(); exit delivers what is queued. */
 	o->policy_abort = at_exit ? 0 : shim_config.close_abort;
 	if (o->policy_abort && classify_state_resets(o->state)) {
 		/* Abortive even if another process holds it: the RST then
@@ -202,7 +183,7 @@ static int judge_close(int fd, struct conn *c, const char *call,
 		return 0;
 	}
 	prepare(rel, fd, c, v, call, o);
-	check_diag(rel);
+	confirm_check(rel);
 	DEBUG_VERDICT(fd, call, o, v, "to confirm after the close");
 	return 1;
 }
@@ -290,36 +271,14 @@ void release_done(struct release *rel)
 	struct sockdiag_found f;
 	int found, held;
 
-	if (atomic_load_explicit(&diag_works, memory_order_relaxed) < 0) {
+	if (!confirm_usable()) {
 		DEBUG_CONFIRM(&rel->ev, -1,
 			      "sock_diag cannot tell here: logged as "
 			      "predicted");
 		event_dispatch_closed(&rel->ev);
 		return;
 	}
-	/*
-	 * By addresses alone, not the cookie: the kernel makes a cookie
-	 * only when first asked, so a TIME-WAIT entry made from the socket
-	 * before the shim asked has none, and would not match.  Nothing
-	 * else can hold these four addresses so soon after the close; but
-	 * the listener on the local port answers for a server's connection
-	 * that is gone.
-	 */
-	found = sockdiag_find(&rel->ev.local, &rel->ev.peer,
-			      SOCKDIAG_ANY_COOKIE, rel->ifindex, &f);
-	/*
-	 * A connection that had sent its FIN, or that another process
-	 * holds, may be turning into TIME-WAIT as this asks: the kernel puts
-	 * the entry in its table a moment before a lookup may take it, and a
-	 * lookup in that moment answers with the listener.  Ask again, on
-	 * these paths only.
-	 */
-	for (int again = 0; again < 2 && (rel->fin_sent || rel->shared) &&
-			    found >= 0 &&
-			    (found == 0 || f.state == TCPS_LISTEN);
-	     again++)
-		found = sockdiag_find(&rel->ev.local, &rel->ev.peer,
-				      SOCKDIAG_ANY_COOKIE, rel->ifindex, &f);
+	found = confirm_held(rel, &f);
 	held = found > 0 ? f.state : -1;
 	if (found > 0 && f.state == TCPS_LISTEN) {
 		why = "only its listener is left: logged";

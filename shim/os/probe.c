@@ -1,5 +1,6 @@
 /*
- * probe.c - what the kernel says of a socket, asked without side effects.
+ * probe.c - what the kernel says of a socket, asked without side effects
+ * (but for probe_take_error, at a last close).
  */
 #include "os/probe.h"
 
@@ -112,6 +113,16 @@ void probe_observe(int fd, struct conn *c, int err, struct observation *o)
 				     (err != 0 || o->state == TCPS_CLOSE)
 			     ? unacked_bytes(fd, &info)
 			     : 0;
+}
+
+int probe_take_error(int fd)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (real.getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+		return 0;
+	return err;
 }
 
 void probe_keepalive(int fd, struct observation *o)
