@@ -68,6 +68,8 @@ mkdir "$TRACE" || skip "cannot make a tracefs instance"
 
 # trace_on / trace_off FILE: record, then keep what was recorded.
 trace_on() {
+	# Room for a case's every reset, and those of whatever else runs.
+	echo 16384 >"$TRACE/buffer_size_kb" 2>/dev/null
 	: >"$TRACE/trace"
 	# The sending process of each reset, for the judge.
 	echo 1 >"$TRACE/options/record-tgid" 2>/dev/null
@@ -80,6 +82,11 @@ trace_off() {
 		echo 0 >"$TRACE/events/tcp/$ev/enable"
 	done
 	cat "$TRACE/trace" >"$1"
+	# A trace that overran lost records: it cannot judge the log.
+	lost=$(cat "$TRACE"/per_cpu/cpu*/stats 2>/dev/null |
+		awk '/^overrun:/ { n += $2 } END { print n + 0 }')
+	[ "$lost" = 0 ] ||
+		failed "  the trace overran and lost $lost records: not judged"
 }
 
 # free_port: a loopback port nothing listens on.
