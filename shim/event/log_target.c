@@ -7,10 +7,10 @@
  * log again instead of writing into the program's file or socket.
  *
  * Rotation by rename (logrotate's default): at most once a second (one
- * read of the vDSO's coarse clock per line, then one stat), the path is
- * looked up; when it no longer names the file open, it is opened again
- * and the old descriptor closed at the next look, so a thread still
- * writing its line there finishes it.
+ * read of the vDSO's coarse clock per line, then one stat), an absolute
+ * path is looked up; when it no longer names the file open, it is opened
+ * again and the old descriptor closed at the next look, so a thread
+ * still writing its line there finishes it.
  *
  * Signal-safe: system calls and atomics only.
  */
@@ -220,7 +220,10 @@ int log_target_fd(void)
 	if (log_fell_back())
 		return -1;
 	if (still_ours(t)) {
-		if (shim_config.log == LOG_FILE && look_due())
+		/* A relative path would be looked up from wherever the
+		 * program has moved since: only an absolute one. */
+		if (shim_config.log == LOG_FILE &&
+		    shim_config.log_path[0] == '/' && look_due())
 			return reopen_renamed(t, pid);
 		return target_fd(t);
 	}
