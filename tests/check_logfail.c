@@ -511,6 +511,65 @@ START_TEST(stderr_into_head_never_kills_and_costs_nothing_more)
 }
 END_TEST
 
+/* prog_logfail PORT 3 blocked own|none, its log failing with EPIPE (a
+ * stderr pipe already closed: epipe) or EFBIG (ulimit -f 1), natively
+ * (env NULL) or not.  Its stdout. */
+static char *blocked_run(int epipe, const char *own, const char *const *env)
+{
+	const char *port = tl_str("%d", tl_closed_port(AF_INET));
+	const char *argv[] = { tl_path("tests/prog_logfail"), port, "3",
+			       "blocked", own, NULL };
+	const char *limited[] = { "/bin/sh", "-c", "ulimit -f 1 && exec \"$@\"",
+				  "sh", argv[0], port, "3", "blocked", own,
+				  NULL };
+	struct tl_proc p;
+	int fds[2];
+	char *out;
+
+	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
+	close(fds[0]);
+	if (epipe)
+		tl_spawn_err(&p, env, argv, fds[1]);
+	else
+		tl_spawn(&p, env, limited);
+	close(fds[1]);
+	tl_wait(&p);
+	ck_assert_int_eq(p.status, 0);
+	out = strdup(p.out);
+	tl_free(&p);
+	return out;
+}
+
+/* A program that blocks SIGPIPE and SIGXFSZ itself finds pending what
+ * it raised, and nothing of the shim's. */
+START_TEST(signals_the_program_blocks_stay_its_own)
+{
+	static const struct {
+		int epipe;
+		const char *own, *want;
+	} cases[] = {
+		{ 1, "none", "pending SIGPIPE 0 SIGXFSZ 0\n" },
+		{ 1, "own", "pending SIGPIPE 1 SIGXFSZ 1\n" },
+		{ 0, "none", "pending SIGPIPE 0 SIGXFSZ 0\n" },
+		{ 0, "own", "pending SIGPIPE 1 SIGXFSZ 1\n" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		const char *log = cases[i].epipe ? "stderr"
+						 : tl_tmp("blocked.log");
+		char *native = blocked_run(cases[i].epipe, cases[i].own, NULL);
+		char *shim = blocked_run(cases[i].epipe, cases[i].own,
+					 env_for(log));
+
+		ck_assert_str_eq(native,
+				 tl_str("refused 3\n%s", cases[i].want));
+		ck_assert_str_eq(shim, native);
+		free(native);
+		free(shim);
+	}
+}
+END_TEST
+
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
 /* A journald that never reads: a datagram socket at journald's path, in
@@ -644,6 +703,7 @@ static Suite *logfail_suite(void)
 	tcase_set_timeout(gone, 60);
 	tcase_add_test(gone, fifo_whose_reader_exits_never_kills);
 	tcase_add_test(gone, stderr_into_head_never_kills_and_costs_nothing_more);
+	tcase_add_test(gone, signals_the_program_blocks_stay_its_own);
 	tcase_add_test(gone, journal_that_stops_reading_counts_and_tells_the_lost);
 	tcase_set_timeout(rotate, 60);
 	tcase_add_test(rotate, log_renamed_away_is_opened_again);

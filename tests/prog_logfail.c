@@ -12,9 +12,15 @@
  *                                     "N" on stdin makes N, answered
  *                                     "refused N"; at the end of stdin,
  *                                     "total T"
+ *   prog_logfail PORT COUNT blocked own|none
+ *                                     with SIGPIPE and SIGXFSZ blocked,
+ *                                     and (own) one of each of its own
+ *                                     pending first; then which of the
+ *                                     two are pending at the end
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,15 +68,47 @@ static int step_by_step(void)
 	return 0;
 }
 
+/* COUNT refused connects with both signals blocked: what is pending
+ * after them is the program's own, never the shim's. */
+static int blocked(long n, int own)
+{
+	sigset_t set, pending;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	sigaddset(&set, SIGXFSZ);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if (own) {
+		raise(SIGPIPE);
+		raise(SIGXFSZ);
+	}
+	printf("refused %ld\n", refused(n));
+	sigpending(&pending);
+	printf("pending SIGPIPE %d SIGXFSZ %d\n",
+	       sigismember(&pending, SIGPIPE),
+	       sigismember(&pending, SIGXFSZ));
+	return 0;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: prog_logfail PORT [COUNT [FSIZE | blocked "
+			"own|none]]\n");
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc < 2 || argc > 4) {
-		fprintf(stderr, "usage: prog_logfail PORT [COUNT [FSIZE]]\n");
-		return 2;
-	}
+	if (argc < 2 || argc > 5)
+		return usage();
 	port = atoi(argv[1]);
 	if (argc == 2)
 		return step_by_step();
+	if (argc == 5)
+		return strcmp(argv[3], "blocked") == 0
+			       ? blocked(atol(argv[2]),
+					 strcmp(argv[4], "own") == 0)
+			       : usage();
 	if (argc == 4) {
 		rlim_t max = (rlim_t)atol(argv[3]);
 		struct rlimit r = { max, max };

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,7 +25,11 @@ static int raised_by(int err)
 	return err == EPIPE ? SIGPIPE : err == EFBIG ? SIGXFSZ : 0;
 }
 
-/* Take the pending sig away, without waiting. */
+/* The kernel's signal set: the first 64 signals, 8 bytes. */
+#define KERNEL_SIGSET_SIZE 8
+
+/* Take the pending sig away, without waiting.  The system call itself:
+ * libc's sigtimedwait is a cancellation point, the log path is not. */
 static void take_back(int sig)
 {
 	static const struct timespec now = { 0, 0 };
@@ -32,7 +37,8 @@ static void take_back(int sig)
 
 	sigemptyset(&one);
 	sigaddset(&one, sig);
-	sigtimedwait(&one, NULL, &now);
+	shim_raw_syscall(SYS_rt_sigtimedwait, (long)&one, 0, (long)&now,
+			 KERNEL_SIGSET_SIZE, 0, 0);
 }
 
 ssize_t quiet_write(int fd, const void *buf, size_t len)
