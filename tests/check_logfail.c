@@ -7,7 +7,10 @@
  * the summary.  A full disk (/dev/full, and a 64 KiB tmpfs filled to 0
  * and to one page free), RLIMIT_FSIZE (ulimit -f) below the log's size, a
  * FIFO whose reader exits, stderr into `head -c 10`, a journald whose
- * queue stays full, a log rotated by rename.
+ * queue stays full, a log rotated by rename, and signals the program
+ * blocks itself.  The tmpfs and journal cases mount in a mount namespace
+ * of the test's own process (Check forks one per test; under CK_FORK=no
+ * the mounts stay for the rest of the run).
  */
 #include <errno.h>
 #include <fcntl.h>
