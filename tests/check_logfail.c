@@ -96,15 +96,20 @@ static void seen_add(struct seen *s, const char *text)
 	}
 }
 
-/* Every event told of: written + held back + lost = EVENTS. */
-static void assert_accounted(const struct seen *s)
+/* Every event told of: written + held back + lost = events. */
+static void assert_accounted_of(const struct seen *s, int events)
 {
 	ck_assert_int_eq(s->summaries, 1);
-	ck_assert_int_eq(s->s_events, EVENTS);
-	ck_assert_msg(s->events + s->s_held + s->s_lost == EVENTS,
+	ck_assert_int_eq(s->s_events, events);
+	ck_assert_msg(s->events + s->s_held + s->s_lost == events,
 		      "%d written + %ld held back + %ld lost", s->events,
 		      s->s_held, s->s_lost);
 	ck_assert_int_eq(s->held, s->s_held);
+}
+
+static void assert_accounted(const struct seen *s)
+{
+	assert_accounted_of(s, EVENTS);
 }
 
 /* The settings of these cases, with the log at log. */
@@ -396,6 +401,60 @@ START_TEST(fifo_whose_reader_exits_never_kills)
 	assert_warned(&s, fifo, "EPIPE");
 	assert_accounted(&s);
 	free(r.got);
+	tl_free(&p);
+}
+END_TEST
+
+/* Read what the FIFO holds now into *acc. */
+static void drain(int fd, char **acc)
+{
+	char buf[65536];
+	size_t len = strlen(*acc);
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		*acc = realloc(*acc, len + (size_t)n + 1);
+		memcpy(*acc + len, buf, (size_t)n);
+		(*acc)[len += (size_t)n] = '\0';
+	}
+}
+
+/* Events lost to a FIFO whose reader fell behind, with the program's
+ * stderr closed: the line at exit has nowhere to go but the log, and
+ * there it is the summary notice, though "summary" was not asked for. */
+START_TEST(lost_events_are_told_in_the_log_when_stderr_is_gone)
+{
+	const char *fifo = tl_tmp("fifo");
+	const char *argv[] = { "/bin/sh", "-c", "exec \"$@\" 2>&-", "sh",
+			       tl_path("tests/prog_logfail"),
+			       tl_str("%d", tl_closed_port(AF_INET)), NULL };
+	const char *env[] = {
+		tl_str("LD_PRELOAD=%s", tl_path("libtcpshim.so")),
+		tl_str("TCPSHIM_LOG=%s", fifo), "TCPSHIM_FORMAT=json", NULL,
+	};
+	struct tl_proc p;
+	struct seen s = { 0 };
+	char line[64], *got = calloc(1, 1);
+	int rd;
+
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	rd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ck_assert_int_ge(rd, 0);
+	tl_spawn_io(&p, env, argv);
+	/* 1000 lines do not fit in the pipe: the rest are lost. */
+	tl_say(&p, "1000");
+	ck_assert_int_eq(tl_expect(&p, "refused 1000", 30000, line, 64), 0);
+	drain(rd, &got);
+	tl_wait(&p);
+	drain(rd, &got);
+	close(rd);
+	ck_assert_int_eq(p.status, 0);
+	ck_assert_str_eq(p.out, "refused 1000\ntotal 1000\n");
+	seen_add(&s, got);
+	ck_assert_int_eq(s.plain, 0);
+	ck_assert_int_gt(s.s_lost, 0);
+	assert_accounted_of(&s, 1000);
+	free(got);
 	tl_free(&p);
 }
 END_TEST
@@ -707,6 +766,8 @@ static Suite *logfail_suite(void)
 	tcase_add_test(gone, fifo_whose_reader_exits_never_kills);
 	tcase_add_test(gone, stderr_into_head_never_kills_and_costs_nothing_more);
 	tcase_add_test(gone, signals_the_program_blocks_stay_its_own);
+	tcase_add_test(gone,
+		       lost_events_are_told_in_the_log_when_stderr_is_gone);
 	tcase_add_test(gone, journal_that_stops_reading_counts_and_tells_the_lost);
 	tcase_set_timeout(rotate, 60);
 	tcase_add_test(rotate, log_renamed_away_is_opened_again);
