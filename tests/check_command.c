@@ -775,6 +775,43 @@ START_TEST(report_of_an_empty_log_and_a_text_log)
 }
 END_TEST
 
+/* A last line cut short (a log still being written, or cut by a full
+ * disk) is named and skipped, and is no error; a line cut inside the
+ * file still is. */
+START_TEST(report_of_a_log_whose_last_line_is_cut)
+{
+	static const char whole[] =
+		"{\"time\":\"2026-11-24T10:00:01.000000Z\",\"pid\":1,"
+		"\"conn\":1,\"cookie\":5,\"event\":\"rst_sent\","
+		"\"cause\":\"linger0\"}\n";
+	static const char cut[] = "{\"time\":\"2026-11-24T10:00:02";
+	const char *last = write_file("cut.log", tl_str("%s%s", whole, cut));
+	const char *inside = write_file("inside.log",
+					tl_str("%s\n%s", cut, whole));
+	struct tl_proc p;
+
+	tl_run(&p, NULL, (const char *const[]){ command(), "report", last,
+						NULL });
+	ck_assert_int_eq(p.status, 0);
+	ck_assert_str_eq(p.err, tl_str("tcpshim report: %s:2: last line cut "
+				       "short (a log still being written, or "
+				       "cut by a full disk); line skipped\n",
+				       last));
+	ck_assert_ptr_nonnull(strstr(p.out, "\n1 connection, 1 event, 0 "
+					    "notices, 1 last line cut "
+					    "short\n"));
+	tl_free(&p);
+
+	tl_run(&p, NULL, (const char *const[]){ command(), "report", inside,
+						NULL });
+	ck_assert_int_eq(p.status, 1);
+	ck_assert_ptr_nonnull(strstr(p.err, tl_str("tcpshim report: %s:1: "
+						   "not valid JSON (",
+						   inside)));
+	tl_free(&p);
+}
+END_TEST
+
 /* Fields a line lacks show as "-"; a cause counts under its event. */
 START_TEST(report_of_lines_with_missing_fields)
 {
@@ -917,6 +954,7 @@ Suite *command_suite(void)
 	tcase_add_test(report_tc, report_reads_stdin_when_no_file_or_dash);
 	tcase_add_test(report_tc, report_of_several_files_and_a_missing_one);
 	tcase_add_test(report_tc, report_of_an_empty_log_and_a_text_log);
+	tcase_add_test(report_tc, report_of_a_log_whose_last_line_is_cut);
 	tcase_add_test(report_tc, report_of_lines_with_missing_fields);
 	tcase_add_test(report_tc, report_help_and_bad_option);
 	tcase_add_test(report_tc, report_is_not_in_the_library);

@@ -312,15 +312,16 @@ END_TEST
  * A FIFO whose reader stops reading: once the pipe is full, a write would
  * block; the shim's descriptor is non-blocking, so the program runs on
  * and the lines that do not fit are dropped, whole (each is one write of
- * less than PIPE_BUF bytes: all or nothing).
+ * less than PIPE_BUF bytes: all or nothing), counted, and told of in one
+ * line on stderr as the child that lost them ends.
  */
 START_TEST(fifo_log_with_stalled_reader_drops_whole_lines)
 {
-	struct scenario sc = { .prog = "tests/prog_hardening" };
+	struct scenario sc = { .prog = "tests/prog_hardening", .stderr_ok = 1 };
 	const char *fifo = tl_tmp("fifo"), *copy = tl_tmp("fifo-content");
 	const char *env[] = { tl_str("TCPSHIM_LOG=%s", fifo), NULL };
 	char buf[65536], *check;
-	int rd, out, lines;
+	int rd, out, lines, lost = -1;
 	long total = 0;
 	ssize_t n;
 
@@ -345,6 +346,15 @@ START_TEST(fifo_log_with_stalled_reader_drops_whole_lines)
 	/* Some, not all: the pipe holds 64 KiB, the storm logs ~130 KiB. */
 	ck_assert_msg(lines > 0 && lines < 401, "%d lines", lines);
 	free(check);
+	/* The child lost what the FIFO did not take: it says how many. */
+	ck_assert_int_eq(tl_count_lines(sc.p.err), 1);
+	ck_assert_msg(sscanf(sc.p.err, "tcpshim[%*d]: lost %d of 400 events: "
+				       "cannot write log %*s EAGAIN\n",
+			     &lost) == 1 &&
+			      strstr(sc.p.err, tl_str(" log %s: EAGAIN\n",
+						      fifo)) != NULL,
+		      "stderr: %s", sc.p.err);
+	ck_assert_int_eq(lines + lost, 401);
 	check = refused_lines(copy);
 	if (check == NULL) {
 		tl_skip(__func__, "python3 missing: lines not parsed as JSON");

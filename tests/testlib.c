@@ -111,7 +111,7 @@ static int overridden(const char *e, const char *const *env)
 }
 
 static void spawn(struct tl_proc *p, const char *const *env,
-		  const char *const *argv, int with_stdin)
+		  const char *const *argv, int with_stdin, int err_fd)
 {
 	size_t n = 0, extra = 0;
 	int in[2] = { -1, -1 };
@@ -148,7 +148,8 @@ static void spawn(struct tl_proc *p, const char *const *env,
 		int out = open(p->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		int err = open(p->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
-		if (out < 0 || err < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+		if (out < 0 || err < 0 || dup2(out, 1) < 0 ||
+		    dup2(err_fd >= 0 ? err_fd : err, 2) < 0)
 			_exit(125);
 		if (with_stdin && (dup2(in[0], 0) < 0 || dup2(out_pipe[1], 1) < 0))
 			_exit(125);
@@ -169,13 +170,19 @@ static void spawn(struct tl_proc *p, const char *const *env,
 void tl_spawn(struct tl_proc *p, const char *const *env,
 	      const char *const *argv)
 {
-	spawn(p, env, argv, 0);
+	spawn(p, env, argv, 0, -1);
+}
+
+void tl_spawn_err(struct tl_proc *p, const char *const *env,
+		  const char *const *argv, int err_fd)
+{
+	spawn(p, env, argv, 0, err_fd);
 }
 
 void tl_spawn_io(struct tl_proc *p, const char *const *env,
 		 const char *const *argv)
 {
-	spawn(p, env, argv, 1);
+	spawn(p, env, argv, 1, -1);
 }
 
 void tl_say(struct tl_proc *p, const char *line)

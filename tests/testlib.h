@@ -40,6 +40,10 @@ struct tl_proc {
  */
 void tl_spawn(struct tl_proc *p, const char *const *env,
 	      const char *const *argv);
+/* tl_spawn, with its stderr at err_fd (a pipe's end the caller reads and
+ * closes), not in a file. */
+void tl_spawn_err(struct tl_proc *p, const char *const *env,
+		  const char *const *argv, int err_fd);
 /*
  * tl_spawn, with a pipe to its stdin: talk to it with tl_say, and follow
  * its output as it comes with tl_expect.

@@ -7,7 +7,9 @@
  * by cause; event counts by peer address; the notices.  Then one summary
  * line.  Every line is parsed by jansson; one that is not JSON, or is
  * JSON but neither an event nor a notice, is named on stderr with its
- * file and line number and skipped.  Nothing else is dropped: fields the
+ * file and line number and skipped (a file's last line cut short, as a
+ * log still being written has it, is named too, but is no error).
+ * Nothing else is dropped: fields the
  * report does not know are ignored, unknown event and cause names are
  * counted like the known ones.
  *
@@ -200,8 +202,19 @@ static void skip(struct report *r, const char *file, size_t lineno,
 	r->skipped++;
 }
 
+/* The last line of a file, with no newline and not JSON: a log still
+ * being written, or one a full disk cut.  Named, and not held against
+ * the log. */
+static void cut_short(struct report *r, const char *file, size_t lineno)
+{
+	fprintf(stderr, "tcpshim report: %s:%zu: last line cut short (a log "
+		"still being written, or cut by a full disk); line skipped\n",
+		file, lineno);
+	r->cut++;
+}
+
 static void take_line(struct report *r, const char *file, size_t lineno,
-		      const char *line, size_t len, int *hinted)
+		      const char *line, size_t len, int *hinted, int cut)
 {
 	static const char text_hint[] =
 		"this looks like a text-format log: log with tcpshim --json "
@@ -212,6 +225,10 @@ static void take_line(struct report *r, const char *file, size_t lineno,
 	if (strspn(line, " \t\r") == len)
 		return;		/* a blank line holds nothing to lose */
 	obj = json_loadb(line, len, 0, &err);
+	if (obj == NULL && cut) {
+		cut_short(r, file, lineno);
+		return;
+	}
 	if (obj == NULL) {
 		int text = strncmp(line, "tcpshim[", 8) == 0 && !*hinted;
 
@@ -250,12 +267,14 @@ static void read_log(struct report *r, const char *path)
 	}
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		size_t len = (size_t)n;
+		/* Only a file's last line can lack its newline. */
+		int cut = len > 0 && line[len - 1] != '\n';
 
-		if (len > 0 && line[len - 1] == '\n')
+		if (len > 0 && !cut)
 			line[--len] = '\0';
 		lineno++;
 		r->lines++;
-		take_line(r, name, lineno, line, len, &hinted);
+		take_line(r, name, lineno, line, len, &hinted, cut);
 	}
 	if (ferror(f)) {
 		fprintf(stderr, "tcpshim report: cannot read %s: %s\n", name,

@@ -31,6 +31,7 @@ struct report {
 	json_t *pid_events;		/* pid -> its event lines */
 	size_t held_back;		/* events held back, by the notices */
 	size_t lines, events, skipped;
+	size_t cut;			/* last lines cut short */
 	int unreadable;
 };
 

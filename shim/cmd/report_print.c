@@ -138,6 +138,9 @@ void report_print(struct report *r)
 	if (r->skipped > 0)
 		printf(", %zu %s skipped", r->skipped,
 		       plural(r->skipped, "line", "lines"));
+	if (r->cut > 0)
+		printf(", %zu last %s cut short", r->cut,
+		       plural(r->cut, "line", "lines"));
 	putchar('\n');
 
 	table_free(&r->notices);

@@ -66,6 +66,8 @@ const char *debug_emitted(int emitted)
 {
 	if (emitted == EVENT_HELD)
 		return "held back: counted, not written (TCPSHIM_RATE)";
+	if (emitted == EVENT_LOST)
+		return "lost: counted, not written (the log's stderr is gone)";
 	return emitted ? "logged"
 		       : "not logged: neither TCPSHIM_EVENTS nor a callback "
 			 "wants it";

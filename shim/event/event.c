@@ -18,6 +18,7 @@
 #include "event/callbacks.h"
 #include "event/debug.h"
 #include "event/log.h"
+#include "event/log_fail.h"
 #include "event/rate.h"
 #include "event/track.h"
 #include "os/probe.h"
@@ -73,13 +74,18 @@ out:
 }
 
 /* Is ev to be written to the log: 1 yes, -1 held back (TCPSHIM_RATE),
- * 0 not a kind the log takes.  Counted when 1 or -1; needs only its
- * kind, cause and time. */
+ * EVENT_LOG_GONE lost (nowhere to write it), 0 not a kind the log takes.
+ * Counted unless 0; needs only its kind, cause and time. */
+#define EVENT_LOG_GONE (-2)
 static int log_admits(const struct tcp_event *ev)
 {
 	if (!(shim_config.events & (1u << ev->kind)) ||
 	    shim_config.log == LOG_OFF)
 		return 0;
+	if (log_gone()) {
+		rate_lost(ev);
+		return EVENT_LOG_GONE;
+	}
 	return rate_admit(ev) ? 1 : -1;
 }
 
@@ -245,15 +251,18 @@ int event_emit(int fd, struct conn *c, struct verdict v, const char *call,
 		return 0;
 	if (!atomic_load_explicit(&shim_ready, memory_order_acquire))
 		return 1;
-	/* Nor for one held back in a storm with no callback to take it:
-	 * its kind, cause and time are all its count needs. */
+	/* Nor for one held back in a storm, or lost for want of a log,
+	 * with no callback to take it: its kind, cause and time are all
+	 * its count needs. */
 	clock_gettime(CLOCK_REALTIME, &ev.time);
 	write = log_admits(&ev);
 	if (write < 0 && !callbacks_any())
-		return EVENT_HELD;
+		return write == EVENT_LOG_GONE ? EVENT_LOST : EVENT_HELD;
 	when = ev.time;
 	event_fill(&ev, fd, c, v, call, err, o);
 	ev.time = when;
 	dispatch(&ev, write);
-	return write < 0 ? EVENT_HELD : 1;
+	return write == EVENT_LOG_GONE ? EVENT_LOST
+	       : write < 0		? EVENT_HELD
+					: 1;
 }

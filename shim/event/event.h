@@ -32,8 +32,10 @@ void event_dispatch(const struct tcp_event *ev);
 void event_dispatch_closed(const struct tcp_event *ev);
 /* event_fill, then event_dispatch, if the event is wanted: returns 1
  * then, EVENT_HELD when the log held it back (TCPSHIM_RATE; callbacks
- * still had it), 0 when nobody wanted it. */
+ * still had it), EVENT_LOST when the log had nowhere to write it (its
+ * stderr gone), 0 when nobody wanted it. */
 #define EVENT_HELD 2
+#define EVENT_LOST 3
 int event_emit(int fd, struct conn *c, struct verdict v, const char *call,
 	       int err, const struct observation *o);
 

@@ -8,6 +8,7 @@
 #include "core/config.h"
 #include "core/format.h"
 #include "event/log.h"
+#include "event/log_fail.h"
 #include "os/process.h"
 
 static void notice_held(const struct timespec *now)
@@ -31,8 +32,9 @@ int rate_admit(const struct tcp_event *ev)
 	/* The notice of an earlier second first, as time goes. */
 	if (tally_held_due(&ev->time))
 		notice_held(&ev->time);
-	return tally_event(ev->cause, &ev->time, shim_config.rate,
-			   shim_config.summary);
+	/* Counted for the totals whether or not a summary was asked for:
+	 * a line at exit tells of lost events out of how many. */
+	return tally_event(ev->cause, &ev->time, log_rate(), 1);
 }
 
 void rate_flush_due(void)
@@ -42,6 +44,12 @@ void rate_flush_due(void)
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (tally_held_due(&now))
 		notice_held(&now);
+}
+
+void rate_lost(const struct tcp_event *ev)
+{
+	tally_event(ev->cause, &ev->time, TALLY_UNLIMITED, 1);
+	tally_lost();
 }
 
 void rate_flush(void)

@@ -18,6 +18,9 @@
 /* Count ev (one of the kinds logged): 1 if it is to be written. */
 int rate_admit(const struct tcp_event *ev);
 
+/* Count ev (one of the kinds logged) as lost: the log cannot take it. */
+void rate_lost(const struct tcp_event *ev);
+
 /* Write the held_back notice now, if any event was held back. */
 void rate_flush(void);
 
