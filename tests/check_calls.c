@@ -4,10 +4,12 @@
  * sendfile, sendfile64, fcntl64, and a socket passed with SCM_RIGHTS.
  * Each moves bytes both ways (counted in the event) and meets a reset
  * (named in the event's call); a passed socket is never this process's
- * reset to log.  The program is tests/prog_calls.c.
+ * reset to log; SIGPIPE on a socket the shim does not track is the
+ * kernel's as ever.  The program is tests/prog_calls.c.
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -133,6 +135,51 @@ START_TEST(socket_passed_with_scm_rights_is_not_reset_here)
 }
 END_TEST
 
+/*
+ * The send calls ask the kernel for no SIGPIPE on every socket and raise
+ * it themselves: on a socket tcpshim does not track (a Unix socket), the
+ * signal still does what it does without the shim, and nothing is
+ * logged.
+ */
+static void unix_sigpipe(const char *call)
+{
+	static const struct {
+		const char *how;
+		int status;
+		const char *out;
+	} cases[] = {
+		{ "default", 128 + SIGPIPE, "" },
+		{ "ignore", 0, " -1 EPIPE\nsignals 0\n" },
+		{ "handler", 0, " -1 EPIPE\nsignals 1\n" },
+		{ "nosignal", 0, " -1 EPIPE\nsignals 0\n" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct scenario sc = { .prog = "tests/prog_calls" };
+		char arg[64], out[64];
+
+		snprintf(arg, sizeof(arg), "%s,%s", cases[i].how, call);
+		snprintf(out, sizeof(out), "%s%s", *cases[i].out ? call : "",
+			 cases[i].out);
+		sc_start(&sc, "sigpipe", AF_INET, 0, arg, NULL);
+		sc_finish(&sc);
+		ck_assert_msg(sc.p.status == cases[i].status, "%s: status %d",
+			      arg, sc.p.status);
+		ck_assert_str_eq(sc.p.out, out);
+		ck_assert_str_eq(sc.log, "");
+		sc_free(&sc);
+	}
+}
+
+START_TEST(sigpipe_on_an_untracked_socket_as_without_the_shim)
+{
+	unix_sigpipe("send");
+	unix_sigpipe("sendto");
+	unix_sigpipe("sendmsg");
+	unix_sigpipe("sendmmsg");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("calls");
@@ -145,6 +192,7 @@ int main(void)
 	tcase_add_test(tc, sendfile_and_sendfile64);
 	tcase_add_test(tc, fcntl64_copy_is_the_same_connection);
 	tcase_add_test(tc, socket_passed_with_scm_rights_is_not_reset_here);
+	tcase_add_test(tc, sigpipe_on_an_untracked_socket_as_without_the_shim);
 	suite_add_tcase(s, tc);
 	return tl_main(s);
 }

@@ -20,9 +20,18 @@
  *
  * As "send recv send", through a copy made with fcntl64(F_DUPFD), the
  * original closed first.
+ *
+ *   prog_calls sigpipe 4 0 HOW,CALL
+ *
+ * A Unix socket, which tcpshim does not track, whose other end is
+ * closed: CALL (send, sendto, sendmsg or sendmmsg) meets EPIPE, with
+ * SIGPIPE at its default (HOW default), ignored (ignore), handled
+ * (handler), or asked away with MSG_NOSIGNAL (nosignal).  The signal
+ * must do what it does without the shim.
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,16 +192,54 @@ static int rights(int fd)
 	return 0;
 }
 
+static volatile sig_atomic_t sigpipes;
+
+static void on_sigpipe(int sig)
+{
+	(void)sig;
+	sigpipes++;
+}
+
+static int unix_sigpipe(const char *how, const char *call)
+{
+	int pair[2], flags = strcmp(how, "nosignal") == 0 ? MSG_NOSIGNAL : 0;
+	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
+	struct mmsghdr mm = { .msg_hdr = { .msg_iov = &iov,
+					   .msg_iovlen = 1 } };
+	long r;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) != 0)
+		die("socketpair");
+	close(pair[1]);
+	signal(SIGPIPE, strcmp(how, "ignore") == 0    ? SIG_IGN
+			: strcmp(how, "handler") == 0 ? on_sigpipe
+						      : SIG_DFL);
+	if (strcmp(call, "send") == 0)
+		r = send(pair[0], "x", 1, flags);
+	else if (strcmp(call, "sendto") == 0)
+		r = sendto(pair[0], "x", 1, flags, NULL, 0);
+	else if (strcmp(call, "sendmsg") == 0)
+		r = sendmsg(pair[0], &mm.msg_hdr, flags);
+	else
+		r = sendmmsg(pair[0], &mm, 1, flags);
+	say(call, r);
+	printf("signals %d\n", (int)sigpipes);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char snd[32], rcv[32], reveal[32];
 	int fd;
 
 	if (argc < 4) {
-		fputs("usage: prog_calls via|rights|fcntl64 FAMILY PORT "
+		fputs("usage: prog_calls via|rights|fcntl64|sigpipe FAMILY PORT "
 		      "[SEND,RECV,REVEAL]\n", stderr);
 		return 2;
 	}
+	if (strcmp(argv[1], "sigpipe") == 0 && argc > 4 &&
+	    sscanf(argv[4], "%31[^,],%31s", snd, rcv) == 2)
+		return unix_sigpipe(snd, rcv);
 	family = strcmp(argv[2], "6") == 0 ? AF_INET6 : AF_INET;
 	port = atoi(argv[3]);
 	fd = dial();

@@ -18,38 +18,27 @@ static __attribute__((noinline)) ssize_t peek(int fd, void *buf, size_t len,
 
 SHIM_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
-	ssize_t ret;
-
 	if (PEEKING(flags))
 		return peek(fd, buf, len, flags);
-	ret = real.recv(fd, buf, len, flags);
-	wrap_io_done(fd, ret, 0, "recv");
-	return ret;
+	return wrap_moved(fd, real.recv(fd, buf, len, flags), 0, "recv");
 }
 
 SHIM_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
 			     struct sockaddr *addr, socklen_t *alen)
 {
-	ssize_t ret;
-
 	if (PEEKING(flags))
 		return wrap_peeked(fd, real.recvfrom(fd, buf, len, flags, addr,
 						     alen),
 				   "recvfrom");
-	ret = real.recvfrom(fd, buf, len, flags, addr, alen);
-	wrap_io_done(fd, ret, 0, "recvfrom");
-	return ret;
+	return wrap_moved(fd, real.recvfrom(fd, buf, len, flags, addr, alen),
+			  0, "recvfrom");
 }
 
 SHIM_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
-	ssize_t ret;
-
 	if (PEEKING(flags))
 		return wrap_peeked(fd, real.recvmsg(fd, msg, flags), "recvmsg");
-	ret = real.recvmsg(fd, msg, flags);
-	wrap_io_done(fd, ret, 0, "recvmsg");
-	return ret;
+	return wrap_moved(fd, real.recvmsg(fd, msg, flags), 0, "recvmsg");
 }
 
 SHIM_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int n,
@@ -63,53 +52,40 @@ SHIM_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 
 SHIM_EXPORT ssize_t read(int fd, void *buf, size_t len)
 {
-	ssize_t ret = real.read(fd, buf, len);
-
-	wrap_io_done(fd, ret, 0, "read");
-	return ret;
+	return wrap_moved(fd, real.read(fd, buf, len), 0, "read");
 }
 
 SHIM_EXPORT ssize_t readv(int fd, const struct iovec *iov, int n)
 {
-	ssize_t ret = real.readv(fd, iov, n);
-
-	wrap_io_done(fd, ret, 0, "readv");
-	return ret;
+	return wrap_moved(fd, real.readv(fd, iov, n), 0, "readv");
 }
 
 SHIM_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen,
 			       int flags)
 {
-	ssize_t ret;
-
 	if (PEEKING(flags))
 		return wrap_peeked(fd, real.__recv_chk(fd, buf, len, buflen,
 						       flags),
 				   "recv");
-	ret = real.__recv_chk(fd, buf, len, buflen, flags);
-	wrap_io_done(fd, ret, 0, "recv");
-	return ret;
+	return wrap_moved(fd, real.__recv_chk(fd, buf, len, buflen, flags),
+			  0, "recv");
 }
 
 SHIM_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len,
 				   size_t buflen, int flags,
 				   struct sockaddr *addr, socklen_t *alen)
 {
-	ssize_t ret;
-
 	if (PEEKING(flags))
 		return wrap_peeked(fd, real.__recvfrom_chk(fd, buf, len, buflen,
 							   flags, addr, alen),
 				   "recvfrom");
-	ret = real.__recvfrom_chk(fd, buf, len, buflen, flags, addr, alen);
-	wrap_io_done(fd, ret, 0, "recvfrom");
-	return ret;
+	return wrap_moved(fd, real.__recvfrom_chk(fd, buf, len, buflen,
+						  flags, addr, alen),
+			  0, "recvfrom");
 }
 
 SHIM_EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
 {
-	ssize_t ret = real.__read_chk(fd, buf, len, buflen);
-
-	wrap_io_done(fd, ret, 0, "read");
-	return ret;
+	return wrap_moved(fd, real.__read_chk(fd, buf, len, buflen), 0,
+			  "read");
 }

@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
+#include "core/compiler.h"
 #include "core/conn.h"
 
 #define FDT_BITS 10
@@ -27,14 +28,14 @@ struct fdt_mid {
 	_Atomic(struct fdt_leaf *) leaf[FDT_FANOUT];
 };
 
-extern _Atomic(struct fdt_mid *) fdt_top[FDT_TOP];
+extern _Atomic(struct fdt_mid *) fdt_top[FDT_TOP] SHIM_HIDDEN;
 /* The level of fdt_top[0] (which stays NULL), static: descriptors below
  * 2^20 (all, in most programs)
  * are found in two loads instead of three. */
-extern struct fdt_mid fdt_mid0;
+extern struct fdt_mid fdt_mid0 SHIM_HIDDEN;
 /* Descriptors below FDT_FANOUT have a static leaf of their own, outside
  * fdt_mid0: one load. */
-extern struct fdt_leaf fdt_leaf0;
+extern struct fdt_leaf fdt_leaf0 SHIM_HIDDEN;
 
 static inline struct conn *fdt_from_mid(struct fdt_mid *mid, unsigned int fd)
 {
@@ -73,6 +74,21 @@ static inline struct conn *fdt_get(int fd)
 		return atomic_load_explicit(&fdt_leaf0.slot[fd],
 					    memory_order_acquire);
 	return fd < 0 ? NULL : fdt_get_valid(fd);
+}
+
+/* The slot of fd when it is below FDT_FANOUT and tracked, else NULL:
+ * the slot says which descriptor it is (fdt_slot0_fd). */
+static inline _Atomic(struct conn *) *fdt_slot0(int fd)
+{
+	if (__builtin_expect((unsigned int)fd < FDT_FANOUT, 1) &&
+	    atomic_load_explicit(&fdt_leaf0.slot[fd], memory_order_relaxed))
+		return &fdt_leaf0.slot[fd];
+	return NULL;
+}
+
+static inline int fdt_slot0_fd(_Atomic(struct conn *) *slot)
+{
+	return (int)(slot - fdt_leaf0.slot);
 }
 
 /*

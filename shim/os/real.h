@@ -15,6 +15,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "core/compiler.h"
+
 /* Fortified entry points, declared by glibc only under _FORTIFY_SOURCE. */
 ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags);
 ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen,
@@ -90,7 +92,7 @@ struct shim_real {
  * Until shim_real_bind() runs, every entry points at a direct system call,
  * so a wrapped call made from another library's constructor still works.
  */
-extern struct shim_real real;
+extern struct shim_real real SHIM_HIDDEN;
 
 void shim_real_bind(void);
 
