@@ -21,13 +21,13 @@
  *
  * tests/bench.sh runs each at N and 2N, natively and preloaded, under
  * callgrind (instructions) and strace -c (system calls): the difference
- * between the two runs, divided by N, is what one call costs, with
- * start-up and set-up cancelled out.  The other half of each iteration
- * (draining what a send sent, feeding what a receive takes, opening what
- * close closes) is a system call made with the instruction itself (the
- * library's shim_raw_syscall, linked in): tcpshim wraps syscall(2) too,
- * so only a call that passes through no libc function costs the same in
- * every configuration.
+ * over N is what one call costs.  callgrind counts only inside the
+ * functions named loop_* (--toggle-collect), so that set-up and the last
+ * closes (whose path depends on timing) stay out and every run counts
+ * the same.  The other half of each iteration (draining what a send
+ * sent, feeding what a receive takes, opening what close closes) is a
+ * system call made with the library's shim_raw_syscall, linked in:
+ * tcpshim wraps syscall(2) too.
  *
  * mem makes N TCP sockets and prints the process's anonymous resident
  * memory in KiB, from /proc/self/smaps_rollup: the shim's records and
@@ -68,18 +68,20 @@ static void die(const char *what)
 	exit(1);
 }
 
-static int listener(struct sockaddr_in *addr)
+/* A socket of type on loopback, bound to an ephemeral port (addr), and
+ * listening if it is a stream. */
+static int bound(int type, struct sockaddr_in *addr)
 {
 	socklen_t len = sizeof(*addr);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fd = socket(AF_INET, type, 0);
 
 	memset(addr, 0, sizeof(*addr));
 	addr->sin_family = AF_INET;
 	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (fd < 0 || bind(fd, (struct sockaddr *)addr, sizeof(*addr)) != 0 ||
-	    listen(fd, 16) != 0 ||
+	    (type == SOCK_STREAM && listen(fd, 16) != 0) ||
 	    getsockname(fd, (struct sockaddr *)addr, &len) != 0)
-		die("listen");
+		die("bind");
 	return fd;
 }
 
@@ -253,7 +255,7 @@ static const struct {
 /* send1's other thread: a reader of the program's own, which takes
  * DRAIN bytes at a time (MSG_WAITALL), so that it makes N / DRAIN calls
  * whatever the scheduling, and the count is exact. */
-static void *drain(void *arg)
+static __attribute__((noinline)) void *loop_drain(void *arg)
 {
 	char buf[DRAIN];
 	ssize_t got;
@@ -265,54 +267,42 @@ static void *drain(void *arg)
 	return NULL;
 }
 
+static __attribute__((noinline)) void loop_send1(int a, long n)
+{
+	for (long i = 0; i < n; i++)
+		if (send(a, "x", 1, 0) != 1)
+			die("send");
+}
+
 static void send1(int a, int b, long n)
 {
 	pthread_t t;
 
-	if (pthread_create(&t, NULL, drain, &b) != 0)
+	if (pthread_create(&t, NULL, loop_drain, &b) != 0)
 		die("pthread_create");
-	for (long i = 0; i < n; i++)
-		if (send(a, "x", 1, 0) != 1)
-			die("send");
+	loop_send1(a, n);
 	if (shutdown(a, SHUT_WR) != 0 || pthread_join(t, NULL) != 0)
 		die("shutdown");
 }
 
-/* A UDP socket on loopback, bound to an ephemeral port. */
-static int udp_bound(struct sockaddr_in *addr)
+/* Datagrams fed with raw sendto from s to r (at to), each read with its
+ * control messages, which the loop looks through as a server would. */
+static __attribute__((noinline)) void loop_udpmsg(int r, int s,
+						  const struct sockaddr_in *to,
+						  long n)
 {
-	socklen_t len = sizeof(*addr);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-
-	memset(addr, 0, sizeof(*addr));
-	addr->sin_family = AF_INET;
-	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)addr, sizeof(*addr)) != 0 ||
-	    getsockname(fd, (struct sockaddr *)addr, &len) != 0)
-		die("udp socket");
-	return fd;
-}
-
-/* Datagrams fed with raw sendto, each read with its control messages,
- * which the loop looks through as a server would. */
-static void udpmsg(long n)
-{
-	struct sockaddr_in to, from, peer;
-	int on = 1, r = udp_bound(&to), s = udp_bound(&from);
+	struct sockaddr_in peer;
 	char buf[SMALL], control[CONTROL];
 	struct iovec iov = { buf, SMALL };
 	struct msghdr msg = { .msg_name = &peer, .msg_iov = &iov,
 			      .msg_iovlen = 1, .msg_control = control };
 
-	if (setsockopt(r, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) != 0 ||
-	    setsockopt(r, SOL_SOCKET, SO_TIMESTAMP, &on, sizeof(on)) != 0)
-		die("setsockopt");
 	memset(buf, 'u', sizeof(buf));
 	for (long i = 0; i < n; i++) {
 		int seen = 0;
 
 		if (shim_raw_syscall(SYS_sendto, s, (long)buf, SMALL, 0,
-				     (long)&to, sizeof(to)) != SMALL)
+				     (long)to, sizeof(*to)) != SMALL)
 			die("sendto");
 		msg.msg_namelen = sizeof(peer);
 		msg.msg_controllen = sizeof(control);
@@ -323,8 +313,39 @@ static void udpmsg(long n)
 		if (seen != 2)
 			die("control messages");
 	}
+}
+
+static void udpmsg(long n)
+{
+	struct sockaddr_in to, from;
+	int on = 1, r = bound(SOCK_DGRAM, &to), s = bound(SOCK_DGRAM, &from);
+
+	if (setsockopt(r, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) != 0 ||
+	    setsockopt(r, SOL_SOCKET, SO_TIMESTAMP, &on, sizeof(on)) != 0)
+		die("setsockopt");
+	loop_udpmsg(r, s, &to, n);
 	close(s);
 	close(r);
+}
+
+static __attribute__((noinline)) void loop_churn(int lfd,
+						 const struct sockaddr_in *addr,
+						 long n)
+{
+	for (long i = 0; i < n; i++) {
+		int c, s;
+
+		pair(lfd, addr, &c, &s);
+		if (close(s) != 0 || close(c) != 0)
+			die("close");
+	}
+}
+
+static __attribute__((noinline)) void
+loop_calls(void (*one)(const struct ends *), const struct ends *e, long n)
+{
+	for (long i = 0; i < n; i++)
+		one(e);
 }
 
 static int calls(const char *mode, long n)
@@ -339,30 +360,20 @@ static int calls(const char *mode, long n)
 		return 0;
 	}
 	memset(buf, 'c', sizeof(buf));
-	lfd = listener(&addr);
+	lfd = bound(SOCK_STREAM, &addr);
 	pair(lfd, &addr, &e.a, &e.b);
 	if (strcmp(mode, "send1") == 0) {
 		send1(e.a, e.b, n);
 	} else if (strcmp(mode, "churn") == 0) {
-		for (long i = 0; i < n; i++) {
-			int c, s;
-
-			pair(lfd, &addr, &c, &s);
-			if (close(s) != 0 || close(c) != 0)
-				die("close");
-		}
+		loop_churn(lfd, &addr, n);
 	} else {
-		size_t m = 0;
+		size_t m = 0, nm = sizeof(modes) / sizeof(modes[0]);
 
-		while (m < sizeof(modes) / sizeof(modes[0]) &&
-		       strcmp(modes[m].name, mode) != 0)
+		while (m < nm && strcmp(modes[m].name, mode) != 0)
 			m++;
-		if (m == sizeof(modes) / sizeof(modes[0])) {
-			fprintf(stderr, "bench_calls: no mode %s\n", mode);
-			return 2;
-		}
-		for (long i = 0; i < n; i++)
-			modes[m].one(&e);
+		if (m == nm)
+			return fprintf(stderr, "bench_calls: no mode %s\n", mode), 2;
+		loop_calls(modes[m].one, &e, n);
 	}
 	close(e.b);
 	close(e.a);
