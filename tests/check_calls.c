@@ -136,6 +136,36 @@ START_TEST(socket_passed_with_scm_rights_is_not_reset_here)
 END_TEST
 
 /*
+ * The same over a socket pair that took the number of a TCP socket closed
+ * where no wrapper saw it (fclose), the child forked before the
+ * connection: the program exits with data unread, the child holds the
+ * connection, and no reset is due or logged.
+ */
+START_TEST(socket_passed_over_a_reused_number_is_not_reset_at_exit)
+{
+	struct scenario sc = { .prog = "tests/prog_calls", .interactive = 1 };
+	char local[64], peer[64], buf[8], said[64];
+	int a;
+
+	a = sc_start_accept(&sc, "rights-stale", AF_INET, NULL, NULL, local,
+			    peer);
+	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
+	ck_assert_int_eq(write(a, "data", 4), 4);
+	ck_assert_int_eq(tl_expect(&sc.p, "sendmsg 1", 10000, said,
+				   sizeof(said)), 0);
+	ck_assert_int_eq(write(a, "more", 4), 4);
+	shutdown(a, SHUT_WR);
+	ck_assert_int_eq(tl_poll(a, POLLIN, 10000), 0);
+	ck_assert_int_eq(read(a, buf, sizeof(buf)), 0);
+	close(a);
+	sc_finish(&sc);
+	ck_assert_str_eq(sc.p.out, "send 2\nsendmsg 1\n");
+	ck_assert_str_eq(sc.log, "");
+	sc_free(&sc);
+}
+END_TEST
+
+/*
  * The send calls ask the kernel for no SIGPIPE on every socket and raise
  * it themselves: on a socket tcpshim does not track (a Unix socket), the
  * signal still does what it does without the shim, and nothing is
@@ -192,6 +222,7 @@ int main(void)
 	tcase_add_test(tc, sendfile_and_sendfile64);
 	tcase_add_test(tc, fcntl64_copy_is_the_same_connection);
 	tcase_add_test(tc, socket_passed_with_scm_rights_is_not_reset_here);
+	tcase_add_test(tc, socket_passed_over_a_reused_number_is_not_reset_at_exit);
 	tcase_add_test(tc, sigpipe_on_an_untracked_socket_as_without_the_shim);
 	suite_add_tcase(s, tc);
 	return tl_main(s);

@@ -16,6 +16,14 @@
  * child holds the connection, so nothing is reset.  The child then waits
  * until the peer closes.
  *
+ *   prog_calls rights-stale FAMILY PORT
+ *
+ * As rights, with the socket pair on a number whose table entry is stale
+ * (a TCP socket fclose'd there, where no wrapper sees the close) and the
+ * child forked before the connection exists; the program then exits with
+ * the connection open and data unread: the child holds it, so no reset
+ * is due and none may be logged.
+ *
  *   prog_calls fcntl64 FAMILY PORT
  *
  * As "send recv send", through a copy made with fcntl64(F_DUPFD), the
@@ -192,6 +200,71 @@ static int rights(int fd)
 	return 0;
 }
 
+/* fd's number, now stale in the table: a TCP socket closed by fclose. */
+static int stale_number(void)
+{
+	int t = socket(AF_INET, SOCK_STREAM, 0);
+	FILE *f = t < 0 ? NULL : fdopen(t, "r+");
+
+	if (f == NULL)
+		die("fdopen");
+	fclose(f);
+	return t;
+}
+
+/* The socket passed in one message with SCM_RIGHTS over to. */
+static long pass(int to, int fd)
+{
+	char c = 'f', cmsgbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cmsgbuf,
+			      .msg_controllen = sizeof(cmsgbuf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
+	return sendmsg(to, &msg, 0);
+}
+
+static int rights_stale(void)
+{
+	int pair[2], stale = stale_number(), fd;
+	pid_t child;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) != 0 || pair[0] != stale)
+		die("socketpair");
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0) {
+		char buf[64], cmsgbuf[CMSG_SPACE(sizeof(int))];
+		struct iovec iov = { .iov_base = buf, .iov_len = 1 };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+				      .msg_control = cmsgbuf,
+				      .msg_controllen = sizeof(cmsgbuf) };
+		struct cmsghdr *cm;
+		int got = -1;
+
+		close(pair[0]);
+		if (recvmsg(pair[1], &msg, 0) == 1 &&
+		    (cm = CMSG_FIRSTHDR(&msg)) != NULL)
+			memcpy(&got, CMSG_DATA(cm), sizeof(got));
+		while (got >= 0 && read(got, buf, sizeof(buf)) > 0)
+			;
+		_exit(got >= 0 ? 0 : 1);
+	}
+	close(pair[1]);
+	fd = dial();
+	say("send", send(fd, "hi", 2, MSG_NOSIGNAL));
+	wait_for(fd, POLLIN);
+	say("sendmsg", pass(pair[0], fd));
+	fflush(stdout);
+	exit(0);
+}
+
 static volatile sig_atomic_t sigpipes;
 
 static void on_sigpipe(int sig)
@@ -242,6 +315,8 @@ int main(int argc, char **argv)
 		return unix_sigpipe(snd, rcv);
 	family = strcmp(argv[2], "6") == 0 ? AF_INET6 : AF_INET;
 	port = atoi(argv[3]);
+	if (strcmp(argv[1], "rights-stale") == 0)
+		return rights_stale();
 	fd = dial();
 	if (strcmp(argv[1], "rights") == 0)
 		return rights(fd);

@@ -1,6 +1,7 @@
 /*
  * socket.c - where TCP sockets enter the table: socket, accept, accept4,
- * and connect, which records the peer and reveals refusals.
+ * and connect, which records the peer and reveals refusals; and
+ * socketpair, whose numbers leave it.
  */
 #include <netinet/in.h>
 #include <string.h>
@@ -37,6 +38,23 @@ SHIM_EXPORT int socket(int domain, int type, int protocol)
 		fdt_track(fd, c);
 	}
 	return fd;
+}
+
+/*
+ * Neither end of a new pair is a TCP socket: whatever the table still
+ * holds at either number (a socket closed where no wrapper saw it, such
+ * as by fclose) is let go, as socket() does.  Otherwise a sendmsg there
+ * would take the tracked path, which never looks at SCM_RIGHTS (send.c).
+ */
+SHIM_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
+{
+	int ret = real.socketpair(domain, type, protocol, sv);
+
+	if (ret == 0 && !shim_passive)
+		for (int i = 0; i < 2; i++)
+			if (fdt_get(sv[i]) != NULL && !shim_in_vfork_child())
+				fdt_track(sv[i], NULL);
+	return ret;
 }
 
 /*

@@ -48,7 +48,7 @@ ssize_t __read_chk(int fd, void *buf, size_t nbytes, size_t buflen);
 
 /* X(name): every wrapped symbol, once. */
 #define SHIM_REAL_SYMBOLS(X) \
-	X(socket) X(accept) X(accept4) X(connect) \
+	X(socket) X(socketpair) X(accept) X(accept4) X(connect) \
 	X(close) X(close_range) X(closefrom) X(shutdown) \
 	X(dup) X(dup2) X(dup3) X(fcntl) X(fcntl64) \
 	X(setsockopt) X(getsockopt) \
