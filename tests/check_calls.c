@@ -106,62 +106,49 @@ START_TEST(fcntl64_copy_is_the_same_connection)
 END_TEST
 
 /*
- * Passed with SCM_RIGHTS, then closed here with data unread: the other
- * process still holds it, no RST leaves, and nothing is logged.
+ * Scenario name passes the connection with SCM_RIGHTS to a child and lets
+ * go of its own copy with data unread, saying so with a line that starts
+ * with gone; the child reads to the end and exits, its close orderly.
+ * The other process held it all along: no RST leaves, and nothing is
+ * logged.  out: all the program prints.
  */
-START_TEST(socket_passed_with_scm_rights_is_not_reset_here)
+static void passed(const char *name, const char *gone, const char *out)
 {
 	struct scenario sc = { .prog = "tests/prog_calls", .interactive = 1 };
 	char local[64], peer[64], buf[8], said[64];
 	int a;
 
-	a = sc_start_accept(&sc, "rights", AF_INET, NULL, NULL, local, peer);
+	a = sc_start_accept(&sc, name, AF_INET, NULL, NULL, local, peer);
 	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
 	ck_assert_int_eq(write(a, "data", 4), 4);
-	/* The program closed its copy; the child holds the connection. */
-	ck_assert_int_eq(tl_expect(&sc.p, "close 0", 10000, said,
-				   sizeof(said)), 0);
+	ck_assert_int_eq(tl_expect(&sc.p, gone, 10000, said, sizeof(said)), 0);
 	ck_assert_int_eq(write(a, "more", 4), 4);
 	shutdown(a, SHUT_WR);
 	ck_assert_int_eq(tl_poll(a, POLLIN, 10000), 0);
-	/* The child reads to the end and exits: its close is orderly. */
 	ck_assert_int_eq(read(a, buf, sizeof(buf)), 0);
 	close(a);
 	sc_finish(&sc);
-	ck_assert_str_eq(sc.p.out, "send 2\nsendmsg 1\nclose 0\nchild 0\n");
-	ck_assert_str_eq(said, "close 0");
+	ck_assert_str_eq(sc.p.out, out);
+	ck_assert_str_eq(said, gone);
 	ck_assert_str_eq(sc.log, "");
 	sc_free(&sc);
+}
+
+/* Passed, then closed here. */
+START_TEST(socket_passed_with_scm_rights_is_not_reset_here)
+{
+	passed("rights", "close 0", "send 2\nsendmsg 1\nclose 0\nchild 0\n");
 }
 END_TEST
 
 /*
- * The same over a socket pair that took the number of a TCP socket closed
+ * Passed over a socket pair that took the number of a TCP socket closed
  * where no wrapper saw it (fclose), the child forked before the
- * connection: the program exits with data unread, the child holds the
- * connection, and no reset is due or logged.
+ * connection; then the program exits with the connection open.
  */
 START_TEST(socket_passed_over_a_reused_number_is_not_reset_at_exit)
 {
-	struct scenario sc = { .prog = "tests/prog_calls", .interactive = 1 };
-	char local[64], peer[64], buf[8], said[64];
-	int a;
-
-	a = sc_start_accept(&sc, "rights-stale", AF_INET, NULL, NULL, local,
-			    peer);
-	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
-	ck_assert_int_eq(write(a, "data", 4), 4);
-	ck_assert_int_eq(tl_expect(&sc.p, "sendmsg 1", 10000, said,
-				   sizeof(said)), 0);
-	ck_assert_int_eq(write(a, "more", 4), 4);
-	shutdown(a, SHUT_WR);
-	ck_assert_int_eq(tl_poll(a, POLLIN, 10000), 0);
-	ck_assert_int_eq(read(a, buf, sizeof(buf)), 0);
-	close(a);
-	sc_finish(&sc);
-	ck_assert_str_eq(sc.p.out, "send 2\nsendmsg 1\n");
-	ck_assert_str_eq(sc.log, "");
-	sc_free(&sc);
+	passed("rights-stale", "sendmsg 1", "send 2\nsendmsg 1\n");
 }
 END_TEST
 
