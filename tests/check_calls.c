@@ -5,10 +5,13 @@
  * Each moves bytes both ways (counted in the event) and meets a reset
  * (named in the event's call); a socket passed away is not this
  * process's reset to log while the other holds it, and one received is
- * the receiver's.  The program is tests/prog_calls.c.
+ * the receiver's; SIGPIPE on a socket the shim does not track is the
+ * kernel's as ever.  The programs are tests/prog_calls.c and
+ * tests/prog_unix.c.
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -105,32 +108,97 @@ START_TEST(fcntl64_copy_is_the_same_connection)
 END_TEST
 
 /*
- * Passed with SCM_RIGHTS, then closed here with data unread: the other
- * process still holds it, no RST leaves, and nothing is logged.
+ * Scenario name of prog passes the connection with SCM_RIGHTS to a child
+ * and lets go of its own copy with data unread, saying so with a line
+ * that starts with gone; the child reads to the end and exits, its close
+ * orderly.  The other process held it all along: no RST leaves, and
+ * nothing is logged.  out: all the program prints.
  */
-START_TEST(socket_passed_with_scm_rights_is_not_reset_here)
+static void passed(const char *prog, const char *name, const char *gone,
+		   const char *out)
 {
-	struct scenario sc = { .prog = "tests/prog_calls", .interactive = 1 };
+	struct scenario sc = { .prog = prog, .interactive = 1 };
 	char local[64], peer[64], buf[8], said[64];
 	int a;
 
-	a = sc_start_accept(&sc, "rights", AF_INET, NULL, NULL, local, peer);
+	a = sc_start_accept(&sc, name, AF_INET, NULL, NULL, local, peer);
 	ck_assert_int_eq(tl_read_n(a, buf, 2, 10000), 0);
 	ck_assert_int_eq(write(a, "data", 4), 4);
-	/* The program closed its copy; the child holds the connection. */
-	ck_assert_int_eq(tl_expect(&sc.p, "close 0", 10000, said,
-				   sizeof(said)), 0);
+	ck_assert_int_eq(tl_expect(&sc.p, gone, 10000, said, sizeof(said)), 0);
 	ck_assert_int_eq(write(a, "more", 4), 4);
 	shutdown(a, SHUT_WR);
 	ck_assert_int_eq(tl_poll(a, POLLIN, 10000), 0);
-	/* The child reads to the end and exits: its close is orderly. */
 	ck_assert_int_eq(read(a, buf, sizeof(buf)), 0);
 	close(a);
 	sc_finish(&sc);
-	ck_assert_str_eq(sc.p.out, "send 2\nsendmsg 1\nclose 0\nchild 0\n");
-	ck_assert_str_eq(said, "close 0");
+	ck_assert_str_eq(sc.p.out, out);
+	ck_assert_str_eq(said, gone);
 	ck_assert_str_eq(sc.log, "");
 	sc_free(&sc);
+}
+
+/* Passed, then closed here. */
+START_TEST(socket_passed_with_scm_rights_is_not_reset_here)
+{
+	passed("tests/prog_calls", "rights", "close 0",
+	       "send 2\nsendmsg 1\nclose 0\nchild 0\n");
+}
+END_TEST
+
+/*
+ * Passed over a socket pair that took the number of a TCP socket closed
+ * where no wrapper saw it (fclose), the child forked before the
+ * connection; then the program exits with the connection open.
+ */
+START_TEST(socket_passed_over_a_reused_number_is_not_reset_at_exit)
+{
+	passed("tests/prog_unix", "rights-stale", "sendmsg 1",
+	       "send 2\nsendmsg 1\n");
+}
+END_TEST
+
+/*
+ * The send calls ask the kernel for no SIGPIPE on every socket and raise
+ * it themselves: on a socket tcpshim does not track (a Unix socket), the
+ * signal still does what it does without the shim, and nothing is
+ * logged.
+ */
+static void unix_sigpipe(const char *call)
+{
+	static const struct {
+		const char *how;
+		int status;
+		const char *out;
+	} cases[] = {
+		{ "default", 128 + SIGPIPE, "" },
+		{ "ignore", 0, " -1 EPIPE\nsignals 0\n" },
+		{ "handler", 0, " -1 EPIPE\nsignals 1\n" },
+		{ "nosignal", 0, " -1 EPIPE\nsignals 0\n" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct scenario sc = { .prog = "tests/prog_unix" };
+		char arg[64], out[64];
+
+		snprintf(arg, sizeof(arg), "%s,%s", cases[i].how, call);
+		snprintf(out, sizeof(out), "%s%s", *cases[i].out ? call : "",
+			 cases[i].out);
+		sc_start(&sc, "sigpipe", AF_INET, 0, arg, NULL);
+		sc_finish(&sc);
+		ck_assert_msg(sc.p.status == cases[i].status, "%s: status %d",
+			      arg, sc.p.status);
+		ck_assert_str_eq(sc.p.out, out);
+		ck_assert_str_eq(sc.log, "");
+		sc_free(&sc);
+	}
+}
+
+START_TEST(sigpipe_on_an_untracked_socket_as_without_the_shim)
+{
+	unix_sigpipe("send");
+	unix_sigpipe("sendto");
+	unix_sigpipe("sendmsg");
+	unix_sigpipe("sendmmsg");
 }
 END_TEST
 
@@ -260,6 +328,9 @@ int main(void)
 	tcase_add_test(tc, sendfile_and_sendfile64);
 	tcase_add_test(tc, fcntl64_copy_is_the_same_connection);
 	tcase_add_test(tc, socket_passed_with_scm_rights_is_not_reset_here);
+	tcase_add_test(tc,
+		       socket_passed_over_a_reused_number_is_not_reset_at_exit);
+	tcase_add_test(tc, sigpipe_on_an_untracked_socket_as_without_the_shim);
 	tcase_add_test(tc, socket_received_with_recvmsg_is_logged_by_its_worker);
 	tcase_add_test(tc,
 		       socket_received_with_recvmmsg_is_logged_by_its_worker);

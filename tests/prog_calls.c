@@ -224,6 +224,11 @@ static int handoff(const char *snd, const char *rcv, const char *how)
 	char taken;
 	pid_t worker;
 
+	/* The pair takes the numbers two UDP sockets had. */
+	pair[0] = socket(AF_INET, SOCK_DGRAM, 0);
+	pair[1] = socket(AF_INET, SOCK_DGRAM, 0);
+	close(pair[0]);
+	close(pair[1]);
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) != 0)
 		die("socketpair");
 	worker = fork();

@@ -1467,12 +1467,47 @@ END_TEST
 
 /* ---- bash: subshells, execs, /dev/tcp ------------------------------------ */
 
+/*
+ * The work is scaled to the build.  Under a sanitizer (SANITIZE=...) its
+ * runtime starts and, at exit, looks for leaks in each of the three or
+ * four processes of a turn: 0.3 to 0.9 s apiece on a loaded two-core
+ * machine, against about a millisecond natively.  So 20 turns, with a
+ * connection every 10 (still both branches of the script), and a bound of
+ * its own: the sanitized case is then a minute at most where 300 turns
+ * took over ten.
+ */
 #define BASH_LOOPS 300
 #define BASH_EVERY 20		/* every 20th turn talks over /dev/tcp */
+#define BASH_BOUND 90		/* seconds */
+#define BASH_LOOPS_SANITIZED 20
+#define BASH_EVERY_SANITIZED 10
+#define BASH_BOUND_SANITIZED 300
+
+static int sanitized(void)
+{
+	const char *san = getenv("TCPSHIM_TEST_SANITIZER");
+
+	return san != NULL && *san != '\0';
+}
+
+static int bash_loops(void)
+{
+	return sanitized() ? BASH_LOOPS_SANITIZED : BASH_LOOPS;
+}
+
+static int bash_every(void)
+{
+	return sanitized() ? BASH_EVERY_SANITIZED : BASH_EVERY;
+}
+
+static int bash_bound(void)
+{
+	return sanitized() ? BASH_BOUND_SANITIZED : BASH_BOUND;
+}
 
 /*
  * The loop: per turn a command substitution (a subshell, which execs tr)
- * and an exec of /bin/true; every BASH_EVERY turns a connection through
+ * and an exec of /bin/true; every bash_every() turns a connection through
  * /dev/tcp, whose answer bash reads, or, every other time, a child
  * /bin/sh (an exec that inherits the socket).  Exit statuses travel: a
  * subshell's 42, and the script's own 3.
@@ -1485,7 +1520,7 @@ static const char bash_script[] =
 	"    s=$((s + i))\n"
 	"    echo \"$i $y\"\n"
 	"    if [ $((i % $3)) -eq 0 ]; then\n"
-	"        exec 3<>/dev/tcp/127.0.0.1/$port\n"
+	"        exec 3<>/dev/tcp/127.0.0.1/$port || exit 8\n"
 	"        echo \"ping $i\" >&3\n"
 	"        if [ $((i % (2 * $3))) -eq 0 ]; then\n"
 	"            read -r answer <&3; echo \"$answer\"\n"
@@ -1501,7 +1536,9 @@ static const char bash_script[] =
 
 /*
  * A child process that answers n connections: one line in, "pong" and the
- * line back, then an orderly close.  Exits 0 if all n were answered.
+ * line back, then an orderly close.  Exits 0 if all n were answered.  It
+ * waits for each as long as the case may run: turns between connections
+ * take what they take.
  */
 static pid_t line_server(int lfd, int n)
 {
@@ -1513,7 +1550,7 @@ static pid_t line_server(int lfd, int n)
 	for (int i = 0; i < n; i++) {
 		char buf[256], reply[300];
 		size_t got = 0;
-		int a = tl_accept(lfd, 20000);
+		int a = tl_accept(lfd, bash_bound() * 1000);
 
 		if (a < 0)
 			_exit(1);
@@ -1553,13 +1590,13 @@ static void bash_run(enum mode m, const char *bash, struct bash_run *r)
 
 	write_text(script, bash_script);
 	lfd = tl_listen(AF_INET, &port);
-	server = line_server(lfd, BASH_LOOPS / BASH_EVERY);
+	server = line_server(lfd, bash_loops() / bash_every());
 	close(lfd);
 	t0 = now_s();
 	tl_run(&p, run_env(m, log, NULL, NULL),
 	       (const char *const[]){ bash, script, tl_str("%d", port),
-				      tl_str("%d", BASH_LOOPS),
-				      tl_str("%d", BASH_EVERY), NULL });
+				      tl_str("%d", bash_loops()),
+				      tl_str("%d", bash_every()), NULL });
 	r->secs = now_s() - t0;
 	ck_assert_int_eq(waitpid(server, &st, 0), server);
 	r->server_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -1575,6 +1612,7 @@ START_TEST(bash_loop_of_subshells_and_execs_same_output)
 	const char *bash = tl_which("bash");
 	struct bash_run r[2];
 	char line[128];
+	int loops = bash_loops(), every = bash_every();
 
 	if (bash == NULL) {
 		tl_skip(__func__, "bash not found (Debian package bash)");
@@ -1594,18 +1632,17 @@ START_TEST(bash_loop_of_subshells_and_execs_same_output)
 	assert_same("bash's stderr", r[0].err, r[1].err);
 	ck_assert_ptr_nonnull(tl_find_line(r[1].out, "sum ", line,
 					   sizeof(line)));
-	ck_assert_str_eq(line, tl_str("sum %d", BASH_LOOPS * (BASH_LOOPS + 1) / 2));
+	ck_assert_str_eq(line, tl_str("sum %d", loops * (loops + 1) / 2));
 	ck_assert_ptr_nonnull(tl_find_line(r[1].out, "subshell ", line,
 					   sizeof(line)));
 	ck_assert_str_eq(line, "subshell 42");
 	ck_assert_ptr_nonnull(tl_find_line(r[1].out,
-					   tl_str("pong ping %d", BASH_LOOPS),
+					   tl_str("pong ping %d", loops),
 					   line, sizeof(line)));
 	report("bash: %d turns, %d subshells and %d execs, %d connections "
 	       "over /dev/tcp: same output, exit 3 in both; native %.2f s, "
-	       "preloaded %.2f s, ratio %.2f", BASH_LOOPS, BASH_LOOPS,
-	       2 * BASH_LOOPS + BASH_LOOPS / BASH_EVERY,
-	       BASH_LOOPS / BASH_EVERY, r[0].secs, r[1].secs,
+	       "preloaded %.2f s, ratio %.2f", loops, loops,
+	       2 * loops + loops / every, loops / every, r[0].secs, r[1].secs,
 	       r[0].secs / r[1].secs);
 }
 END_TEST
@@ -1644,7 +1681,7 @@ static Suite *real_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("bash");
-	tcase_set_timeout(tc, 90);
+	tcase_set_timeout(tc, bash_bound());
 	tcase_add_test(tc, bash_loop_of_subshells_and_execs_same_output);
 	suite_add_tcase(s, tc);
 

@@ -20,6 +20,7 @@ static int copied(int oldfd, int newfd)
 
 	if (newfd < 0 || shim_passive)
 		return newfd;
+	fdt_set_plain(newfd, 0);
 	c = fdt_get(oldfd);
 	/* Nothing to track and nothing stale at newfd: nothing to change. */
 	if (c == NULL && fdt_get(newfd) == NULL)

@@ -18,56 +18,79 @@ static __attribute__((noinline)) ssize_t peek(int fd, void *buf, size_t len,
 
 SHIM_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
-	ssize_t ret;
-
 	if (PEEKING(flags))
 		return peek(fd, buf, len, flags);
-	ret = real.recv(fd, buf, len, flags);
-	wrap_io_done(fd, ret, 0, "recv");
-	return ret;
+	return wrap_moved(fd, real.recv(fd, buf, len, flags), 0, "recv");
 }
 
 SHIM_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
 			     struct sockaddr *addr, socklen_t *alen)
 {
-	ssize_t ret;
-
 	if (PEEKING(flags))
 		return wrap_peeked(fd, real.recvfrom(fd, buf, len, flags, addr,
 						     alen),
 				   "recvfrom");
-	ret = real.recvfrom(fd, buf, len, flags, addr, alen);
-	wrap_io_done(fd, ret, 0, "recvfrom");
-	return ret;
+	return wrap_moved(fd, real.recvfrom(fd, buf, len, flags, addr, alen),
+			  0, "recvfrom");
 }
 
-/* A recvmsg with MSG_PEEK: a peek at a Unix socket installs the
- * descriptors a message carries, as a read does. */
-static __attribute__((noinline)) ssize_t peek_msg(int fd, struct msghdr *msg,
-						  int flags)
+/*
+ * recvmsg where a descriptor may arrive: any socket the shim neither
+ * tracks (TCP) nor knows for plain (fdtable.h), a Unix socket above all.
+ * msg is looked at after the call (a peek installs descriptors as a read
+ * does); the control messages of a UDP socket made where no wrapper saw
+ * it are let go at a glance (wrap_received_control).
+ */
+static __attribute__((noinline)) ssize_t
+recvmsg_looking(int fd, struct msghdr *msg, int flags)
 {
 	ssize_t ret = real.recvmsg(fd, msg, flags);
 
-	if (ret >= 0)
+	if (ret >= 0 && fdt_get(fd) == NULL)
 		wrap_received_control(msg);
-	return wrap_peeked(fd, ret, "recvmsg");
+	if (PEEKING(flags))
+		return wrap_peeked(fd, ret, "recvmsg");
+	return wrap_moved(fd, ret, 0, "recvmsg");
 }
 
+/* After a recvmsg on the tracked descriptor of slot (fdt_slot0), with
+ * only the slot kept across the call. */
+static inline ssize_t slot_received(_Atomic(struct conn *) *slot,
+				    ssize_t ret)
+{
+	if (likely(ret > 0)) {
+		struct conn *c = atomic_load_explicit(slot, memory_order_acquire);
+
+		if (c != NULL)
+			atomic_fetch_add_explicit(&c->bytes_received,
+						  (uint64_t)ret,
+						  memory_order_relaxed);
+		return ret;
+	}
+	return ret < 0 ? wrap_slot_failed(slot, "recvmsg", 0, ret) : ret;
+}
+
+/* recvmsg anywhere but on a tracked descriptor below FDT_FANOUT, or a
+ * peek. */
+static __attribute__((noinline)) ssize_t
+recvmsg_other(int fd, struct msghdr *msg, int flags)
+{
+	/* A plain socket: nothing to count, no descriptor to come, no
+	 * reset to see. */
+	if (fdt_plain(fd))
+		return real.recvmsg(fd, msg, flags);
+	return recvmsg_looking(fd, msg, flags);
+}
+
+/* A TCP socket's path keeps only its slot across the call: no
+ * descriptor comes over TCP. */
 SHIM_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
-	ssize_t ret;
+	_Atomic(struct conn *) *slot = fdt_slot0(fd);
 
-	if (PEEKING(flags))
-		return peek_msg(fd, msg, flags);
-	ret = real.recvmsg(fd, msg, flags);
-	/* Descriptors that arrived are tracked from now on (a datagram may
-	 * carry them in no bytes at all). */
-	if (likely(ret > 0))
-		wrap_received_control(msg);
-	else if (ret == 0)
-		wrap_received_control(msg);
-	wrap_io_done(fd, ret, 0, "recvmsg");
-	return ret;
+	if (unlikely(slot == NULL) || PEEKING(flags))
+		return recvmsg_other(fd, msg, flags);
+	return slot_received(slot, real.recvmsg(fd, msg, flags));
 }
 
 SHIM_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int n,
@@ -75,61 +98,50 @@ SHIM_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 {
 	int ret = real.recvmmsg(fd, vec, n, flags, timeout);
 
-	for (int i = 0; i < ret; i++)
-		wrap_received_control(&vec[i].msg_hdr);
+	/* A descriptor comes over neither TCP nor a plain socket. */
+	if (ret > 0 && !fdt_plain(fd) && fdt_get(fd) == NULL)
+		for (int i = 0; i < ret; i++)
+			wrap_received_control(&vec[i].msg_hdr);
 	wrap_mmsg_done(fd, ret, vec, flags, 0, "recvmmsg");
 	return ret;
 }
 
 SHIM_EXPORT ssize_t read(int fd, void *buf, size_t len)
 {
-	ssize_t ret = real.read(fd, buf, len);
-
-	wrap_io_done(fd, ret, 0, "read");
-	return ret;
+	return wrap_moved(fd, real.read(fd, buf, len), 0, "read");
 }
 
 SHIM_EXPORT ssize_t readv(int fd, const struct iovec *iov, int n)
 {
-	ssize_t ret = real.readv(fd, iov, n);
-
-	wrap_io_done(fd, ret, 0, "readv");
-	return ret;
+	return wrap_moved(fd, real.readv(fd, iov, n), 0, "readv");
 }
 
 SHIM_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen,
 			       int flags)
 {
-	ssize_t ret;
-
 	if (PEEKING(flags))
 		return wrap_peeked(fd, real.__recv_chk(fd, buf, len, buflen,
 						       flags),
 				   "recv");
-	ret = real.__recv_chk(fd, buf, len, buflen, flags);
-	wrap_io_done(fd, ret, 0, "recv");
-	return ret;
+	return wrap_moved(fd, real.__recv_chk(fd, buf, len, buflen, flags),
+			  0, "recv");
 }
 
 SHIM_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len,
 				   size_t buflen, int flags,
 				   struct sockaddr *addr, socklen_t *alen)
 {
-	ssize_t ret;
-
 	if (PEEKING(flags))
 		return wrap_peeked(fd, real.__recvfrom_chk(fd, buf, len, buflen,
 							   flags, addr, alen),
 				   "recvfrom");
-	ret = real.__recvfrom_chk(fd, buf, len, buflen, flags, addr, alen);
-	wrap_io_done(fd, ret, 0, "recvfrom");
-	return ret;
+	return wrap_moved(fd, real.__recvfrom_chk(fd, buf, len, buflen,
+						  flags, addr, alen),
+			  0, "recvfrom");
 }
 
 SHIM_EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
 {
-	ssize_t ret = real.__read_chk(fd, buf, len, buflen);
-
-	wrap_io_done(fd, ret, 0, "read");
-	return ret;
+	return wrap_moved(fd, real.__read_chk(fd, buf, len, buflen), 0,
+			  "read");
 }

@@ -2,59 +2,85 @@
  * send.c - the calls that send: send, sendto, sendmsg, sendmmsg, write,
  * writev and sendfile.  On a healthy socket each adds table lookups and
  * an atomic add, never a system call; a failure is classified.  The send
- * calls on a tracked socket ask for no SIGPIPE, and raise it themselves
- * once the reset is logged (wrap.h).
+ * calls ask for no SIGPIPE, and raise it themselves once the reset is
+ * logged (wrap.h).
  */
 #include "calls/wrap.h"
 
+/*
+ * Each send has two call sites of the real function, one per
+ * MSG_NOSIGNAL case, so that neither keeps the program's flags alive
+ * across the call (the Makefile builds this file with -fno-code-hoisting,
+ * which would otherwise load the real function's address once for both,
+ * an instruction more on each path).
+ */
 SHIM_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
-	struct conn *c = fdt_get(fd);
-	uint64_t key = wrap_send_key(c, fd, flags);
-	ssize_t ret = real.send(fd, buf, len, wrap_quiet_flags(c, flags));
-
-	wrap_send_done(c, key, ret, "send");
-	return ret;
+	if (WRAP_QUIET(flags))
+		return wrap_sent(fd, real.send(fd, buf, len,
+					       flags | MSG_NOSIGNAL), "send");
+	return wrap_moved(fd, real.send(fd, buf, len, flags), 1, "send");
 }
 
 SHIM_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 			   const struct sockaddr *addr, socklen_t alen)
 {
-	struct conn *c = fdt_get(fd);
-	uint64_t key = wrap_send_key(c, fd, flags);
-	ssize_t ret = real.sendto(fd, buf, len, wrap_quiet_flags(c, flags),
-				  addr, alen);
-
-	wrap_send_done(c, key, ret, "sendto");
-	return ret;
+	if (WRAP_QUIET(flags))
+		return wrap_sent(fd, real.sendto(fd, buf, len,
+						 flags | MSG_NOSIGNAL, addr,
+						 alen), "sendto");
+	return wrap_moved(fd, real.sendto(fd, buf, len, flags, addr, alen),
+			  1, "sendto");
 }
 
-SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+/*
+ * Any socket but a tracked one: a Unix socket may pass descriptors, so
+ * msg is looked at after the call, which keeps it alive across it.
+ */
+static __attribute__((noinline)) ssize_t
+sendmsg_passing(int fd, const struct msghdr *msg, int flags)
 {
-	struct conn *c = fdt_get(fd);
-	uint64_t key = wrap_send_key(c, fd, flags);
-	ssize_t ret = real.sendmsg(fd, msg, wrap_quiet_flags(c, flags));
+	ssize_t ret = real.sendmsg(fd, msg, flags | MSG_NOSIGNAL);
 
 	if (ret >= 0 && msg != NULL && msg->msg_controllen != 0)
 		wrap_rights_sent(msg);
-	wrap_send_done(c, key, ret, "sendmsg");
-	return ret;
+	if (WRAP_QUIET(flags))
+		return wrap_sent(fd, ret, "sendmsg");
+	return wrap_moved(fd, ret, 1, "sendmsg");
+}
+
+/*
+ * A tracked socket is a TCP socket, which passes no descriptors (the
+ * kernel ignores SCM_RIGHTS there): its path keeps only the table's slot
+ * across the call, the descriptor below FDT_FANOUT being where it lies.
+ */
+SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	_Atomic(struct conn *) *slot = fdt_slot0(fd);
+
+	if (slot == NULL)
+		return sendmsg_passing(fd, msg, flags);
+	if (WRAP_QUIET(flags))
+		return wrap_slot_sent(slot, real.sendmsg(fd, msg,
+							 flags | MSG_NOSIGNAL),
+				      1, "sendmsg");
+	return wrap_slot_sent(slot, real.sendmsg(fd, msg, flags), 0,
+			      "sendmsg");
 }
 
 SHIM_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 			 int flags)
 {
-	int quiet = wrap_quiet(fdt_get(fd), flags);
-	int ret = real.sendmmsg(fd, vec, n, quiet ? flags | MSG_NOSIGNAL
-						  : flags);
+	int ret = real.sendmmsg(fd, vec, n, flags | MSG_NOSIGNAL);
 
 	for (int i = 0; i < ret; i++)
 		if (vec[i].msg_hdr.msg_controllen != 0)
 			wrap_rights_sent(&vec[i].msg_hdr);
 	if (ret < 0)
-		wrap_send_failed(fd, "sendmmsg", quiet);
-	else
-		wrap_mmsg_done(fd, ret, vec, flags, 1, "sendmmsg");
+		return (int)(WRAP_QUIET(flags)
+				     ? wrap_send_failed(fd, "sendmmsg", ret)
+				     : wrap_io_failed(fd, "sendmmsg", ret));
+	wrap_mmsg_done(fd, ret, vec, flags, 1, "sendmmsg");
 	return ret;
 }
 
@@ -65,32 +91,22 @@ SHIM_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n,
  */
 SHIM_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 {
-	ssize_t ret = real.write(fd, buf, len);
-
-	wrap_io_done(fd, ret, 1, "write");
-	return ret;
+	return wrap_moved(fd, real.write(fd, buf, len), 1, "write");
 }
 
 SHIM_EXPORT ssize_t writev(int fd, const struct iovec *iov, int n)
 {
-	ssize_t ret = real.writev(fd, iov, n);
-
-	wrap_io_done(fd, ret, 1, "writev");
-	return ret;
+	return wrap_moved(fd, real.writev(fd, iov, n), 1, "writev");
 }
 
 SHIM_EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t count)
 {
-	ssize_t ret = real.sendfile(out, in, off, count);
-
-	wrap_io_done(out, ret, 1, "sendfile");
-	return ret;
+	return wrap_moved(out, real.sendfile(out, in, off, count), 1,
+			  "sendfile");
 }
 
 SHIM_EXPORT ssize_t sendfile64(int out, int in, off64_t *off, size_t count)
 {
-	ssize_t ret = real.sendfile64(out, in, off, count);
-
-	wrap_io_done(out, ret, 1, "sendfile");
-	return ret;
+	return wrap_moved(out, real.sendfile64(out, in, off, count), 1,
+			  "sendfile");
 }

@@ -1,6 +1,7 @@
 /*
  * socket.c - where TCP sockets enter the table: socket, accept, accept4,
- * and connect, which records the peer and reveals refusals.
+ * and connect, which records the peer and reveals refusals; and
+ * socketpair, whose numbers leave it.
  */
 #include <netinet/in.h>
 #include <string.h>
@@ -20,10 +21,24 @@ static int is_tcp(int domain, int type, int protocol)
 	       type == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP);
 }
 
+/* fd is a new socket: plain if of the Internet and not TCP (fdtable.h).
+ * Clearing is always safe; a vfork child sets nothing in the table it
+ * shares with its parent. */
+static void made_plain(int fd, int domain, int type, int protocol)
+{
+	int plain = (domain == AF_INET || domain == AF_INET6) &&
+		    !is_tcp(domain, type, protocol);
+
+	if (!plain || fdt_plain(fd) || !shim_in_vfork_child())
+		fdt_set_plain(fd, plain);
+}
+
 SHIM_EXPORT int socket(int domain, int type, int protocol)
 {
 	int fd = real.socket(domain, type, protocol);
 
+	if (fd >= 0 && !shim_passive)
+		made_plain(fd, domain, type, protocol);
 	/* A vfork child must not replace what the parent tracks there. */
 	if (fd >= 0 && !shim_passive &&
 	    (fdt_get(fd) == NULL || !shim_in_vfork_child())) {
@@ -37,6 +52,25 @@ SHIM_EXPORT int socket(int domain, int type, int protocol)
 		fdt_track(fd, c);
 	}
 	return fd;
+}
+
+/*
+ * Neither end of a new pair is a TCP socket: whatever the table still
+ * holds at either number (a socket closed where no wrapper saw it, such
+ * as by fclose) is let go, as socket() does.  Otherwise a sendmsg there
+ * would take the tracked path, which never looks at SCM_RIGHTS (send.c).
+ */
+SHIM_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
+{
+	int ret = real.socketpair(domain, type, protocol, sv);
+
+	if (ret == 0 && !shim_passive)
+		for (int i = 0; i < 2; i++) {
+			fdt_set_plain(sv[i], 0);
+			if (fdt_get(sv[i]) != NULL && !shim_in_vfork_child())
+				fdt_track(sv[i], NULL);
+		}
+	return ret;
 }
 
 /*
@@ -100,6 +134,8 @@ static int accepting(int lfd, struct sockaddr *addr, socklen_t *alen,
 	}
 	fd = use4 ? real.accept4(lfd, addr, alen, flags)
 		  : real.accept(lfd, addr, alen);
+	if (fd >= 0)
+		fdt_set_plain(fd, 0);
 	if (fd >= 0 && (fdt_get(fd) == NULL || !shim_in_vfork_child()))
 		track_accepted(lfd, fdt_get(lfd), fd, addr,
 			       cap < *alen ? cap : *alen);

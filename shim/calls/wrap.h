@@ -24,93 +24,104 @@ void wrap_exit_now(void) __attribute__((cold, noinline));
  * writes nothing: the held_back notice goes out first (prctl.c). */
 void wrap_sandbox_entering(void) __attribute__((cold, noinline));
 
-/* A call on fd failed: errno says how.  Out of line, off the hot path. */
-void wrap_io_failed(int fd, const char *call)
+/* A call on fd failed: ret (-1) is what it returned, errno says how.
+ * Returns ret, errno intact.  Out of line, off the hot path. */
+ssize_t wrap_io_failed(int fd, const char *call, ssize_t ret)
 	__attribute__((cold, noinline));
 
+/* After ret > 0 bytes moved on fd: the table lookup and the atomic add. */
+static inline void wrap_count(int fd, ssize_t ret, int sending)
+{
+	struct conn *c = fdt_get_valid(fd);
+
+	if (c != NULL)
+		atomic_fetch_add_explicit(sending ? &c->bytes_sent
+						  : &c->bytes_received,
+					  (uint64_t)ret, memory_order_relaxed);
+}
+
 /*
- * After a call that moved bytes on fd.  The healthy path is a table
- * lookup and an atomic add: no system call, and a fd that a call just
- * succeeded on needs no range check.
+ * After a call that moved bytes on fd, returning what the wrapper
+ * returns.  The healthy path is a table lookup and an atomic add: no
+ * system call, and a fd that a call just succeeded on needs no range
+ * check.  A wrapper returns what this returns (return wrap_moved(fd,
+ * real.read(...), ...)), so that only fd lives across the real call.
  */
+static inline ssize_t wrap_moved(int fd, ssize_t ret, int sending,
+				 const char *call)
+{
+	if (likely(ret > 0)) {
+		wrap_count(fd, ret, sending);
+		return ret;
+	}
+	return ret < 0 ? wrap_io_failed(fd, call, ret) : ret;
+}
+
+/* The same, for a wrapper that goes on after it and returns ret itself. */
 static inline void wrap_io_done(int fd, ssize_t ret, int sending,
 				const char *call)
 {
-	if (likely(ret > 0)) {
-		struct conn *c = fdt_get_valid(fd);
-
-		if (c != NULL)
-			atomic_fetch_add_explicit(sending ? &c->bytes_sent
-							  : &c->bytes_received,
-						  (uint64_t)ret,
-						  memory_order_relaxed);
-	} else if (ret < 0) {
-		wrap_io_failed(fd, call);
-	}
+	wrap_moved(fd, ret, sending, call);
 }
 
 /*
  * SIGPIPE.  The kernel raises it the moment a send fails with EPIPE, and
  * its default action ends the program before the wrapper could log what
- * the EPIPE revealed.  So a send on a tracked socket asks the kernel for
- * none (MSG_NOSIGNAL), and the wrapper raises it itself, to the same
- * thread, once the event is out: handlers, SIG_IGN and blocked masks see
- * what they would have seen.
- *
- * The one lookup before the call says whether to ask (c is NULL for
- * anything but a tracked socket), and its record takes the bytes after
- * it.  Records are never unmapped, so a descriptor another thread closes
- * during the send is safe to count on; if its record was reused
- * meanwhile (for a connection made during the send), that one send's
- * bytes land in the new connection's total, a race only a program that
- * closes what it is sending on can start.
+ * the EPIPE revealed.  So every send asks the kernel for none
+ * (MSG_NOSIGNAL), and when the program did not ask for none itself, the
+ * wrapper raises it on EPIPE, to the same thread, once the event is out:
+ * handlers, SIG_IGN and blocked masks see what they would have seen.
+ * Asking on every socket, tracked or not, costs no lookup before the
+ * call, so a send keeps only its descriptor across it, like a write.
  */
-/* The flags to send with on fd, whose record (or NULL) c is: with
- * MSG_NOSIGNAL on a tracked socket (already there or not). */
-static inline int wrap_quiet_flags(const struct conn *c, int flags)
-{
-	return c != NULL ? flags | MSG_NOSIGNAL : flags;
-}
+#define WRAP_QUIET(flags) likely(!((flags) & MSG_NOSIGNAL))
 
-/* Was the SIGPIPE held back, for the program's flags? */
-static inline int wrap_quiet(const struct conn *c, int flags)
-{
-	return c != NULL && !(flags & MSG_NOSIGNAL);
-}
-
-/* A send (quiet: made with MSG_NOSIGNAL by wrap_quiet) failed.  Out of
- * line, off the hot path. */
-void wrap_send_failed(int fd, const char *call, int quiet)
+/* A send made quiet by the wrapper failed (wrap_io_failed, then the
+ * SIGPIPE the kernel held back).  Out of line, off the hot path. */
+ssize_t wrap_send_failed(int fd, const char *call, ssize_t ret)
 	__attribute__((cold, noinline));
 
-/* What a failed send needs, in one word that the call keeps alive: the
- * descriptor, and whether the SIGPIPE was held back (wrap_quiet). */
-static inline uint64_t wrap_send_key(const struct conn *c, int fd, int flags)
-{
-	return (uint32_t)fd | (uint64_t)wrap_quiet(c, flags) << 32;
-}
-
-/* After a send whose record (or NULL) c was, and key wrap_send_key: the
- * bytes, or on failure the event and the SIGPIPE the kernel held back. */
-static inline void wrap_send_done(struct conn *c, uint64_t key, ssize_t ret,
-				  const char *call)
+/* After a send made quiet by the wrapper: wrap_moved, with the SIGPIPE
+ * on failure. */
+static inline ssize_t wrap_sent(int fd, ssize_t ret, const char *call)
 {
 	if (likely(ret > 0)) {
+		wrap_count(fd, ret, 1);
+		return ret;
+	}
+	return ret < 0 ? wrap_send_failed(fd, call, ret) : ret;
+}
+
+/* A send or receive on the descriptor of slot (fdt_slot0) failed: quiet
+ * says whether the wrapper asked for no SIGPIPE.  Out of line. */
+ssize_t wrap_slot_failed(_Atomic(struct conn *) *slot, const char *call,
+			 int quiet, ssize_t ret) __attribute__((cold, noinline));
+
+/*
+ * After a send on a tracked descriptor below FDT_FANOUT, with only its
+ * slot kept across the call: the record there now takes the bytes (the
+ * one seen before the call, unless another thread closed the descriptor
+ * meanwhile).
+ */
+static inline ssize_t wrap_slot_sent(_Atomic(struct conn *) *slot,
+				     ssize_t ret, int quiet, const char *call)
+{
+	if (likely(ret > 0)) {
+		struct conn *c = atomic_load_explicit(slot, memory_order_acquire);
+
 		if (c != NULL)
 			atomic_fetch_add_explicit(&c->bytes_sent, (uint64_t)ret,
 						  memory_order_relaxed);
-	} else if (ret < 0) {
-		wrap_send_failed((int)(uint32_t)key, call, (int)(key >> 32));
+		return ret;
 	}
+	return ret < 0 ? wrap_slot_failed(slot, call, quiet, ret) : ret;
 }
 
 /* After a peek (or a read of the error queue): no bytes of the stream
  * moved, so only a failure counts.  Returns ret, errno intact. */
 static inline ssize_t wrap_peeked(int fd, ssize_t ret, const char *call)
 {
-	if (ret < 0)
-		wrap_io_failed(fd, call);
-	return ret;
+	return ret < 0 ? wrap_io_failed(fd, call, ret) : ret;
 }
 
 /* After sendmmsg or recvmmsg: ret messages, their lengths in vec. */

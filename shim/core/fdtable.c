@@ -8,6 +8,7 @@
 
 struct fdt_mid fdt_mid0;
 struct fdt_leaf fdt_leaf0;
+_Atomic uint64_t fdt_plain0[FDT_PLAIN_WORDS];
 /* fdt_top[0] stays NULL: its level is fdt_mid0, found by index.  (A
  * pointer there would need a relocation, and a dirty page, in every
  * process that loads the library.) */
@@ -80,6 +81,21 @@ struct conn *fdt_take(int fd)
 
 	fdt_set(fd, NULL, &old);
 	return old;
+}
+
+void fdt_set_plain(int fd, int plain)
+{
+	uint64_t bit;
+
+	if ((unsigned int)fd >= FDT_FANOUT || fdt_plain(fd) == !!plain)
+		return;
+	bit = (uint64_t)1 << (fd & 63);
+	if (plain)
+		atomic_fetch_or_explicit(&fdt_plain0[fd >> 6], bit,
+					 memory_order_relaxed);
+	else
+		atomic_fetch_and_explicit(&fdt_plain0[fd >> 6], ~bit,
+					  memory_order_relaxed);
 }
 
 int fdt_next(unsigned int from, unsigned int last)

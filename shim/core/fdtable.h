@@ -12,7 +12,9 @@
 #include <limits.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "core/compiler.h"
 #include "core/conn.h"
 
 #define FDT_BITS 10
@@ -27,14 +29,14 @@ struct fdt_mid {
 	_Atomic(struct fdt_leaf *) leaf[FDT_FANOUT];
 };
 
-extern _Atomic(struct fdt_mid *) fdt_top[FDT_TOP];
+extern _Atomic(struct fdt_mid *) fdt_top[FDT_TOP] SHIM_HIDDEN;
 /* The level of fdt_top[0] (which stays NULL), static: descriptors below
  * 2^20 (all, in most programs)
  * are found in two loads instead of three. */
-extern struct fdt_mid fdt_mid0;
+extern struct fdt_mid fdt_mid0 SHIM_HIDDEN;
 /* Descriptors below FDT_FANOUT have a static leaf of their own, outside
  * fdt_mid0: one load. */
-extern struct fdt_leaf fdt_leaf0;
+extern struct fdt_leaf fdt_leaf0 SHIM_HIDDEN;
 
 static inline struct conn *fdt_from_mid(struct fdt_mid *mid, unsigned int fd)
 {
@@ -74,6 +76,44 @@ static inline struct conn *fdt_get(int fd)
 					    memory_order_acquire);
 	return fd < 0 ? NULL : fdt_get_valid(fd);
 }
+
+/* The slot of fd when it is below FDT_FANOUT and tracked, else NULL:
+ * the slot says which descriptor it is (fdt_slot0_fd). */
+static inline _Atomic(struct conn *) *fdt_slot0(int fd)
+{
+	if (__builtin_expect((unsigned int)fd < FDT_FANOUT, 1) &&
+	    atomic_load_explicit(&fdt_leaf0.slot[fd], memory_order_relaxed))
+		return &fdt_leaf0.slot[fd];
+	return NULL;
+}
+
+static inline int fdt_slot0_fd(_Atomic(struct conn *) *slot)
+{
+	return (int)(slot - fdt_leaf0.slot);
+}
+
+/*
+ * Descriptors below FDT_FANOUT that socket() made as Internet sockets
+ * other than TCP (UDP above all), one bit each: never tracked, and their
+ * control messages never carry descriptors (only a Unix socket's do), so
+ * recvmsg there passes straight through.  The wrappers that hand out a
+ * number (socket, socketpair, accept, the dups, a descriptor received)
+ * set or clear its bit; a close leaves it, since only a number handed
+ * out again can change what it is, and that clears it.
+ */
+#define FDT_PLAIN_WORDS (FDT_FANOUT / 64)
+extern _Atomic uint64_t fdt_plain0[FDT_PLAIN_WORDS] SHIM_HIDDEN;
+
+static inline int fdt_plain(int fd)
+{
+	return (unsigned int)fd < FDT_FANOUT &&
+	       (atomic_load_explicit(&fdt_plain0[fd >> 6],
+				     memory_order_relaxed) >>
+		(fd & 63)) & 1;
+}
+
+/* fd was just handed out: plain (1) or anything else (0). */
+void fdt_set_plain(int fd, int plain);
 
 /*
  * Put c at fd (c may be NULL) and return what was there before.  Returns

@@ -58,8 +58,11 @@ struct conn *track_received(int fd)
 	int saved = errno;
 	struct conn *c = NULL;
 
+	if (shim_passive)
+		return NULL;
+	fdt_set_plain(fd, 0);
 	/* No system call under a seccomp sandbox: it may kill for one. */
-	if (shim_passive || shim_is_sandboxed() || shim_in_vfork_child())
+	if (shim_is_sandboxed() || shim_in_vfork_child())
 		return NULL;
 	if (probe_tcp_domain(fd) >= 0)
 		c = arrived(fd);

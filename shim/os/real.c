@@ -86,6 +86,11 @@ static int raw_socket(int domain, int type, int protocol)
 	return (int)RAW(SYS_socket, domain, type, protocol);
 }
 
+static int raw_socketpair(int domain, int type, int protocol, int sv[2])
+{
+	return (int)RAW(SYS_socketpair, domain, type, protocol, sv);
+}
+
 static int raw_accept4(int fd, struct sockaddr *addr, socklen_t *alen,
 		       int flags)
 {
@@ -298,7 +303,8 @@ static void raw_exit(int status)
 }
 
 struct shim_real real = {
-	.socket = raw_socket, .accept = raw_accept, .accept4 = raw_accept4,
+	.socket = raw_socket, .socketpair = raw_socketpair,
+	.accept = raw_accept, .accept4 = raw_accept4,
 	.connect = raw_connect, .close = raw_close,
 	.close_range = raw_close_range, .closefrom = raw_closefrom,
 	.shutdown = raw_shutdown, .dup = raw_dup, .dup2 = raw_dup2,

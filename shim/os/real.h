@@ -15,6 +15,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "core/compiler.h"
+
 /* Fortified entry points, declared by glibc only under _FORTIFY_SOURCE. */
 ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags);
 ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen,
@@ -46,7 +48,7 @@ ssize_t __read_chk(int fd, void *buf, size_t nbytes, size_t buflen);
 
 /* X(name): every wrapped symbol, once. */
 #define SHIM_REAL_SYMBOLS(X) \
-	X(socket) X(accept) X(accept4) X(connect) \
+	X(socket) X(socketpair) X(accept) X(accept4) X(connect) \
 	X(close) X(close_range) X(closefrom) X(shutdown) \
 	X(dup) X(dup2) X(dup3) X(fcntl) X(fcntl64) \
 	X(setsockopt) X(getsockopt) \
@@ -90,7 +92,7 @@ struct shim_real {
  * Until shim_real_bind() runs, every entry points at a direct system call,
  * so a wrapped call made from another library's constructor still works.
  */
-extern struct shim_real real;
+extern struct shim_real real SHIM_HIDDEN;
 
 void shim_real_bind(void);
 
