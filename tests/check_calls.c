@@ -193,8 +193,28 @@ static void unix_sigpipe(const char *call)
 	}
 }
 
+/* EPIPE without SIGPIPE, as the kernel has it, on sockets that are no
+ * streams: the program lives. */
+static void no_sigpipe(const char *how, const char *call)
+{
+	struct scenario sc = { .prog = "tests/prog_unix" };
+	char arg[64], out[64];
+
+	snprintf(arg, sizeof(arg), "%s,%s", how, call);
+	snprintf(out, sizeof(out), "%s -1 EPIPE\nalive\n", call);
+	sc_start(&sc, "sigpipe", AF_INET, 0, arg, NULL);
+	sc_finish(&sc);
+	ck_assert_msg(sc.p.status == 0, "%s: status %d", arg, sc.p.status);
+	ck_assert_str_eq(sc.p.out, out);
+	ck_assert_str_eq(sc.log, "");
+	sc_free(&sc);
+}
+
 START_TEST(sigpipe_on_an_untracked_socket_as_without_the_shim)
 {
+	no_sigpipe("seqpacket", "send");
+	no_sigpipe("udp", "send");
+	no_sigpipe("udp", "sendto");
 	unix_sigpipe("send");
 	unix_sigpipe("sendto");
 	unix_sigpipe("sendmsg");

@@ -7,7 +7,9 @@
  * A Unix socket whose other end is closed: CALL (send, sendto, sendmsg
  * or sendmmsg) meets EPIPE, with SIGPIPE at its default (HOW default),
  * ignored (ignore), handled (handler), or asked away with MSG_NOSIGNAL
- * (nosignal).  The signal must do what it does without the shim.
+ * (nosignal).  The signal must do what it does without the shim.  HOW
+ * seqpacket or udp: a sequenced-packet Unix socket whose peer is gone, or
+ * a UDP socket shut down for writing, where EPIPE raises no SIGPIPE.
  *
  *   prog_unix rights-stale FAMILY PORT
  *
@@ -73,6 +75,34 @@ static void on_sigpipe(int sig)
 	sigpipes++;
 }
 
+/* The sockets whose EPIPE raises no SIGPIPE, with SIGPIPE at its
+ * default: a sequenced-packet Unix socket whose peer is gone, and a UDP
+ * socket shut down for writing. */
+static int no_sigpipe(const char *how, const char *call)
+{
+	struct sockaddr_storage ss;
+	int pair[2], fd;
+
+	if (strcmp(how, "seqpacket") == 0) {
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pair) != 0)
+			die("socketpair");
+		close(pair[1]);
+		fd = pair[0];
+	} else {
+		fd = socket(AF_INET, SOCK_DGRAM, 0);
+		if (fd < 0 ||
+		    connect(fd, (struct sockaddr *)&ss, peer_addr(&ss, 9)) != 0 ||
+		    shutdown(fd, SHUT_WR) != 0)
+			die("udp");
+	}
+	if (strcmp(call, "sendto") == 0)
+		say(call, sendto(fd, "x", 1, 0, NULL, 0));
+	else
+		say(call, send(fd, "x", 1, 0));
+	puts("alive");
+	return 0;
+}
+
 static int unix_sigpipe(const char *how, const char *call)
 {
 	int pair[2], flags = strcmp(how, "nosignal") == 0 ? MSG_NOSIGNAL : 0;
@@ -81,6 +111,8 @@ static int unix_sigpipe(const char *how, const char *call)
 					   .msg_iovlen = 1 } };
 	long r;
 
+	if (strcmp(how, "seqpacket") == 0 || strcmp(how, "udp") == 0)
+		return no_sigpipe(how, call);
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) != 0)
 		die("socketpair");
 	close(pair[1]);

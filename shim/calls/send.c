@@ -68,18 +68,24 @@ SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 			      "sendmsg");
 }
 
+/*
+ * sendmmsg asks for no SIGPIPE only on a tracked socket: when a message
+ * after the first meets EPIPE, the call returns the count sent, and the
+ * error, and with it the signal the kernel would raise, is gone.
+ */
 SHIM_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 			 int flags)
 {
-	int ret = real.sendmmsg(fd, vec, n, flags | MSG_NOSIGNAL);
+	int quiet = WRAP_QUIET(flags) && fdt_get(fd) != NULL;
+	int ret = real.sendmmsg(fd, vec, n, quiet ? flags | MSG_NOSIGNAL
+						  : flags);
 
 	for (int i = 0; i < ret; i++)
 		if (vec[i].msg_hdr.msg_controllen != 0)
 			wrap_rights_sent(&vec[i].msg_hdr);
 	if (ret < 0)
-		return (int)(WRAP_QUIET(flags)
-				     ? wrap_send_failed(fd, "sendmmsg", ret)
-				     : wrap_io_failed(fd, "sendmmsg", ret));
+		return (int)(quiet ? wrap_send_failed(fd, "sendmmsg", ret)
+				   : wrap_io_failed(fd, "sendmmsg", ret));
 	wrap_mmsg_done(fd, ret, vec, flags, 1, "sendmmsg");
 	return ret;
 }
