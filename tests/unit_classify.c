@@ -9,7 +9,7 @@
  * (user_timeout, keepalive_timeout) or a bare failure; unreachable
  * networks; already reported connections.  Of classify_close(): listening,
  * connecting and closed sockets; a connect refused that no call revealed
- * (the error still pending at the last close); a connection found in CLOSE that died
+ * (never established, a segment came back); a connection found in CLOSE that died
  * unnoticed (retransmissions ran out, all keepalive probes unanswered, or
  * a reset, named by the same rule as above); unread data over policy over
  * SO_LINGER {1, 0}; connections shared across fork; states where a
@@ -707,8 +707,8 @@ START_TEST(close_in_close_state_never_established_is_silent)
 }
 END_TEST
 
-/* A connect refused that the program never asked about: the error still
- * pending at its last close says so (release.c reads it only then). */
+/* A connect refused that the program never asked about: never
+ * established, yet a segment (the RST) came back. */
 START_TEST(close_of_connect_refused_unasked_is_refused)
 {
 	static const unsigned int flags[] = { 0, CONN_POLICY, CONN_LINGER0 };
@@ -716,25 +716,25 @@ START_TEST(close_of_connect_refused_unasked_is_refused)
 	for (size_t f = 0; f < sizeof(flags) / sizeof(*flags); f++)
 		expect_event(classify_close(OBS(.flags = flags[f],
 						.state = TCPS_CLOSE,
-						.pending_err = ECONNREFUSED)),
+						.answered = 1)),
 			     TCP_EVENT_RST_RECEIVED, TCP_CAUSE_REFUSED,
-			     "CLOSE, never established, ECONNREFUSED pending");
+			     "CLOSE, never established, answered");
 	/* Timed out: no reset.  Reported, failed or shared: not this
 	 * close's to tell. */
 	expect_nothing(classify_close(OBS(.state = TCPS_CLOSE,
-					  .pending_err = ETIMEDOUT)),
-		       0, "ETIMEDOUT pending");
+					  .answered = 0)),
+		       0, "timed out: nothing came back");
 	expect_nothing(classify_close(OBS(.flags = CONN_REPORTED,
 					  .state = TCPS_CLOSE,
-					  .pending_err = ECONNREFUSED)),
-		       0, "reported, ECONNREFUSED pending");
+					  .answered = 1)),
+		       0, "reported, answered");
 	expect_nothing(classify_close(OBS(.flags = CONN_FAILED,
 					  .state = TCPS_CLOSE,
-					  .pending_err = ECONNREFUSED)),
-		       0, "failed, ECONNREFUSED pending");
+					  .answered = 1)),
+		       0, "failed, answered");
 	expect_nothing(classify_close(OBS(.flags = CONN_SHARED,
 					  .state = TCPS_CLOSE,
-					  .pending_err = ECONNREFUSED)),
+					  .answered = 1)),
 		       0, "shared, ECONNREFUSED pending");
 }
 END_TEST

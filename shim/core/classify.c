@@ -178,10 +178,12 @@ struct verdict classify_close(const struct observation *o)
 		 * by the other holder: its outcome is not this one's. */
 		if (o->flags & (CONN_FAILED | CONN_SHARED))
 			return flags_only(0);
-		/* A connect refused that the program never asked about (it
-		 * polled and closed, or its connect was interrupted). */
+		/* Never established, yet a segment came back: the RST that
+		 * refused its connect, which no call of the program's
+		 * revealed (it polled and closed, or its connect was
+		 * interrupted).  A connect that timed out heard nothing. */
 		if (!(o->flags & CONN_ESTABLISHED))
-			return o->pending_err == ECONNREFUSED
+			return o->answered
 				       ? event(TCP_EVENT_RST_RECEIVED,
 					       TCP_CAUSE_REFUSED)
 				       : flags_only(0);

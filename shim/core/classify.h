@@ -53,10 +53,8 @@ struct observation {
 	int disconnected;	/* tcpi_segs_in is 0: a disconnect on this
 				 * host cleared the counters */
 	int unread;		/* close: SIOCINQ */
-	int pending_err;	/* close: the error still pending (SO_ERROR),
-				 * read only where nobody else can read it:
-				 * a connect never established, at its last
-				 * close; else 0 */
+	int answered;		/* tcpi_segs_in > 0: a segment came back
+				 * (the RST that refuses a connect counts) */
 	int policy_abort;	/* close: TCPSHIM_CLOSE=abort */
 };
 

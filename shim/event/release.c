@@ -129,10 +129,6 @@ static void observe_close(int fd, struct conn *c, int at_exit,
 		o->unread = 0;
 	if (o->state == TCPS_CLOSE)
 		probe_keepalive(fd, o);
-	/* Never established: refused unseen? (probe_take_error) */
-	if (o->state == TCPS_CLOSE && !at_exit && c->peer.family != AF_UNSPEC &&
-	    !(o->flags & (CONN_ESTABLISHED | CONN_SHARED | CONN_FAILED)))
-		o->pending_err = probe_take_error(fd);
 	/* The abort policy is for close(); exit delivers what is queued. */
 	o->policy_abort = at_exit ? 0 : shim_config.close_abort;
 	if (o->policy_abort && classify_state_resets(o->state)) {

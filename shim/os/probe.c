@@ -1,6 +1,5 @@
 /*
- * probe.c - what the kernel says of a socket, asked without side effects
- * (but for probe_take_error, at a last close).
+ * probe.c - what the kernel says of a socket, asked without side effects.
  */
 #include "os/probe.h"
 
@@ -105,6 +104,7 @@ void probe_observe(int fd, struct conn *c, int err, struct observation *o)
 			(int64_t)info.tcpi_last_data_sent;
 	o->idle_ms = info.tcpi_last_data_recv;
 	o->kernel_received = info.tcpi_bytes_received;
+	o->answered = info.tcpi_segs_in > 0;
 	o->disconnected = o->state >= 0 && info.tcpi_segs_in == 0 &&
 			  info.tcpi_segs_out == 0;
 	/* Only an ended connection, or a failed call, needs the count: a
@@ -113,16 +113,6 @@ void probe_observe(int fd, struct conn *c, int err, struct observation *o)
 				     (err != 0 || o->state == TCPS_CLOSE)
 			     ? unacked_bytes(fd, &info)
 			     : 0;
-}
-
-int probe_take_error(int fd)
-{
-	int err = 0;
-	socklen_t len = sizeof(err);
-
-	if (real.getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
-		return 0;
-	return err;
 }
 
 void probe_keepalive(int fd, struct observation *o)

@@ -1,8 +1,7 @@
 /*
  * probe.h - looking at a socket in ways that consume nothing the program
  * may still read: SO_PROTOCOL and friends, TCP_INFO, SIOCOUTQ.  Never
- * SO_ERROR or MSG_PEEK, which would swallow a pending ECONNRESET; except
- * probe_take_error, where nobody can read it any more.
+ * SO_ERROR or MSG_PEEK, which would swallow a pending ECONNRESET.
  */
 #ifndef SHIM_OS_PROBE_H
 #define SHIM_OS_PROBE_H
@@ -45,17 +44,6 @@ void probe_arrival(int fd, struct probe_arrival *a);
  * err is the errno the program saw (0 at close).
  */
 void probe_observe(int fd, struct conn *c, int err, struct observation *o);
-
-/*
- * The error pending on fd (SO_ERROR), or 0, taken: the program can no
- * longer read it.  Only for a socket in CLOSE that never connected, at
- * its last close in a process that alone holds it, where no call of the
- * program's can read it any more: a connect refused that the program
- * never asked about (it polled and closed, or its connect was
- * interrupted) gives ECONNREFUSED, one that timed out ETIMEDOUT.  Never
- * at exit, where destructors may still ask.
- */
-int probe_take_error(int fd);
 
 /*
  * When probes are out: TCP_KEEPCNT and TCP_USER_TIMEOUT into o, which a
