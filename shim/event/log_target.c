@@ -171,7 +171,9 @@ static int look_due(void)
 }
 
 /* The file at t was renamed or removed: the path, opened again, if it
- * can be; else t's descriptor, still writing to the file it was. */
+ * can be; else t's descriptor, still writing to the file it was.  Only a
+ * regular file is rotated: a FIFO whose name a reader removed keeps its
+ * reader. */
 static int reopen_renamed(uint64_t t, int pid)
 {
 	char path[CONFIG_PATH_MAX];
@@ -179,7 +181,8 @@ static int reopen_renamed(uint64_t t, int pid)
 	uint64_t mine;
 	int fd;
 
-	if (expand_path(path, sizeof(path), shim_config.log_path, pid) != 0 ||
+	if (fstat(target_fd(t), &st) != 0 || !S_ISREG(st.st_mode) ||
+	    expand_path(path, sizeof(path), shim_config.log_path, pid) != 0 ||
 	    (stat(path, &st) == 0 && identity_of(&st) == (uint32_t)t) ||
 	    (fd = open_path(path)) < 0)
 		return target_fd(t);

@@ -70,15 +70,18 @@ ssize_t quiet_write(int fd, const void *buf, size_t len)
 
 /*
  * n bytes of a line were written to fd and the rest could not be: take
- * them back if they end a regular file (whoever opened it, the file
- * still ends where this write ended), else end them with a newline.
+ * them back if they end a regular file of the shim's (the log, not
+ * stderr) that still ends where this write ended, else end them with a
+ * newline.
  */
 static void end_fragment(int fd, size_t n)
 {
 	off_t end = lseek(fd, 0, SEEK_CUR);
 	struct stat st;
 
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+	/* Never on stderr: others write through that file too, and its
+	 * offset is theirs as much as the shim's. */
+	if (fd != 2 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
 		/* Another writer's line came after it: nothing to do that
 		 * would not cut into theirs. */
 		if (end >= (off_t)n && st.st_size == end &&
