@@ -197,6 +197,20 @@ not_started() {
 	failed "  FAIL: $1 did not start within $READY_WAIT s: $(cat "$2")"
 }
 
+# served WHAT CMD...: CMD preloaded, a server that prints "ready", in the
+# background, called in srv; the case's log emptied and the trace on.
+served() {
+	what=$1
+	shift
+	: >"$W/log"
+	: >"$W/srv.out"
+	trace_on
+	preloaded "$@" >"$W/srv.out" 2>&1 &
+	srv=$!
+	PIDS="$PIDS $srv"
+	wait_ready "$W/srv.out" || not_started "$what" "$W/srv.out"
+}
+
 # case_node N: Node.js (libuv closes with syscall(SYS_close)): a server
 # that answers each request with resetAndDestroy(); a client whose
 # server resets it; a client refused.
@@ -263,14 +277,8 @@ one();
 # and closes with the rest unread.  POLICY normal or abort.
 case_forking() {
 	port=$(free_port)
-	: >"$W/log"
-	: >"$W/srv.out"
-	trace_on
-	TCPSHIM_CLOSE=$1 preloaded python3 tests/truth_peers.py forking "$port" "$2" \
-		>"$W/srv.out" 2>&1 &
-	srv=$!
-	PIDS="$PIDS $srv"
-	wait_ready "$W/srv.out" || not_started "forking server" "$W/srv.out"
+	served "forking server" TCPSHIM_CLOSE="$1" \
+		python3 tests/truth_peers.py forking "$port" "$2"
 	peers client "$port" "$2" 2048
 	finish "$srv" "the case's server"
 	trace_off "$W/trace"
@@ -286,14 +294,7 @@ case_forking() {
 # each find the socket gone, and both log (a limit the README counts).
 case_handoff() {
 	port=$(free_port)
-	: >"$W/log"
-	: >"$W/srv.out"
-	trace_on
-	preloaded python3 tests/truth_peers.py handoff "$port" "$2" "$1" \
-		>"$W/srv.out" 2>&1 &
-	srv=$!
-	PIDS="$PIDS $srv"
-	wait_ready "$W/srv.out" || not_started "acceptor" "$W/srv.out"
+	served acceptor python3 tests/truth_peers.py handoff "$port" "$2" "$1"
 	peers client "$port" "$2" 2
 	finish "$srv" "the case's acceptor"
 	trace_off "$W/trace"
