@@ -154,8 +154,7 @@ static int exchange(int fd, const char *snd, const char *rcv,
 
 static int rights(int fd)
 {
-	int pair[2], st, got;
-	char buf[8];
+	int pair[2], st;
 	pid_t child;
 
 	say("send", send(fd, "hi", 2, MSG_NOSIGNAL));
@@ -166,13 +165,8 @@ static int rights(int fd)
 	if (child < 0)
 		die("fork");
 	if (child == 0) {
-		close(pair[0]);
 		close(fd);
-		got = take_fd(pair[1], "recvmsg");
-		/* Hold the connection until the peer ends it. */
-		while (got >= 0 && read(got, buf, sizeof(buf)) > 0)
-			;
-		_exit(got >= 0 ? 0 : 1);
+		hold_passed(pair);
 	}
 	close(pair[1]);
 	say("sendmsg", pass_fd(pair[0], fd, "sendmsg"));

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 /* The peer: loopback, this family, this port (set from argv). */
 static int family = AF_INET;
@@ -174,6 +175,20 @@ static inline int take_fd(int u, const char *how)
 	    cm->cmsg_type == SCM_RIGHTS)
 		memcpy(&got, CMSG_DATA(cm), sizeof(got));
 	return got;
+}
+
+/* A forked child's part: take a connection from pair[1], then hold it,
+ * reading, until the peer ends it; exit 0 if one came. */
+static inline void hold_passed(const int pair[2])
+{
+	char buf[64];
+	int got;
+
+	close(pair[0]);
+	got = take_fd(pair[1], "recvmsg");
+	while (got >= 0 && read(got, buf, sizeof(buf)) > 0)
+		;
+	_exit(got >= 0 ? 0 : 1);
 }
 
 #endif
