@@ -274,7 +274,7 @@ START_TEST(test_kernel_confirms_reset_whose_addresses_came_back)
 END_TEST
 
 /*
- * Refused connects the program does not count as refused (issue 27): a
+ * Refused connects the program does not count as refused: a
  * socket that connects again after a refusal (each attempt a RST of its
  * own), and a non-blocking connect the program polls and closes without
  * asking how it ended.
