@@ -593,8 +593,8 @@ for run in $(seq 1 "$RUNS"); do
 	if wanted forking; then case_forking normal 50; case_forking abort 50; fi
 	# 1,000 handoffs in the first run; 200 in each later one.
 	if wanted handoff; then
-		n=1000; [ "$run" = 1 ] || n=200
-		case_handoff exec $n; case_handoff fork $n
+		handoffs=1000; [ "$run" = 1 ] || handoffs=200
+		case_handoff exec $handoffs; case_handoff fork $handoffs
 	fi
 	if wanted fdholder && [ -n "$have_s6" ]; then case_fdholder 50; fi
 	if wanted exit; then case_exit _exit 20; case_exit exit 20; fi
