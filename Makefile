@@ -183,9 +183,10 @@ uninstall:
 
 include demos/demos.mk
 include tests/tests.mk
-include tests/real.mk
-include tests/bench.mk
-include tests/fuzz.mk
+include tests/real/real.mk
+include tests/bench/bench.mk
+include tests/fuzz/fuzz.mk
+include tests/fresh/fresh.mk
 
 clean:
 	rm -rf $(B)

@@ -1,43 +1,52 @@
-# Tests: included by the top Makefile.
+# make check: included by the top Makefile.  Every folder's files are
+# found by wildcard: a new unit_*.c, check_*.c, prog_*.c, lib_*.c or
+# test_*.sh in its folder needs no edit here.
 #
-# tests/unit_*.c    Check suites over the pure parts (linked, no preload)
-# tests/check_*.c   Check suites that run programs under LD_PRELOAD
-# tests/prog_*.c    the programs those suites run
-# tests/lib_*.c     small shared libraries those suites preload
-# tests/*.sh        scripted tests (exit 0 pass, 77 skip)
+# tests/unit/unit_*.c        Check suites over the pure parts (linked, no
+#                            preload), one program: build/tests/unit
+# tests/suites/check_*.c     Check suites that run programs under LD_PRELOAD
+# tests/programs/prog_*.c    the programs those suites run
+# tests/programs/lib_*.c     small shared libraries those suites preload
+# tests/lib/                 the suites' shared helpers (testlib.h, ...)
+# tests/test_*.sh            scripted tests (exit 0 pass, 77 skip)
+#
+# Every binary goes flat into build/tests/, named for its source file.
 
 T := $(B)/tests
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 # Tests build paths with snprintf into PATH_MAX buffers on purpose.
-TEST_CFLAGS := $(BASE_CFLAGS) -Ishim -Itests -pthread -Wno-format-truncation \
+TEST_CFLAGS := $(BASE_CFLAGS) -Ishim -Itests/lib -pthread \
+	-Wno-format-truncation \
 	-DTL_SOURCE_DIR='"$(CURDIR)"' -DTL_BUILD_DIR='"$(abspath $(B))"'
 
-UNIT_SRCS := $(wildcard tests/unit_*.c)
-CHECK_SRCS := $(wildcard tests/check_*.c)
-PROG_SRCS := $(wildcard tests/prog_*.c)
-LIB_SRCS := $(wildcard tests/lib_*.c)
+UNIT_SRCS := $(wildcard tests/unit/unit_*.c)
+CHECK_SRCS := $(wildcard tests/suites/check_*.c)
+PROG_SRCS := $(wildcard tests/programs/prog_*.c)
+LIB_SRCS := $(wildcard tests/programs/lib_*.c)
 
 UNIT_BIN := $(T)/unit
-CHECK_BINS := $(patsubst tests/%.c,$(T)/%,$(CHECK_SRCS))
-PROG_BINS := $(patsubst tests/%.c,$(T)/%,$(PROG_SRCS)) $(T)/prog_scenario_fortify
-LIB_BINS := $(patsubst tests/%.c,$(T)/%.so,$(LIB_SRCS))
-TEST_LIB := tests/testlib.c tests/tracer.c tests/livelib.c tests/agree.c
+CHECK_BINS := $(patsubst tests/suites/%.c,$(T)/%,$(CHECK_SRCS))
+PROG_BINS := $(patsubst tests/programs/%.c,$(T)/%,$(PROG_SRCS)) \
+	$(T)/prog_scenario_fortify
+LIB_BINS := $(patsubst tests/programs/%.c,$(T)/%.so,$(LIB_SRCS))
+TEST_LIB := $(addprefix tests/lib/,testlib.c tracer.c livelib.c agree.c)
 TEST_DEPS := $(TEST_LIB) $(TEST_LIB:.c=.h) \
-	tests/prog_common.h include/tcpshim.h \
+	tests/programs/prog_common.h include/tcpshim.h \
 	$(B)/flags
 
 $(UNIT_BIN): $(UNIT_SRCS) $(PURE_OBJS) $(TEST_DEPS)
 	@mkdir -p $(T)
-	$(CC) $(TEST_CFLAGS) -o $@ $(UNIT_SRCS) tests/testlib.c $(PURE_OBJS) $(CHECK_LIBS)
+	$(CC) $(TEST_CFLAGS) -o $@ $(UNIT_SRCS) tests/lib/testlib.c $(PURE_OBJS) \
+		$(CHECK_LIBS)
 
-$(T)/check_%: tests/check_%.c $(TEST_DEPS) $(B)/libtcpshim.so
+$(T)/check_%: tests/suites/check_%.c $(TEST_DEPS) $(B)/libtcpshim.so
 	@mkdir -p $(T)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(TEST_LIB) $(CHECK_LIBS)
 
 # Programs run under LD_PRELOAD are plain programs: they reach the API,
 # when they need it, through dlsym(RTLD_DEFAULT).  prog_linked_* link
 # with -ltcpshim instead, as a C program using the library would.
-$(T)/prog_linked_%: tests/prog_linked_%.c $(TEST_DEPS) $(B)/libtcpshim.so
+$(T)/prog_linked_%: tests/programs/prog_linked_%.c $(TEST_DEPS) $(B)/libtcpshim.so
 	@mkdir -p $(T)
 	$(CC) $(TEST_CFLAGS) -o $@ $< -L$(B) -ltcpshim -Wl,-rpath,'$$ORIGIN/..'
 
@@ -50,12 +59,12 @@ $(T)/prog_linked_secure: TEST_CFLAGS += -Wl,-rpath,$(abspath $(B))
 $(T)/prog_static: TEST_CFLAGS := \
 	$(filter-out $(SAN_FLAGS),$(TEST_CFLAGS)) -static
 
-$(T)/prog_%: tests/prog_%.c $(TEST_DEPS)
+$(T)/prog_%: tests/programs/prog_%.c $(TEST_DEPS)
 	@mkdir -p $(T)
 	$(CC) $(TEST_CFLAGS) -O0 -U_FORTIFY_SOURCE -o $@ $< -ldl
 
 # The same scenarios as a hardened Debian build: __recv_chk, __read_chk.
-$(T)/prog_scenario_fortify: tests/prog_scenario.c $(TEST_DEPS)
+$(T)/prog_scenario_fortify: tests/programs/prog_scenario.c $(TEST_DEPS)
 	@mkdir -p $(T)
 	$(CC) $(TEST_CFLAGS) -O2 -D_FORTIFY_SOURCE=2 -o $@ $< -ldl
 
@@ -71,12 +80,12 @@ $(T)/tcpshim_nojansson: $(COMMAND_COMMON) shim/cmd/report_unavailable.c \
 # where Go is installed; check_live says it skips it otherwise.
 GO := $(shell command -v go 2>/dev/null)
 GO_BINS := $(if $(GO),$(T)/live_target_go)
-$(T)/live_target_go: tests/live_target.go
+$(T)/live_target_go: tests/programs/live_target.go
 	@mkdir -p $(T)
 	CGO_ENABLED=0 GOCACHE=$(abspath $(T))/gocache GOPATH=$(abspath $(T))/gopath \
 		$(GO) build -o $@ $<
 
-$(T)/lib_%.so: tests/lib_%.c $(B)/flags
+$(T)/lib_%.so: tests/programs/lib_%.c $(B)/flags
 	@mkdir -p $(T)
 	$(CC) $(TEST_CFLAGS) -fPIC -shared -o $@ $<
 
@@ -109,10 +118,3 @@ SAN_SKIP_WHY := SKIP check_install, check_command and check_live: with SANITIZE 
 check: check-build
 	@$(if $(SAN_SKIP),echo '$(SAN_SKIP_WHY)')
 	@$(SAN_ENV) sh tests/run.sh $(UNIT_BIN) $(filter-out $(SAN_SKIP),$(CHECK_BINS)) $(wildcard tests/test_*.sh)
-
-# What a newcomer sees: the README's first commands on a fresh Debian 12
-# root (debootstrap), as root and as a plain user.  FRESH_VARIANT=minbase
-# for the smallest root.
-.PHONY: check-fresh
-check-fresh:
-	@sh tests/fresh.sh

@@ -1,27 +1,29 @@
 # Benchmarks: included by the top Makefile.  Not part of make check:
 # nothing here asserts a wall-clock time.
 #
-# tests/bench_work.c    the timed workloads (nanoseconds per operation)
-# tests/bench_calls.c   exact numbers of one call, for callgrind, strace
-#                       and resident memory
-# tests/bench.sh        runs them natively and preloaded, interleaved,
-#                       and writes $(B)/bench.md
-# tests/bench_report.awk  that report, with the budgets' verdicts
+# tests/bench/bench_work.c        the timed workloads (nanoseconds per
+#                                 operation)
+# tests/bench/bench_calls.c       exact numbers of one call, for callgrind,
+#                                 strace and resident memory
+# tests/bench/bench.sh            runs them natively and preloaded,
+#                                 interleaved, and writes $(B)/bench.md
+# tests/bench/bench_report.awk    that report, with the budgets' verdicts
+# tests/bench/bench_servers.sh    nginx and redis-server, its last part
 
 BENCH_BINS := $(T)/bench_work $(T)/bench_calls
 
 # Built with the user's CFLAGS (-O2 by default), like a program that
 # would be run under the shim.
-$(T)/bench_%: tests/bench_%.c $(B)/flags
+$(T)/bench_%: tests/bench/bench_%.c $(B)/flags
 	@mkdir -p $(T)
 	$(CC) $(BASE_CFLAGS) -pthread -o $@ $< -ldl
 
 # Its unwrapped halves make system calls with the library's own raw
 # entry (os/real.o, with what it needs), which no wrapper sees.
-$(T)/bench_calls: tests/bench_calls.c $(B)/obj/os/real.o $(B)/obj/os/nextsym.o $(B)/flags
+$(T)/bench_calls: tests/bench/bench_calls.c $(B)/obj/os/real.o $(B)/obj/os/nextsym.o $(B)/flags
 	@mkdir -p $(T)
 	$(CC) $(BASE_CFLAGS) -Ishim -pthread -o $@ $< $(B)/obj/os/real.o $(B)/obj/os/nextsym.o -ldl
 
 .PHONY: bench
 bench: all $(BENCH_BINS)
-	@sh tests/bench.sh
+	@sh tests/bench/bench.sh

@@ -17,7 +17,7 @@
 #    makes the run fail (exit 1) once the report is out; a wall-clock one
 #    never does.
 # 4. Real servers, interleaved the same way: nginx under wrk and
-#    redis-server under redis-benchmark (tests/bench_servers.sh), with
+#    redis-server under redis-benchmark (tests/bench/bench_servers.sh), with
 #    their own budgets.
 #
 # Everything goes to build/bench/ and the report to build/bench.md.
@@ -394,12 +394,12 @@ put configs "$CONFIGS"
 put nofile "$(ulimit -n)"
 
 rm -f "$W/over"
-awk -v over="$W/over" -f tests/bench_report.awk "$W/results" "$W/samples" \
+awk -v over="$W/over" -f tests/bench/bench_report.awk "$W/results" "$W/samples" \
 	>"$REPORT" || exit 1
 
 # ---- 4. real servers -------------------------------------------------
 
-sh tests/bench_servers.sh "$LIB" "$W/servers.md" || exit 1
+sh tests/bench/bench_servers.sh "$LIB" "$W/servers.md" || exit 1
 cat "$W/servers.md" >>"$REPORT"
 echo "Reproduce with \`make bench\` ($(($(date +%s) - start)) s for this run)." >>"$REPORT"
 cat "$REPORT"

@@ -19,7 +19,7 @@
  *           on, its control messages read on every call, as UDP and
  *           QUIC servers do
  *
- * tests/bench.sh runs each at N and 2N, natively and preloaded, under
+ * tests/bench/bench.sh runs each at N and 2N, natively and preloaded, under
  * callgrind (instructions) and strace -c (system calls): the difference
  * over N is what one call costs.  callgrind counts only inside the
  * functions named loop_* (--toggle-collect), so that set-up and the last

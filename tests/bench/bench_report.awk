@@ -1,6 +1,6 @@
-# bench_report.awk - the Markdown report of `make bench` (tests/bench.sh).
+# bench_report.awk - the Markdown report of `make bench` (tests/bench/bench.sh).
 #
-#   awk -f tests/bench_report.awk RESULTS SAMPLES
+#   awk -f tests/bench/bench_report.awk RESULTS SAMPLES
 #
 # RESULTS holds "key value..." lines (counted figures, memory, the run's
 # settings); SAMPLES holds "workload configuration ns [note...]" lines,

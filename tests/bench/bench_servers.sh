@@ -6,7 +6,7 @@
 # redis-benchmark; the server on one CPU, the load on the other, where
 # there are two.  Only the server is preloaded.
 #
-#   sh tests/bench_servers.sh LIB OUT.md
+#   sh tests/bench/bench_servers.sh LIB OUT.md
 #
 # LIB is the library to preload; the markdown section goes to OUT.md.
 # Knobs: BENCH_SERVER_ROUNDS (5), BENCH_SERVER_SECONDS (3).  Programs

@@ -5,7 +5,7 @@
  *
  * Runs WORKLOAD for about SECONDS and prints one number: nanoseconds per
  * operation, lower is better (manysock adds a note on what it set up).
- * tests/bench.sh runs it natively and under
+ * tests/bench/bench.sh runs it natively and under
  * each preload, interleaved, and compares the medians.  DIR is where the
  * run may put files (build/bench).
  *

@@ -4,7 +4,7 @@
 # mounts what a real machine has (proc, sys, tracefs, dev, devpts, shm,
 # run); enters it with pivot_root, in mount and pid namespaces of its
 # own; and there runs the commands of the README's "First run" section
-# (tests/fresh_machine.sh says in which order, as whom, and what each
+# (tests/fresh/fresh_machine.sh says in which order, as whom, and what each
 # must do).  Prints each command, its exit status and its time; exits 1
 # when any of them broke the README's promise.
 #
@@ -18,7 +18,7 @@
 # Everything it mounts or starts lives in its own namespaces, so it is
 # gone when the run ends, interrupted or not.
 set -eu
-SRC=$(cd "$(dirname "$0")/.." && pwd)
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
 VARIANT=${FRESH_VARIANT:-default}
 DIR=${FRESH_DIR:-$SRC/build/fresh-$VARIANT}
 ROOT=$DIR/root
@@ -85,7 +85,7 @@ if [ "${1:-}" = --inside ]; then
 	# plays the newcomer.
 	mkdir -p "$ROOT/fresh"
 	git clone -q --bare "$SRC" "$ROOT/fresh/tcpshim.git"
-	cp "$SRC/tests/fresh_machine.sh" "$DIR/commands" "$ROOT/fresh/"
+	cp "$SRC/tests/fresh/fresh_machine.sh" "$DIR/commands" "$ROOT/fresh/"
 	# What a real machine has mounted.
 	mount --bind "$ROOT" "$ROOT"
 	mount -t proc proc "$ROOT/proc"

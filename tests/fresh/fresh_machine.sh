@@ -1,6 +1,6 @@
 #!/bin/sh
-# tests/fresh_machine.sh COMMANDS - the newcomer, on the fresh machine
-# that tests/fresh.sh built and entered.  COMMANDS holds the README's
+# tests/fresh/fresh_machine.sh COMMANDS - the newcomer, on the fresh machine
+# that tests/fresh/fresh.sh built and entered.  COMMANDS holds the README's
 # first commands, one a line: the apt-get line(s) that need root, the
 # clone (its <url-of-this-repository> stands for the tree under test),
 # then make demo and make check.  In that order:

@@ -4,20 +4,21 @@
 #   make fuzz FUZZ_TIME=600     longer
 #   make fuzz-config, make fuzz-format    one target
 #
-# tests/fuzz_*.c   libFuzzer targets over the pure parts of the library
-#                  (shim/core: it defines no libc name), built
-#                  with clang and AddressSanitizer and UBSan
-# tests/corpus/*/  their seed inputs, checked in; what a run adds goes to
-#                  build/fuzz/corpus/*, a crashing input to build/fuzz/
+# tests/fuzz/fuzz_*.c   libFuzzer targets over the pure parts of the
+#                       library (shim/core: it defines no libc name),
+#                       built with clang and AddressSanitizer and UBSan
+# tests/fuzz/corpus/*/  their seed inputs, checked in; what a run adds
+#                       goes to build/fuzz/corpus/*, a crashing input to
+#                       build/fuzz/
 #
-# Whatever a run finds becomes a unit test in tests/unit_*.c.  clang and its
-# libFuzzer runtime come from Debian (tests/deps.sh fuzz installs them as
-# root, or names the apt-get line).
+# Whatever a run finds becomes a unit test in tests/unit/unit_*.c.  clang
+# and its libFuzzer runtime come from Debian (tests/deps.sh fuzz installs
+# them as root, or names the apt-get line).
 
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 60
 FUZZ_DIR := $(B)/fuzz
-FUZZ_NAMES := $(patsubst tests/fuzz_%.c,%,$(wildcard tests/fuzz_*.c))
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_NAMES))
 FUZZ_SRCS := $(wildcard shim/core/*.c)
 # Values up to twice CONFIG_PATH_MAX: log paths too long to keep.
@@ -32,7 +33,7 @@ fuzz-deps:
 	@sh tests/deps.sh fuzz
 
 # deps.sh runs first, then each target builds (or is up to date).
-$(FUZZ_DIR)/fuzz_%: tests/fuzz_%.c $(FUZZ_SRCS) $(SHIM_HDRS) \
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(SHIM_HDRS) \
 		include/tcpshim.h | fuzz-deps
 	@mkdir -p $(FUZZ_DIR)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS)
@@ -43,6 +44,6 @@ $(addprefix fuzz-,$(FUZZ_NAMES)): fuzz-%: $(FUZZ_DIR)/fuzz_%
 	@mkdir -p $(FUZZ_DIR)/corpus/$*
 	$(FUZZ_DIR)/fuzz_$* -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
 		$(FUZZ_OPTS_$*) -artifact_prefix=$(FUZZ_DIR)/ \
-		$(FUZZ_DIR)/corpus/$* tests/corpus/$*
+		$(FUZZ_DIR)/corpus/$* tests/fuzz/corpus/$*
 
 fuzz: $(addprefix fuzz-,$(FUZZ_NAMES))

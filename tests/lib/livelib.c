@@ -55,7 +55,7 @@ int target_start(struct target *t, int kind, const char *const *env,
 		/* Its text, not its path: the checkout may be closed to
 		 * nobody (root's clone in a 0700 /root). */
 		argv[n++] = "-c";
-		argv[n++] = tl_slurp(tl_source("tests/live_target.py"));
+		argv[n++] = tl_slurp(tl_source("tests/programs/live_target.py"));
 	} else {
 		argv[n++] = tl_path("tests/live_target_go");
 	}

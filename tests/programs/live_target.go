@@ -1,6 +1,6 @@
 // live_target.go - the Go target for tcpshim ls|abort|keepalive: the line
-// protocol of tests/prog_live.c, on Go's net package, built statically
-// (CGO_ENABLED=0), so that no preload can reach it.
+// protocol of tests/programs/prog_live.c, on Go's net package, built
+// statically (CGO_ENABLED=0), so that no preload can reach it.
 package main
 
 import (

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """live_target.py - the Python target for tcpshim ls|abort|keepalive: the
-same line protocol as tests/prog_live.c, on Python's socket module."""
+same line protocol as tests/programs/prog_live.c, on Python's socket
+module."""
 import errno
 import socket
 import sys

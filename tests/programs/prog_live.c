@@ -1,7 +1,8 @@
 /*
  * prog_live.c - a target for "tcpshim ls|abort|keepalive": a plain
  * program with a listener and connections, driven line by line on stdin
- * (tests/live_target.py and tests/live_target.go speak the same words):
+ * (tests/programs/live_target.py and tests/programs/live_target.go speak
+ * the same words):
  *
  *   listen ADDR          -> "listening PORT FD"
  *   accept               -> "accepted FD PEER"

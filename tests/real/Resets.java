@@ -1,6 +1,6 @@
 /*
  * Resets.java - the JDK's own sockets closing abortively, for
- * tests/real_truth.sh (run as a single-file program: java Resets.java).
+ * tests/real/real_truth.sh (run as a single-file program: java Resets.java).
  *
  *   server PORT N   accept N connections; each: SO_LINGER 0, read a byte,
  *                   close (a RST)

@@ -1,25 +1,26 @@
-# make check-real: tcpshim inside real programs (tests/real_programs.c),
-# and, as root, every log held against the kernel's tracepoints
-# (tests/real_truth.sh, judged by tests/truth.py).
+# make check-real: tcpshim inside real programs
+# (tests/real/real_programs.c), and, as root, every log held against the
+# kernel's tracepoints (tests/real/real_truth.sh, judged by
+# tests/real/truth.py).
 # Included by the top Makefile.  Not part of make check: it is slower
 # (about a minute), and needs Debian packages make check does not.
 #
 # Each program the suite runs natively and preloaded: python3 http.server
 # with curl and with urllib, nginx under wrk, redis-server and redis-benchmark, git daemon
-# and git, sshd and ssh, bash.  tests/real_truth.sh runs Node.js, Java,
+# and git, sshd and ssh, bash.  tests/real/real_truth.sh runs Node.js, Java,
 # haproxy, s6-fdholderd, python3 servers and clients (an acceptor
 # handing connections to a worker among them), and the close race, preloaded,
 # with the kernel's tracepoints as the judge.  As root, check-real installs what is
 # missing with apt-get; otherwise it prints the apt-get line, and the
 # tests of the missing programs say they are skipped.  With SANITIZE=...
 # the sanitized library runs in the same programs, and
-# tests/san_reports.sh judges what the sanitizers reported.
+# tests/real/san_reports.sh judges what the sanitizers reported.
 
 REAL_BIN := $(T)/real_programs
 
-$(REAL_BIN): tests/real_programs.c $(TEST_DEPS) $(B)/libtcpshim.so
+$(REAL_BIN): tests/real/real_programs.c $(TEST_DEPS) $(B)/libtcpshim.so
 	@mkdir -p $(T)
-	$(CC) $(TEST_CFLAGS) -o $@ $< tests/testlib.c $(CHECK_LIBS)
+	$(CC) $(TEST_CFLAGS) -o $@ $< tests/lib/testlib.c $(CHECK_LIBS)
 
 # command:package, for what make check's own packages do not bring.
 REAL_NEEDS := nginx:nginx wrk:wrk redis-server:redis-server \
@@ -52,7 +53,7 @@ check-real-deps: check-deps
 
 # Under SANITIZE every sanitizer report goes to a file of its own, in a
 # directory every program's user can write in (nginx's workers run as
-# nobody), for tests/san_reports.sh to judge once the programs are done.
+# nobody), for tests/real/san_reports.sh to judge once the programs are done.
 # Leaks are looked for here, and judged by whose they are; exitcode=0
 # keeps a host program's own leaks out of its exit status (a report of
 # any other kind still fails the run, from its file).
@@ -66,10 +67,10 @@ check-real: check-real-deps
 	@$(MAKE) --no-print-directory WERROR=1 all $(REAL_BIN) $(T)/prog_race \
 		$(T)/prog_scenario
 ifeq ($(SANITIZE),)
-	@TCPSHIM_BUILD=$(B) sh tests/run.sh $(REAL_BIN) tests/real_truth.sh
+	@TCPSHIM_BUILD=$(B) sh tests/run.sh $(REAL_BIN) tests/real/real_truth.sh
 else
 	@rep=$$(mktemp -d /tmp/tcpshim-sanitizer.XXXXXX) && chmod 1777 $$rep && \
 	$(SAN_REAL_ENV) TCPSHIM_BUILD=$(B) sh tests/run.sh $(REAL_BIN) \
-		tests/real_truth.sh tests/san_reports.sh; \
+		tests/real/real_truth.sh tests/real/san_reports.sh; \
 	rc=$$?; rm -rf $$rep; exit $$rc
 endif

@@ -16,8 +16,8 @@
  *           talking over /dev/tcp
  *
  * Not part of make check: it is slow, and it needs Debian packages that
- * make check does not (tests/real.mk installs them).  A program that is
- * missing skips its test, saying which package brings it.
+ * make check does not (tests/real/real.mk installs them).  A program
+ * that is missing skips its test, saying which package brings it.
  *
  * Every server is started by the test and stopped by it; on any other
  * path (a failed assertion, a timeout) Check kills the test's whole

@@ -2,7 +2,7 @@
 # make check-real, as root: real programs (and the close race) with the
 # kernel's tracepoints as the judge of every log.  Each case runs its
 # program preloaded with a JSON log, while a private tracefs instance
-# records tcp:tcp_send_reset and tcp:tcp_receive_reset; tests/truth.py
+# records tcp:tcp_send_reset and tcp:tcp_receive_reset; tests/real/truth.py
 # then prints, per case: the kernel's resets on the program's own
 # sockets, the events logged, and those missing, false, duplicated or
 # with a cause the kernel's reason contradicts.  Every case runs
@@ -14,14 +14,14 @@
 #
 # Exits 0 when every run of every case agrees with the kernel, 77 when it
 # cannot judge (not root, no tracefs), 1 otherwise.
-cd "$(dirname "$0")/.." || exit 1
+cd "$(dirname "$0")/../.." || exit 1
 B=${TCPSHIM_BUILD:-build}
 LIB=$(pwd)/$B/libtcpshim.so
 RUNS=${TRUTH_RUNS:-5}
 READY_WAIT=10
 # make check-real SANITIZE=...: the sanitized library, with its runtime
 # first in LD_PRELOAD, judged like the plain one; its reports are
-# tests/san_reports.sh's.  Two runs: the sanitizers make each slower.
+# tests/real/san_reports.sh's.  Two runs: the sanitizers make each slower.
 if [ -n "${TCPSHIM_TEST_SANITIZER:-}" ]; then
 	LIB="${TCPSHIM_TEST_PRELOAD:?the sanitizer runtime} $LIB"
 	RUNS=${TRUTH_RUNS:-2}
@@ -106,7 +106,7 @@ failed() {
 # LIMITS (missing, shared) are what the README names as limits here.
 judge() {
 	if ! TRUTH_LIMIT=${3:-} \
-		python3 tests/truth.py "$1" "$W/trace" "$2" "$W/log" >"$W/verdict"; then
+		python3 tests/real/truth.py "$1" "$W/trace" "$2" "$W/log" >"$W/verdict"; then
 		failed "$(cat "$W/verdict")"
 		# TRUTH_KEEP=DIR: keep a failed case's log, trace and output.
 		if [ -n "${TRUTH_KEEP:-}" ]; then
@@ -163,9 +163,9 @@ race() {
 }
 
 # peers MODE PORT N [ARG...]: a plain python3 peer, never preloaded
-# (tests/truth_peers.py), in the foreground.
+# (tests/real/truth_peers.py), in the foreground.
 peers() {
-	limited python3 tests/truth_peers.py "$@"
+	limited python3 tests/real/truth_peers.py "$@"
 	[ $? != 124 ] || failed "  TIMEOUT: truth_peers.py $1 after $LIMIT s"
 }
 
@@ -173,7 +173,7 @@ peers() {
 # in srv; until it is ready.
 plain_peer() {
 	: >"$W/srv.out"
-	limited python3 tests/truth_peers.py "$@" >"$W/srv.out" 2>&1 &
+	limited python3 tests/real/truth_peers.py "$@" >"$W/srv.out" 2>&1 &
 	srv=$!
 	PIDS="$PIDS $srv"
 	wait_ready "$W/srv.out"
@@ -278,7 +278,7 @@ one();
 case_forking() {
 	port=$(free_port)
 	served "forking server" TCPSHIM_CLOSE="$1" \
-		python3 tests/truth_peers.py forking "$port" "$2"
+		python3 tests/real/truth_peers.py forking "$port" "$2"
 	peers client "$port" "$2" 2048
 	finish "$srv" "the case's server"
 	trace_off "$W/trace"
@@ -294,7 +294,7 @@ case_forking() {
 # each find the socket gone, and both log (a limit the README counts).
 case_handoff() {
 	port=$(free_port)
-	served acceptor python3 tests/truth_peers.py handoff "$port" "$2" "$1"
+	served acceptor python3 tests/real/truth_peers.py handoff "$port" "$2" "$1"
 	peers client "$port" "$2" 2
 	finish "$srv" "the case's acceptor"
 	trace_off "$W/trace"
@@ -491,7 +491,7 @@ case_after_close() {
 	: >"$W/log"
 	: >"$W/srv.out"
 	trace_on
-	preloaded python3 tests/truth_peers.py read-once "$port" "$1" \
+	preloaded python3 tests/real/truth_peers.py read-once "$port" "$1" \
 		>"$W/srv.out" 2>&1 &
 	srv=$!
 	PIDS="$PIDS $srv"
@@ -518,7 +518,7 @@ case_inetd() {
 
 # case_killed N: connections torn down from outside the program: another
 # process holding the socket, not preloaded, disconnects it
-# (tests/prog_scenario.c, scenario killed); the program's recv then
+# (tests/programs/prog_scenario.c, scenario killed); the program's recv then
 # fails with ECONNRESET, and the RST left from here.
 case_killed() {
 	port=$(free_port)
@@ -566,7 +566,7 @@ for _ in range(int(sys.argv[2])):
 	: >"$W/srv.out"
 	trace_on
 	TCPSHIM_INJECT="reset:port=$port,after_received=2048,count=20" \
-		preloaded python3 tests/truth_peers.py echo "$port" "$1" \
+		preloaded python3 tests/real/truth_peers.py echo "$port" "$1" \
 		>"$W/srv.out" 2>&1 &
 	srv=$!
 	PIDS="$PIDS $srv"

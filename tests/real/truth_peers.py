@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""truth_peers.py - the python3 programs of tests/real_truth.sh.
+"""truth_peers.py - the python3 programs of tests/real/real_truth.sh.
 
     truth_peers.py MODE PORT N [ARG...]
 

@@ -6,8 +6,8 @@
  * (named in the event's call); a socket passed away is not this
  * process's reset to log while the other holds it, and one received is
  * the receiver's; SIGPIPE on a socket the shim does not track is the
- * kernel's as ever.  The programs are tests/prog_calls.c and
- * tests/prog_unix.c.
+ * kernel's as ever.  The programs are tests/programs/prog_calls.c and
+ * tests/programs/prog_unix.c.
  */
 #include <errno.h>
 #include <poll.h>
@@ -224,7 +224,7 @@ END_TEST
 
 /*
  * Handed to a worker with SCM_RIGHTS, which ends the connection by how
- * (tests/prog_calls.c): the worker logs the event, with the totals the
+ * (tests/programs/prog_calls.c): the worker logs the event, with the totals the
  * kernel counted before the handoff (the program sent "hi") and the peer
  * it learnt when the socket arrived.
  */

@@ -5,7 +5,7 @@
  * and ports it names only, at most count= times, with prob= choices a
  * seed reproduces; one rst_sent/injected event names the rule; a bad
  * rule is refused in one line and nothing is injected.  The programs:
- * tests/prog_inject.c, python3, and curl (the kernel's tracepoints
+ * tests/programs/prog_inject.c, python3, and curl (the kernel's tracepoints
  * count its RST, as root).
  */
 #include <arpa/inet.h>

@@ -12,7 +12,7 @@
  *   - every kernel record of a connection the log names is accounted for
  *     by an event of the right kind: no reset went unlogged.
  *
- * (tests/agree.c).  A refused connect also traces the peer's answer
+ * (tests/lib/agree.c).  A refused connect also traces the peer's answer
  * (reason NO_SOCKET, sent by no socket of ours, src = the closed port):
  * such records, and those of other programs, are ignored.
  *

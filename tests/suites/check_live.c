@@ -1,9 +1,10 @@
 /*
  * check_live.c - "tcpshim ls|abort|keepalive" against running programs
- * that were not started under tcpshim: a C program (tests/prog_live.c),
- * a Python server (tests/live_target.py) and a static Go program
- * (tests/live_target.go), which no preload can reach.  They all speak
- * one line protocol, so every case runs against each of them.
+ * that were not started under tcpshim: a C program
+ * (tests/programs/prog_live.c), a Python server
+ * (tests/programs/live_target.py) and a static Go program
+ * (tests/programs/live_target.go), which no preload can reach.  They all
+ * speak one line protocol, so every case runs against each of them.
  *
  * What a user would see is what is asserted: ls agrees with ss -tanp;
  * abort by descriptor, peer and cookie makes the kernel send exactly one

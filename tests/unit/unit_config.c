@@ -779,7 +779,7 @@ START_TEST(user_timeout_that_agrees_with_keepalive_is_not_warned_about)
 END_TEST
 
 /*
- * Found by tests/fuzz_config.c (UBSan: "division by zero" in
+ * Found by tests/fuzz/fuzz_config.c (UBSan: "division by zero" in
  * check_combination): with keepalive unset its interval is 0, and the
  * probe count was divided by it before the check that both settings are
  * on.  gcc -O2 happens to move the division past that check; a library
