@@ -63,5 +63,16 @@ for f in shim/*; do
 	[ -d "$f" ] || [ "$f" = shim/libtcpshim.map ] ||
 		bad "$f sits outside the layer folders"
 done
+
+# Under tests/, a file over 800 lines says why it is one file, on a
+# comment line starting "Why one file:" in its first 40 lines.
+TESTS_MAX_LINES=800
+for f in $(find tests -name __pycache__ -prune -o -type f -print | sort); do
+	n=$(wc -l < "$f")
+	[ "$n" -gt "$TESTS_MAX_LINES" ] || continue
+	head -n 40 "$f" | grep -q '^[ /*#]*Why one file:' ||
+		bad "$f has $n lines (over $TESTS_MAX_LINES) and no \"Why one file:\" line at its top"
+done
+
 [ "$fail" -eq 0 ] && echo "PASS test_layers: $(ls shim/*/*.[ch] | wc -l) files in $(echo $LAYERS | wc -w) layers and shim/cmd"
 exit "$fail"

@@ -8,6 +8,12 @@
  * FAMILY is 4 or 6; PORT is the test's peer on loopback (or a closed
  * port).  The peer's side of each exchange is described by the scenario.
  * tcp_abort() is reached through dlsym, as the library is preloaded.
+ *
+ * Why one file: the suites start this one program by a scenario's name
+ * (sc_start runs it unless told otherwise), and prog_scenario_fortify is
+ * the same file built with _FORTIFY_SOURCE=2, so that every scenario can
+ * run again through __recv_chk and __read_chk; a scenario is one function
+ * and one line of the table at the end.
  */
 #include <dlfcn.h>
 #include <linux/filter.h>

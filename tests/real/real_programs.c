@@ -22,6 +22,11 @@
  * Every server is started by the test and stopped by it; on any other
  * path (a failed assertion, a timeout) Check kills the test's whole
  * process group, servers included.
+ *
+ * Why one file: it is make check-real's one Check suite; each program is
+ * a test case of its own (CK_RUN_CASE=nginx runs one), run natively and
+ * preloaded by the same helpers: servers started and stopped, the wire
+ * captured, the two runs compared.
  */
 #include <arpa/inet.h>
 #include <errno.h>

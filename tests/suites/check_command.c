@@ -5,6 +5,10 @@
  * and pid are its own), bad options stop with one line and status 2,
  * setuid targets are named; and "tcpshim report" over real and crafted
  * JSON logs, from files and stdin.
+ *
+ * Why one file: the command and its report are one program a user runs;
+ * the cases share how it is started and its output read, and the first
+ * case runs a program under the command, then reports on its log.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -18,6 +18,11 @@
  *              of any kind, with no settings and with keepalive and a
  *              JSON log;
  *   callbacks  tcp_on_event() as a linked C program uses it.
+ *
+ * Why one file: these are the promises kept before a first reset, one
+ * test case each (CK_RUN_CASE=hotpath runs one), and they share the
+ * helpers at the top: the library's path, curl, a python3 peer that
+ * resets, copies of the library made for a case.
  */
 #include <arpa/inet.h>
 #include <elf.h>

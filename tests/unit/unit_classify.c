@@ -15,6 +15,11 @@
  * SO_LINGER {1, 0}; connections shared across fork; states where a
  * lingering close sends no RST.  And classify_wants(),
  * classify_state_resets().
+ *
+ * Why one file: the cases read as the classifier's rules in their order
+ * of precedence, and classify_error() and classify_close() name a reset
+ * by the same rules (which peer reset, a dead peer's signs), checked over
+ * the same tables of states, flags and signs at the top.
  */
 #include <check.h>
 #include <errno.h>

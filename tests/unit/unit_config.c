@@ -6,6 +6,11 @@
  * line (naming the variable, the value and the accepted form, ending in
  * "\n"), keep that setting's default, and leave the other settings to
  * parse normally.
+ *
+ * Why one file: config_parse() reads every variable in one pass, and a
+ * bad value of one must leave the others parsed as they were: every case
+ * uses the one fake environment, its record of warnings and the check of
+ * each setting, good or default.
  */
 #include <check.h>
 #include <stdio.h>

@@ -6,6 +6,10 @@
  * kinds carry the TCP_INFO fields, IPv4 and IPv6 (RFC 5952) addresses,
  * errno names, RFC 3339 times checked against gmtime_r() (before 1970,
  * leap days, century years), and truncation into small buffers.
+ *
+ * Why one file: it is the suite of one file of the library, as every unit
+ * suite is; whole lines, names, addresses, times and truncation all go
+ * through the same formatter, from the same events built by hand.
  */
 #include <arpa/inet.h>
 #include <check.h>
