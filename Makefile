@@ -51,7 +51,7 @@ endif
 BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude $(WARN) $(CFLAGS) $(SAN_FLAGS)
 SHIM_CFLAGS := $(BASE_CFLAGS) -Ishim -fPIC -fvisibility=hidden -pthread
 
-# The library, one folder per layer, lowest first (shim/README.md): a
+# The library, one folder per layer, lowest first (CONTRIBUTING.md): a
 # file includes headers of its own layer or a lower one only, which
 # tests/test_layers.sh checks.  shim/cmd is the tcpshim command.
 SHIM_LAYERS := core os event api calls

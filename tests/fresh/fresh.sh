@@ -121,17 +121,14 @@ SECURITY=$(mirror "$SUITE-security")
 export MIRROR SECURITY SRC VARIANT DIR ROOT
 
 # The README's first commands, as the committed tree has them: the first
-# sh block after the heading "## First run".
+# sh block after the heading "## First run" (readme_first_run.sh, which
+# test_docs.sh reads them with too).
 git -C "$SRC" diff --quiet HEAD 2>/dev/null ||
 	say "(uncommitted changes are not in the root: it clones HEAD)"
 rm -rf "$DIR/logs"
 mkdir -p "$DIR/logs"
-git -C "$SRC" show HEAD:README.md | awk '
-	/^## First run/ { section = 1; next }
-	section && /^## / { exit }
-	section && /^```sh$/ { block = 1; next }
-	block && /^```$/ { exit }
-	block { print }' >"$DIR/commands"
+git -C "$SRC" show HEAD:README.md |
+	sh "$SRC/tests/readme_first_run.sh" >"$DIR/commands"
 [ -s "$DIR/commands" ] || die "README.md has no sh block under \"## First run\""
 say "the README's first commands:"
 sed 's/^/    /' "$DIR/commands"
