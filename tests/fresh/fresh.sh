@@ -128,7 +128,7 @@ git -C "$SRC" diff --quiet HEAD 2>/dev/null ||
 rm -rf "$DIR/logs"
 mkdir -p "$DIR/logs"
 git -C "$SRC" show HEAD:README.md |
-	sh "$SRC/tests/readme_first_run.sh" >"$DIR/commands"
+	sh "$SRC/tests/fresh/readme_first_run.sh" >"$DIR/commands"
 [ -s "$DIR/commands" ] || die "README.md has no sh block under \"## First run\""
 say "the README's first commands:"
 sed 's/^/    /' "$DIR/commands"

@@ -117,10 +117,10 @@ int tl_sanitized_skip(const char *test, const char *why);
 /* LD_PRELOAD's value for a program started by a tool (strace -E), with
  * the sanitizer runtime in front under make check SANITIZE=... */
 const char *tl_preload_value(void);
-/* Why a test that runs curl is skipped under SANITIZE (the README's
- * section on sanitizers says where and why). */
+/* Why a test that runs curl is skipped under SANITIZE (the
+ * Sanitizers section of CONTRIBUTING.md says where and why). */
 #define TL_CURL_SANITIZED "curl hangs in setlocale() with a sanitizer " \
-	"runtime preloaded, tcpshim or not (README: Sanitizers)"
+	"runtime preloaded, tcpshim or not (CONTRIBUTING.md: Sanitizers)"
 
 /* A formatted string that lives until the test process ends. */
 const char *tl_str(const char *fmt, ...)

@@ -1,7 +1,7 @@
 /*
  * prog_static - built with gcc -static: the dynamic loader never runs,
  * so LD_PRELOAD means nothing to it and tcpshim sees none of its calls
- * (README, Limits).  check_hardening runs it with and without the preload
+ * (docs/limits.md).  check_hardening runs it with and without the preload
  * and compares.
  *
  *   prog_static PORT    PORT: a loopback port where nothing listens

@@ -103,7 +103,7 @@ failed() {
 }
 
 # judge NAME ROLE:PORT [LIMITS]: the last run's trace against its log;
-# LIMITS (missing, shared) are what the README names as limits here.
+# LIMITS (missing, shared) are what docs/limits.md names as limits here.
 judge() {
 	if ! TRUTH_LIMIT=${3:-} \
 		python3 tests/real/truth.py "$1" "$W/trace" "$2" "$W/log" >"$W/verdict"; then
@@ -291,7 +291,7 @@ case_forking() {
 # closes, so each connection ends with a reset for unread data, sent by
 # whichever close was the last.  HOW: the worker is exec'd, or forked
 # before any connection.  Two holders closing at the same instant may
-# each find the socket gone, and both log (a limit the README counts).
+# each find the socket gone, and both log (a limit docs/limits.md counts).
 case_handoff() {
 	port=$(free_port)
 	served acceptor python3 tests/real/truth_peers.py handoff "$port" "$2" "$1"

@@ -38,13 +38,13 @@ The tracepoints see every network namespace and name none: a reset of
 another namespace on the same ports (a refused connect there whose
 ephemeral port is the server's port here) is taken for the program's.
 Cases run one at a time; another user's namespace can still add one
-(README, Limits).
+(docs/limits.md).
 
 Prints one line of counts, and a line per disagreement; exits 1 when
 any event is missing, false, duplicated or inconsistent.  With
 TRUTH_LIMIT=missing,shared in the environment, missing events, or one
 reset logged by each of two processes holding the socket, are limits the
-README names: counted and shown, not a failure (false ones still are;
+docs/limits.md names: counted and shown, not a failure (false ones still are;
 and more than 2 % of the resets logged by both holders is).
 """
 import json
@@ -246,7 +246,7 @@ def main(argv):
         # means the holders do not see each other.
         bound = max(1, count["resets"] // 50) if kind == "shared" else None
         if kind in limits and (bound is None or count[kind] <= bound):
-            print(f"  ({count[kind]} {kind}: a limit, README)")
+            print(f"  ({count[kind]} {kind}: a limit, docs/limits.md)")
         else:
             bad += count[kind]
     if senders_unknown(trace_text):

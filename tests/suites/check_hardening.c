@@ -589,7 +589,7 @@ END_TEST
 
 /*
  * A static program has no loader to preload anything: it runs exactly as
- * without the shim, and the shim logs nothing of it (README, Limits).
+ * without the shim, and the shim logs nothing of it (docs/limits.md).
  * The bad TCPSHIM_CLOSE would draw a warning from a library that loaded.
  */
 START_TEST(static_program_runs_unchanged_and_unseen)
@@ -664,7 +664,7 @@ static const char go_source[] =
 
 /*
  * A Go program makes its system calls itself, not through libc: it runs
- * as without the shim, and the shim logs nothing of it (README, Limits).
+ * as without the shim, and the shim logs nothing of it (docs/limits.md).
  * Built with cgo (as by default), it is dynamically linked: the library
  * then does load, and its constructor runs (the bad TCPSHIM_CLOSE draws
  * its warning), and still nothing changes.
