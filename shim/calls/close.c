@@ -7,23 +7,12 @@
  * close() of anything but a tracked socket is one table lookup: no
  * system call is added.
  */
-#include <errno.h>
-
 #include "calls/wrap.h"
 #include "event/release.h"
 
 SHIM_EXPORT int close(int fd)
 {
-	struct release rel;
-	int ret, err;
-
-	if (likely(!release_fd(fd, "close", &rel)))
-		return real.close(fd);
-	ret = real.close(fd);
-	err = errno;
-	release_done(&rel);
-	errno = err;
-	return ret;
+	return release_close(fd, "close", release_real_close, NULL);
 }
 
 SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)

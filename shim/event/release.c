@@ -212,8 +212,8 @@ static int close_last(int fd, struct conn *c, const char *call,
 	return judge_close(fd, c, call, at_exit, &o, rel);
 }
 
-static int release(int fd, const char *call, int at_exit,
-		   struct release *rel)
+static inline int release(int fd, const char *call, int at_exit,
+			  struct release *rel)
 {
 	struct conn *c;
 	int saved, pending;
@@ -237,9 +237,41 @@ int release_tracked(int fd, const char *call, struct release *rel)
 	return release(fd, call, 0, rel);
 }
 
-int release_at_exit(int fd, struct release *rel)
+/*
+ * The protocol every close follows: release fd, close it, and confirm the
+ * reset predicted once the close has run, with the close's result and
+ * errno kept across the confirmation.  At exit the kernel closes what has
+ * no reset to confirm.  Inline into each entry below, as if written out
+ * there: a call less on every close of a tracked socket.
+ */
+static inline __attribute__((always_inline)) int
+release_and_close(int fd, const char *call, int at_exit,
+		  release_close_fn *do_close, void *ctx)
 {
-	return release(fd, "exit", 1, rel);
+	struct release rel;
+	int ret, err;
+
+	if (!release(fd, call, at_exit, &rel))
+		return at_exit ? 0 : do_close(fd, ctx);
+	ret = do_close(fd, ctx);
+	err = errno;
+	release_done(&rel);
+	errno = err;
+	return ret;
+}
+
+int release_close_tracked(int fd, const char *call,
+			  release_close_fn *do_close, void *ctx)
+{
+	/* A vfork child closes, and leaves the table alone (as above). */
+	if (!shim_is_sandboxed() && shim_in_vfork_child())
+		return do_close(fd, ctx);
+	return release_and_close(fd, call, 0, do_close, ctx);
+}
+
+void release_close_at_exit(int fd, release_close_fn *do_close, void *ctx)
+{
+	release_and_close(fd, "exit", 1, do_close, ctx);
 }
 
 int release_predict_at_exit(int fd, struct release *rel)
@@ -302,8 +334,19 @@ void release_done(struct release *rel)
 	event_dispatch_closed(&rel->ev);
 }
 
+/* A close in a range, which keeps errno: close_range sets its own. */
+static int close_keeping_errno(int fd, void *unused)
+{
+	int err = errno;
+
+	(void)unused;
+	real.close(fd);
+	errno = err;
+	return 0;
+}
+
 void release_range(unsigned int first, unsigned int last, int flags,
-			const char *call, struct range_release *r)
+		   const char *call, struct range_release *r)
 {
 	struct release rel;
 
@@ -312,34 +355,30 @@ void release_range(unsigned int first, unsigned int last, int flags,
 		return;		/* nothing closes: CLOEXEC, or an error */
 	log_release(first, last);
 	FDT_FOR_EACH(fd, first, last) {
-		int pending = release_fd(fd, call, &rel);
-
 		/*
-		 * With CLOSE_RANGE_UNSHARE the range closes in a copy of the
-		 * descriptor table (other threads keep theirs): confirm
-		 * after the call, as a socket another table may hold.
+		 * Each tracked descriptor closes here, as the range would
+		 * close it: so the last one of a connection is really its
+		 * last when its reset is confirmed.
 		 */
-		if (flags & CLOSE_RANGE_UNSHARE) {
-			if (!pending)
-				continue;
-			rel.shared = 1;
-			if (r->n < RANGE_PENDING)
-				r->rel[r->n++] = rel;
-			else
-				event_dispatch(&rel.ev);
+		if (!(flags & CLOSE_RANGE_UNSHARE)) {
+			release_close(fd, call, close_keeping_errno, NULL);
 			continue;
 		}
 		/*
-		 * Otherwise each tracked descriptor closes here, as the range
-		 * would close it: so the last one of a connection is really
-		 * its last when its reset is confirmed.
+		 * With CLOSE_RANGE_UNSHARE the range closes in a copy of the
+		 * descriptor table (other threads keep theirs), which only the
+		 * call itself makes: no descriptor can be closed here, so
+		 * release_close does not fit.  Each is released here and
+		 * confirmed after the call, as a socket another table may
+		 * hold.
 		 */
-		int err = errno;
-
-		real.close(fd);
-		if (pending)
-			release_done(&rel);
-		errno = err;
+		if (!release_fd(fd, call, &rel))
+			continue;
+		rel.shared = 1;
+		if (r->n < RANGE_PENDING)
+			r->rel[r->n++] = rel;
+		else
+			event_dispatch(&rel.ev);
 	}
 }
 

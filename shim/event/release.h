@@ -11,6 +11,7 @@
 #include "core/compiler.h"
 #include "core/fdtable.h"
 #include "event/log.h"
+#include "os/real.h"
 #include "tcpshim.h"
 
 /* A reset to confirm once the real close has run. */
@@ -29,8 +30,8 @@ int release_tracked(int fd, const char *call, struct release *rel);
  * drop fd from the table and, if it was the connection's last
  * descriptor, log what the close does.  fd must still be open.  Returns
  * 1 when rel holds a reset to confirm: then call release_done once fd is
- * closed.  Inline, so that close() of anything but a tracked socket
- * costs a lookup.
+ * closed.  Only where fd cannot be closed on its own does a caller need
+ * this: release_close does the rest.
  */
 static inline int release_fd(int fd, const char *call, struct release *rel)
 {
@@ -45,11 +46,45 @@ static inline int release_fd(int fd, const char *call, struct release *rel)
 void release_done(struct release *rel);
 
 /*
- * The process is ending, and the kernel will close fd: release_fd for
- * it, with call "exit", for a reset only, and without the abort policy.
- * The caller has ruled out a vfork child.
+ * How a descriptor is closed: close(), syscall(SYS_close), a dup2 onto
+ * it, ...  Returns what the call returns, with errno as it left it; ctx
+ * is the caller's.
  */
-int release_at_exit(int fd, struct release *rel);
+typedef int release_close_fn(int fd, void *ctx);
+
+/* do_close for a plain close: the real close(). */
+static inline int release_real_close(int fd, void *unused)
+{
+	(void)unused;
+	return real.close(fd);
+}
+
+/* release_close for a descriptor the table holds: out of line. */
+int release_close_tracked(int fd, const char *call,
+			  release_close_fn *do_close, void *ctx);
+
+/*
+ * The one way a descriptor ends: fd is released (release_fd), do_close
+ * closes it, and a reset its close was to send is confirmed with the
+ * kernel and logged; the result and errno are do_close's.  Inline, so
+ * that close() of anything but a tracked socket costs a lookup.
+ */
+static inline int release_close(int fd, const char *call,
+				release_close_fn *do_close, void *ctx)
+{
+	log_release_fd(fd);
+	if (unlikely(fdt_get(fd) != NULL))
+		return release_close_tracked(fd, call, do_close, ctx);
+	return do_close(fd, ctx);
+}
+
+/*
+ * The process is ending, and the kernel will close fd: release_close for
+ * it, with call "exit", for a reset only, and without the abort policy.
+ * do_close runs only for a reset to confirm (the kernel closes the
+ * rest).  The caller has ruled out a vfork child.
+ */
+void release_close_at_exit(int fd, release_close_fn *do_close, void *ctx);
 /*
  * The same prediction for exit(), which must leave the table as it is
  * (later destructors may still use the socket): fd stays tracked, and
@@ -67,8 +102,8 @@ struct range_release {
 /*
  * Every tracked descriptor from first to last (close_range's flags: only
  * 0 and CLOSE_RANGE_UNSHARE close anything) is about to close: each is
- * released, and closed here unless flags unshare.  Then make the call,
- * then release_range_done.
+ * closed here with release_close, unless flags unshare.  Then make the
+ * call, then release_range_done.
  */
 void release_range(unsigned int first, unsigned int last, int flags,
 		   const char *call, struct range_release *r);
