@@ -1,27 +1,23 @@
 /*
- * confirm.h - once a close predicted to reset has run, what the kernel
- * still holds of the connection (sock_diag): nothing when the close sent
- * the reset.
+ * close_confirm.h - once a close predicted to reset has run, what the
+ * kernel still holds of the connection (sock_diag): nothing when the
+ * close sent the reset, which is then logged.
  */
-#ifndef SHIM_EVENT_CONFIRM_H
-#define SHIM_EVENT_CONFIRM_H
+#ifndef SHIM_EVENT_CLOSE_CONFIRM_H
+#define SHIM_EVENT_CLOSE_CONFIRM_H
 
 #include "event/release.h"
-#include "os/sockdiag.h"
 
 /*
  * Can sock_diag confirm a reset here?  Asked once per process, with the
- * first prediction's socket still open.
+ * first prediction's socket still open: call it before the close.
  */
-void confirm_check(const struct release *rel);
-
-/* 0 when sock_diag cannot tell here: a prediction then stands. */
-int confirm_usable(void);
+void close_confirm_check(const struct release *rel);
 
 /*
- * The socket of rel's connection, if the kernel still holds it after the
- * close: 1 (into *f), 0 when it holds none, -1 when it cannot be asked.
+ * The close that rel predicted a reset for has run: log the reset if the
+ * kernel sent it.  errno may change.
  */
-int confirm_held(const struct release *rel, struct sockdiag_found *f);
+void close_confirm_done(struct release *rel);
 
 #endif

@@ -1,8 +1,8 @@
 /*
  * release.c - classifying the close of a connection's last descriptor:
  * a RST for unread data, SO_LINGER {1, 0} or the abort policy, a reset
- * nobody had noticed, or an orderly close; and confirming a reset with
- * the kernel once the close has run.
+ * nobody had noticed, or an orderly close; and the close itself, whose
+ * reset close_confirm.c confirms with the kernel once it has run.
  *
  * Never logs for an untracked descriptor: some programs close every
  * descriptor up to their limit.
@@ -17,14 +17,13 @@
 #include "core/classify.h"
 #include "core/config.h"
 #include "core/names.h"
-#include "event/confirm.h"
+#include "event/close_confirm.h"
 #include "event/debug.h"
 #include "event/event.h"
 #include "event/rate.h"
 #include "os/probe.h"
 #include "os/process.h"
 #include "os/real.h"
-#include "os/sockdiag.h"
 
 /*
  * Can data still arrive, and was it arriving as the program closed?  The
@@ -94,7 +93,7 @@ static int close_while_sending(int fd, struct conn *c, const char *call,
 	prepare(rel, fd, c, v, call, o);
 	if (ioctl(fd, SIOCINQ, &o->unread) == 0 && o->unread > 0 &&
 	    conn_claim_report(c)) {
-		confirm_check(rel);
+		close_confirm_check(rel);
 		DEBUG_VERDICT(fd, call, o, v,
 			      "data arrived as it closed: to confirm after "
 			      "the close");
@@ -179,7 +178,7 @@ static int judge_close(int fd, struct conn *c, const char *call,
 		return 0;
 	}
 	prepare(rel, fd, c, v, call, o);
-	confirm_check(rel);
+	close_confirm_check(rel);
 	DEBUG_VERDICT(fd, call, o, v, "to confirm after the close");
 	return 1;
 }
@@ -187,7 +186,8 @@ static int judge_close(int fd, struct conn *c, const char *call,
 /*
  * fd is c's last descriptor here and is about to close: log what the
  * close does.  A reset it is to send is only filled in (rel), for
- * release_done to log once the kernel has confirmed it: returns 1 then.
+ * close_confirm_done to log once the kernel has confirmed it: returns 1
+ * then.
  */
 static int close_last(int fd, struct conn *c, const char *call,
 		      int at_exit, struct release *rel)
@@ -255,7 +255,7 @@ release_and_close(int fd, const char *call, int at_exit,
 		return at_exit ? 0 : do_close(fd, ctx);
 	ret = do_close(fd, ctx);
 	err = errno;
-	release_done(&rel);
+	close_confirm_done(&rel);
 	errno = err;
 	return ret;
 }
@@ -284,54 +284,6 @@ int release_predict_at_exit(int fd, struct release *rel)
 	pending = close_last(fd, c, "exit", 1, rel);
 	errno = saved;
 	return pending;
-}
-
-/*
- * The close has run.  If the kernel still holds the connection (in
- * TIME-WAIT, because the peer's FIN came first; orphaned, closing with a
- * FIN; or open, held by another process) no reset left; if it holds
- * nothing, the close destroyed the connection with the reset predicted.
- * Where the kernel cannot be asked, the prediction stands.
- */
-void release_done(struct release *rel)
-{
-	const char *why = "gone: logged";
-	struct sockdiag_found f;
-	int found, held;
-
-	if (!confirm_usable()) {
-		DEBUG_CONFIRM(&rel->ev, -1,
-			      "sock_diag cannot tell here: logged as "
-			      "predicted");
-		event_dispatch_closed(&rel->ev);
-		return;
-	}
-	found = confirm_held(rel, &f);
-	held = found > 0 ? f.state : -1;
-	if (found > 0 && f.state == TCPS_LISTEN) {
-		why = "only its listener is left: logged";
-		found = 0;
-	}
-	/*
-	 * Still a file's: a call of another thread still holds it (a recv
-	 * blocked on it), and the close happens, with the reset predicted,
-	 * when that call returns; unless another process, or another
-	 * descriptor table, holds the socket.
-	 */
-	if (found > 0 && f.inode != 0 && !rel->shared) {
-		why = "still held by another thread's call: logged";
-		found = 0;
-	}
-	if (found < 0)
-		why = "sock_diag failed: logged as predicted";
-	if (found > 0) {
-		DEBUG_CONFIRM(&rel->ev, held,
-			      "the kernel still holds it, so no reset: not "
-			      "logged");
-		return;
-	}
-	DEBUG_CONFIRM(&rel->ev, held, why);
-	event_dispatch_closed(&rel->ev);
 }
 
 /* A close in a range, which keeps errno: close_range sets its own. */
@@ -387,6 +339,6 @@ void release_range_done(struct range_release *r)
 	int err = errno;
 
 	for (int i = 0; i < r->n; i++)
-		release_done(&r->rel[i]);
+		close_confirm_done(&r->rel[i]);
 	errno = err;
 }

@@ -29,9 +29,10 @@ int release_tracked(int fd, const char *call, struct release *rel);
  * The program is about to close fd or put another file at its number:
  * drop fd from the table and, if it was the connection's last
  * descriptor, log what the close does.  fd must still be open.  Returns
- * 1 when rel holds a reset to confirm: then call release_done once fd is
- * closed.  Only where fd cannot be closed on its own does a caller need
- * this: release_close does the rest.
+ * 1 when rel holds a reset to confirm: then call close_confirm_done
+ * (event/close_confirm.h) once fd is closed.  Only where fd cannot be
+ * closed on its own does a caller need this: release_close does the
+ * rest.
  */
 static inline int release_fd(int fd, const char *call, struct release *rel)
 {
@@ -40,10 +41,6 @@ static inline int release_fd(int fd, const char *call, struct release *rel)
 		return release_tracked(fd, call, rel);
 	return 0;
 }
-
-/* After the close that release_fd prepared: log the reset if the kernel
- * sent it.  errno may change. */
-void release_done(struct release *rel);
 
 /*
  * How a descriptor is closed: close(), syscall(SYS_close), a dup2 onto
