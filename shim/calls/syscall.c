@@ -14,6 +14,7 @@
 
 #include "calls/wrap.h"
 #include "event/release.h"
+#include "event/release_range.h"
 
 #ifdef SYS_vfork
 #define IS_VFORK(nr) ((nr) == SYS_vfork)
@@ -69,7 +70,7 @@ static int close_by_syscall(int fd, void *ctx)
 static __attribute__((noinline)) long descriptor_call(long nr,
 						      const long *a)
 {
-	struct range_release r;
+	struct release_range_pending r;
 	struct syscall_close sc;
 	long ret;
 

@@ -1,9 +1,10 @@
 /*
  * release.h - the end of a descriptor, as the close calls, dup2, exit
- * and tcp_abort all meet it: the table lets go of it, and when it was a
- * connection's last descriptor the close is classified.  A reset the
- * close is to send is filled in while the socket is open and logged once
- * the kernel confirms it, after the real close.
+ * and tcp_abort all meet it, through release_close: the table lets go of
+ * it; when it was a connection's last descriptor the close is judged
+ * while the socket is open (close_verdict.h); the descriptor is closed;
+ * and a reset the close was to send is logged once the kernel confirms
+ * it (close_confirm.h).
  */
 #ifndef SHIM_EVENT_RELEASE_H
 #define SHIM_EVENT_RELEASE_H
@@ -88,22 +89,5 @@ void release_close_at_exit(int fd, release_close_fn *do_close, void *ctx);
  * a reset predicted is claimed, so that a later close logs nothing more.
  */
 int release_predict_at_exit(int fd, struct release *rel);
-
-/* Resets to confirm after a close_range with CLOSE_RANGE_UNSHARE. */
-#define RANGE_PENDING 4
-struct range_release {
-	int n;
-	struct release rel[RANGE_PENDING];
-};
-
-/*
- * Every tracked descriptor from first to last (close_range's flags: only
- * 0 and CLOSE_RANGE_UNSHARE close anything) is about to close: each is
- * closed here with release_close, unless flags unshare.  Then make the
- * call, then release_range_done.
- */
-void release_range(unsigned int first, unsigned int last, int flags,
-		   const char *call, struct range_release *r);
-void release_range_done(struct range_release *r);
 
 #endif
