@@ -54,7 +54,6 @@ int abort_disconnect(int fd, struct conn *c, int state, const char *call,
 SHIM_EXPORT int tcp_abort(int fd)
 {
 	int saved = errno;
-	struct release rel;
 	struct conn *c;
 	int state;
 
@@ -69,12 +68,8 @@ SHIM_EXPORT int tcp_abort(int fd)
 	/* The connection is gone: closing now logs nothing more. */
 	if (c != NULL)
 		conn_set(c, CONN_REPORTED);
-	if (release_fd(fd, "tcp_abort", &rel)) {
-		real.close(fd);
-		release_done(&rel);
-	} else {
-		real.close(fd);
-	}
+	/* The close's result and errno are not tcp_abort's: fd was open. */
+	release_close(fd, "tcp_abort", release_real_close, NULL);
 	errno = saved;
 	return 0;
 }

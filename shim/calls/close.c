@@ -1,34 +1,25 @@
 /*
  * close.c - the end of a descriptor: close, close_range, closefrom, and
  * shutdown (syscall.c sends the same system calls made through syscall()
- * here).  What a close of a connection's last descriptor does is judged
- * in event/release.c.
+ * here).  Every close goes through release_close (event/release.h);
+ * what the close of a connection's last descriptor does is judged in
+ * event/close_verdict.c.
  *
  * close() of anything but a tracked socket is one table lookup: no
  * system call is added.
  */
-#include <errno.h>
-
 #include "calls/wrap.h"
 #include "event/release.h"
+#include "event/release_range.h"
 
 SHIM_EXPORT int close(int fd)
 {
-	struct release rel;
-	int ret, err;
-
-	if (likely(!release_fd(fd, "close", &rel)))
-		return real.close(fd);
-	ret = real.close(fd);
-	err = errno;
-	release_done(&rel);
-	errno = err;
-	return ret;
+	return release_close(fd, "close", release_real_close, NULL);
 }
 
 SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 {
-	struct range_release r;
+	struct release_range_pending r;
 	int ret;
 
 	release_range(first, last, flags, "close_range", &r);
@@ -39,7 +30,7 @@ SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 
 SHIM_EXPORT void closefrom(int lowfd)
 {
-	struct range_release r = { .n = 0 };
+	struct release_range_pending r = { .n = 0 };
 
 	if (lowfd >= 0)
 		release_range((unsigned int)lowfd, ~0u, 0, "closefrom", &r);

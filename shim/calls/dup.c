@@ -14,7 +14,7 @@
  * handler, may be closing oldfd right now: take the reference only if the
  * record is still live and still oldfd's.
  */
-static int copied(int oldfd, int newfd)
+static int track_copy(int oldfd, int newfd)
 {
 	struct conn *c;
 
@@ -37,74 +37,77 @@ static int copied(int oldfd, int newfd)
 	return newfd;
 }
 
-/* dup2 or dup3 put a file at newfd on purpose: a new stderr is one. */
-static int placed(int oldfd, int newfd)
+/* A dup2 or dup3 call: the copy to make at newfd. */
+struct dup_request {
+	int oldfd;
+	int flags;
+	int is_dup3;
+};
+
+/*
+ * Make the copy: dup2 or dup3 put a file at newfd on purpose (a new
+ * stderr is one), closing what newfd held.  release_close runs it as
+ * the close of newfd.
+ */
+static int make_copy(int newfd, void *ctx)
 {
-	if (newfd == 2 && oldfd != 2)
+	const struct dup_request *d = ctx;
+	int ret = d->is_dup3 ? real.dup3(d->oldfd, newfd, d->flags)
+			     : real.dup2(d->oldfd, newfd);
+
+	if (ret == 2 && d->oldfd != 2)
 		log_stderr_replaced();
-	return copied(oldfd, newfd);
+	return track_copy(d->oldfd, ret);
+}
+
+/* Is fd open?  errno as it was. */
+static int descriptor_is_open(int fd)
+{
+	int saved = errno;
+	int is_open = fdt_get(fd) != NULL || real.fcntl(fd, F_GETFD) >= 0;
+
+	errno = saved;
+	return is_open;
 }
 
 /*
- * dup2/dup3 onto newfd close it first.  Release it only when the call
- * will succeed, so a failed dup2 leaves the table as it was: oldfd must
- * be open (checked only when newfd is a tracked socket, which is rare).
- * Returns 1 when rel holds a reset to confirm after the call.
+ * dup2/dup3 onto newfd close it first: as a close, through release_close,
+ * but only when the call will succeed, so a failed dup2 leaves the table
+ * as it was: oldfd must be open (checked only when newfd is a tracked
+ * socket, which is rare).
  */
-static int replacing(int oldfd, int newfd, int flags, const char *call,
-		     struct release *rel)
+static int replace_target(int newfd, const char *call,
+			  struct dup_request *d)
 {
 	/* dup3 refuses these without touching newfd. */
-	if (oldfd == newfd || newfd < 0 || (flags & ~O_CLOEXEC))
-		return 0;
+	if (d->oldfd == newfd || newfd < 0 || (d->flags & ~O_CLOEXEC))
+		return make_copy(newfd, d);
 	log_release_fd(newfd);
-	if (fdt_get(newfd) == NULL)
-		return 0;
-	if (fdt_get(oldfd) == NULL) {
-		int saved = errno;
-		int bad = real.fcntl(oldfd, F_GETFD) < 0;
-
-		errno = saved;
-		if (bad)
-			return 0;
-	}
-	return release_fd(newfd, call, rel);
-}
-
-/* After a dup2 or dup3 that closed a connection: confirm its reset. */
-static int replaced(int ret, int pending, struct release *rel)
-{
-	if (pending) {
-		int err = errno;
-
-		release_done(rel);
-		errno = err;
-	}
-	return ret;
+	if (fdt_get(newfd) == NULL || !descriptor_is_open(d->oldfd))
+		return make_copy(newfd, d);
+	return release_close(newfd, call, make_copy, d);
 }
 
 SHIM_EXPORT int dup(int fd)
 {
-	return copied(fd, real.dup(fd));
+	return track_copy(fd, real.dup(fd));
 }
 
 SHIM_EXPORT int dup2(int oldfd, int newfd)
 {
-	struct release rel;
-	int pending = replacing(oldfd, newfd, 0, "dup2", &rel);
+	struct dup_request d = { .oldfd = oldfd, .flags = 0, .is_dup3 = 0 };
 
 	if (oldfd == newfd)
 		return real.dup2(oldfd, newfd);
-	return replaced(placed(oldfd, real.dup2(oldfd, newfd)), pending, &rel);
+	return replace_target(newfd, "dup2", &d);
 }
 
 SHIM_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
-	struct release rel;
-	int pending = replacing(oldfd, newfd, flags, "dup3", &rel);
+	struct dup_request d = { .oldfd = oldfd, .flags = flags,
+				 .is_dup3 = 1 };
 
-	return replaced(placed(oldfd, real.dup3(oldfd, newfd, flags)),
-			pending, &rel);
+	return replace_target(newfd, "dup3", &d);
 }
 
 /*
@@ -121,7 +124,7 @@ SHIM_EXPORT int dup3(int oldfd, int newfd, int flags)
 		arg = va_arg(ap, unsigned long); \
 		va_end(ap); \
 		if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) \
-			return copied(fd, real.name(fd, cmd, arg)); \
+			return track_copy(fd, real.name(fd, cmd, arg)); \
 		return real.name(fd, cmd, arg); \
 	}
 

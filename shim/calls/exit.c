@@ -8,11 +8,12 @@
  *
  * At _exit nothing of the program runs any more: such a connection is
  * closed here first, so that the kernel can confirm the reset as at any
- * close (event/release.c).  At exit() other libraries' destructors, and stdio's
- * last flush, still run after this one and may use the descriptor: it is
- * left open, and the reset logged as predicted, except for a connection
- * another process may hold, whose reset cannot be told from here.  Only
- * SIGKILL and fatal signals end a process unseen.
+ * close (release_close_at_exit, event/release.h).  At exit() other
+ * libraries' destructors, and stdio's last flush, still run after this
+ * one and may use the descriptor: it is left open, and the reset logged
+ * as predicted, except for a connection another process may hold, whose
+ * reset cannot be told from here.  Only SIGKILL and fatal signals end a
+ * process unseen.
  */
 #include "calls/wrap.h"
 #include "event/event.h"
@@ -27,36 +28,42 @@ struct held {
 	int fd;
 };
 
+/* What _exit has seen so far, and the connection whose fd is released. */
+struct exit_seen {
+	struct conn *c;
+	int nheld;
+	struct held held[EXIT_HELD];
+};
+
 /* _exit: close fd, and the other descriptors of its connection first,
- * then confirm. */
-static void close_and_confirm(int fd, struct conn *c, struct release *rel,
-			      const struct held *held, int nheld)
+ * so that release_close_at_exit can confirm the reset. */
+static int close_connection(int fd, void *ctx)
 {
-	for (int i = 0; i < nheld; i++)
-		if (held[i].c == c)
-			real.close(held[i].fd);
-	real.close(fd);
-	release_done(rel);
+	const struct exit_seen *seen = ctx;
+
+	for (int i = 0; i < seen->nheld; i++)
+		if (seen->held[i].c == seen->c)
+			real.close(seen->held[i].fd);
+	return real.close(fd);
 }
 
 /* _exit: every tracked connection the kernel would reset is closed and
  * confirmed here. */
 static void release_all(void)
 {
-	struct held held[EXIT_HELD];
-	struct release rel;
-	int nheld = 0;
+	struct exit_seen seen;
 
+	seen.nheld = 0;
 	FDT_FOR_EACH(fd, 0, ~0u) {
 		struct conn *c = fdt_get(fd);
 
 		if (c == NULL)
 			continue;
-		if (nheld < EXIT_HELD &&
+		if (seen.nheld < EXIT_HELD &&
 		    atomic_load_explicit(&c->refs, memory_order_relaxed) > 1)
-			held[nheld++] = (struct held){ c, fd };
-		if (release_at_exit(fd, &rel))
-			close_and_confirm(fd, c, &rel, held, nheld);
+			seen.held[seen.nheld++] = (struct held){ c, fd };
+		seen.c = c;
+		release_close_at_exit(fd, close_connection, &seen);
 	}
 }
 

@@ -14,6 +14,7 @@
 
 #include "calls/wrap.h"
 #include "event/release.h"
+#include "event/release_range.h"
 
 #ifdef SYS_vfork
 #define IS_VFORK(nr) ((nr) == SYS_vfork)
@@ -47,24 +48,37 @@ static __attribute__((noinline)) long child_call(long nr, const long *a)
 	return ret;
 }
 
+/*
+ * syscall(SYS_close) as release_close runs it: the descriptor's word
+ * passed on as it came, and the result kept whole.
+ */
+struct syscall_close {
+	long fd_word;
+	long ret;
+};
+
+static int close_by_syscall(int fd, void *ctx)
+{
+	struct syscall_close *sc = ctx;
+
+	(void)fd;
+	sc->ret = real.syscall(SYS_close, sc->fd_word);
+	return (int)sc->ret;
+}
+
 /* close, close_range or shutdown, with its arguments in a. */
 static __attribute__((noinline)) long descriptor_call(long nr,
 						      const long *a)
 {
-	struct range_release r;
-	struct release rel;
+	struct release_range_pending r;
+	struct syscall_close sc;
 	long ret;
-	int err;
 
 	switch (nr) {
 	case SYS_close:
-		if (!release_fd((int)a[0], "close", &rel))
-			return real.syscall(nr, a[0]);
-		ret = real.syscall(nr, a[0]);
-		err = errno;
-		release_done(&rel);
-		errno = err;
-		return ret;
+		sc.fd_word = a[0];
+		release_close((int)a[0], "close", close_by_syscall, &sc);
+		return sc.ret;
 	case SYS_close_range:
 		release_range((unsigned int)a[0], (unsigned int)a[1],
 				   (int)a[2], "close_range", &r);

@@ -5,7 +5,7 @@
  * LISTEN_FDS.  Looked for once, at start-up, so that a close of a file
  * never needs a system call to tell.  They are tracked as connections
  * another process may hold too: a reset at their close is confirmed with
- * the kernel (release.c), an orderly close is not theirs to log.
+ * the kernel (close_confirm.c), an orderly close is not theirs to log.
  *
  * The open descriptors are found with poll(), which marks a closed one
  * POLLNVAL, while RLIMIT_NOFILE keeps them below POLL_LIMIT; above it,

@@ -1,12 +1,15 @@
 /*
- * confirm.c - what the kernel holds of a connection after the close
- * that was to reset it (confirm.h).
+ * close_confirm.c - whether the close that was to reset a connection did:
+ * what the kernel holds of it once the close has run (close_confirm.h).
  */
-#include "event/confirm.h"
+#include "event/close_confirm.h"
 
 #include <stdatomic.h>
 
 #include "core/classify.h"
+#include "event/debug.h"
+#include "event/event.h"
+#include "os/sockdiag.h"
 
 /*
  * Without sock_diag (no inet_diag in the kernel, a seccomp filter, another
@@ -16,7 +19,7 @@
  */
 static atomic_int diag_works;
 
-void confirm_check(const struct release *rel)
+void close_confirm_check(const struct release *rel)
 {
 	struct sockdiag_found f;
 
@@ -31,7 +34,8 @@ void confirm_check(const struct release *rel)
 			      memory_order_relaxed);
 }
 
-int confirm_usable(void)
+/* 0 when sock_diag cannot tell here: a prediction then stands. */
+static int diag_can_tell(void)
 {
 	return atomic_load_explicit(&diag_works, memory_order_relaxed) >= 0;
 }
@@ -44,6 +48,9 @@ static int lookup(const struct release *rel, uint64_t cookie,
 }
 
 /*
+ * The socket of rel's connection, if the kernel still holds it after the
+ * close: 1 (into *f), 0 when it holds none, -1 when it cannot be asked.
+ *
  * By the cookie, which the shim asked for before the close: a TIME-WAIT
  * entry or an orphan made from the socket since keeps it.  Another socket
  * with the same four addresses is another connection: one opened since
@@ -54,7 +61,7 @@ static int lookup(const struct release *rel, uint64_t cookie,
  * the connection had sent its FIN, a TIME-WAIT entry with its addresses
  * is taken for its own.
  */
-int confirm_held(const struct release *rel, struct sockdiag_found *f)
+static int find_held(const struct release *rel, struct sockdiag_found *f)
 {
 	uint64_t cookie = rel->ev.has_cookie ? rel->ev.cookie
 					     : SOCKDIAG_ANY_COOKIE;
@@ -77,4 +84,52 @@ int confirm_held(const struct release *rel, struct sockdiag_found *f)
 	    f->state == TCPS_TIME_WAIT)
 		found = 1;
 	return found;
+}
+
+/*
+ * If the kernel still holds the connection (in TIME-WAIT, because the
+ * peer's FIN came first; orphaned, closing with a FIN; or open, held by
+ * another process) no reset left; if it holds nothing, the close
+ * destroyed the connection with the reset predicted.  Where the kernel
+ * cannot be asked, the prediction stands.
+ */
+void close_confirm_done(struct release *rel)
+{
+	const char *why = "gone: logged";
+	struct sockdiag_found f;
+	int found, held;
+
+	if (!diag_can_tell()) {
+		DEBUG_CONFIRM(&rel->ev, -1,
+			      "sock_diag cannot tell here: logged as "
+			      "predicted");
+		event_dispatch_closed(&rel->ev);
+		return;
+	}
+	found = find_held(rel, &f);
+	held = found > 0 ? f.state : -1;
+	if (found > 0 && f.state == TCPS_LISTEN) {
+		why = "only its listener is left: logged";
+		found = 0;
+	}
+	/*
+	 * Still a file's: a call of another thread still holds it (a recv
+	 * blocked on it), and the close happens, with the reset predicted,
+	 * when that call returns; unless another process, or another
+	 * descriptor table, holds the socket.
+	 */
+	if (found > 0 && f.inode != 0 && !rel->shared) {
+		why = "still held by another thread's call: logged";
+		found = 0;
+	}
+	if (found < 0)
+		why = "sock_diag failed: logged as predicted";
+	if (found > 0) {
+		DEBUG_CONFIRM(&rel->ev, held,
+			      "the kernel still holds it, so no reset: not "
+			      "logged");
+		return;
+	}
+	DEBUG_CONFIRM(&rel->ev, held, why);
+	event_dispatch_closed(&rel->ev);
 }
