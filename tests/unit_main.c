@@ -2,7 +2,7 @@
  * unit_main.c - runs the unit suites: the pure parts of the library
  * (config, fd table and connection pool, formatter, classifier, the
  * kernel lookup after a close, the injection rules, the constructor's
- * symbol lookup), linked
+ * symbol lookup, TCP_INFO as read), linked
  * in directly, without preloading.
  */
 #include <check.h>
@@ -16,6 +16,7 @@ Suite *unit_sockdiag_suite(void);
 Suite *unit_inject_suite(void);
 Suite *unit_nextsym_suite(void);
 Suite *unit_tally_suite(void);
+Suite *unit_tcpinfo_suite(void);
 
 int main(void)
 {
@@ -29,6 +30,7 @@ int main(void)
 	srunner_add_suite(sr, unit_inject_suite());
 	srunner_add_suite(sr, unit_nextsym_suite());
 	srunner_add_suite(sr, unit_tally_suite());
+	srunner_add_suite(sr, unit_tcpinfo_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

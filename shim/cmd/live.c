@@ -26,6 +26,7 @@
 #include "cmd/live_diag.h"
 #include "core/classify.h"
 #include "core/conn.h"
+#include "core/tcpinfo.h"
 
 static int add_fd(struct live_target *t, int fd, unsigned int inode,
 		  size_t *cap)
@@ -265,18 +266,10 @@ int live_getfd(struct live_target *t, int fd)
 /* The observation the library's own classifier takes, from TCP_INFO. */
 static void observe(const struct live_conn *c, struct observation *o)
 {
-	const struct tcp_info *i = &c->info;
-
 	memset(o, 0, sizeof(*o));
-	o->state = c->state;
 	o->flags = CONN_ESTABLISHED;
-	o->probes = i->tcpi_probes;
-	o->retransmits = i->tcpi_retransmits;
-	o->silence_ms = (int64_t)i->tcpi_last_ack_recv -
-			(int64_t)i->tcpi_last_data_sent;
-	o->idle_ms = i->tcpi_last_data_recv;
+	tcpinfo_observe(o, c->state, &c->info);
 	o->unacked = live_unacked(c);
-	o->disconnected = i->tcpi_segs_in == 0 && i->tcpi_segs_out == 0;
 }
 
 const char *live_peer_state(const struct live_conn *c)
@@ -328,24 +321,15 @@ int live_peer_dead(const struct live_conn *c)
 
 int64_t live_unacked(const struct live_conn *c)
 {
-	/*
-	 * The write queue counts unsent bytes too; TCP_INFO says how many.
-	 * A listener's "write queue" is its backlog limit.
-	 */
+	/* A listener's "write queue" is its backlog limit. */
 	if (c->state == TCPS_LISTEN)
 		return 0;
-	return c->wqueue >= c->info.tcpi_notsent_bytes
-		       ? (int64_t)c->wqueue - c->info.tcpi_notsent_bytes
-		       : 0;
+	return tcpinfo_unacked(c->wqueue, &c->info);
 }
 
 uint64_t live_bytes_sent(const struct live_conn *c)
 {
-	const struct tcp_info *i = &c->info;
-
-	/* Sent to the wire once each, plus what still waits to be sent. */
-	return i->tcpi_bytes_sent - i->tcpi_bytes_retrans +
-	       i->tcpi_notsent_bytes;
+	return tcpinfo_sent(&c->info);
 }
 
 int live_read_options(struct live_target *t, struct live_conn *c)
