@@ -2,7 +2,7 @@
  * unit_main.c - runs the unit suites: the pure parts of the library
  * (config, fd table and connection pool, formatter, classifier, the
  * kernel lookup after a close, the injection rules, the constructor's
- * symbol lookup, TCP_INFO as read), linked
+ * symbol lookup, TCP_INFO as read, the peer's state), linked
  * in directly, without preloading.
  */
 #include <check.h>
@@ -17,6 +17,7 @@ Suite *unit_inject_suite(void);
 Suite *unit_nextsym_suite(void);
 Suite *unit_tally_suite(void);
 Suite *unit_tcpinfo_suite(void);
+Suite *unit_peer_state_suite(void);
 
 int main(void)
 {
@@ -31,6 +32,7 @@ int main(void)
 	srunner_add_suite(sr, unit_nextsym_suite());
 	srunner_add_suite(sr, unit_tally_suite());
 	srunner_add_suite(sr, unit_tcpinfo_suite());
+	srunner_add_suite(sr, unit_peer_state_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -26,6 +26,8 @@
 #include "cmd/live_diag.h"
 #include "core/classify.h"
 #include "core/conn.h"
+#include "core/names.h"
+#include "core/peer_state.h"
 #include "core/tcpinfo.h"
 
 static int add_fd(struct live_target *t, int fd, unsigned int inode,
@@ -275,29 +277,12 @@ static void observe(const struct live_conn *c, struct observation *o)
 const char *live_peer_state(const struct live_conn *c)
 {
 	struct observation o;
-	struct verdict v;
 
-	switch (c->state) {
-	case TCPS_LISTEN:
+	/* A listener has no peer. */
+	if (c->state == TCPS_LISTEN)
 		return "-";
-	case TCPS_ESTABLISHED:
-	case TCPS_CLOSE_WAIT:
-	case TCPS_FIN_WAIT1:
-	case TCPS_FIN_WAIT2:
-		return c->info.tcpi_probes > 0 || c->info.tcpi_retransmits > 0
-			       ? "probing"
-			       : "alive";
-	case TCPS_CLOSE:
-		observe(c, &o);
-		v = classify_close(&o);
-		if (v.event && v.kind == TCP_EVENT_HALFOPEN)
-			return "dead";
-		if (v.event && v.kind == TCP_EVENT_RST_RECEIVED)
-			return "reset";
-		return "closed";
-	default:
-		return "closed";
-	}
+	observe(c, &o);
+	return names_peer_state(peer_state_of(&o));
 }
 
 /*
