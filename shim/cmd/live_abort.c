@@ -20,6 +20,7 @@
 
 #include "cmd/live.h"
 #include "cmd/live_cmd.h"
+#include "core/addr_spec.h"
 #include "core/classify.h"
 #include "core/format.h"
 #include "core/names.h"
@@ -49,39 +50,13 @@ struct choice {
 /* ADDR, ADDR:PORT, [ADDR6] or [ADDR6]:PORT, or ADDR6 alone. */
 static int parse_peer(const char *s, struct sockaddr_storage *ss)
 {
-	char host[64];
-	const char *port = NULL, *colon = strrchr(s, ':');
-	struct sockaddr_in *in = (void *)ss;
-	struct sockaddr_in6 *in6 = (void *)ss;
+	struct addr_spec spec;
 
 	memset(ss, 0, sizeof(*ss));
-	if (s[0] == '[') {
-		const char *end = strchr(s, ']');
-
-		if (end == NULL || (size_t)(end - s) >= sizeof(host))
-			return -1;
-		snprintf(host, sizeof(host), "%.*s", (int)(end - s - 1), s + 1);
-		port = end[1] == ':' ? end + 2 : end[1] ? "" : NULL;
-	} else if (colon != NULL && strchr(s, ':') == colon) {
-		snprintf(host, sizeof(host), "%.*s", (int)(colon - s), s);
-		port = colon + 1;
-	} else {
-		snprintf(host, sizeof(host), "%s", s);
-	}
-	if (inet_pton(AF_INET, host, &in->sin_addr) == 1)
-		in->sin_family = AF_INET;
-	else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1)
-		in6->sin6_family = AF_INET6;
-	else
+	if (addr_spec_parse(&spec, s, strlen(s), 0) != 0)
 		return -1;
-	if (port != NULL) {
-		char *end;
-		long p = strtol(port, &end, 10);
-
-		if (*port == '\0' || *end != '\0' || p < 1 || p > 65535)
-			return -1;
-		in->sin_port = htons((uint16_t)p);	/* same place in both */
-	}
+	spec.addr.port = htons(spec.port);
+	conn_addr_to_sockaddr(&spec.addr, ss);
 	return 0;
 }
 
