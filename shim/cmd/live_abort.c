@@ -20,6 +20,7 @@
 
 #include "cmd/live.h"
 #include "cmd/live_cmd.h"
+#include "cmd/live_dup.h"
 #include "core/addr_spec.h"
 #include "core/classify.h"
 #include "core/format.h"
@@ -84,7 +85,7 @@ static int chosen(const struct choice *ch, const struct live_conn *c)
 		named |= ch->fds[i] == c->fd;
 	return named && (!ch->by_peer || same_peer(&ch->peer, &c->peer)) &&
 	       (!ch->by_cookie || ch->cookie == c->cookie) &&
-	       (!ch->dead || live_peer_dead(c));
+	       (!ch->dead || live_conn_peer_dead(c));
 }
 
 /* The event a reset made here is: rst_sent, killed. */
@@ -105,7 +106,7 @@ static void print_event(pid_t pid, const struct live_conn *c, int json)
 	ev.call = "tcpshim_abort";
 	ev.local = c->local;
 	ev.peer = c->peer;
-	ev.bytes_sent = live_bytes_sent(c);
+	ev.bytes_sent = live_conn_bytes_sent(c);
 	ev.bytes_received = c->info.tcpi_bytes_received;
 	ev.probes = ev.retransmits = ev.idle_ms = ev.unacked = -1;
 	fwrite(line, 1, format_event(line, sizeof(line), &ev, json), stdout);
@@ -127,7 +128,7 @@ static int reset_one(struct live_target *t, const struct live_conn *c,
 			names_tcp_state(c->state));
 		return c->state == TCPS_LISTEN ? -1 : 0;
 	}
-	dup = live_getfd(t, c->fd);
+	dup = live_dup_fd(t, c->fd);
 	if (dup < 0)
 		return -1;
 	if (fstat(dup, &st) != 0 || st.st_ino != c->inode) {
@@ -192,9 +193,9 @@ static int parse_options(int argc, char **argv, struct choice *ch)
 			ch->json = 1;
 			break;
 		case 'h':
-			return live_usage(stdout, usage_text, -1);
+			return live_cmd_usage(stdout, usage_text, -1);
 		default:
-			return live_bad_option("abort", argv[optind - 1]);
+			return live_cmd_bad_option("abort", argv[optind - 1]);
 		}
 	}
 	return 0;
@@ -255,8 +256,8 @@ int live_abort_main(int argc, char **argv)
 	if (status != 0)
 		return status < 0 ? 0 : status;
 	if (optind >= argc)
-		return live_usage(stderr, usage_text, 2);
-	pid = live_parse_pid("abort", argv[optind]);
+		return live_cmd_usage(stderr, usage_text, 2);
+	pid = live_cmd_parse_pid("abort", argv[optind]);
 	if (pid < 0 || (status = parse_fds(argc, argv, &ch)) != 0) {
 		free(ch.fds);
 		return 2;
