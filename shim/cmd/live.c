@@ -1,31 +1,24 @@
 /*
- * live.c - finding a running process's TCP sockets, and reaching one.
+ * live.c - finding a running process's TCP sockets.
  *
  * Listing never disturbs the target: its descriptors are read from
  * /proc/PID/fd (the links name each socket's inode) and everything else
  * from sock_diag, which reports TCP_INFO for every socket without
- * touching any.  A duplicate of a descriptor (pidfd_getfd) is taken only
- * for an action, and the action makes it harmless to drop: a disconnect
- * leaves nothing for its close to do.
+ * touching any.  Reaching one, for an action, is live_dup.c's.
  */
 #include "cmd/live.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <netinet/in.h>
-#include <stddef.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cmd/live_diag.h"
-#include "core/classify.h"
-#include "core/conn.h"
 
 static int add_fd(struct live_target *t, int fd, unsigned int inode,
 		  size_t *cap)
@@ -190,210 +183,4 @@ void live_close(struct live_target *t)
 	free(t->conn);
 	t->conn = NULL;
 	t->n = 0;
-}
-
-/* kernel.yama.ptrace_scope, or -1 without Yama. */
-static int ptrace_scope(void)
-{
-	FILE *f = fopen("/proc/sys/kernel/yama/ptrace_scope", "re");
-	int v = -1;
-
-	if (f != NULL) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
-static void say_not_permitted(pid_t pid)
-{
-	int scope = ptrace_scope();
-
-	if (scope >= 1)
-		fprintf(stderr,
-			"tcpshim: not permitted to reach the sockets of "
-			"process %d: kernel.yama.ptrace_scope is %d, which "
-			"%s (run as root or with CAP_SYS_PTRACE%s)\n",
-			(int)pid, scope,
-			scope == 1 ? "lets only a parent reach its child"
-				   : "allows only CAP_SYS_PTRACE",
-			scope == 1 ? ", or set kernel.yama.ptrace_scope=0"
-				   : "");
-	else
-		fprintf(stderr,
-			"tcpshim: not permitted to reach the sockets of "
-			"process %d: it belongs to another user, or is "
-			"set-uid or not dumpable (run as root or with "
-			"CAP_SYS_PTRACE)\n",
-			(int)pid);
-}
-
-int live_getfd(struct live_target *t, int fd)
-{
-	long dup;
-
-	if (t->pidfd < 0) {
-		t->pidfd = (int)syscall(SYS_pidfd_open, t->pid, 0);
-		if (t->pidfd < 0) {
-			fprintf(stderr, "tcpshim: process %d: %s\n",
-				(int)t->pid,
-				errno == ENOSYS ? "this kernel has no "
-						  "pidfd_open (Linux 5.3 or "
-						  "later needed)"
-						: strerror(errno));
-			return -1;
-		}
-	}
-	dup = syscall(SYS_pidfd_getfd, t->pidfd, fd, 0);
-	if (dup >= 0)
-		return (int)dup;
-	if (errno == EPERM)
-		say_not_permitted(t->pid);
-	else if (errno == ENOSYS)
-		fprintf(stderr, "tcpshim: this kernel has no pidfd_getfd "
-			"(Linux 5.6 or later needed)\n");
-	else if (errno == EBADF)
-		fprintf(stderr, "tcpshim: process %d closed fd %d meanwhile\n",
-			(int)t->pid, fd);
-	else
-		fprintf(stderr, "tcpshim: process %d, fd %d: %s\n",
-			(int)t->pid, fd, strerror(errno));
-	return -1;
-}
-
-/* The observation the library's own classifier takes, from TCP_INFO. */
-static void observe(const struct live_conn *c, struct observation *o)
-{
-	const struct tcp_info *i = &c->info;
-
-	memset(o, 0, sizeof(*o));
-	o->state = c->state;
-	o->flags = CONN_ESTABLISHED;
-	o->probes = i->tcpi_probes;
-	o->retransmits = i->tcpi_retransmits;
-	o->silence_ms = (int64_t)i->tcpi_last_ack_recv -
-			(int64_t)i->tcpi_last_data_sent;
-	o->idle_ms = i->tcpi_last_data_recv;
-	o->unacked = live_unacked(c);
-	o->disconnected = i->tcpi_segs_in == 0 && i->tcpi_segs_out == 0;
-}
-
-const char *live_peer_state(const struct live_conn *c)
-{
-	struct observation o;
-	struct verdict v;
-
-	switch (c->state) {
-	case TCPS_LISTEN:
-		return "-";
-	case TCPS_ESTABLISHED:
-	case TCPS_CLOSE_WAIT:
-	case TCPS_FIN_WAIT1:
-	case TCPS_FIN_WAIT2:
-		return c->info.tcpi_probes > 0 || c->info.tcpi_retransmits > 0
-			       ? "probing"
-			       : "alive";
-	case TCPS_CLOSE:
-		observe(c, &o);
-		v = classify_close(&o);
-		if (v.event && v.kind == TCP_EVENT_HALFOPEN)
-			return "dead";
-		if (v.event && v.kind == TCP_EVENT_RST_RECEIVED)
-			return "reset";
-		return "closed";
-	default:
-		return "closed";
-	}
-}
-
-/*
- * The kernel counts unanswered keepalive probes and clears the count at
- * any ACK: a second probe means the first went a whole interval without
- * an answer.
- */
-#define DEAD_PROBES 2
-/* This many retransmission timeouts in a row mean a dead peer. */
-#define DEAD_RETRANSMITS 3
-
-int live_peer_dead(const struct live_conn *c)
-{
-	const struct tcp_info *i = &c->info;
-
-	if (!classify_state_resets(c->state) || c->state == TCPS_LISTEN)
-		return 0;
-	return i->tcpi_probes >= DEAD_PROBES ||
-	       i->tcpi_retransmits >= DEAD_RETRANSMITS;
-}
-
-int64_t live_unacked(const struct live_conn *c)
-{
-	/*
-	 * The write queue counts unsent bytes too; TCP_INFO says how many.
-	 * A listener's "write queue" is its backlog limit.
-	 */
-	if (c->state == TCPS_LISTEN)
-		return 0;
-	return c->wqueue >= c->info.tcpi_notsent_bytes
-		       ? (int64_t)c->wqueue - c->info.tcpi_notsent_bytes
-		       : 0;
-}
-
-uint64_t live_bytes_sent(const struct live_conn *c)
-{
-	const struct tcp_info *i = &c->info;
-
-	/* Sent to the wire once each, plus what still waits to be sent. */
-	return i->tcpi_bytes_sent - i->tcpi_bytes_retrans +
-	       i->tcpi_notsent_bytes;
-}
-
-int live_read_options(struct live_target *t, struct live_conn *c)
-{
-	static const struct {
-		int level, name;
-		size_t at;
-	} opts[] = {
-		{ SOL_SOCKET, SO_KEEPALIVE, offsetof(struct live_conn, keepalive) },
-		{ IPPROTO_TCP, TCP_KEEPIDLE, offsetof(struct live_conn, idle) },
-		{ IPPROTO_TCP, TCP_KEEPINTVL,
-		  offsetof(struct live_conn, interval) },
-		{ IPPROTO_TCP, TCP_KEEPCNT, offsetof(struct live_conn, count) },
-		{ IPPROTO_TCP, TCP_USER_TIMEOUT,
-		  offsetof(struct live_conn, user_timeout) },
-	};
-	int dup = live_getfd(t, c->fd);
-
-	if (dup < 0)
-		return -1;
-	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
-		socklen_t len = sizeof(int);
-
-		if (getsockopt(dup, opts[i].level, opts[i].name,
-			       (char *)c + opts[i].at, &len) != 0) {
-			fprintf(stderr, "tcpshim: process %d, fd %d: "
-				"getsockopt: %s\n", (int)t->pid, c->fd,
-				strerror(errno));
-			close(dup);
-			return -1;
-		}
-	}
-	close(dup);
-	c->has_opts = 1;
-	return 0;
-}
-
-pid_t live_parse_pid(const char *cmd, const char *s)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v <= 0 || v > INT32_MAX) {
-		fprintf(stderr, "tcpshim %s: '%s' is not a process id "
-			"(see tcpshim %s --help)\n", cmd, s, cmd);
-		return -1;
-	}
-	return (pid_t)v;
 }

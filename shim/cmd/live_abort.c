@@ -20,6 +20,8 @@
 
 #include "cmd/live.h"
 #include "cmd/live_cmd.h"
+#include "cmd/live_dup.h"
+#include "core/addr_spec.h"
 #include "core/classify.h"
 #include "core/format.h"
 #include "core/names.h"
@@ -49,39 +51,13 @@ struct choice {
 /* ADDR, ADDR:PORT, [ADDR6] or [ADDR6]:PORT, or ADDR6 alone. */
 static int parse_peer(const char *s, struct sockaddr_storage *ss)
 {
-	char host[64];
-	const char *port = NULL, *colon = strrchr(s, ':');
-	struct sockaddr_in *in = (void *)ss;
-	struct sockaddr_in6 *in6 = (void *)ss;
+	struct addr_spec spec;
 
 	memset(ss, 0, sizeof(*ss));
-	if (s[0] == '[') {
-		const char *end = strchr(s, ']');
-
-		if (end == NULL || (size_t)(end - s) >= sizeof(host))
-			return -1;
-		snprintf(host, sizeof(host), "%.*s", (int)(end - s - 1), s + 1);
-		port = end[1] == ':' ? end + 2 : end[1] ? "" : NULL;
-	} else if (colon != NULL && strchr(s, ':') == colon) {
-		snprintf(host, sizeof(host), "%.*s", (int)(colon - s), s);
-		port = colon + 1;
-	} else {
-		snprintf(host, sizeof(host), "%s", s);
-	}
-	if (inet_pton(AF_INET, host, &in->sin_addr) == 1)
-		in->sin_family = AF_INET;
-	else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1)
-		in6->sin6_family = AF_INET6;
-	else
+	if (addr_spec_parse(&spec, s, strlen(s), 0) != 0)
 		return -1;
-	if (port != NULL) {
-		char *end;
-		long p = strtol(port, &end, 10);
-
-		if (*port == '\0' || *end != '\0' || p < 1 || p > 65535)
-			return -1;
-		in->sin_port = htons((uint16_t)p);	/* same place in both */
-	}
+	spec.addr.port = htons(spec.port);
+	conn_addr_to_sockaddr(&spec.addr, ss);
 	return 0;
 }
 
@@ -109,7 +85,7 @@ static int chosen(const struct choice *ch, const struct live_conn *c)
 		named |= ch->fds[i] == c->fd;
 	return named && (!ch->by_peer || same_peer(&ch->peer, &c->peer)) &&
 	       (!ch->by_cookie || ch->cookie == c->cookie) &&
-	       (!ch->dead || live_peer_dead(c));
+	       (!ch->dead || live_conn_peer_dead(c));
 }
 
 /* The event a reset made here is: rst_sent, killed. */
@@ -130,7 +106,7 @@ static void print_event(pid_t pid, const struct live_conn *c, int json)
 	ev.call = "tcpshim_abort";
 	ev.local = c->local;
 	ev.peer = c->peer;
-	ev.bytes_sent = live_bytes_sent(c);
+	ev.bytes_sent = live_conn_bytes_sent(c);
 	ev.bytes_received = c->info.tcpi_bytes_received;
 	ev.probes = ev.retransmits = ev.idle_ms = ev.unacked = -1;
 	fwrite(line, 1, format_event(line, sizeof(line), &ev, json), stdout);
@@ -152,7 +128,7 @@ static int reset_one(struct live_target *t, const struct live_conn *c,
 			names_tcp_state(c->state));
 		return c->state == TCPS_LISTEN ? -1 : 0;
 	}
-	dup = live_getfd(t, c->fd);
+	dup = live_dup_fd(t, c->fd);
 	if (dup < 0)
 		return -1;
 	if (fstat(dup, &st) != 0 || st.st_ino != c->inode) {
@@ -217,9 +193,9 @@ static int parse_options(int argc, char **argv, struct choice *ch)
 			ch->json = 1;
 			break;
 		case 'h':
-			return live_usage(stdout, usage_text, -1);
+			return live_cmd_usage(stdout, usage_text, -1);
 		default:
-			return live_bad_option("abort", argv[optind - 1]);
+			return live_cmd_bad_option("abort", argv[optind - 1]);
 		}
 	}
 	return 0;
@@ -280,8 +256,8 @@ int live_abort_main(int argc, char **argv)
 	if (status != 0)
 		return status < 0 ? 0 : status;
 	if (optind >= argc)
-		return live_usage(stderr, usage_text, 2);
-	pid = live_parse_pid("abort", argv[optind]);
+		return live_cmd_usage(stderr, usage_text, 2);
+	pid = live_cmd_parse_pid("abort", argv[optind]);
 	if (pid < 0 || (status = parse_fds(argc, argv, &ch)) != 0) {
 		free(ch.fds);
 		return 2;

@@ -1,25 +1,37 @@
 /*
- * live_cmd.c - what the live subcommands share.
+ * live_cmd.c - what the live subcommands share: their usage, and their
+ * words for a bad option or process id.
  */
 #include "cmd/live_cmd.h"
 
-/* sock_diag's idiag_timer values (the kernel's inet_diag.c). */
-#define DIAG_TIMER_KEEPALIVE 2
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
 
-int live_usage(FILE *out, const char *text, int status)
+int live_cmd_usage(FILE *out, const char *text, int status)
 {
 	fputs(text, out);
 	return status;
 }
 
-int live_bad_option(const char *name, const char *arg)
+int live_cmd_bad_option(const char *name, const char *arg)
 {
 	fprintf(stderr, "tcpshim %s: unknown option '%s' (see tcpshim %s "
 		"--help)\n", name, arg, name);
 	return 2;
 }
 
-int live_keepalive_timer(const struct live_conn *c)
+pid_t live_cmd_parse_pid(const char *cmd, const char *s)
 {
-	return c->timer == DIAG_TIMER_KEEPALIVE;
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v <= 0 || v > INT32_MAX) {
+		fprintf(stderr, "tcpshim %s: '%s' is not a process id "
+			"(see tcpshim %s --help)\n", cmd, s, cmd);
+		return -1;
+	}
+	return (pid_t)v;
 }

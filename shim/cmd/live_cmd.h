@@ -6,8 +6,7 @@
 #define SHIM_CMD_LIVE_CMD_H
 
 #include <stdio.h>
-
-#include "cmd/live.h"
+#include <sys/types.h>
 
 /* argv[0] is the subcommand's name; each returns the exit status: 0
  * when every named connection was handled, 1 when one was not, 2 for
@@ -17,10 +16,11 @@ int live_abort_main(int argc, char **argv);
 int live_keepalive_main(int argc, char **argv);
 
 /* Print text to out; return status. */
-int live_usage(FILE *out, const char *text, int status);
+int live_cmd_usage(FILE *out, const char *text, int status);
 /* "tcpshim NAME: unknown option 'ARG'", and 2. */
-int live_bad_option(const char *name, const char *arg);
-/* Is a keepalive timer armed on c (sock_diag's timer 2)? */
-int live_keepalive_timer(const struct live_conn *c);
+int live_cmd_bad_option(const char *name, const char *arg);
+/* "PID" for subcommand cmd: a process number, or -1 with the reason said
+ * on stderr. */
+pid_t live_cmd_parse_pid(const char *cmd, const char *s);
 
 #endif

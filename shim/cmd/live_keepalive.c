@@ -20,6 +20,7 @@
 
 #include "cmd/live.h"
 #include "cmd/live_cmd.h"
+#include "cmd/live_dup.h"
 #include "core/classify.h"
 #include "core/config.h"
 #include "core/names.h"
@@ -116,7 +117,7 @@ static int settable(int state)
 static int set_one(struct live_target *t, const struct live_conn *c,
 		   const struct shim_config *cfg)
 {
-	int dup = live_getfd(t, c->fd);
+	int dup = live_dup_fd(t, c->fd);
 
 	if (dup < 0)
 		return -1;
@@ -149,13 +150,14 @@ static int parse(int argc, char **argv, struct shim_config *cfg)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'h')
-			return live_usage(stdout, usage_text, -1);
+			return live_cmd_usage(stdout, usage_text, -1);
 		if (c != 'u')
-			return live_bad_option("keepalive", argv[optind - 1]);
+			return live_cmd_bad_option("keepalive",
+						   argv[optind - 1]);
 		given[1] = optarg;
 	}
 	if (argc - optind != 2)
-		return live_usage(stderr, usage_text, 2);
+		return live_cmd_usage(stderr, usage_text, 2);
 	given[0] = argv[optind + 1];
 	config_parse(cfg, given_env, said, 0);
 	return bad ? 2 : 0;
@@ -170,7 +172,7 @@ int live_keepalive_main(int argc, char **argv)
 
 	if (status != 0)
 		return status < 0 ? 0 : status;
-	pid = live_parse_pid("keepalive", argv[optind]);
+	pid = live_cmd_parse_pid("keepalive", argv[optind]);
 	if (pid < 0)
 		return 2;
 	if (live_open(pid, &t) != 0)

@@ -9,6 +9,7 @@
 
 #include "cmd/live.h"
 #include "cmd/live_cmd.h"
+#include "cmd/live_dup.h"
 #include "core/names.h"
 #include "core/outbuf.h"
 
@@ -42,7 +43,7 @@ static const char *keepalive_text(const struct live_conn *c, char *buf,
 				  size_t size)
 {
 	if (!c->has_opts)
-		return live_keepalive_timer(c) ? "on" : "-";
+		return live_conn_keepalive_timer(c) ? "on" : "-";
 	if (!c->keepalive)
 		return "off";
 	snprintf(buf, size, "%d,%d,%d", c->idle, c->interval, c->count);
@@ -60,9 +61,9 @@ static void print_text(pid_t pid, const struct live_conn *c)
 	       (int)pid, c->fd, names_tcp_state(c->state),
 	       addr_text(&c->local, local, sizeof(local)),
 	       addr_text(&c->peer, peer, sizeof(peer)), c->cookie,
-	       live_peer_state(c), c->info.tcpi_probes,
+	       live_conn_peer_state(c), c->info.tcpi_probes,
 	       c->info.tcpi_retransmits, c->info.tcpi_last_data_recv,
-	       live_unacked(c), keepalive_text(c, ka, sizeof(ka)), uto);
+	       live_conn_unacked(c), keepalive_text(c, ka, sizeof(ka)), uto);
 }
 
 static void print_json(pid_t pid, const struct live_conn *c)
@@ -85,9 +86,10 @@ static void print_json(pid_t pid, const struct live_conn *c)
 	       (int)pid, c->fd, names_tcp_state(c->state),
 	       addr_text(&c->local, local, sizeof(local)),
 	       addr_text(&c->peer, peer, sizeof(peer)), c->cookie,
-	       live_peer_state(c), c->info.tcpi_probes,
+	       live_conn_peer_state(c), c->info.tcpi_probes,
 	       c->info.tcpi_retransmits, c->info.tcpi_last_data_recv,
-	       live_unacked(c), live_keepalive_timer(c) ? "true" : "false",
+	       live_conn_unacked(c),
+	       live_conn_keepalive_timer(c) ? "true" : "false",
 	       ka, uto);
 }
 
@@ -105,16 +107,16 @@ int live_ls_main(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		if (c == 'h')
-			return live_usage(stdout, usage_text, 0);
+			return live_cmd_usage(stdout, usage_text, 0);
 		if (c == 'o')
 			options = 1;
 		else if (c == 'j')
 			json = 1;
 		else
-			return live_bad_option("ls", argv[optind - 1]);
+			return live_cmd_bad_option("ls", argv[optind - 1]);
 	}
 	if (optind == argc)
-		return live_usage(stderr, usage_text, 2);
+		return live_cmd_usage(stderr, usage_text, 2);
 	if (!json)
 		printf("%-7s %-4s %-11s %-24s %-24s %-10s %-7s %6s %7s %8s "
 		       "%8s %-10s %s\n",
@@ -123,7 +125,7 @@ int live_ls_main(int argc, char **argv)
 		       "UTO_MS");
 	for (int i = optind; i < argc; i++) {
 		struct live_target t;
-		pid_t pid = live_parse_pid("ls", argv[i]);
+		pid_t pid = live_cmd_parse_pid("ls", argv[i]);
 
 		if (pid < 0)
 			return 2;
@@ -132,7 +134,8 @@ int live_ls_main(int argc, char **argv)
 			continue;
 		}
 		for (size_t k = 0; k < t.n; k++) {
-			if (options && live_read_options(&t, &t.conn[k]) != 0)
+			if (options &&
+			    live_dup_read_options(&t, &t.conn[k]) != 0)
 				status = 1;
 			(json ? print_json : print_text)(pid, &t.conn[k]);
 		}

@@ -26,62 +26,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd/report_cell.h"
+#include "cmd/report_counts.h"
 #include "cmd/report_model.h"
+#include "cmd/report_print.h"
 #include "cmd/report_table.h"
-
-/* Control characters would break the table: show them as '?'. */
-static char *printable(char *s)
-{
-	for (char *p = s; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	return s;
-}
-
-/* report_model.h */
-char *report_shown(json_t *obj, const char *key)
-{
-	json_t *v = json_object_get(obj, key);
-	char buf[64];
-	char *dump;
-
-	switch (v ? json_typeof(v) : JSON_NULL) {
-	case JSON_STRING:
-		if (json_string_length(v) == 0)
-			break;
-		return printable(report_copy(json_string_value(v)));
-	case JSON_INTEGER:
-		snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT,
-			 json_integer_value(v));
-		return report_copy(buf);
-	case JSON_REAL:
-		snprintf(buf, sizeof(buf), "%.17g", json_real_value(v));
-		return report_copy(buf);
-	case JSON_TRUE:
-		return report_copy("true");
-	case JSON_FALSE:
-		return report_copy("false");
-	case JSON_OBJECT:
-	case JSON_ARRAY:
-		dump = json_dumps(v, JSON_COMPACT);
-		if (dump != NULL) {
-			char *s = printable(report_copy(dump));
-
-			free(dump);
-			return s;
-		}
-		break;
-	case JSON_NULL:
-		break;
-	}
-	return report_copy(UNKNOWN);
-}
-
 
 /* Replace *slot by value, unless value is unknown and *slot is not. */
 static void update(char **slot, char *value)
 {
-	if (*slot != NULL && report_known(*slot) && !report_known(value)) {
+	if (*slot != NULL && report_cell_known(*slot) && !report_cell_known(value)) {
 		free(value);
 		return;
 	}
@@ -93,18 +47,18 @@ static void update(char **slot, char *value)
  * unless the cookies say it is another; else a new row. */
 static struct conn_row *row_of(struct report *r, json_t *ev)
 {
-	char *pid = report_shown(ev, "pid"), *conn = report_shown(ev, "conn");
-	char *cookie = report_shown(ev, "cookie");
+	char *pid = report_cell(ev, "pid"), *conn = report_cell(ev, "conn");
+	char *cookie = report_cell(ev, "cookie");
 	char key[160];
 	struct conn_row *row;
 	json_t *at = NULL;
 
 	snprintf(key, sizeof(key), "%s/%s", pid, conn);
-	if (report_known(pid) && report_known(conn))
+	if (report_cell_known(pid) && report_cell_known(conn))
 		at = json_object_get(r->latest, key);
 	if (at != NULL) {
 		row = &r->row[json_integer_value(at)];
-		if (!report_known(row->cookie) || !report_known(cookie) ||
+		if (!report_cell_known(row->cookie) || !report_cell_known(cookie) ||
 		    strcmp(row->cookie, cookie) == 0) {
 			free(pid);
 			free(conn);
@@ -119,7 +73,7 @@ static struct conn_row *row_of(struct report *r, json_t *ev)
 	row = &r->row[r->nrows];
 	*row = (struct conn_row){ .order = r->lines, .pid = pid, .conn = conn,
 				  .cookie = cookie };
-	if (report_known(pid) && report_known(conn))
+	if (report_cell_known(pid) && report_cell_known(conn))
 		json_object_set_new(r->latest, key,
 				    json_integer((json_int_t)r->nrows));
 	r->nrows++;
@@ -142,17 +96,17 @@ static char *host_of(const char *peer)
 static void take_event(struct report *r, json_t *ev)
 {
 	struct conn_row *row = row_of(r, ev);
-	char *event = report_shown(ev, "event");
-	char *cause = report_shown(ev, "cause");
+	char *event = report_cell(ev, "event");
+	char *cause = report_cell(ev, "cause");
 	struct tally_entry *peer;
 	char *key, *host;
 
 	if (row->time == NULL)
-		row->time = report_shown(ev, "time");
-	update(&row->local, report_shown(ev, "local"));
-	update(&row->peer, report_shown(ev, "peer"));
-	update(&row->sent, report_shown(ev, "bytes_sent"));
-	update(&row->received, report_shown(ev, "bytes_received"));
+		row->time = report_cell(ev, "time");
+	update(&row->local, report_cell(ev, "local"));
+	update(&row->peer, report_cell(ev, "peer"));
+	update(&row->sent, report_cell(ev, "bytes_sent"));
+	update(&row->received, report_cell(ev, "bytes_received"));
 	list_add(&row->events, event);
 	list_add(&row->causes, cause);
 	/* A cause is counted under its event: the same name under two
@@ -172,7 +126,7 @@ static void take_event(struct report *r, json_t *ev)
 	free(host);
 	free(event);
 	free(cause);
-	report_pid_event(r, row->pid);
+	report_counts_pid_event(r, row->pid);
 	r->events++;
 }
 
@@ -184,10 +138,10 @@ static void take_notice(struct report *r, json_t *n)
 	};
 	char *cells[8];
 
-	if (report_take_counts(r, n))
+	if (report_counts_take(r, n))
 		return;
 	for (int i = 0; i < 8; i++)
-		cells[i] = report_shown(n, keys[i]);
+		cells[i] = report_cell(n, keys[i]);
 	table_add(&r->notices, cells);
 }
 

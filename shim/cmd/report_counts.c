@@ -11,18 +11,20 @@
  * written (a rotated file, a collector that dropped them), or that two
  * logs share a pid.
  */
+#include "cmd/report_counts.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/report_model.h"
+#include "cmd/report_cell.h"
 #include "core/names.h"
 
-void report_pid_event(struct report *r, const char *pid)
+void report_counts_pid_event(struct report *r, const char *pid)
 {
 	json_t *n;
 
-	if (!report_known(pid))
+	if (!report_cell_known(pid))
 		return;
 	if (r->pid_events == NULL)
 		r->pid_events = json_object();
@@ -46,11 +48,8 @@ static char *causes_of(struct report *r, json_t *n, int held)
 		const char *kind = names_kind_of_cause(cause);
 		char name[96], key[128];
 
-		/* A control character would break the table's rows. */
 		snprintf(name, sizeof(name), "%s", cause);
-		for (char *p = name; *p; p++)
-			if ((unsigned char)*p < 0x20 || *p == 0x7f)
-				*p = '?';
+		report_cell_printable(name);
 		snprintf(num, sizeof(num), " %lld", (long long)count);
 		if (t.len > 0)
 			text_add(&t, ", ");
@@ -74,8 +73,8 @@ static void take_held(struct report *r, json_t *n)
 	static const char *const head[] = { "TIME", "PID", "SINCE",
 					    "HELD_BACK", "CAUSES" };
 	char *cells[] = {
-		report_shown(n, "time"), report_shown(n, "pid"),
-		report_shown(n, "since"), report_shown(n, "held_back"),
+		report_cell(n, "time"), report_cell(n, "pid"),
+		report_cell(n, "since"), report_cell(n, "held_back"),
 		causes_of(r, n, 1),
 	};
 
@@ -90,9 +89,9 @@ static void take_summary(struct report *r, json_t *n)
 					    "EVENTS", "HELD_BACK", "LOST",
 					    "CAUSES" };
 	char *cells[] = {
-		report_shown(n, "time"), report_shown(n, "pid"),
-		report_shown(n, "connections"), report_shown(n, "events"),
-		report_shown(n, "held_back"), report_shown(n, "lost"),
+		report_cell(n, "time"), report_cell(n, "pid"),
+		report_cell(n, "connections"), report_cell(n, "events"),
+		report_cell(n, "held_back"), report_cell(n, "lost"),
 		causes_of(r, n, 0),
 	};
 
@@ -101,7 +100,7 @@ static void take_summary(struct report *r, json_t *n)
 	table_add(&r->summaries, cells);
 }
 
-int report_take_counts(struct report *r, json_t *n)
+int report_counts_take(struct report *r, json_t *n)
 {
 	const char *what = json_string_value(json_object_get(n, "notice"));
 
@@ -120,7 +119,7 @@ static long long number(char **row, int col)
 	char *end;
 	long long v = strtoll(row[col], &end, 10);
 
-	return report_known(row[col]) && *end == '\0' && v >= 0 ? v : -1;
+	return report_cell_known(row[col]) && *end == '\0' && v >= 0 ? v : -1;
 }
 
 /* A summary's events less those held back and lost, against the lines
@@ -152,7 +151,7 @@ static char *check(struct report *r, char **row)
 	return report_copy(buf);
 }
 
-void report_print_counts(struct report *r)
+void report_counts_print(struct report *r)
 {
 	static const char *const head[] = { "TIME", "PID", "CONNECTIONS",
 					    "EVENTS", "HELD_BACK", "LOST",

@@ -10,8 +10,6 @@
 
 #include "cmd/report_table.h"
 
-#define UNKNOWN "-"
-
 struct conn_row {
 	size_t order;		/* its first line's place in all the input */
 	char *time;		/* of its first event */
@@ -34,22 +32,5 @@ struct report {
 	size_t cut;			/* last lines cut short */
 	int unreadable;
 };
-
-/* obj's key as a table shows it (malloc'd): "-" when missing, null or
- * empty. */
-char *report_shown(json_t *obj, const char *key);
-
-/* Is s a value the log gave (not UNKNOWN)? */
-int report_known(const char *s);
-/* A held_back or summary notice (TCPSHIM_RATE, TCPSHIM_EVENTS=summary):
- * taken in, and 1; 0 for any other notice. */
-int report_take_counts(struct report *r, json_t *n);
-/* One more event line from pid. */
-void report_pid_event(struct report *r, const char *pid);
-/* The tables of held_back and summary notices. */
-void report_print_counts(struct report *r);
-
-/* Print every table and the summary line, then free what r holds. */
-void report_print(struct report *r);
 
 #endif

@@ -2,16 +2,14 @@
  * report_print.c - what "tcpshim report" prints: connections, counts by
  * cause and by peer, the notices, and one summary line.
  */
+#include "cmd/report_print.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/report_model.h"
-
-int report_known(const char *s)
-{
-	return strcmp(s, UNKNOWN) != 0;
-}
+#include "cmd/report_cell.h"
+#include "cmd/report_counts.h"
 
 /* By time of first event (RFC 3339 UTC sorts as text), then as read. */
 static int by_time(const void *a, const void *b)
@@ -19,8 +17,8 @@ static int by_time(const void *a, const void *b)
 	const struct conn_row *x = a, *y = b;
 	int c;
 
-	if (report_known(x->time) != report_known(y->time))
-		return report_known(x->time) ? -1 : 1;
+	if (report_cell_known(x->time) != report_cell_known(y->time))
+		return report_cell_known(x->time) ? -1 : 1;
 	c = strcmp(x->time, y->time);
 	if (c != 0)
 		return c;
@@ -128,7 +126,7 @@ void report_print(struct report *r)
 	print_causes(r);
 	print_peers(r);
 	table_print(&r->notices, "Notices");
-	report_print_counts(r);
+	report_counts_print(r);
 	printf("%zu %s, %zu %s, %zu %s", r->nrows,
 	       plural(r->nrows, "connection", "connections"), r->events,
 	       plural(r->events, "event", "events"), notices,

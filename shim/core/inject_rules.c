@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/addr_spec.h"
+
 const char inject_form[] =
 	"reset[:COND,...] with COND one of after_sent=BYTES, "
 	"after_received=BYTES, after_ms=MS, peer=ADDR[/PREFIX][:PORT], "
@@ -53,65 +55,18 @@ static int probability(const char *s, size_t len, uint32_t *out)
 	return 0;
 }
 
-/* ADDR[/PREFIX][:PORT], ADDR an IPv4 address, an IPv6 one (in brackets
- * when a port follows), or '*' for any; 0 on success. */
+/* ADDR[/PREFIX][:PORT] (core/addr_spec.h), '*' for any address; 0 on
+ * success. */
 static int peer(struct inject_rule *r, const char *s, size_t len)
 {
-	char addr[64];
-	const char *end = s + len, *a = s, *a_end, *p;
-	uint64_t v;
-	int v6;
+	const unsigned int allow = ADDR_SPEC_ANY | ADDR_SPEC_PREFIX;
+	struct addr_spec spec;
 
-	if (len > 0 && s[0] == '[') {
-		a = s + 1;
-		a_end = memchr(a, ']', len - 1);
-		if (a_end == NULL)
-			return -1;
-		p = a_end + 1;
-		v6 = 1;
-	} else {
-		const char *colon = memchr(s, ':', len);
-
-		/* Two colons: a bare IPv6 address, with no port. */
-		v6 = colon != NULL && memchr(colon + 1, ':',
-					     (size_t)(end - colon - 1)) != NULL;
-		for (p = s; p < end && *p != '/' && (v6 || *p != ':'); p++)
-			;
-		a_end = p;
-	}
-	if ((size_t)(a_end - a) >= sizeof(addr))
+	if (addr_spec_parse(&spec, s, len, allow) != 0)
 		return -1;
-	memcpy(addr, a, (size_t)(a_end - a));
-	addr[a_end - a] = '\0';
-	r->peer_prefix = 0;
-	if (strcmp(addr, "*") == 0) {
-		r->peer.family = AF_UNSPEC;
-	} else if (!v6 && inet_pton(AF_INET, addr, r->peer.addr) == 1) {
-		r->peer.family = AF_INET;
-		r->peer_prefix = 32;
-	} else if (inet_pton(AF_INET6, addr, r->peer.addr) == 1) {
-		r->peer.family = AF_INET6;
-		r->peer_prefix = 128;
-	} else {
-		return -1;
-	}
-	if (p < end && *p == '/') {
-		const char *q = ++p;
-
-		while (p < end && *p != ':')
-			p++;
-		if (r->peer.family == AF_UNSPEC ||
-		    number(q, (size_t)(p - q), r->peer_prefix, &v) != 0)
-			return -1;
-		r->peer_prefix = (unsigned int)v;
-	}
-	r->peer_port = 0;
-	if (p < end) {
-		if (*p != ':' || number(p + 1, (size_t)(end - p - 1), 65535,
-					&v) != 0 || v == 0)
-			return -1;
-		r->peer_port = (uint16_t)v;
-	}
+	r->peer = spec.addr;
+	r->peer_prefix = spec.prefix;
+	r->peer_port = spec.port;
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "core/tcpinfo.h"
 #include "os/process.h"
 #include "os/real.h"
 
@@ -49,10 +50,7 @@ static int64_t unacked_bytes(int fd, const struct tcp_info *info)
 
 	if (ioctl(fd, SIOCOUTQ, &outq) != 0)
 		return -1;
-	/* SIOCOUTQ counts unsent bytes too; TCP_INFO knows how many. */
-	return outq >= (int)info->tcpi_notsent_bytes
-		       ? outq - (int64_t)info->tcpi_notsent_bytes
-		       : 0;
+	return tcpinfo_unacked(outq, info);
 }
 
 void probe_arrival(int fd, struct probe_arrival *a)
@@ -61,7 +59,7 @@ void probe_arrival(int fd, struct probe_arrival *a)
 	struct linger lg;
 	socklen_t len = sizeof(lg);
 	int inq = 0;
-	uint64_t got, once;
+	uint64_t got;
 
 	memset(a, 0, sizeof(*a));
 	a->state = probe_tcp_info(fd, &info);
@@ -72,10 +70,7 @@ void probe_arrival(int fd, struct probe_arrival *a)
 	got = info.tcpi_bytes_received;
 	got -= got > 0 && classify_fin_received(a->state);
 	a->received = got > (uint64_t)inq ? got - (uint64_t)inq : 0;
-	once = info.tcpi_bytes_sent > info.tcpi_bytes_retrans
-		       ? info.tcpi_bytes_sent - info.tcpi_bytes_retrans
-		       : 0;
-	a->sent = once + info.tcpi_notsent_bytes;
+	a->sent = tcpinfo_sent(&info);
 	a->linger0 = real.getsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, &len) ==
 			     0 &&
 		     lg.l_onoff && lg.l_linger == 0;
@@ -98,15 +93,7 @@ void probe_observe(int fd, struct conn *c, int err, struct observation *o)
 	    atomic_load_explicit(&c->bytes_received, memory_order_relaxed) ||
 	    info.tcpi_rtt > 0)
 		o->flags |= CONN_ESTABLISHED;
-	o->probes = info.tcpi_probes;
-	o->retransmits = info.tcpi_retransmits;
-	o->silence_ms = (int64_t)info.tcpi_last_ack_recv -
-			(int64_t)info.tcpi_last_data_sent;
-	o->idle_ms = info.tcpi_last_data_recv;
-	o->kernel_received = info.tcpi_bytes_received;
-	o->answered = info.tcpi_segs_in > 0;
-	o->disconnected = o->state >= 0 && info.tcpi_segs_in == 0 &&
-			  info.tcpi_segs_out == 0;
+	tcpinfo_observe(o, o->state, &info);
 	/* Only an ended connection, or a failed call, needs the count: a
 	 * healthy close does without the ioctl. */
 	o->unacked = (o->flags & CONN_ESTABLISHED) &&

@@ -2,8 +2,9 @@
  * unit_main.c - runs the unit suites: the pure parts of the library
  * (config, fd table and connection pool, formatter, classifier, the
  * kernel lookup after a close, the injection rules, the constructor's
- * symbol lookup), linked
- * in directly, without preloading.
+ * symbol lookup, TCP_INFO as read, the peer's state,
+ * ADDR[/PREFIX][:PORT], sock_diag's messages), linked in directly,
+ * without preloading.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -16,6 +17,10 @@ Suite *unit_sockdiag_suite(void);
 Suite *unit_inject_suite(void);
 Suite *unit_nextsym_suite(void);
 Suite *unit_tally_suite(void);
+Suite *unit_tcpinfo_suite(void);
+Suite *unit_peer_state_suite(void);
+Suite *unit_addr_spec_suite(void);
+Suite *unit_diag_msg_suite(void);
 
 int main(void)
 {
@@ -29,6 +34,10 @@ int main(void)
 	srunner_add_suite(sr, unit_inject_suite());
 	srunner_add_suite(sr, unit_nextsym_suite());
 	srunner_add_suite(sr, unit_tally_suite());
+	srunner_add_suite(sr, unit_tcpinfo_suite());
+	srunner_add_suite(sr, unit_peer_state_suite());
+	srunner_add_suite(sr, unit_addr_spec_suite());
+	srunner_add_suite(sr, unit_diag_msg_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

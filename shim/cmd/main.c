@@ -1,16 +1,28 @@
 /*
- * tcpshim - run a command with libtcpshim preloaded, or summarise logs.
+ * main.c - the tcpshim command: run a program with libtcpshim preloaded,
+ * act on the connections of a running one, or summarise logs.
  *
- *   tcpshim [options] -- command [args...]
- *   tcpshim report [LOG...]
+ *   tcpshim [options] -- command [args...]   run command, preloaded
+ *   tcpshim report [LOG...]                  summarise JSON logs
+ *                                            (cmd/report.c)
+ *   tcpshim ls PID...                        list a running process's
+ *                                            TCP connections (live_ls.c)
+ *   tcpshim abort PID [FD...] [--peer ADDR[:PORT]] [--cookie N] [--dead]
+ *                                            reset chosen ones now
+ *                                            (live_abort.c)
+ *   tcpshim keepalive PID IDLE,INTERVAL,COUNT [--user-timeout MS]
+ *                                            turn on keepalive in them
+ *                                            (live_keepalive.c)
  *
- * Each option sets the TCPSHIM_ variable of the same meaning, after
- * checking its value with the library's own parser (so the command never
- * starts with a setting the library would ignore); the library is added
- * to LD_PRELOAD (after what is there, so a sanitizer runtime stays
- * first), found at the absolute path fixed when tcpshim was built, never
- * in the current directory.  Then tcpshim execs the command: its exit
- * status and signals are the command's own.
+ * A subcommand is the first argument, and nothing else: "tcpshim --
+ * report" runs a program named report.  Otherwise each option sets the
+ * TCPSHIM_ variable of the same meaning, after checking its value with
+ * the library's own parser (so the command never starts with a setting
+ * the library would ignore); the library is added to LD_PRELOAD (after
+ * what is there, so a sanitizer runtime stays first), found at the
+ * absolute path fixed when tcpshim was built, never in the current
+ * directory.  Then tcpshim execs the command: its exit status and
+ * signals are the command's own.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,11 +30,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "cmd/live_cmd.h"
+#include "cmd/preload.h"
 #include "cmd/report.h"
 #include "core/config.h"
 #include "tcpshim.h"
@@ -31,13 +42,32 @@
 #error "build with -DTCPSHIM_LIBRARY=\"/path/to/libtcpshim.so\""
 #endif
 
+/*
+ * The subcommands, named by the first argument; each is given the rest
+ * (its own name first) and returns the exit status.  usage is its line
+ * in tcpshim --help; abort and keepalive share the line of ls.
+ */
+static const struct subcommand {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *usage;
+} subcommands[] = {
+	{ "report", report_main, "tcpshim report [LOG...]" },
+	{ "ls", live_ls_main,
+	  "tcpshim ls|abort|keepalive PID ... (see tcpshim ls --help)" },
+	{ "abort", live_abort_main, NULL },
+	{ "keepalive", live_keepalive_main, NULL },
+};
+
+#define SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
+
 static void usage(FILE *out)
 {
-	fputs("usage: tcpshim [options] -- command [args...]\n"
-	      "       tcpshim report [LOG...]\n"
-	      "       tcpshim ls|abort|keepalive PID ... (see tcpshim ls "
-	      "--help)\n"
-	      "Run command with libtcpshim preloaded: log TCP resets, "
+	fputs("usage: tcpshim [options] -- command [args...]\n", out);
+	for (size_t i = 0; i < SUBCOMMANDS; i++)
+		if (subcommands[i].usage != NULL)
+			fprintf(out, "       %s\n", subcommands[i].usage);
+	fputs("Run command with libtcpshim preloaded: log TCP resets, "
 	      "control abortive close\nand keepalive.  'tcpshim report' "
 	      "summarises JSON logs (stdin if no LOG).\n\n"
 	      "  --log PATH|stderr|syslog|journal|off\n"
@@ -159,8 +189,14 @@ static void set_checked(const char *option, const char *name,
 
 /* --inject RULE, repeatable: the rules so far, joined with ';'. */
 static char *injected;
+/* --keepalive was given. */
+static int keepalive_given;
 
-static void add_inject(const char *rule)
+/*
+ * What an option does beyond setting its variable: each returns -1 to
+ * go on, or the exit status to end with at once.
+ */
+static int add_inject(const char *rule)
 {
 	char *joined;
 
@@ -170,176 +206,111 @@ static void add_inject(const char *rule)
 		fail("out of memory");
 	free(injected);
 	injected = joined;
+	return -1;
 }
 
-/* The file execvp would run, for the setuid check; NULL if not found. */
-static char *resolve(const char *cmd)
+static int note_keepalive(const char *arg)
 {
-	const char *path = getenv("PATH");
-	char *copy, *dir, *save = NULL, *found = NULL;
+	(void)arg;
+	keepalive_given = 1;
+	return -1;
+}
 
-	if (strchr(cmd, '/'))
-		return strdup(cmd);
-	copy = strdup(path ? path : "/usr/local/bin:/usr/bin:/bin");
-	for (dir = strtok_r(copy, ":", &save); dir && !found;
-	     dir = strtok_r(NULL, ":", &save)) {
-		char *p;
+static int show_help(const char *arg)
+{
+	(void)arg;
+	usage(stdout);
+	return 0;
+}
 
-		if (asprintf(&p, "%s/%s", *dir ? dir : ".", cmd) < 0)
-			break;
-		if (access(p, X_OK) == 0)
-			found = p;
-		else
-			free(p);
-	}
-	free(copy);
-	return found;
+static int show_version(const char *arg)
+{
+	(void)arg;
+	puts("tcpshim " TCPSHIM_VERSION);
+	return 0;
 }
 
 /*
- * The dynamic loader ignores LD_PRELOAD in secure-execution mode: when
- * exec changes the user or group (a setuid or setgid file not owned by
- * the caller's user or group) or grants file capabilities.  Name the file
- * then, or the user waits for a log that cannot come.
+ * The options: --name sets env (when it has one) to fixed, or to its
+ * argument when fixed is NULL, once the library's parser has accepted
+ * the value; then act, if any, does the rest.
  */
-static void warn_if_secure(const char *cmd)
-{
-	char *file = resolve(cmd);
-	const char *why = NULL;
-	struct stat st;
-
-	if (file == NULL || stat(file, &st) != 0) {
-		free(file);
-		return;
-	}
-	if ((st.st_mode & S_ISUID) && st.st_uid != getuid())
-		why = "is setuid";
-	else if ((st.st_mode & S_ISGID) && st.st_gid != getgid())
-		why = "is setgid";
-	else if (getuid() != 0 &&
-		 getxattr(file, "security.capability", NULL, 0) > 0)
-		why = "has file capabilities";
-	if (why != NULL)
-		fprintf(stderr,
-			"tcpshim: warning: %s %s: the dynamic loader ignores "
-			"LD_PRELOAD for it, so nothing will be logged\n",
-			file, why);
-	free(file);
-}
-
-static void add_preload(const char *lib)
-{
-	const char *old = getenv("LD_PRELOAD");
-	char *val;
-
-	if (old == NULL || *old == '\0') {
-		setenv("LD_PRELOAD", lib, 1);
-		return;
-	}
-	if (asprintf(&val, "%s:%s", old, lib) < 0)
-		fail("out of memory");
-	setenv("LD_PRELOAD", val, 1);
-	free(val);
-}
-
-/* Long options have codes above any character, so that getopt_long's
- * optopt tells them from an unknown short option. */
-enum {
-	OPT_LOG = 256, OPT_JSON, OPT_KEEPALIVE, OPT_USER_TIMEOUT,
-	OPT_ABORT_ON_CLOSE, OPT_EVENTS, OPT_RATE, OPT_DEBUG, OPT_INJECT, OPT_HELP,
-	OPT_VERSION,
+static const struct setting {
+	const char *name;
+	int has_arg;
+	const char *env;
+	const char *fixed;
+	int (*act)(const char *arg);
+} settings[] = {
+	{ "log", required_argument, ENV_LOG, NULL, NULL },
+	{ "json", no_argument, ENV_FORMAT, "json", NULL },
+	{ "keepalive", required_argument, ENV_KEEPALIVE, NULL,
+	  note_keepalive },
+	{ "user-timeout", required_argument, ENV_USER_TIMEOUT, NULL, NULL },
+	{ "abort-on-close", no_argument, ENV_CLOSE, "abort", NULL },
+	{ "events", required_argument, ENV_EVENTS, NULL, NULL },
+	{ "rate", required_argument, ENV_RATE, NULL, NULL },
+	{ "debug", no_argument, ENV_DEBUG, "1", NULL },
+	{ "inject", required_argument, NULL, NULL, add_inject },
+	{ "help", no_argument, NULL, NULL, show_help },
+	{ "version", no_argument, NULL, NULL, show_version },
 };
 
-static const struct option options[] = {
-	{ "log", required_argument, NULL, OPT_LOG },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "keepalive", required_argument, NULL, OPT_KEEPALIVE },
-	{ "user-timeout", required_argument, NULL, OPT_USER_TIMEOUT },
-	{ "abort-on-close", no_argument, NULL, OPT_ABORT_ON_CLOSE },
-	{ "events", required_argument, NULL, OPT_EVENTS },
-	{ "rate", required_argument, NULL, OPT_RATE },
-	{ "debug", no_argument, NULL, OPT_DEBUG },
-	{ "inject", required_argument, NULL, OPT_INJECT },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 },
-};
+#define SETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+/* getopt_long's codes for the settings are above any character, so that
+ * its optopt tells them from an unknown short option. */
+#define SETTING_CODE 256
 
 /* getopt_long has refused an option: say which and why, in one line. */
 static void __attribute__((noreturn)) bad_option(char **argv)
 {
 	const char *arg = argv[optind - 1];
 	size_t len = strcspn(arg, "=");
+	const struct setting *s;
 
 	if (optopt == 0)
 		fail("unknown option '%.*s'", (int)len, arg);
-	if (optopt < OPT_LOG)
+	if (optopt < SETTING_CODE)
 		fail("unknown option '-%c'", optopt);
-	for (const struct option *o = options; o->name; o++) {
-		if (o->val != optopt)
-			continue;
-		if (o->has_arg == no_argument)
-			fail("option '--%s' takes no value", o->name);
-		fail("option '--%s' needs a value", o->name);
-	}
-	fail("bad option '%s'", arg);
+	if ((size_t)(optopt - SETTING_CODE) >= SETTINGS)
+		fail("bad option '%s'", arg);
+	s = &settings[optopt - SETTING_CODE];
+	if (s->has_arg == no_argument)
+		fail("option '--%s' takes no value", s->name);
+	fail("option '--%s' needs a value", s->name);
 }
 
-int main(int argc, char **argv)
+/* The options before the command: -1 to run it, or the exit status. */
+static int take_options(int argc, char **argv)
 {
-	int keepalive = 0;
-	int c;
+	struct option options[SETTINGS + 1] = { { 0 } };
+	int c, status;
 
-	/* "tcpshim -- report" runs a program named report. */
-	if (argc > 1 && strcmp(argv[1], "report") == 0)
-		return report_main(argc - 1, argv + 1);
-	if (argc > 1 && strcmp(argv[1], "ls") == 0)
-		return live_ls_main(argc - 1, argv + 1);
-	if (argc > 1 && strcmp(argv[1], "abort") == 0)
-		return live_abort_main(argc - 1, argv + 1);
-	if (argc > 1 && strcmp(argv[1], "keepalive") == 0)
-		return live_keepalive_main(argc - 1, argv + 1);
+	for (size_t i = 0; i < SETTINGS; i++)
+		options[i] = (struct option){ settings[i].name,
+					      settings[i].has_arg, NULL,
+					      SETTING_CODE + (int)i };
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+", options, NULL)) != -1) {
-		switch (c) {
-		case OPT_LOG:
-			set_checked("log", ENV_LOG, optarg);
-			break;
-		case OPT_JSON:
-			set_checked("json", ENV_FORMAT, "json");
-			break;
-		case OPT_KEEPALIVE:
-			set_checked("keepalive", ENV_KEEPALIVE, optarg);
-			keepalive = 1;
-			break;
-		case OPT_USER_TIMEOUT:
-			set_checked("user-timeout", ENV_USER_TIMEOUT, optarg);
-			break;
-		case OPT_ABORT_ON_CLOSE:
-			set_checked("abort-on-close", ENV_CLOSE, "abort");
-			break;
-		case OPT_EVENTS:
-			set_checked("events", ENV_EVENTS, optarg);
-			break;
-		case OPT_RATE:
-			set_checked("rate", ENV_RATE, optarg);
-			break;
-		case OPT_DEBUG:
-			set_checked("debug", ENV_DEBUG, "1");
-			break;
-		case OPT_INJECT:
-			add_inject(optarg);
-			break;
-		case OPT_HELP:
-			usage(stdout);
-			return 0;
-		case OPT_VERSION:
-			puts("tcpshim " TCPSHIM_VERSION);
-			return 0;
-		default:
+		const struct setting *s;
+
+		if (c < SETTING_CODE || (size_t)(c - SETTING_CODE) >= SETTINGS)
 			bad_option(argv);
-		}
+		s = &settings[c - SETTING_CODE];
+		if (s->env != NULL)
+			set_checked(s->name, s->env,
+				    s->fixed != NULL ? s->fixed : optarg);
+		if (s->act != NULL && (status = s->act(optarg)) >= 0)
+			return status;
 	}
+	return -1;
+}
+
+/* Run the command after the options, preloaded: returns only if it
+ * cannot, with 127 (not found) or 126. */
+static int run_preloaded(int argc, char **argv)
+{
 	if (injected != NULL) {
 		/* Each rule was good alone; together they may be too many. */
 		check_value("inject", ENV_INJECT, injected);
@@ -352,14 +323,28 @@ int main(int argc, char **argv)
 	 * keepalive alone.  Someone typing --keepalive to catch a dead peer
 	 * should know the case it cannot catch.
 	 */
-	if (keepalive && getenv(ENV_USER_TIMEOUT) == NULL)
+	if (keepalive_given && getenv(ENV_USER_TIMEOUT) == NULL)
 		fputs("tcpshim: note: keepalive does not run while sent data is "
 		      "unacknowledged; --user-timeout MS covers that case\n",
 		      stderr);
-	warn_if_secure(argv[optind]);
-	add_preload(TCPSHIM_LIBRARY);
+	preload_warn_if_secure(argv[optind]);
+	if (preload_add(TCPSHIM_LIBRARY) != 0)
+		fail("out of memory");
 	execvp(argv[optind], argv + optind);
 	fprintf(stderr, "tcpshim: cannot run %s: %s\n", argv[optind],
 		strerror(errno));
 	return errno == ENOENT ? 127 : 126;
+}
+
+int main(int argc, char **argv)
+{
+	int status;
+
+	for (size_t i = 0; argc > 1 && i < SUBCOMMANDS; i++)
+		if (strcmp(argv[1], subcommands[i].name) == 0)
+			return subcommands[i].run(argc - 1, argv + 1);
+	status = take_options(argc, argv);
+	if (status >= 0)
+		return status;
+	return run_preloaded(argc, argv);
 }
