@@ -174,8 +174,4 @@ static inline void wrap_received_control(const struct msghdr *msg)
 /* shutdown(fd, how) succeeded. */
 void wrap_shutdown_done(int fd, int how);
 
-/* TCPSHIM_INJECT's hooks, put in the table of real functions once, by
- * the constructor, when rules are set (inject.c). */
-void inject_install(void);
-
 #endif
