@@ -4,7 +4,7 @@
  * holds rules; with none, the entries are the real functions, so a
  * program with no rule pays nothing.  A hook stops a call at the byte
  * where a rule comes to hold, passes it on to the real function, and
- * then resets the connection (api/inject.c); a rule that holds
+ * then resets the connection (event/inject_engine.c); a rule that holds
  * before a call resets first, and the call meets the reset.
  */
 #include "calls/inject_hooks.h"
@@ -12,9 +12,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "api/api.h"
 #include "calls/wrap.h"
 #include "core/inject_rules.h"
+#include "event/inject_engine.h"
 
 /* A call under way on a connection with armed rules (c NULL: none). */
 struct pending {

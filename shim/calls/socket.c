@@ -6,11 +6,13 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "api/api.h"
+#include "api/keepalive.h"
 #include "calls/wrap.h"
 #include "core/classify.h"
 #include "core/config.h"
+#include "event/abort_disconnect.h"
 #include "event/event.h"
+#include "event/inject_engine.h"
 #include "event/track.h"
 #include "os/probe.h"
 

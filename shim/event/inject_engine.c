@@ -1,21 +1,23 @@
 /*
- * inject.c - TCPSHIM_INJECT: which rules a connection is armed with, how
- * far a call may go before one of them holds, and the reset when one
- * does: tcp_abort's disconnect, logged as rst_sent/injected with the
- * rule.  Only the hooks of calls/inject.c come here, and they are in
- * place only while rules are set.
+ * inject_engine.c - TCPSHIM_INJECT: which rules a connection is armed
+ * with, how far a call may go before one of them holds, and the reset
+ * when one does: tcp_abort's disconnect, logged as rst_sent/injected
+ * with the rule.  Only the hooks of calls/inject_hooks.c come here, and
+ * they are in place only while rules are set.
  */
+#include "event/inject_engine.h"
+
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
 
-#include "api/api.h"
 #include "core/classify.h"
 #include "core/config.h"
 #include "core/inject_rules.h"
 #include "core/lazymap.h"
+#include "event/abort_disconnect.h"
 #include "os/probe.h"
 
 /* Per rule: connections it has drawn for (prob), resets it made. */
