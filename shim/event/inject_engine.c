@@ -135,7 +135,7 @@ void inject_established_slow(struct conn *c)
 }
 
 /* Is c established, by what the shim saw or the kernel says? */
-static int established(int fd, const struct conn *c, struct state *st)
+static int is_established(int fd, const struct conn *c, struct state *st)
 {
 	int state;
 
@@ -162,7 +162,7 @@ unsigned int inject_arm(int fd, struct conn *c)
 	/* Not connected yet (a non-blocking connect, a Fast Open send):
 	 * its peer may be unknown and its clock has not started.  Decided
 	 * at a later call. */
-	if (!established(fd, c, st)) {
+	if (!is_established(fd, c, st)) {
 		errno = saved;
 		return 0;
 	}
@@ -217,7 +217,7 @@ static void totals(const struct conn *c, uint64_t sent, uint64_t received,
 }
 
 /* Has rule i made all the resets its count= allows? */
-static int spent(const struct inject_rule *r, int i)
+static int is_spent(const struct inject_rule *r, int i)
 {
 	return (r->has & INJECT_COUNT) &&
 	       atomic_load_explicit(&fired[i], memory_order_relaxed) >=
@@ -238,7 +238,7 @@ size_t inject_cap(struct conn *c, unsigned int armed, int dir)
 		const struct inject_rule *r = &shim_config.inject.rule[i];
 		uint64_t at = moved[dir];
 
-		if (at >= r->after[dir] || spent(r, i))
+		if (at >= r->after[dir] || is_spent(r, i))
 			continue;
 		/* Would it hold with the bytes still to go?  Then the call
 		 * stops exactly there. */
