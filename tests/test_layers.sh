@@ -3,7 +3,9 @@
 # layer, and a file includes headers of its own layer or a lower one only
 # (the order is the Makefile's SHIM_LAYERS, lowest first; shim/cmd, the
 # command, may use shim/core only); every include names its folder; no
-# file in shim/ is over 400 lines.  Run from the repository root.
+# file in shim/ is over 400 lines; no two files in shim/ share a name; and
+# the table of real functions is written in shim/os/ only (os/real.h).
+# Run from the repository root.
 set -u
 
 LAYERS="core os event api calls"
@@ -57,6 +59,24 @@ for f in shim/*/*.c shim/*/*.h; do
 			bad "$f (layer $dir) includes \"$inc\" from a higher layer"
 		fi
 	done
+done
+# The table of real functions is bound in os/real.c and read-only
+# elsewhere: outside shim/os/, no file assigns to real or an entry of it,
+# copies over it, or names the writable table (or vfork's entry) to
+# write it.
+NAME='[A-Za-z_][A-Za-z0-9_]*'
+NOT_MEMBER='(^|[^A-Za-z0-9_.>])'
+ASSIGN='[[:space:]]*([-+*/%&|^]|<<|>>)?=([^=]|$)'
+for f in shim/*/*.c shim/*/*.h; do
+	case $f in shim/os/*) continue ;; esac
+	hits=$(grep -nE "${NOT_MEMBER}real(\.$NAME)?$ASSIGN|${NOT_MEMBER}mem(cpy|move|set)[[:space:]]*\([[:space:]]*&?[[:space:]]*real\b|shim_real_table|${NOT_MEMBER}shim_real_vfork$ASSIGN" "$f") &&
+		bad "$f writes the table of real functions outside shim/os/:" \
+			"$hits"
+done
+# One name, one file: a reader (and a stack trace) never has to ask which.
+dups=$(for f in shim/*/*.c shim/*/*.h; do echo "${f##*/}"; done | sort | uniq -d)
+for d in $dups; do
+	bad "two files in shim/ are named $d:" $(ls shim/*/"$d")
 done
 # Nothing may sit flat in shim/ but the version script.
 for f in shim/*; do

@@ -3,11 +3,12 @@
  * tcp_user_timeout() for one socket, and TCPSHIM_KEEPALIVE and
  * TCPSHIM_USER_TIMEOUT applied to every TCP socket of the program.
  */
+#include "api/keepalive.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
 
-#include "api/api.h"
 #include "core/compiler.h"
 #include "core/config.h"
 #include "core/sockopts.h"

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "calls/inject_hooks.h"
 #include "calls/wrap.h"
 
 #include "core/config.h"
@@ -93,6 +94,7 @@ __attribute__((constructor)) static void shim_init(void)
 
 	atomic_store(&shim_pid, shim_getpid());
 	shim_real_bind();
+	inject_hooks_bind();
 	/*
 	 * Loaded twice (preloaded and linked from another path, or two
 	 * preload paths): the copy the program binds to does the work; any
@@ -108,7 +110,7 @@ __attribute__((constructor)) static void shim_init(void)
 	config_parse(&shim_config, env, log_warn_line,
 		     env(ENV_INJECT) != NULL ? start_seed() : 0);
 	if (shim_config.inject.n > 0)
-		inject_install();
+		inject_hooks_install();
 	/* Both sides of a fork may hold connections opened before it. */
 	pthread_atfork(NULL, process_forked_parent, process_forked_child);
 	inherit_adopt();

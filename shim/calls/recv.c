@@ -1,8 +1,11 @@
 /*
  * recv.c - the calls that receive: recv, recvfrom, recvmsg, recvmmsg,
  * read, readv, and the fortified __recv_chk, __recvfrom_chk and
- * __read_chk that -D_FORTIFY_SOURCE=2 builds call instead.
+ * __read_chk that -D_FORTIFY_SOURCE=2 builds call instead.  Each calls
+ * the real function through inject_hooks, where TCPSHIM_INJECT's hooks
+ * can stand in (inject_hooks.h).
  */
+#include "calls/inject_hooks.h"
 #include "calls/wrap.h"
 
 /* A receive with MSG_PEEK or MSG_ERRQUEUE moves no stream bytes: its
@@ -13,24 +16,28 @@
 static __attribute__((noinline)) ssize_t peek(int fd, void *buf, size_t len,
 					       int flags)
 {
-	return wrap_peeked(fd, real.recv(fd, buf, len, flags), "recv");
+	return wrap_peeked(fd, inject_hooks.recv(fd, buf, len, flags),
+			   "recv");
 }
 
 SHIM_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
 	if (PEEKING(flags))
 		return peek(fd, buf, len, flags);
-	return wrap_moved(fd, real.recv(fd, buf, len, flags), 0, "recv");
+	return wrap_moved(fd, inject_hooks.recv(fd, buf, len, flags), 0,
+			  "recv");
 }
 
 SHIM_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
 			     struct sockaddr *addr, socklen_t *alen)
 {
 	if (PEEKING(flags))
-		return wrap_peeked(fd, real.recvfrom(fd, buf, len, flags, addr,
-						     alen),
+		return wrap_peeked(fd, inject_hooks.recvfrom(fd, buf, len,
+							     flags, addr,
+							     alen),
 				   "recvfrom");
-	return wrap_moved(fd, real.recvfrom(fd, buf, len, flags, addr, alen),
+	return wrap_moved(fd, inject_hooks.recvfrom(fd, buf, len, flags, addr,
+						    alen),
 			  0, "recvfrom");
 }
 
@@ -44,7 +51,7 @@ SHIM_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
 static __attribute__((noinline)) ssize_t
 recvmsg_looking(int fd, struct msghdr *msg, int flags)
 {
-	ssize_t ret = real.recvmsg(fd, msg, flags);
+	ssize_t ret = inject_hooks.recvmsg(fd, msg, flags);
 
 	if (ret >= 0 && fdt_get(fd) == NULL)
 		wrap_received_control(msg);
@@ -78,7 +85,7 @@ recvmsg_other(int fd, struct msghdr *msg, int flags)
 	/* A plain socket: nothing to count, no descriptor to come, no
 	 * reset to see. */
 	if (fdt_plain(fd))
-		return real.recvmsg(fd, msg, flags);
+		return inject_hooks.recvmsg(fd, msg, flags);
 	return recvmsg_looking(fd, msg, flags);
 }
 
@@ -90,13 +97,13 @@ SHIM_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 
 	if (unlikely(slot == NULL) || PEEKING(flags))
 		return recvmsg_other(fd, msg, flags);
-	return slot_received(slot, real.recvmsg(fd, msg, flags));
+	return slot_received(slot, inject_hooks.recvmsg(fd, msg, flags));
 }
 
 SHIM_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 			 int flags, struct timespec *timeout)
 {
-	int ret = real.recvmmsg(fd, vec, n, flags, timeout);
+	int ret = inject_hooks.recvmmsg(fd, vec, n, flags, timeout);
 
 	/* A descriptor comes over neither TCP nor a plain socket. */
 	if (ret > 0 && !fdt_plain(fd) && fdt_get(fd) == NULL)
@@ -108,22 +115,23 @@ SHIM_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 
 SHIM_EXPORT ssize_t read(int fd, void *buf, size_t len)
 {
-	return wrap_moved(fd, real.read(fd, buf, len), 0, "read");
+	return wrap_moved(fd, inject_hooks.read(fd, buf, len), 0, "read");
 }
 
 SHIM_EXPORT ssize_t readv(int fd, const struct iovec *iov, int n)
 {
-	return wrap_moved(fd, real.readv(fd, iov, n), 0, "readv");
+	return wrap_moved(fd, inject_hooks.readv(fd, iov, n), 0, "readv");
 }
 
 SHIM_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen,
 			       int flags)
 {
 	if (PEEKING(flags))
-		return wrap_peeked(fd, real.__recv_chk(fd, buf, len, buflen,
-						       flags),
+		return wrap_peeked(fd, inject_hooks.__recv_chk(fd, buf, len,
+							       buflen, flags),
 				   "recv");
-	return wrap_moved(fd, real.__recv_chk(fd, buf, len, buflen, flags),
+	return wrap_moved(fd, inject_hooks.__recv_chk(fd, buf, len, buflen,
+						      flags),
 			  0, "recv");
 }
 
@@ -132,16 +140,17 @@ SHIM_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len,
 				   struct sockaddr *addr, socklen_t *alen)
 {
 	if (PEEKING(flags))
-		return wrap_peeked(fd, real.__recvfrom_chk(fd, buf, len, buflen,
-							   flags, addr, alen),
+		return wrap_peeked(fd, inject_hooks.__recvfrom_chk(
+					       fd, buf, len, buflen, flags,
+					       addr, alen),
 				   "recvfrom");
-	return wrap_moved(fd, real.__recvfrom_chk(fd, buf, len, buflen,
-						  flags, addr, alen),
+	return wrap_moved(fd, inject_hooks.__recvfrom_chk(fd, buf, len, buflen,
+							  flags, addr, alen),
 			  0, "recvfrom");
 }
 
 SHIM_EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
 {
-	return wrap_moved(fd, real.__read_chk(fd, buf, len, buflen), 0,
-			  "read");
+	return wrap_moved(fd, inject_hooks.__read_chk(fd, buf, len, buflen),
+			  0, "read");
 }

@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "api/api.h"
+#include "api/keepalive.h"
 #include "calls/wrap.h"
 #include "core/config.h"
 #include "event/track.h"

@@ -3,8 +3,10 @@
  * writev and sendfile.  On a healthy socket each adds table lookups and
  * an atomic add, never a system call; a failure is classified.  The send
  * calls ask for no SIGPIPE, and raise it themselves once the reset is
- * logged (wrap.h).
+ * logged (wrap.h).  Each calls the real function through inject_hooks,
+ * where TCPSHIM_INJECT's hooks can stand in (inject_hooks.h).
  */
+#include "calls/inject_hooks.h"
 #include "calls/wrap.h"
 
 /*
@@ -17,19 +19,23 @@
 SHIM_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
 	if (WRAP_QUIET(flags))
-		return wrap_sent(fd, real.send(fd, buf, len,
-					       flags | MSG_NOSIGNAL), "send");
-	return wrap_moved(fd, real.send(fd, buf, len, flags), 1, "send");
+		return wrap_sent(fd, inject_hooks.send(fd, buf, len,
+						       flags | MSG_NOSIGNAL),
+				 "send");
+	return wrap_moved(fd, inject_hooks.send(fd, buf, len, flags), 1,
+			  "send");
 }
 
 SHIM_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 			   const struct sockaddr *addr, socklen_t alen)
 {
 	if (WRAP_QUIET(flags))
-		return wrap_sent(fd, real.sendto(fd, buf, len,
-						 flags | MSG_NOSIGNAL, addr,
-						 alen), "sendto");
-	return wrap_moved(fd, real.sendto(fd, buf, len, flags, addr, alen),
+		return wrap_sent(fd, inject_hooks.sendto(fd, buf, len,
+							 flags | MSG_NOSIGNAL,
+							 addr, alen),
+				 "sendto");
+	return wrap_moved(fd, inject_hooks.sendto(fd, buf, len, flags, addr,
+						  alen),
 			  1, "sendto");
 }
 
@@ -40,7 +46,7 @@ SHIM_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 static __attribute__((noinline)) ssize_t
 sendmsg_passing(int fd, const struct msghdr *msg, int flags)
 {
-	ssize_t ret = real.sendmsg(fd, msg, flags | MSG_NOSIGNAL);
+	ssize_t ret = inject_hooks.sendmsg(fd, msg, flags | MSG_NOSIGNAL);
 
 	if (ret >= 0 && msg != NULL && msg->msg_controllen != 0)
 		wrap_rights_sent(msg);
@@ -61,10 +67,11 @@ SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	if (slot == NULL)
 		return sendmsg_passing(fd, msg, flags);
 	if (WRAP_QUIET(flags))
-		return wrap_slot_sent(slot, real.sendmsg(fd, msg,
-							 flags | MSG_NOSIGNAL),
+		return wrap_slot_sent(slot,
+				      inject_hooks.sendmsg(
+					      fd, msg, flags | MSG_NOSIGNAL),
 				      1, "sendmsg");
-	return wrap_slot_sent(slot, real.sendmsg(fd, msg, flags), 0,
+	return wrap_slot_sent(slot, inject_hooks.sendmsg(fd, msg, flags), 0,
 			      "sendmsg");
 }
 
@@ -77,8 +84,8 @@ SHIM_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 			 int flags)
 {
 	int quiet = WRAP_QUIET(flags) && fdt_get(fd) != NULL;
-	int ret = real.sendmmsg(fd, vec, n, quiet ? flags | MSG_NOSIGNAL
-						  : flags);
+	int ret = inject_hooks.sendmmsg(fd, vec, n,
+					quiet ? flags | MSG_NOSIGNAL : flags);
 
 	for (int i = 0; i < ret; i++)
 		if (vec[i].msg_hdr.msg_controllen != 0)
@@ -97,22 +104,22 @@ SHIM_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n,
  */
 SHIM_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 {
-	return wrap_moved(fd, real.write(fd, buf, len), 1, "write");
+	return wrap_moved(fd, inject_hooks.write(fd, buf, len), 1, "write");
 }
 
 SHIM_EXPORT ssize_t writev(int fd, const struct iovec *iov, int n)
 {
-	return wrap_moved(fd, real.writev(fd, iov, n), 1, "writev");
+	return wrap_moved(fd, inject_hooks.writev(fd, iov, n), 1, "writev");
 }
 
 SHIM_EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t count)
 {
-	return wrap_moved(out, real.sendfile(out, in, off, count), 1,
-			  "sendfile");
+	return wrap_moved(out, inject_hooks.sendfile(out, in, off, count),
+			  1, "sendfile");
 }
 
 SHIM_EXPORT ssize_t sendfile64(int out, int in, off64_t *off, size_t count)
 {
-	return wrap_moved(out, real.sendfile64(out, in, off, count), 1,
-			  "sendfile");
+	return wrap_moved(out, inject_hooks.sendfile64(out, in, off, count),
+			  1, "sendfile");
 }

@@ -6,11 +6,13 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "api/api.h"
+#include "api/keepalive.h"
 #include "calls/wrap.h"
 #include "core/classify.h"
 #include "core/config.h"
+#include "event/abort_disconnect.h"
 #include "event/event.h"
+#include "event/inject_engine.h"
 #include "event/track.h"
 #include "os/probe.h"
 
@@ -114,8 +116,8 @@ static void track_accepted(int lfd, struct conn *l, int fd,
 }
 
 /* accept (use4 0) or accept4. */
-static int accepting(int lfd, struct sockaddr *addr, socklen_t *alen,
-		     int flags, int use4)
+static int accept_and_track(int lfd, struct sockaddr *addr,
+			    socklen_t *alen, int flags, int use4)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
@@ -145,12 +147,12 @@ static int accepting(int lfd, struct sockaddr *addr, socklen_t *alen,
 SHIM_EXPORT int accept4(int lfd, struct sockaddr *addr, socklen_t *alen,
 			int flags)
 {
-	return accepting(lfd, addr, alen, flags, 1);
+	return accept_and_track(lfd, addr, alen, flags, 1);
 }
 
 SHIM_EXPORT int accept(int lfd, struct sockaddr *addr, socklen_t *alen)
 {
-	return accepting(lfd, addr, alen, 0, 0);
+	return accept_and_track(lfd, addr, alen, 0, 0);
 }
 
 SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)

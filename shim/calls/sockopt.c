@@ -67,8 +67,11 @@ static void policy_text(struct outbuf *o, int level, int name)
 	outbuf_u64(o, (uint64_t)cfg->keep_cnt);
 }
 
-static void overriding(int fd, struct conn *c, int level, int name,
-		       const void *val, socklen_t len)
+/* The program set an option of the policy (TCPSHIM_KEEPALIVE,
+ * TCPSHIM_USER_TIMEOUT) to a value of its own: a policy_overridden
+ * notice. */
+static void report_policy_override(int fd, struct conn *c, int level,
+				   int name, const void *val, socklen_t len)
 {
 	const char *option = NULL;
 	int64_t want = policy_value(level, name, &option);
@@ -108,7 +111,7 @@ SHIM_EXPORT int setsockopt(int fd, int level, int name, const void *val,
 		return ret;
 	if ((shim_config.keepalive || shim_config.user_timeout) &&
 	    atomic_load_explicit(&shim_ready, memory_order_acquire))
-		overriding(fd, c, level, name, val, len);
+		report_policy_override(fd, c, level, name, val, len);
 	if (level == SOL_SOCKET && name == SO_LINGER &&
 	    len >= sizeof(struct linger)) {
 		const struct linger *lg = val;

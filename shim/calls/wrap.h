@@ -1,8 +1,9 @@
 /*
  * wrap.h - what the interposed calls share: the fast path that counts
  * bytes on success and looks closer only on failure (its cold half is in
- * wrap.c).  A wrapper calls the real function through os/real.h, then
- * one of these.
+ * wrap.c).  A wrapper calls the real function through os/real.h (the
+ * calls that move bytes through calls/inject_hooks.h), then one of
+ * these.
  */
 #ifndef SHIM_CALLS_WRAP_H
 #define SHIM_CALLS_WRAP_H
@@ -173,9 +174,5 @@ static inline void wrap_received_control(const struct msghdr *msg)
 
 /* shutdown(fd, how) succeeded. */
 void wrap_shutdown_done(int fd, int how);
-
-/* TCPSHIM_INJECT's hooks, put in the table of real functions once, by
- * the constructor, when rules are set (inject.c). */
-void inject_install(void);
 
 #endif

@@ -231,7 +231,7 @@ int inject_parse(struct inject_rules *rules, const char *value,
 }
 
 /* An IPv4 address mapped into IPv6 (::ffff:a.b.c.d), as IPv4. */
-static void unmapped(struct conn_addr *a)
+static void unmap_ipv4(struct conn_addr *a)
 {
 	static const uint8_t prefix[12] = { [10] = 0xff, [11] = 0xff };
 
@@ -252,8 +252,8 @@ int inject_peer_matches(const struct inject_rule *r,
 		return 0;
 	if (want.family == AF_UNSPEC)
 		return 1;
-	unmapped(&want);
-	unmapped(&got);
+	unmap_ipv4(&want);
+	unmap_ipv4(&got);
 	if (want.family != got.family)
 		return 0;
 	if (want.family == AF_INET && r->peer.family == AF_INET6)

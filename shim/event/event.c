@@ -73,10 +73,10 @@ out:
 	errno = saved;
 }
 
-/* Is ev to be written to the log: 1 yes, -1 held back (TCPSHIM_RATE),
- * EVENT_LOG_GONE lost (nowhere to write it), 0 not a kind the log takes.
- * Counted unless 0; needs only its kind, cause and time. */
-#define EVENT_LOG_GONE (-2)
+/* Is ev to be written to the log: 1 yes, 0 not a kind the log takes,
+ * or why not, negated: -EVENT_HELD held back (TCPSHIM_RATE), -EVENT_LOST
+ * lost (nowhere to write it).  Counted unless 0; needs only its kind,
+ * cause and time. */
 static int log_admits(const struct tcp_event *ev)
 {
 	if (!(shim_config.events & (1u << ev->kind)) ||
@@ -84,9 +84,9 @@ static int log_admits(const struct tcp_event *ev)
 		return 0;
 	if (log_gone()) {
 		rate_lost(ev);
-		return EVENT_LOG_GONE;
+		return -EVENT_LOST;
 	}
-	return rate_admit(ev) ? 1 : -1;
+	return rate_admit(ev) ? 1 : -EVENT_HELD;
 }
 
 static void dispatch(const struct tcp_event *ev, int write)
@@ -257,12 +257,10 @@ int event_emit(int fd, struct conn *c, struct verdict v, const char *call,
 	clock_gettime(CLOCK_REALTIME, &ev.time);
 	write = log_admits(&ev);
 	if (write < 0 && !callbacks_any())
-		return write == EVENT_LOG_GONE ? EVENT_LOST : EVENT_HELD;
+		return -write;
 	when = ev.time;
 	event_fill(&ev, fd, c, v, call, err, o);
 	ev.time = when;
 	dispatch(&ev, write);
-	return write == EVENT_LOG_GONE ? EVENT_LOST
-	       : write < 0		? EVENT_HELD
-					: 1;
+	return write < 0 ? -write : 1;
 }

@@ -33,7 +33,8 @@ void event_dispatch_closed(const struct tcp_event *ev);
 /* event_fill, then event_dispatch, if the event is wanted: returns 1
  * then, EVENT_HELD when the log held it back (TCPSHIM_RATE; callbacks
  * still had it), EVENT_LOST when the log had nowhere to write it (its
- * stderr gone), 0 when nobody wanted it. */
+ * stderr gone), 0 when nobody wanted it.  The same two values are the
+ * log's own verdict on an event (event.c), and what debug.c tells. */
 #define EVENT_HELD 2
 #define EVENT_LOST 3
 int event_emit(int fd, struct conn *c, struct verdict v, const char *call,

@@ -285,6 +285,8 @@ static pid_t raw_fork(void)
 	return (pid_t)RAW(SYS_clone, SIGCHLD, 0, 0, 0, 0);
 }
 
+/* What the vfork() wrapper's assembly jumps to (calls/vfork.c); no C
+ * file but this one names it. */
 pid_t (*shim_real_vfork)(void) = raw_fork;
 #endif
 
@@ -302,7 +304,7 @@ static void raw_exit(int status)
 		RAW(SYS_exit_group, status);
 }
 
-struct shim_real real = {
+struct shim_real shim_real_table = {
 	.socket = raw_socket, .socketpair = raw_socketpair,
 	.accept = raw_accept, .accept4 = raw_accept4,
 	.connect = raw_connect, .close = raw_close,
@@ -376,7 +378,8 @@ static void *bind_one(const char *name, void *fallback)
 void shim_real_bind(void)
 {
 #define SHIM_REAL_BIND(name) \
-	real.name = (__typeof__(name) *)bind_one(#name, (void *)real.name);
+	shim_real_table.name = (__typeof__(name) *)bind_one( \
+		#name, (void *)shim_real_table.name);
 	SHIM_REAL_SYMBOLS(SHIM_REAL_BIND)
 #undef SHIM_REAL_BIND
 #if SHIM_WRAPS_VFORK

@@ -89,15 +89,23 @@ struct shim_real {
 };
 
 /*
- * Until shim_real_bind() runs, every entry points at a direct system call,
- * so a wrapped call made from another library's constructor still works.
+ * real.NAME: the table, read-only.  Until shim_real_bind() runs, every
+ * entry points at a direct system call, so a wrapped call made from
+ * another library's constructor still works; the binding is the only
+ * write, and only real.c names the table itself (tests/test_layers.sh
+ * holds every other file to that).  The view costs nothing: the table is
+ * hidden, so a call through it stays one PC-relative indirect call.
  */
-extern struct shim_real real SHIM_HIDDEN;
+static inline const struct shim_real *shim_real_view(void)
+{
+	extern struct shim_real shim_real_table SHIM_HIDDEN;
 
+	return &shim_real_table;
+}
+#define real (*shim_real_view())
+
+/* Binds the table, and shim_real_vfork (real.c: libc's vfork, or a plain
+ * fork before), which the vfork() wrapper's assembly jumps to. */
 void shim_real_bind(void);
-
-/* What the vfork() wrapper jumps to: libc's vfork once bound, a plain
- * fork before. */
-extern pid_t (*shim_real_vfork)(void);
 
 #endif

@@ -1,21 +1,23 @@
 /*
- * inject.c - TCPSHIM_INJECT: which rules a connection is armed with, how
- * far a call may go before one of them holds, and the reset when one
- * does: tcp_abort's disconnect, logged as rst_sent/injected with the
- * rule.  Only the hooks of calls/inject.c come here, and they are in
- * place only while rules are set.
+ * inject_engine.c - TCPSHIM_INJECT: which rules a connection is armed
+ * with, how far a call may go before one of them holds, and the reset
+ * when one does: tcp_abort's disconnect, logged as rst_sent/injected
+ * with the rule.  Only the hooks of calls/inject_hooks.c come here, and
+ * they are in place only while rules are set.
  */
+#include "event/inject_engine.h"
+
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
 
-#include "api/api.h"
 #include "core/classify.h"
 #include "core/config.h"
 #include "core/inject_rules.h"
 #include "core/lazymap.h"
+#include "event/abort_disconnect.h"
 #include "os/probe.h"
 
 /* Per rule: connections it has drawn for (prob), resets it made. */
@@ -133,7 +135,7 @@ void inject_established_slow(struct conn *c)
 }
 
 /* Is c established, by what the shim saw or the kernel says? */
-static int established(int fd, const struct conn *c, struct state *st)
+static int is_established(int fd, const struct conn *c, struct state *st)
 {
 	int state;
 
@@ -160,7 +162,7 @@ unsigned int inject_arm(int fd, struct conn *c)
 	/* Not connected yet (a non-blocking connect, a Fast Open send):
 	 * its peer may be unknown and its clock has not started.  Decided
 	 * at a later call. */
-	if (!established(fd, c, st)) {
+	if (!is_established(fd, c, st)) {
 		errno = saved;
 		return 0;
 	}
@@ -215,7 +217,7 @@ static void totals(const struct conn *c, uint64_t sent, uint64_t received,
 }
 
 /* Has rule i made all the resets its count= allows? */
-static int spent(const struct inject_rule *r, int i)
+static int is_spent(const struct inject_rule *r, int i)
 {
 	return (r->has & INJECT_COUNT) &&
 	       atomic_load_explicit(&fired[i], memory_order_relaxed) >=
@@ -236,7 +238,7 @@ size_t inject_cap(struct conn *c, unsigned int armed, int dir)
 		const struct inject_rule *r = &shim_config.inject.rule[i];
 		uint64_t at = moved[dir];
 
-		if (at >= r->after[dir] || spent(r, i))
+		if (at >= r->after[dir] || is_spent(r, i))
 			continue;
 		/* Would it hold with the bytes still to go?  Then the call
 		 * stops exactly there. */

@@ -1,21 +1,20 @@
 /*
- * inject.c - the calls that move bytes, while TCPSHIM_INJECT holds
- * rules.  inject_install() puts a hook in place of each of their entries
- * in the table of real functions, so the wrappers (send.c, recv.c) stay
- * as they are and a program with no rule pays nothing.  A hook stops a
- * call at the byte where a rule comes to hold, passes it on, and then
- * resets the connection (api/inject.c); a rule that holds before a call
- * resets first, and the call meets the reset.
+ * inject_hooks.c - the table the wrappers of the calls that move bytes
+ * call through, and the hooks that take its entries while TCPSHIM_INJECT
+ * holds rules; with none, the entries are the real functions, so a
+ * program with no rule pays nothing.  A hook stops a call at the byte
+ * where a rule comes to hold, passes it on to the real function, and
+ * then resets the connection (event/inject_engine.c); a rule that holds
+ * before a call resets first, and the call meets the reset.
  */
+#include "calls/inject_hooks.h"
+
 #include <stdint.h>
 #include <string.h>
 
-#include "api/api.h"
 #include "calls/wrap.h"
 #include "core/inject_rules.h"
-
-/* What the hooks call: the entries the table held before them. */
-static struct shim_real next;
+#include "event/inject_engine.h"
 
 /* A call under way on a connection with armed rules (c NULL: none). */
 struct pending {
@@ -105,9 +104,9 @@ static size_t iov_total(const struct iovec *iov, int n)
 		T ret;                                                      \
                                                                             \
 		if (PEEKS(flags))                                           \
-			return next.name args;                              \
+			return real.name args;                              \
 		len = before(fd, dir, len, label, &p);                      \
-		ret = next.name args;                                       \
+		ret = real.name args;                                       \
 		after(fd, dir, ret, label, &p);                             \
 		return ret;                                                 \
 	}
@@ -160,7 +159,7 @@ BUFFER_HOOK(ssize_t, sendfile64, INJECT_SENT, "sendfile",
 			n = cut(iov, n, cap, part);                         \
 			iov = part;                                         \
 		}                                                           \
-		ret = next.name(fd, iov, n);                                \
+		ret = real.name(fd, iov, n);                                \
 		after(fd, dir, ret, #name, &p);                             \
 		return ret;                                                 \
 	}
@@ -177,7 +176,7 @@ static ssize_t hook_sendmsg(int fd, const struct msghdr *msg, int flags)
 	ssize_t ret;
 
 	if (msg == NULL)
-		return next.sendmsg(fd, msg, flags);
+		return real.sendmsg(fd, msg, flags);
 	total = iov_total(msg->msg_iov, (int)msg->msg_iovlen);
 	cap = before(fd, INJECT_SENT, total, "sendmsg", &p);
 	if (cap < total) {
@@ -187,7 +186,7 @@ static ssize_t hook_sendmsg(int fd, const struct msghdr *msg, int flags)
 					   cap, part);
 		msg = &m;
 	}
-	ret = next.sendmsg(fd, msg, flags);
+	ret = real.sendmsg(fd, msg, flags);
 	after(fd, INJECT_SENT, ret, "sendmsg", &p);
 	return ret;
 }
@@ -201,18 +200,18 @@ static ssize_t hook_recvmsg(int fd, struct msghdr *msg, int flags)
 	ssize_t ret;
 
 	if (msg == NULL || PEEKS(flags))
-		return next.recvmsg(fd, msg, flags);
+		return real.recvmsg(fd, msg, flags);
 	total = iov_total(msg->msg_iov, (int)msg->msg_iovlen);
 	cap = before(fd, INJECT_RECEIVED, total, "recvmsg", &p);
 	if (cap >= total) {
-		ret = next.recvmsg(fd, msg, flags);
+		ret = real.recvmsg(fd, msg, flags);
 	} else {
 		/* The kernel's answers go back into the caller's header. */
 		m = *msg;
 		m.msg_iov = part;
 		m.msg_iovlen = (size_t)cut(msg->msg_iov, (int)msg->msg_iovlen,
 					   cap, part);
-		ret = next.recvmsg(fd, &m, flags);
+		ret = real.recvmsg(fd, &m, flags);
 		msg->msg_namelen = m.msg_namelen;
 		msg->msg_controllen = m.msg_controllen;
 		msg->msg_flags = m.msg_flags;
@@ -238,7 +237,7 @@ static int hook_sendmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 	int ret;
 
 	before(fd, INJECT_SENT, 0, "sendmmsg", &p);
-	ret = next.sendmmsg(fd, vec, n, flags);
+	ret = real.sendmmsg(fd, vec, n, flags);
 	after(fd, INJECT_SENT, mmsg_bytes(ret, vec), "sendmmsg", &p);
 	return ret;
 }
@@ -250,21 +249,72 @@ static int hook_recvmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 	int ret;
 
 	if (PEEKS(flags))
-		return next.recvmmsg(fd, vec, n, flags, timeout);
+		return real.recvmmsg(fd, vec, n, flags, timeout);
 	before(fd, INJECT_RECEIVED, 0, "recvmmsg", &p);
-	ret = next.recvmmsg(fd, vec, n, flags, timeout);
+	ret = real.recvmmsg(fd, vec, n, flags, timeout);
 	after(fd, INJECT_RECEIVED, mmsg_bytes(ret, vec), "recvmmsg", &p);
 	return ret;
 }
 
-void inject_install(void)
+/* Until inject_hooks_bind(): each call on to real's entry, whatever
+ * that holds then (a direct system call, before the constructor). */
+#define PASS(T, name, params, args) \
+	static T pass_##name params { return real.name args; }
+
+PASS(ssize_t, send, (int fd, const void *buf, size_t len, int flags),
+     (fd, buf, len, flags))
+PASS(ssize_t, sendto, (int fd, const void *buf, size_t len, int flags,
+		       const struct sockaddr *addr, socklen_t alen),
+     (fd, buf, len, flags, addr, alen))
+PASS(ssize_t, sendmsg, (int fd, const struct msghdr *msg, int flags),
+     (fd, msg, flags))
+PASS(int, sendmmsg, (int fd, struct mmsghdr *vec, unsigned int n, int flags),
+     (fd, vec, n, flags))
+PASS(ssize_t, write, (int fd, const void *buf, size_t len), (fd, buf, len))
+PASS(ssize_t, writev, (int fd, const struct iovec *iov, int n), (fd, iov, n))
+PASS(ssize_t, sendfile, (int fd, int in, off_t *off, size_t len),
+     (fd, in, off, len))
+PASS(ssize_t, sendfile64, (int fd, int in, off64_t *off, size_t len),
+     (fd, in, off, len))
+PASS(ssize_t, recv, (int fd, void *buf, size_t len, int flags),
+     (fd, buf, len, flags))
+PASS(ssize_t, recvfrom, (int fd, void *buf, size_t len, int flags,
+			 struct sockaddr *addr, socklen_t *alen),
+     (fd, buf, len, flags, addr, alen))
+PASS(ssize_t, recvmsg, (int fd, struct msghdr *msg, int flags),
+     (fd, msg, flags))
+PASS(int, recvmmsg, (int fd, struct mmsghdr *vec, unsigned int n, int flags,
+		     struct timespec *timeout),
+     (fd, vec, n, flags, timeout))
+PASS(ssize_t, read, (int fd, void *buf, size_t len), (fd, buf, len))
+PASS(ssize_t, readv, (int fd, const struct iovec *iov, int n), (fd, iov, n))
+PASS(ssize_t, __recv_chk, (int fd, void *buf, size_t len, size_t buflen,
+			   int flags),
+     (fd, buf, len, buflen, flags))
+PASS(ssize_t, __recvfrom_chk, (int fd, void *buf, size_t len, size_t buflen,
+			       int flags, struct sockaddr *addr,
+			       socklen_t *alen),
+     (fd, buf, len, buflen, flags, addr, alen))
+PASS(ssize_t, __read_chk, (int fd, void *buf, size_t len, size_t buflen),
+     (fd, buf, len, buflen))
+
+struct inject_hooks inject_hooks = {
+#define PASS_ENTRY(name) .name = pass_##name,
+	INJECT_HOOKS_CALLS(PASS_ENTRY)
+#undef PASS_ENTRY
+};
+
+void inject_hooks_bind(void)
+{
+#define BIND(name) inject_hooks.name = real.name;
+	INJECT_HOOKS_CALLS(BIND)
+#undef BIND
+}
+
+void inject_hooks_install(void)
 {
 	inject_prepare();
-	next = real;
-#define HOOK(name) real.name = hook_##name;
-	HOOK(send) HOOK(sendto) HOOK(sendmsg) HOOK(sendmmsg) HOOK(write)
-	HOOK(writev) HOOK(sendfile) HOOK(sendfile64) HOOK(recv)
-	HOOK(recvfrom) HOOK(recvmsg) HOOK(recvmmsg) HOOK(read) HOOK(readv)
-	HOOK(__recv_chk) HOOK(__recvfrom_chk) HOOK(__read_chk)
+#define HOOK(name) inject_hooks.name = hook_##name;
+	INJECT_HOOKS_CALLS(HOOK)
 #undef HOOK
 }
