@@ -100,7 +100,7 @@ SHIM_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n,
 /*
  * write and writev keep their own system calls, even on a socket: a
  * seccomp filter (sshd's sandbox) may allow write and kill for sendto.
- * So they cannot ask for no SIGPIPE (README, limits).
+ * So they cannot ask for no SIGPIPE (docs/limits.md).
  */
 SHIM_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 {
