@@ -5,7 +5,8 @@
 # of the command is one it has; every TCPSHIM_ name is in the library's
 # source; every relative link leads to a file (and an #anchor to one of
 # its headings).  The README stays under 250 lines, and its "## First run"
-# block is the one check-fresh runs.  Each failure names the file and line.
+# block is the one check-fresh runs; CONTRIBUTING.md's map of shim/
+# names every file there.  Each failure names the file and line.
 # Run from the repository root; KEEP=1 keeps the working files (their
 # folder is printed).
 set -u
@@ -299,6 +300,30 @@ else
 		bad "$fresh reads the README's first commands without $first"
 	fi
 fi
+
+# CONTRIBUTING.md's map of shim/ names every file of each folder, in that
+# folder's row (a file's name without .c; a header alone with its .h).
+for dir in shim/*/; do
+	dir=${dir%/}
+	row=$(grep -m 1 "^| \`$dir/\` |" CONTRIBUTING.md)
+	if [ -z "$row" ]; then
+		bad "CONTRIBUTING.md: the map of shim/ has no row for $dir/"
+		continue
+	fi
+	for f in "$dir"/*.c "$dir"/*.h; do
+		[ -f "$f" ] || continue
+		name=${f##*/}
+		case $f in
+		*.h) [ -f "${f%.h}.c" ] && continue ;;
+		*) name=${name%.c} ;;
+		esac
+		checked=$((checked + 1))
+		case $row in
+		*"\`$name\`"* | *"\`$name.h\`"*) ;;
+		*) bad "CONTRIBUTING.md: the map's row for $dir/ does not name $name ($f)" ;;
+		esac
+	done
+done
 
 [ "$fail" -eq 0 ] && echo "PASS test_docs: $(echo $DOCS | wc -w) files," \
 	"$checked names and links checked (against the Makefile," \
