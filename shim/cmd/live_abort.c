@@ -48,13 +48,14 @@ struct choice {
 	int json;
 };
 
-/* ADDR, ADDR:PORT, [ADDR6] or [ADDR6]:PORT, or ADDR6 alone. */
+/* ADDR, ADDR:PORT, [ADDR] or [ADDR]:PORT, or ADDR6 alone. */
 static int parse_peer(const char *s, struct sockaddr_storage *ss)
 {
 	struct addr_spec spec;
 
 	memset(ss, 0, sizeof(*ss));
-	if (addr_spec_parse(&spec, s, strlen(s), 0) != 0)
+	if (addr_spec_parse(&spec, s, strlen(s),
+			    ADDR_SPEC_V4_IN_BRACKETS) != 0)
 		return -1;
 	spec.addr.port = htons(spec.port);
 	conn_addr_to_sockaddr(&spec.addr, ss);

@@ -94,7 +94,7 @@ int addr_spec_parse(struct addr_spec *spec, const char *s, size_t len,
 		if (a_end == NULL)
 			return -1;
 		p = a_end + 1;
-		v6 = 1;
+		v6 = !(allow & ADDR_SPEC_V4_IN_BRACKETS);
 	} else {
 		const char *colon = memchr(s, ':', len);
 

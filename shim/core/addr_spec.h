@@ -20,6 +20,7 @@
 enum addr_spec_allow {
 	ADDR_SPEC_ANY = 1u << 0,	/* '*' for any address */
 	ADDR_SPEC_PREFIX = 1u << 1,	/* /PREFIX */
+	ADDR_SPEC_V4_IN_BRACKETS = 1u << 2,	/* [1.2.3.4]:80 too */
 };
 
 struct addr_spec {

@@ -348,6 +348,12 @@ START_TEST(test_abort_refuses_listener_and_bad_usage)
 	ck_assert_int_eq(p.status, 2);
 	tl_free(&p);
 
+	/* An IPv4 address in brackets is an address like any other. */
+	tcpshim(&p, NULL, "abort", pid, "--peer", "[127.0.0.9]:80", NULL);
+	ck_assert_int_eq(p.status, 0);
+	ck_assert_ptr_nonnull(strstr(p.err, "no connection matches"));
+	tl_free(&p);
+
 	tcpshim(&p, NULL, "keepalive", pid, "0,1,1", NULL);
 	ck_assert_int_eq(p.status, 2);
 	ck_assert_ptr_nonnull(strstr(p.err, "keepalive \"0,1,1\" is not "

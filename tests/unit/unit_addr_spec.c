@@ -116,6 +116,20 @@ START_TEST(bad_forms_are_refused_and_leave_nothing)
 END_TEST
 
 /* Only len bytes are read: the rest of a rule is not the address's. */
+START_TEST(ipv4_in_brackets_where_admitted)
+{
+	struct addr_spec s;
+
+	ck_assert_int_eq(parse(&s, "[1.2.3.4]:80", ADDR_SPEC_V4_IN_BRACKETS), 0);
+	assert_spec(&s, AF_INET, "1.2.3.4", 32, 80);
+	ck_assert_int_eq(parse(&s, "[1.2.3.4]", ADDR_SPEC_V4_IN_BRACKETS), 0);
+	assert_spec(&s, AF_INET, "1.2.3.4", 32, 0);
+	ck_assert_int_eq(parse(&s, "[::1]:80", ADDR_SPEC_V4_IN_BRACKETS), 0);
+	assert_spec(&s, AF_INET6, "::1", 128, 80);
+	ck_assert_int_eq(parse(&s, "[1.2.3.4]:80", all), -1);
+}
+END_TEST
+
 START_TEST(only_the_length_given_is_read)
 {
 	struct addr_spec s;
@@ -134,6 +148,7 @@ Suite *unit_addr_spec_suite(void)
 	tcase_add_test(tc, any_address_where_admitted);
 	tcase_add_test(tc, prefix_where_admitted_and_within_the_address);
 	tcase_add_test(tc, bad_forms_are_refused_and_leave_nothing);
+	tcase_add_test(tc, ipv4_in_brackets_where_admitted);
 	tcase_add_test(tc, only_the_length_given_is_read);
 	suite_add_tcase(s, tc);
 	return s;
