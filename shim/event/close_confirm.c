@@ -5,6 +5,7 @@
 #include "event/close_confirm.h"
 
 #include <stdatomic.h>
+#include <time.h>
 
 #include "core/classify.h"
 #include "event/debug.h"
@@ -47,6 +48,24 @@ static int lookup(const struct release *rel, uint64_t cookie,
 			     rel->ifindex, f);
 }
 
+/* Lookups after a pause, for a connection that had sent its FIN. */
+#define CONFIRM_PAUSES 3
+#define CONFIRM_PAUSE_NS 1000000
+
+/* 1 when a lookup's answer settles it: the socket itself, or an error. */
+static int held_for_sure(int found, const struct sockdiag_found *f)
+{
+	return found < 0 || (found > 0 && f->state != TCPS_LISTEN);
+}
+
+/* A millisecond, without a signal's interruption mattering. */
+static void pause_briefly(void)
+{
+	struct timespec t = { .tv_sec = 0, .tv_nsec = CONFIRM_PAUSE_NS };
+
+	clock_nanosleep(CLOCK_MONOTONIC, 0, &t, NULL);
+}
+
 /*
  * The socket of rel's connection, if the kernel still holds it after the
  * close: 1 (into *f), 0 when it holds none, -1 when it cannot be asked.
@@ -75,14 +94,26 @@ static int find_held(const struct release *rel, struct sockdiag_found *f)
 	 * these paths only.
 	 */
 	for (int again = 0; again < 2 && (rel->fin_sent || rel->shared) &&
-			    found >= 0 &&
-			    (found == 0 || f->state == TCPS_LISTEN);
+			    !held_for_sure(found, f);
 	     again++)
 		found = lookup(rel, cookie, f);
-	if (found == 0 && rel->fin_sent && cookie != SOCKDIAG_ANY_COOKIE &&
-	    lookup(rel, SOCKDIAG_ANY_COOKIE, f) > 0 &&
-	    f->state == TCPS_TIME_WAIT)
-		found = 1;
+	/*
+	 * On a busy machine that moment can last: the CPU making the entry
+	 * may be stopped half-way (by the hypervisor, say).  A connection
+	 * that had sent its FIN pauses and asks a few times more, each time
+	 * by its cookie and for a TIME-WAIT entry made before the cookie was.
+	 */
+	for (int again = 0; rel->fin_sent && cookie != SOCKDIAG_ANY_COOKIE;
+	     again++) {
+		if (found == 0 &&
+		    lookup(rel, SOCKDIAG_ANY_COOKIE, f) > 0 &&
+		    f->state == TCPS_TIME_WAIT)
+			return 1;
+		if (held_for_sure(found, f) || again == CONFIRM_PAUSES)
+			break;
+		pause_briefly();
+		found = lookup(rel, cookie, f);
+	}
 	return found;
 }
 
