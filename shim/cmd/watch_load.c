@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,41 +110,94 @@ static void watch_load_seed_pid(struct watch_bpf *skel, int pid)
 	closedir(dir);
 }
 
-/* Run the iter/tcp program once over every TCP socket. */
-static int watch_load_iterate(struct watch_bpf *skel)
+/*
+ * The network namespaces the seeded processes are in: iter/tcp walks the
+ * sockets of the namespace it is created in, so it runs once in each.
+ */
+#define WATCH_NETNS_MAX 1024
+
+struct watch_netns {
+	unsigned long long ino[WATCH_NETNS_MAX];
+	int fd[WATCH_NETNS_MAX];
+	int n;
+};
+
+static void watch_load_note_netns(struct watch_netns *nets, int pid)
 {
-	struct bpf_link *link;
-	char buf[256];
+	char path[64];
+	struct stat st;
 	int fd;
 
-	link = bpf_program__attach_iter(skel->progs.watch_seed_tcp, NULL);
-	if (link == NULL)
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	if (nets->n == WATCH_NETNS_MAX || stat(path, &st) != 0)
+		return;
+	for (int i = 0; i < nets->n; i++)
+		if (nets->ino[i] == st.st_ino)
+			return;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	nets->ino[nets->n] = st.st_ino;
+	nets->fd[nets->n++] = fd;
+}
+
+/* Run the iter/tcp program once over the TCP sockets of the namespace
+ * this thread is in. */
+static int watch_load_iterate(struct bpf_link *link)
+{
+	char buf[256];
+	int fd = bpf_iter_create(bpf_link__fd(link));
+
+	if (fd < 0)
 		return -1;
-	fd = bpf_iter_create(bpf_link__fd(link));
-	if (fd >= 0) {
-		while (read(fd, buf, sizeof(buf)) > 0)
-			;
-		close(fd);
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+	return 0;
+}
+
+/* The iterator in each namespace, then back to watch's own. */
+static int watch_load_iterate_all(struct watch_bpf *skel,
+				  struct watch_netns *nets)
+{
+	struct bpf_link *link;
+	int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	int err;
+
+	link = bpf_program__attach_iter(skel->progs.watch_seed_tcp, NULL);
+	err = link == NULL || home < 0 ? -1 : watch_load_iterate(link);
+	for (int i = 0; i < nets->n; i++) {
+		if (err == 0 && setns(nets->fd[i], CLONE_NEWNET) == 0)
+			watch_load_iterate(link);
+		close(nets->fd[i]);
 	}
+	if (home >= 0 && setns(home, CLONE_NEWNET) != 0)
+		err = -1;
+	if (home >= 0)
+		close(home);
 	bpf_link__destroy(link);
-	return fd >= 0 ? 0 : -1;
+	return err;
 }
 
 static int watch_load_seed(struct watch_bpf *skel)
 {
+	static struct watch_netns nets;
 	DIR *proc = opendir("/proc");
 	struct dirent *d;
 
 	if (proc == NULL)
 		return -1;
+	nets.n = 0;
 	while ((d = readdir(proc)) != NULL) {
 		int pid = atoi(d->d_name);
 
-		if (pid > 0)
-			watch_load_seed_pid(skel, pid);
+		if (pid <= 0)
+			continue;
+		watch_load_seed_pid(skel, pid);
+		watch_load_note_netns(&nets, pid);
 	}
 	closedir(proc);
-	return watch_load_iterate(skel);
+	return watch_load_iterate_all(skel, &nets);
 }
 
 struct watch_bpf *watch_load_start(void)
