@@ -14,6 +14,8 @@
 #             both owners found by the seeding pass.
 # Exactly these six events, from both a JSON and a text watch; each ends
 # cleanly on SIGINT with none lost, and leaves no BPF program behind.
+# The command built without the eBPF toolchain (build/tests/
+# tcpshim_nojansson, where make check-build made it) says what to install.
 # Needs root, python3, iproute2 and a command built with clang, bpftool
 # and libbpf-dev.
 cd "$(dirname "$0")/.." || exit 1
@@ -25,6 +27,15 @@ fail() { echo "FAIL test_watch: $*"; exit 1; }
 [ -x "$TCPSHIM" ] || fail "$TCPSHIM not built (make)"
 "$TCPSHIM" --help 2>&1 | grep -q 'tcpshim watch' ||
 	fail "tcpshim --help does not list watch"
+# Built without clang, bpftool and libbpf: one line says what to install.
+NOBPF=$B/tests/tcpshim_nojansson
+if [ -x "$NOBPF" ]; then
+	out=$("$NOBPF" watch --json 2>&1); st=$?
+	[ $st = 1 ] && [ "$out" = "tcpshim watch: this tcpshim was built without eBPF support; install the toolchain, then rebuild: apt-get install clang libbpf-dev bpftool && make" ] ||
+		fail "watch built without eBPF: status $st, said: $out"
+	"$NOBPF" --help 2>&1 | grep -q 'tcpshim watch' ||
+		fail "tcpshim --help, built without eBPF, does not list watch"
+fi
 [ "$(id -u)" = 0 ] || skip "needs root (BPF programs)"
 "$TCPSHIM" watch --duration 0 2>&1 | grep -q 'built without eBPF' &&
 	skip "tcpshim built without eBPF: apt-get install clang libbpf-dev bpftool && make"
