@@ -12,6 +12,9 @@
 #             accept).
 #   before    the same, on a connection made before watch started:
 #             both owners found by the seeding pass.
+#   refused6  the refused case on ::1 (where loopback has IPv6).
+# A third watch with --pid and --comm prints only the before case's
+# client's reset.
 # Exactly these six events, from both a JSON and a text watch; each ends
 # cleanly on SIGINT with none lost, and leaves no BPF program behind.
 # The command built without the eBPF toolchain (build/tests/
@@ -44,9 +47,9 @@ command -v ip >/dev/null || skip "ip missing (Debian package iproute2)"
 
 NS=tcpshim-watch-$$
 W=$(mktemp -d "${TMPDIR:-/tmp}/tcpshim-watch.XXXXXX")
-JPID= TPID= PRE=
+JPID= TPID= FPID= PRE=
 cleanup() {
-	for p in $JPID $TPID $PRE; do kill "$p" 2>/dev/null; done
+	for p in $JPID $TPID $FPID $PRE; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
 	rm -rf "$W"
@@ -66,9 +69,10 @@ def say(role, s):
 
 mode, port = sys.argv[1], int(sys.argv[2])
 if mode == "refused":
-    s = socket.socket()
+    six = len(sys.argv) > 3
+    s = socket.socket(socket.AF_INET6 if six else socket.AF_INET)
     try:
-        s.connect(("127.0.0.1", port))
+        s.connect(("::1" if six else "127.0.0.1", port))
     except ConnectionRefusedError:
         pass
     say("client", s)
@@ -115,25 +119,37 @@ done
 JPID=$!
 "$TCPSHIM" watch --netns "$NETNS" --port 7001 > "$W/text" 2> "$W/text.err" &
 TPID=$!
-for f in json.err text.err; do
+BEFORE_CLIENT=$(sed -n 's/^role=client pid=\([0-9]*\) .*/\1/p' "$W/before.out")
+"$TCPSHIM" watch --json --pid 1 --pid "$BEFORE_CLIENT" --comm python3 \
+	> "$W/filtered" 2> "$W/filtered.err" &
+FPID=$!
+for f in json.err text.err filtered.err; do
 	n=0
 	until grep -q 'tcpshim watch: ready' "$W/$f"; do
 		n=$((n + 1)); [ $n -lt 200 ] || fail "no ready line: $(cat "$W/$f")"
-		kill -0 $JPID $TPID 2>/dev/null || fail "watch ended: $(cat "$W/$f")"
+		kill -0 $JPID $TPID $FPID 2>/dev/null ||
+			fail "watch ended: $(cat "$W/$f")"
 		sleep 0.1
 	done
 done
 
 run refused 7001 > "$W/refused.out" || fail "refused case: $(cat "$W/refused.out")"
 run linger 7002 > "$W/linger.out" || fail "linger0 case: $(cat "$W/linger.out")"
+if ip -n "$NS" addr show lo | grep -q inet6; then
+	run refused 7004 six > "$W/refused6.out" || fail "IPv6 refused case"
+else
+	echo "test_watch: no IPv6 on loopback here: its refused case is left out"
+fi
 touch "$W/go"
 wait $PRE; PRE=
 sleep 0.5
-kill -INT $JPID $TPID
+kill -INT $JPID $TPID $FPID
 wait $JPID; js=$?
 wait $TPID; ts=$?
-JPID= TPID=
-[ $js = 0 ] && [ $ts = 0 ] || fail "watch exit status $js and $ts on SIGINT"
+wait $FPID; fs=$?
+JPID= TPID= FPID=
+[ $js = 0 ] && [ $ts = 0 ] && [ $fs = 0 ] ||
+	fail "watch exit status $js, $ts and $fs on SIGINT"
 grep -q ', 0 lost' "$W/json.err" || fail "records lost: $(cat "$W/json.err")"
 # The kernel frees programs once their last link is gone: give it a second.
 n=0
@@ -187,17 +203,33 @@ for case, port in (("linger", "7002"), ("before", "7003")):
            peer="127.0.0.1:" + port)
     expect(port, "rst_received", o["server"][0], o["server"][1], None,
            Ellipsis, local="127.0.0.1:" + port)
-if len(events) != 6:
-    bad.append("%d events in the namespace, want 6" % len(events))
+want = 6
+try:
+    c6 = who("refused6")["client"]
+    expect("7004", "rst_sent", None, None, "no_listener", "NO_SOCKET",
+           local="[::1]:7004", comm=None, cookie=None)
+    expect("7004", "rst_received", c6[0], c6[1], "refused", Ellipsis,
+           peer="[::1]:7004", comm="python3")
+    want = 8
+except FileNotFoundError:
+    pass
+if len(events) != want:
+    bad.append("%d events in the namespace, want %d" % (len(events), want))
+filtered = [json.loads(l) for l in open(w + "/filtered")]
+b = who("before")["client"]
+if [(e["event"], e["pid"], e["fd"]) for e in filtered] != [("rst_sent",) + b]:
+    bad.append("watch --pid 1 --pid %d --comm python3 printed %r" % (b[0], filtered))
 text = open(w + "/text").read()
-want = "tcpshim[%d] " % c[0]
-if text.count("\n") != 2 or want not in text or " fd=%d " % c[1] not in text:
+head = "tcpshim[%d] " % c[0]
+if text.count("\n") != 2 or head not in text or " fd=%d " % c[1] not in text:
     bad.append("text watch --port 7001 printed:\n" + text)
 for b in bad:
     print("FAIL test_watch:", b)
 if bad:
     print("the JSON watch printed:\n" + open(w + "/json").read())
     sys.exit(1)
-print("PASS test_watch: refused, linger0 and a connection made before watch:"
-      " 6 events, owners and fds exact; text and JSON; no drops, nothing left attached")
+print("PASS test_watch: refused (IPv4%s), linger0 and a connection made before"
+      " watch: %d events, owners and fds exact; text and JSON; --pid, --comm,"
+      " --port, --netns; no drops, nothing left attached"
+      % (" and IPv6" if want == 8 else "", want))
 EOF

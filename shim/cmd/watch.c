@@ -158,8 +158,8 @@ static int watch_loop(struct watch_bpf *skel, struct watch_state *st,
 		perror("tcpshim watch: ring buffer");
 		return 1;
 	}
-	fprintf(stderr, "tcpshim watch: ready, attached; %ld existing sockets"
-		" seeded\n", watch_load_seeded());
+	fprintf(stderr, "tcpshim watch: ready; attached, and the owners of "
+		"%ld open sockets seeded\n", watch_load_seeded());
 	while (!watch_stopped) {
 		if (duration > 0 && watch_clock_ns(CLOCK_MONOTONIC) >= end)
 			break;
