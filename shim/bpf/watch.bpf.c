@@ -64,7 +64,7 @@ struct watch_call {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64);
 	__type(value, struct watch_call);
@@ -123,6 +123,7 @@ int BPF_PROG(watch_sys_enter, struct pt_regs *regs, long nr)
 }
 
 static int watch_accepted_fd(const struct watch_owner *caller, long fd);
+static __u64 watch_sock_of_fd(long fd, __u64 *inode);
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(watch_sys_exit, struct pt_regs *regs, long ret)
@@ -145,32 +146,36 @@ int BPF_PROG(watch_set_state, const struct sock *sk, int oldstate,
 	__u64 id = bpf_get_current_pid_tgid();
 	struct watch_call *c;
 	struct watch_owner *s;
+	__u64 ino = 0;
 
 	if (newstate != WATCH_TCP_SYN_SENT || sk == NULL)
 		return 0;
 	c = bpf_map_lookup_elem(&watch_calls, &id);
 	if (c == NULL || c->nr != watch_nr_connect)
 		return 0;
+	/* Only if connect's descriptor is this very socket (not, say, a
+	 * connection io_uring makes while the thread waits elsewhere). */
+	if (watch_sock_of_fd(c->owner.fd, &ino) != (__u64)sk)
+		return 0;
 	s = bpf_sk_storage_get(&watch_owners, (struct sock *)sk, NULL,
 			       BPF_SK_STORAGE_GET_F_CREATE);
 	if (s == NULL)
 		return 0;
 	*s = c->owner;
-	s->inode = watch_sock_inode(sk);
+	s->inode = ino;
 	return 0;
 }
 
-/* The socket behind descriptor fd of the calling process (accept's
- * result), into watch_accepted. */
-static int watch_accepted_fd(const struct watch_owner *caller, long fd)
+/* The socket behind descriptor fd of the calling process, as an address
+ * (the file table gives untrusted pointers: no socket storage through
+ * them), and its inode; 0 if fd is no socket. */
+static __u64 watch_sock_of_fd(long fd, __u64 *inode)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
 	struct file **fds = BPF_CORE_READ(fdt, fd);
 	struct file *file = NULL;
 	struct socket *sock;
-	struct watch_owner o = *caller;
-	__u64 key;
 
 	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
 		return 0;
@@ -178,12 +183,20 @@ static int watch_accepted_fd(const struct watch_owner *caller, long fd)
 	if (file == NULL || (BPF_CORE_READ(file, f_inode, i_mode) &
 			     WATCH_S_IFMT) != WATCH_S_IFSOCK)
 		return 0;
+	*inode = BPF_CORE_READ(file, f_inode, i_ino);
 	sock = BPF_CORE_READ(file, private_data);
-	key = (__u64)BPF_CORE_READ(sock, sk);
+	return (__u64)BPF_CORE_READ(sock, sk);
+}
+
+/* accept()'s new descriptor: its socket into watch_accepted. */
+static int watch_accepted_fd(const struct watch_owner *caller, long fd)
+{
+	struct watch_owner o = *caller;
+	__u64 key = watch_sock_of_fd(fd, &o.inode);
+
 	if (key == 0)
 		return 0;
 	o.fd = (__s32)fd;
-	o.inode = BPF_CORE_READ(file, f_inode, i_ino);
 	bpf_map_update_elem(&watch_accepted, &key, &o, BPF_ANY);
 	return 0;
 }
