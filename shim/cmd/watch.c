@@ -143,6 +143,22 @@ static int watch_on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* The line scripts wait for; what seeding could not see, said there. */
+static void watch_ready_line(const struct watch_seeding *seen)
+{
+	fprintf(stderr, "tcpshim watch: ready; attached, and the owners of "
+		"%ld open sockets seeded", seen->sockets);
+	if (seen->processes_unread > 0)
+		fprintf(stderr, "; the descriptors of %ld processes were not "
+			"readable (CAP_SYS_PTRACE): their connections made "
+			"before now have no owner", seen->processes_unread);
+	if (seen->netns_unentered > 0)
+		fprintf(stderr, "; %ld network namespaces could not be entered"
+			" (CAP_SYS_ADMIN): their connections made before now "
+			"have no owner", seen->netns_unentered);
+	fputc('\n', stderr);
+}
+
 /* Poll until a signal or the deadline (0: none). */
 static int watch_loop(struct watch_bpf *skel, struct watch_state *st,
 		      long long duration)
@@ -158,8 +174,7 @@ static int watch_loop(struct watch_bpf *skel, struct watch_state *st,
 		perror("tcpshim watch: ring buffer");
 		return 1;
 	}
-	fprintf(stderr, "tcpshim watch: ready; attached, and the owners of "
-		"%ld open sockets seeded\n", watch_load_seeded());
+	watch_ready_line(watch_load_seeded());
 	while (!watch_stopped) {
 		if (duration > 0 && watch_clock_ns(CLOCK_MONOTONIC) >= end)
 			break;

@@ -35,7 +35,12 @@ struct watch_bpf;
 struct watch_bpf *watch_load_start(void);
 int watch_load_ring_fd(struct watch_bpf *skel);
 uint64_t watch_load_dropped(struct watch_bpf *skel);
-long watch_load_seeded(void);
+struct watch_seeding {
+	long sockets;		/* open sockets whose owner is known */
+	long processes_unread;	/* whose descriptors watch may not read */
+	long netns_unentered;	/* network namespaces watch may not enter */
+};
+const struct watch_seeding *watch_load_seeded(void);
 void watch_load_stop(struct watch_bpf *skel);
 
 /* watch_print.c */

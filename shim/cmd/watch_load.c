@@ -27,7 +27,8 @@
 #define WATCH_CAP_PERFMON 38
 #define WATCH_CAP_BPF 39
 
-static long watch_load_seed_count;
+/* What seeding found, and what it could not look into. */
+static struct watch_seeding watch_load_seeding;
 
 static int watch_load_libbpf_print(enum libbpf_print_level level,
 				   const char *fmt, va_list ap)
@@ -87,8 +88,11 @@ static void watch_load_seed_pid(struct watch_bpf *skel, int pid)
 	fclose(f);
 	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
 	dir = opendir(path);
-	if (dir == NULL)
+	if (dir == NULL) {
+		if (errno == EACCES || errno == EPERM)
+			watch_load_seeding.processes_unread++;
 		return;
+	}
 	while ((d = readdir(dir)) != NULL) {
 		ssize_t n;
 		unsigned long long ino;
@@ -105,7 +109,7 @@ static void watch_load_seed_pid(struct watch_bpf *skel, int pid)
 		if (bpf_map__update_elem(skel->maps.watch_seed, &o.inode,
 					 sizeof(o.inode), &o, sizeof(o),
 					 BPF_NOEXIST) == 0)
-			watch_load_seed_count++;
+			watch_load_seeding.sockets++;
 	}
 	closedir(dir);
 }
@@ -156,23 +160,29 @@ static int watch_load_iterate(struct bpf_link *link)
 	return 0;
 }
 
-/* The iterator in each namespace, then back to watch's own. */
+/* The iterator in watch's own namespace, then in each other one (and
+ * back), where watch may enter them (CAP_SYS_ADMIN). */
 static int watch_load_iterate_all(struct watch_bpf *skel,
 				  struct watch_netns *nets)
 {
 	struct bpf_link *link;
 	int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	struct stat own;
 	int err;
 
 	link = bpf_program__attach_iter(skel->progs.watch_seed_tcp, NULL);
-	err = link == NULL || home < 0 ? -1 : watch_load_iterate(link);
+	err = link == NULL || home < 0 || fstat(home, &own) != 0 ? -1 :
+	      watch_load_iterate(link);
 	for (int i = 0; i < nets->n; i++) {
-		if (err == 0 && setns(nets->fd[i], CLONE_NEWNET) == 0)
-			watch_load_iterate(link);
+		if (err == 0 && nets->ino[i] != own.st_ino) {
+			if (setns(nets->fd[i], CLONE_NEWNET) == 0)
+				err = watch_load_iterate(link) ||
+				      setns(home, CLONE_NEWNET) != 0;
+			else
+				watch_load_seeding.netns_unentered++;
+		}
 		close(nets->fd[i]);
 	}
-	if (home >= 0 && setns(home, CLONE_NEWNET) != 0)
-		err = -1;
 	if (home >= 0)
 		close(home);
 	bpf_link__destroy(link);
@@ -251,9 +261,9 @@ uint64_t watch_load_dropped(struct watch_bpf *skel)
 	return skel->bss->watch_dropped;
 }
 
-long watch_load_seeded(void)
+const struct watch_seeding *watch_load_seeded(void)
 {
-	return watch_load_seed_count;
+	return &watch_load_seeding;
 }
 
 void watch_load_stop(struct watch_bpf *skel)
