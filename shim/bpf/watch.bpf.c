@@ -4,8 +4,9 @@
  * socket recorded earlier in task context (never the task that happens
  * to run when the reset is processed, often in softirq).
  *
- * Owners are learnt three ways (this kernel has no syscalls:
- * tracepoints: the raw sys_enter and sys_exit ones stand in):
+ * Owners are learnt three ways (through the raw sys_enter and sys_exit
+ * tracepoints, which need no tracefs: libbpf attaches syscalls:
+ * tracepoints through tracefs, which a host need not have mounted):
  *   connect()  sys_enter notes the fd; inet_sock_set_state to SYN_SENT,
  *              in the same task, stores it in the socket's local
  *              storage (watch_owners).
