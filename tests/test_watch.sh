@@ -10,12 +10,14 @@
 #             owned by the client (found at connect), the kernel's
 #             reason; rst_received owned by the server (found at
 #             accept).
-#   before    the same, on a connection made before watch started:
-#             both owners found by the seeding pass.
+#   accepted  the server closes its accepted socket with SO_LINGER
+#             {1, 0}: rst_sent owned by the server (found at accept).
+#   before    the same as linger0, on a connection made before watch
+#             started: both owners found by the seeding pass.
 #   refused6  the refused case on ::1 (where loopback has IPv6).
 # A third watch with --pid and --comm prints only the before case's
 # client's reset.
-# Exactly these six events, from both a JSON and a text watch; each ends
+# Exactly these events, from both a JSON and a text watch; each ends
 # cleanly on SIGINT with none lost, and leaves no BPF program behind.
 # The command built without the eBPF toolchain (build/tests/
 # tcpshim_nojansson, where make check-build made it) says what to install.
@@ -60,7 +62,8 @@ ip -n "$NS" link set lo up || fail "lo in $NS"
 NETNS=$(stat -L -c %i "/run/netns/$NS")
 
 cat > "$W/peer.py" <<'EOF'
-# refused PORT | linger PORT | before PORT GOFILE: print pid and fd of each
+# refused PORT [six] | linger PORT | accepted PORT | before PORT GOFILE:
+# print pid and fd of each
 # end, as role=... pid=... fd=...
 import os, socket, struct, sys, time
 
@@ -90,6 +93,12 @@ if child == 0:
     if mode == "before":
         while not os.path.exists(sys.argv[3]):
             time.sleep(0.05)
+    if mode == "accepted":
+        try:
+            c.recv(1)
+        except ConnectionResetError:
+            pass
+        os._exit(0)
     c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     c.close()
     os._exit(0)
@@ -97,7 +106,13 @@ a, _ = ls.accept()
 a.recv(2)
 say("server", a)
 os.write(w, b"x")
+if mode == "accepted":
+    time.sleep(0.2)
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    a.close()
 os.waitpid(child, 0)
+if mode == "accepted":
+    sys.exit(0)
 try:
     a.recv(1)
 except ConnectionResetError:
@@ -135,6 +150,7 @@ done
 
 run refused 7001 > "$W/refused.out" || fail "refused case: $(cat "$W/refused.out")"
 run linger 7002 > "$W/linger.out" || fail "linger0 case: $(cat "$W/linger.out")"
+run accepted 7005 > "$W/accepted.out" || fail "accepted case: $(cat "$W/accepted.out")"
 if ip -n "$NS" addr show lo | grep -q inet6; then
 	run refused 7004 six > "$W/refused6.out" || fail "IPv6 refused case"
 else
@@ -203,14 +219,19 @@ for case, port in (("linger", "7002"), ("before", "7003")):
            peer="127.0.0.1:" + port)
     expect(port, "rst_received", o["server"][0], o["server"][1], None,
            Ellipsis, local="127.0.0.1:" + port)
-want = 6
+o = who("accepted")
+expect("7005", "rst_sent", o["server"][0], o["server"][1], None, None,
+       local="127.0.0.1:7005")
+expect("7005", "rst_received", o["client"][0], o["client"][1], None,
+       Ellipsis, peer="127.0.0.1:7005")
+want = 8
 try:
     c6 = who("refused6")["client"]
     expect("7004", "rst_sent", None, None, "no_listener", "NO_SOCKET",
            local="[::1]:7004", comm=None, cookie=None)
     expect("7004", "rst_received", c6[0], c6[1], "refused", Ellipsis,
            peer="[::1]:7004", comm="python3")
-    want = 8
+    want = 10
 except FileNotFoundError:
     pass
 if len(events) != want:
@@ -228,8 +249,8 @@ for b in bad:
 if bad:
     print("the JSON watch printed:\n" + open(w + "/json").read())
     sys.exit(1)
-print("PASS test_watch: refused (IPv4%s), linger0 and a connection made before"
-      " watch: %d events, owners and fds exact; text and JSON; --pid, --comm,"
+print("PASS test_watch: refused (IPv4%s), linger0 by a client and by an"
+      " accepting server, a connection made before watch: %d events, owners and fds exact; text and JSON; --pid, --comm,"
       " --port, --netns; no drops, nothing left attached"
-      % (" and IPv6" if want == 8 else "", want))
+      % (" and IPv6" if want == 10 else "", want))
 EOF
