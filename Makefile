@@ -158,10 +158,14 @@ build_command = $(CC) $(BASE_CFLAGS) -Ishim $(JANSSON_CFLAGS) $(BPF_CFLAGS) \
 	$(JANSSON_LIBS) $(BPF_LIBS)
 no_jansson_note = $(if $(HAVE_JANSSON),,@echo "tcpshim: built without" \
 	"'tcpshim report', which needs jansson: apt-get install libjansson-dev")
+no_bpf_note = $(if $(HAVE_BPF),,@echo "tcpshim: built without" \
+	"'tcpshim watch', which needs clang, bpftool and libbpf:" \
+	"apt-get install clang libbpf-dev bpftool")
 
 $(B)/tcpshim: $(COMMAND_DEPS)
 	$(call build_command,$(abspath $(B))/libtcpshim.so)
 	$(no_jansson_note)
+	$(no_bpf_note)
 
 # Rebuilt when the installation paths change.
 INSTALL_STAMP := $(PREFIX) $(LIBDIR) $(INCLUDEDIR)
@@ -172,6 +176,7 @@ $(B)/install/paths: FORCE
 $(B)/install/tcpshim: $(COMMAND_DEPS) $(B)/install/paths
 	$(call build_command,$(LIBDIR)/libtcpshim.so.1)
 	$(no_jansson_note)
+	$(no_bpf_note)
 
 # pkg-config: -I and -l for those who link; ${preload}, the library's
 # path, for those who preload.
