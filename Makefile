@@ -108,22 +108,64 @@ else
 REPORT_SRCS := shim/cmd/report_unavailable.c
 JANSSON_LIBS :=
 endif
-COMMAND_SRCS := $(COMMAND_COMMON) $(REPORT_SRCS)
+COMMAND_COMMON := $(filter-out shim/cmd/watch%.c,$(COMMAND_COMMON))
+
+# tcpshim watch (shim/cmd/watch*.c, its kernel side shim/bpf/): built
+# when clang, bpftool and libbpf are there.  The kernel's types come from
+# its BTF, into $(B)/bpf/vmlinux.h; the BPF object (CO-RE) is compiled
+# with clang and embedded in the command through bpftool's skeleton.
+# Without them, watch_unavailable.c says what to install.
+BPF_CLANG ?= clang
+BPFTOOL ?= $(firstword $(shell command -v bpftool 2>/dev/null) \
+	$(wildcard /usr/sbin/bpftool /sbin/bpftool))
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+BPF_ARCH := $(subst x86_64,x86,$(subst aarch64,arm64,$(shell uname -m)))
+HAVE_BPF := $(shell command -v $(BPF_CLANG) >/dev/null 2>&1 && \
+	test -n "$(BPFTOOL)" && test -r $(VMLINUX_BTF) && \
+	pkg-config --exists libbpf 2>/dev/null && echo yes)
+ifeq ($(HAVE_BPF),yes)
+WATCH_SRCS := $(filter-out shim/cmd/watch_unavailable.c,$(wildcard shim/cmd/watch*.c))
+BPF_CFLAGS := -I$(B)/bpf
+BPF_LIBS := $(shell pkg-config --libs libbpf)
+WATCH_DEPS := $(B)/bpf/watch.skel.h
+else
+WATCH_SRCS := shim/cmd/watch_unavailable.c
+endif
+$(B)/bpf/vmlinux.h:
+	@mkdir -p $(B)/bpf
+	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
+$(B)/bpf/watch.bpf.o: shim/bpf/watch.bpf.c $(wildcard shim/bpf/*.h) \
+		$(B)/bpf/vmlinux.h
+	$(BPF_CLANG) -target bpf -g -O2 -Wall -D__TARGET_ARCH_$(BPF_ARCH) \
+		-I$(B)/bpf -Ishim $(shell pkg-config --cflags libbpf 2>/dev/null) \
+		-c $< -o $@
+$(B)/bpf/watch.skel.h: $(B)/bpf/watch.bpf.o
+	$(BPFTOOL) gen skeleton $< name watch_bpf > $@.tmp && mv $@.tmp $@
+$(B)/bpfstamp: FORCE
+	@mkdir -p $(B)
+	@echo '$(HAVE_BPF)' | cmp -s - $@ || echo '$(HAVE_BPF)' > $@
+
+COMMAND_SRCS := $(COMMAND_COMMON) $(REPORT_SRCS) $(WATCH_SRCS)
 COMMAND_OBJS := $(filter $(B)/obj/core/%,$(SHIM_OBJS))
 $(B)/jansson: FORCE
 	@mkdir -p $(B)
 	@echo '$(HAVE_JANSSON)' | cmp -s - $@ || echo '$(HAVE_JANSSON)' > $@
 COMMAND_DEPS := $(COMMAND_SRCS) $(wildcard shim/cmd/*.h) $(COMMAND_OBJS) \
-	$(B)/flags $(B)/jansson
-build_command = $(CC) $(BASE_CFLAGS) -Ishim $(JANSSON_CFLAGS) \
+	$(B)/flags $(B)/jansson $(B)/bpfstamp $(WATCH_DEPS) \
+	$(wildcard shim/bpf/*.h)
+build_command = $(CC) $(BASE_CFLAGS) -Ishim $(JANSSON_CFLAGS) $(BPF_CFLAGS) \
 	-DTCPSHIM_LIBRARY='"$(1)"' -o $@ $(COMMAND_SRCS) $(COMMAND_OBJS) \
-	$(JANSSON_LIBS)
+	$(JANSSON_LIBS) $(BPF_LIBS)
 no_jansson_note = $(if $(HAVE_JANSSON),,@echo "tcpshim: built without" \
 	"'tcpshim report', which needs jansson: apt-get install libjansson-dev")
+no_bpf_note = $(if $(HAVE_BPF),,@echo "tcpshim: built without" \
+	"'tcpshim watch', which needs clang, bpftool and libbpf:" \
+	"apt-get install clang libbpf-dev bpftool")
 
 $(B)/tcpshim: $(COMMAND_DEPS)
 	$(call build_command,$(abspath $(B))/libtcpshim.so)
 	$(no_jansson_note)
+	$(no_bpf_note)
 
 # Rebuilt when the installation paths change.
 INSTALL_STAMP := $(PREFIX) $(LIBDIR) $(INCLUDEDIR)
@@ -134,6 +176,7 @@ $(B)/install/paths: FORCE
 $(B)/install/tcpshim: $(COMMAND_DEPS) $(B)/install/paths
 	$(call build_command,$(LIBDIR)/libtcpshim.so.1)
 	$(no_jansson_note)
+	$(no_bpf_note)
 
 # pkg-config: -I and -l for those who link; ${preload}, the library's
 # path, for those who preload.

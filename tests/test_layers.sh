@@ -2,7 +2,11 @@
 # test_layers.sh - the library's layout holds: each folder of shim/ is a
 # layer, and a file includes headers of its own layer or a lower one only
 # (the order is the Makefile's SHIM_LAYERS, lowest first; shim/cmd, the
-# command, may use shim/core only); every include names its folder; no
+# command, may use shim/core, and shim/bpf's headers: the records its
+# kernel side writes; shim/bpf, that kernel side, includes only its own
+# headers, the generated vmlinux.h and libbpf's <bpf/...>, and only
+# watch*.c of shim/cmd includes the generated skeleton, watch.skel.h);
+# every include names its folder; no
 # file in shim/ is over 400 lines; no two files in shim/ share a name; and
 # the table of real functions is written in shim/os/ only (os/real.h).
 # Run from the repository root.
@@ -37,12 +41,19 @@ for f in shim/*/*.c shim/*/*.h; do
 	[ "$n" -le "$MAX_LINES" ] || bad "$f has $n lines (at most $MAX_LINES)"
 	if [ "$dir" = cmd ]; then
 		mine=-2
+	elif [ "$dir" = bpf ]; then
+		mine=-3
 	else
 		mine=$(rank "$dir")
 		[ "$mine" -ge 0 ] || { bad "$f: folder shim/$dir is no layer"; continue; }
 	fi
 	for inc in $(sed -n 's/^#include "\(.*\)"$/\1/p' "$f"); do
-		[ "$inc" = tcpshim.h ] && continue
+		[ "$inc" = tcpshim.h ] && [ "$mine" -ne -3 ] && continue
+		# Generated into build/bpf/ at build time, never committed.
+		[ "$inc" = vmlinux.h ] && [ "$mine" -eq -3 ] && continue
+		case $f:$inc in
+		shim/cmd/watch*.c:watch.skel.h) continue ;;
+		esac
 		case $inc in
 		*/*) ;;
 		*) bad "$f includes \"$inc\": name its folder"; continue ;;
@@ -51,7 +62,13 @@ for f in shim/*/*.c shim/*/*.h; do
 		theirs=${inc%%/*}
 		if [ "$mine" -eq -2 ]; then
 			[ "$theirs" = cmd ] || [ "$theirs" = core ] ||
-				bad "$f (the command) includes \"$inc\": only shim/core and shim/cmd"
+				{ [ "$theirs" = bpf ] && [ "${inc%.h}" != "$inc" ]; } ||
+				bad "$f (the command) includes \"$inc\": only shim/core, shim/cmd and shim/bpf's headers"
+			continue
+		fi
+		if [ "$mine" -eq -3 ]; then
+			[ "$theirs" = bpf ] && [ "${inc%.h}" != "$inc" ] ||
+				bad "$f (the kernel side) includes \"$inc\": only shim/bpf's headers and vmlinux.h"
 			continue
 		fi
 		r=$(rank "$theirs")
@@ -94,5 +111,5 @@ for f in $(find tests -name __pycache__ -prune -o -type f -print | sort); do
 		bad "$f has $n lines (over $TESTS_MAX_LINES) and no \"Why one file:\" line at its top"
 done
 
-[ "$fail" -eq 0 ] && echo "PASS test_layers: $(ls shim/*/*.[ch] | wc -l) files in $(echo $LAYERS | wc -w) layers and shim/cmd"
+[ "$fail" -eq 0 ] && echo "PASS test_layers: $(ls shim/*/*.[ch] | wc -l) files in $(echo $LAYERS | wc -w) layers, shim/cmd and shim/bpf"
 exit "$fail"

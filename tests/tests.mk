@@ -68,13 +68,16 @@ $(T)/prog_scenario_fortify: tests/programs/prog_scenario.c $(TEST_DEPS)
 	@mkdir -p $(T)
 	$(CC) $(TEST_CFLAGS) -O2 -D_FORTIFY_SOURCE=2 -o $@ $< -ldl
 
-# The command as it is built where jansson is missing.
+# The command as it is built where jansson and the eBPF toolchain are
+# missing.
 $(T)/tcpshim_nojansson: $(COMMAND_COMMON) shim/cmd/report_unavailable.c \
-		$(wildcard shim/cmd/*.h) $(COMMAND_OBJS) $(B)/flags
+		shim/cmd/watch_unavailable.c $(wildcard shim/cmd/*.h) \
+		$(COMMAND_OBJS) $(B)/flags
 	@mkdir -p $(T)
 	$(CC) $(BASE_CFLAGS) -Ishim \
 		-DTCPSHIM_LIBRARY='"$(abspath $(B))/libtcpshim.so"' -o $@ \
-		$(COMMAND_COMMON) shim/cmd/report_unavailable.c $(COMMAND_OBJS)
+		$(COMMAND_COMMON) shim/cmd/report_unavailable.c \
+		shim/cmd/watch_unavailable.c $(COMMAND_OBJS)
 
 # The Go target of check_live: static, out of any preload's reach.  Built
 # where Go is installed; check_live says it skips it otherwise.

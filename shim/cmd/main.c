@@ -13,6 +13,8 @@
  *   tcpshim keepalive PID IDLE,INTERVAL,COUNT [--user-timeout MS]
  *                                            turn on keepalive in them
  *                                            (live_keepalive.c)
+ *   tcpshim watch [--pid PID]... [--json] ...  every reset on the host,
+ *                                            through eBPF (watch.c)
  *
  * A subcommand is the first argument, and nothing else: "tcpshim --
  * report" runs a program named report.  Otherwise each option sets the
@@ -35,6 +37,7 @@
 #include "cmd/live_cmd.h"
 #include "cmd/preload.h"
 #include "cmd/report.h"
+#include "cmd/watch.h"
 #include "core/config.h"
 #include "tcpshim.h"
 
@@ -57,6 +60,9 @@ static const struct subcommand {
 	  "tcpshim ls|abort|keepalive PID ... (see tcpshim ls --help)" },
 	{ "abort", live_abort_main, NULL },
 	{ "keepalive", live_keepalive_main, NULL },
+	{ "watch", watch_main,
+	  "tcpshim watch [--pid PID]... [--port PORT] [--json] ... (every "
+	  "reset on the host, eBPF)" },
 };
 
 #define SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))

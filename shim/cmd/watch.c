@@ -1,0 +1,226 @@
+/*
+ * watch.c - tcpshim watch [--pid PID]... [--comm NAME] [--port PORT]
+ *           [--netns INODE] [--json] [--duration SECONDS]
+ *
+ * Prints one line per hit of the kernel's tcp_send_reset and
+ * tcp_receive_reset tracepoints, until SIGINT or SIGTERM or the
+ * duration's end.  One line on stderr says when it is attached and the
+ * owners of the existing connections are seeded; at exit, one says how
+ * many records the ring buffer had no room for.
+ */
+#include "cmd/watch.h"
+
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/format.h"
+
+#define WATCH_POLL_MS 100
+#define WATCH_NS_PER_S 1000000000LL
+
+struct watch_state {
+	struct watch_filter filter;
+	int json;
+	long long offset_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	unsigned long long printed;
+};
+
+static volatile sig_atomic_t watch_stopped;
+
+static void watch_on_signal(int sig)
+{
+	(void)sig;
+	watch_stopped = 1;
+}
+
+static int watch_usage(FILE *out, int status)
+{
+	fputs("usage: tcpshim watch [--pid PID]... [--comm NAME] [--port PORT]"
+	      " [--netns INODE]\n                     [--json] [--duration "
+	      "SECONDS]\nPrint every TCP reset on the host as it happens, "
+	      "with the process that owns\nthe connection, its descriptor and"
+	      " the kernel's reason (eBPF; root, or\nCAP_BPF and "
+	      "CAP_PERFMON).\n", out);
+	return status;
+}
+
+static long long watch_number(const char *opt, const char *s, long long max)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v <= 0 || v > max) {
+		fprintf(stderr, "tcpshim watch: --%s '%s': a number from 1 to "
+			"%lld\n", opt, s, max);
+		return -1;
+	}
+	return v;
+}
+
+/* Options into st and *duration; 0, or the exit status. */
+static int watch_options(int argc, char **argv, struct watch_state *st,
+			 long long *duration)
+{
+	static const struct option opts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "comm", required_argument, NULL, 'c' },
+		{ "port", required_argument, NULL, 'P' },
+		{ "netns", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct watch_filter *f = &st->filter;
+	long long v = 0;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'p' && f->npids == WATCH_PIDS_MAX) {
+			fprintf(stderr, "tcpshim watch: at most %d --pid\n",
+				WATCH_PIDS_MAX);
+			return 2;
+		}
+		if (c == 'p' && (v = watch_number("pid", optarg, 1LL << 22)) > 0)
+			f->pids[f->npids++] = (int)v;
+		else if (c == 'P' && (v = watch_number("port", optarg, 65535)) > 0)
+			f->port = (int)v;
+		else if (c == 'n' && (v = watch_number("netns", optarg,
+						       (1LL << 32) - 1)) > 0)
+			f->netns = (uint64_t)v;
+		else if (c == 'd' && (v = watch_number("duration", optarg,
+						       1LL << 31)) > 0)
+			*duration = v;
+		else if (c == 'c')
+			f->comm = optarg;
+		else if (c == 'j')
+			st->json = 1;
+		else if (c == 'h')
+			return watch_usage(stdout, 0) - 1;
+		else if (c == '?' || v < 0)
+			return watch_usage(stderr, 2);
+	}
+	if (optind < argc) {
+		fprintf(stderr, "tcpshim watch: unexpected '%s'\n", argv[optind]);
+		return 2;
+	}
+	return 0;
+}
+
+static long long watch_clock_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return ts.tv_sec * WATCH_NS_PER_S + ts.tv_nsec;
+}
+
+static int watch_on_record(void *ctx, void *data, size_t size)
+{
+	struct watch_state *st = ctx;
+	const struct watch_record *r = data;
+	char line[FORMAT_LINE_MAX];
+	long long ns;
+	struct timespec t;
+	size_t n;
+
+	if (size < sizeof(*r) || !watch_print_wanted(&st->filter, r))
+		return 0;
+	ns = (long long)r->time_ns + st->offset_ns;
+	t.tv_sec = ns / WATCH_NS_PER_S;
+	t.tv_nsec = ns % WATCH_NS_PER_S;
+	n = watch_print_line(line, sizeof(line), r, &t, st->json);
+	fwrite(line, 1, n, stdout);
+	fflush(stdout);
+	st->printed++;
+	return 0;
+}
+
+/* The line scripts wait for; what seeding could not see, said there. */
+static void watch_ready_line(const struct watch_seeding *seen)
+{
+	fprintf(stderr, "tcpshim watch: ready; attached, and the owners of "
+		"%ld open sockets seeded", seen->sockets);
+	if (seen->processes_unread > 0)
+		fprintf(stderr, "; the descriptors of %ld processes were not "
+			"readable (CAP_SYS_PTRACE): their connections made "
+			"before now have no owner", seen->processes_unread);
+	if (seen->netns_unentered > 0)
+		fprintf(stderr, "; %ld network namespaces could not be entered"
+			" (CAP_SYS_ADMIN): their connections made before now "
+			"have no owner", seen->netns_unentered);
+	fputc('\n', stderr);
+}
+
+/* Poll until a signal or the deadline (0: none). */
+static int watch_loop(struct watch_bpf *skel, struct watch_state *st,
+		      long long duration)
+{
+	long long end = watch_clock_ns(CLOCK_MONOTONIC) +
+			duration * WATCH_NS_PER_S;
+	struct ring_buffer *rb;
+	int err = 0;
+
+	rb = ring_buffer__new(watch_load_ring_fd(skel), watch_on_record, st,
+			      NULL);
+	if (rb == NULL) {
+		perror("tcpshim watch: ring buffer");
+		return 1;
+	}
+	watch_ready_line(watch_load_seeded());
+	while (!watch_stopped) {
+		if (duration > 0 && watch_clock_ns(CLOCK_MONOTONIC) >= end)
+			break;
+		err = ring_buffer__poll(rb, WATCH_POLL_MS);
+		if (err < 0 && err != -EINTR) {
+			fprintf(stderr, "tcpshim watch: ring buffer: %s\n",
+				strerror(-err));
+			break;
+		}
+		err = 0;
+	}
+	ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+	return err < 0;
+}
+
+int watch_main(int argc, char **argv)
+{
+	struct watch_state st = { .json = 0 };
+	struct sigaction sa = { .sa_handler = watch_on_signal };
+	long long duration = 0;
+	struct watch_bpf *skel;
+	int status;
+
+	status = watch_options(argc, argv, &st, &duration);
+	if (status != 0)
+		return status < 0 ? 0 : status;
+	if (watch_print_init() != 0) {
+		fputs("tcpshim watch: cannot read the kernel's BTF "
+		      "(/sys/kernel/btf/vmlinux)\n", stderr);
+		return 1;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	skel = watch_load_start();
+	if (skel == NULL) {
+		watch_print_free();
+		return 1;
+	}
+	st.offset_ns = watch_clock_ns(CLOCK_REALTIME) -
+		       watch_clock_ns(CLOCK_MONOTONIC);
+	status = watch_loop(skel, &st, duration);
+	fprintf(stderr, "tcpshim watch: stopped; %llu events printed, %llu "
+		"lost (ring buffer full)\n", st.printed,
+		(unsigned long long)watch_load_dropped(skel));
+	watch_load_stop(skel);
+	watch_print_free();
+	return status;
+}

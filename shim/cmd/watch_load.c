@@ -1,0 +1,272 @@
+/*
+ * watch_load.c - the kernel side of tcpshim watch: what is missing is
+ * said in one line; otherwise the object is loaded, its programs
+ * attached through links this process owns (they go with it, however it
+ * ends), and the owners of the connections that exist already are
+ * seeded: /proc maps socket inodes to pid and fd, in watch's own pid
+ * namespace; the iter/tcp program then stores them in each socket.
+ */
+#include "cmd/watch.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <dirent.h>
+#include <errno.h>
+#include <sched.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "watch.skel.h"
+
+#define WATCH_BTF "/sys/kernel/btf/vmlinux"
+#define WATCH_CAP_PERFMON 38
+#define WATCH_CAP_BPF 39
+
+/* What seeding found, and what it could not look into. */
+static struct watch_seeding watch_load_seeding;
+
+static int watch_load_libbpf_print(enum libbpf_print_level level,
+				   const char *fmt, va_list ap)
+{
+	if (level != LIBBPF_WARN || getenv("TCPSHIM_WATCH_DEBUG") == NULL)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* Root, or CAP_BPF and CAP_PERFMON in the effective set. */
+static int watch_load_privileged(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	unsigned long long eff = 0;
+
+	if (f == NULL)
+		return geteuid() == 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	return (eff >> WATCH_CAP_BPF & 1) && (eff >> WATCH_CAP_PERFMON & 1);
+}
+
+static int watch_load_allowed(void)
+{
+	if (!watch_load_privileged()) {
+		fputs("tcpshim watch: needs root, or CAP_BPF and CAP_PERFMON "
+		      "(run it with sudo)\n", stderr);
+		return 0;
+	}
+	if (access(WATCH_BTF, R_OK) != 0) {
+		fprintf(stderr, "tcpshim watch: the kernel has no BTF (%s: %s);"
+			" it needs a kernel built with CONFIG_DEBUG_INFO_BTF\n",
+			WATCH_BTF, strerror(errno));
+		return 0;
+	}
+	return 1;
+}
+
+/* One process's socket descriptors, into watch_seed. */
+static void watch_load_seed_pid(struct watch_bpf *skel, int pid)
+{
+	char path[64], link[64];
+	struct watch_owner o = { .pid = (__u32)pid };
+	struct dirent *d;
+	DIR *dir;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return;
+	if (fgets(o.comm, sizeof(o.comm), f) != NULL)
+		o.comm[strcspn(o.comm, "\n")] = '\0';
+	fclose(f);
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	dir = opendir(path);
+	if (dir == NULL) {
+		if (errno == EACCES || errno == EPERM)
+			watch_load_seeding.processes_unread++;
+		return;
+	}
+	while ((d = readdir(dir)) != NULL) {
+		ssize_t n;
+		unsigned long long ino;
+
+		n = readlinkat(dirfd(dir), d->d_name, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		if (sscanf(link, "socket:[%llu]", &ino) != 1)
+			continue;
+		o.fd = atoi(d->d_name);
+		o.inode = ino;
+		/* The first holder found keeps it (lowest pid, lowest fd). */
+		if (bpf_map__update_elem(skel->maps.watch_seed, &o.inode,
+					 sizeof(o.inode), &o, sizeof(o),
+					 BPF_NOEXIST) == 0)
+			watch_load_seeding.sockets++;
+	}
+	closedir(dir);
+}
+
+/*
+ * The network namespaces the seeded processes are in: iter/tcp walks the
+ * sockets of the namespace it is created in, so it runs once in each.
+ */
+#define WATCH_NETNS_MAX 1024
+
+struct watch_netns {
+	unsigned long long ino[WATCH_NETNS_MAX];
+	int fd[WATCH_NETNS_MAX];
+	int n;
+};
+
+static void watch_load_note_netns(struct watch_netns *nets, int pid)
+{
+	char path[64];
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	if (nets->n == WATCH_NETNS_MAX || stat(path, &st) != 0)
+		return;
+	for (int i = 0; i < nets->n; i++)
+		if (nets->ino[i] == st.st_ino)
+			return;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	nets->ino[nets->n] = st.st_ino;
+	nets->fd[nets->n++] = fd;
+}
+
+/* Run the iter/tcp program once over the TCP sockets of the namespace
+ * this thread is in. */
+static int watch_load_iterate(struct bpf_link *link)
+{
+	char buf[256];
+	int fd = bpf_iter_create(bpf_link__fd(link));
+
+	if (fd < 0)
+		return -1;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+	return 0;
+}
+
+/* The iterator in watch's own namespace, then in each other one (and
+ * back), where watch may enter them (CAP_SYS_ADMIN). */
+static int watch_load_iterate_all(struct watch_bpf *skel,
+				  struct watch_netns *nets)
+{
+	struct bpf_link *link;
+	int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	struct stat own;
+	int err;
+
+	link = bpf_program__attach_iter(skel->progs.watch_seed_tcp, NULL);
+	err = link == NULL || home < 0 || fstat(home, &own) != 0 ? -1 :
+	      watch_load_iterate(link);
+	for (int i = 0; i < nets->n; i++) {
+		if (err == 0 && nets->ino[i] != own.st_ino) {
+			if (setns(nets->fd[i], CLONE_NEWNET) == 0)
+				err = watch_load_iterate(link) ||
+				      setns(home, CLONE_NEWNET) != 0;
+			else
+				watch_load_seeding.netns_unentered++;
+		}
+		close(nets->fd[i]);
+	}
+	if (home >= 0)
+		close(home);
+	bpf_link__destroy(link);
+	return err;
+}
+
+static int watch_load_seed(struct watch_bpf *skel)
+{
+	static struct watch_netns nets;
+	DIR *proc = opendir("/proc");
+	struct dirent *d;
+
+	if (proc == NULL)
+		return -1;
+	nets.n = 0;
+	while ((d = readdir(proc)) != NULL) {
+		int pid = atoi(d->d_name);
+
+		if (pid <= 0)
+			continue;
+		watch_load_seed_pid(skel, pid);
+		watch_load_note_netns(&nets, pid);
+	}
+	closedir(proc);
+	return watch_load_iterate_all(skel, &nets);
+}
+
+struct watch_bpf *watch_load_start(void)
+{
+	struct watch_bpf *skel;
+	struct stat ns;
+	int err;
+
+	if (!watch_load_allowed())
+		return NULL;
+	libbpf_set_print(watch_load_libbpf_print);
+	if (stat("/proc/self/ns/pid", &ns) != 0) {
+		perror("tcpshim watch: /proc/self/ns/pid");
+		return NULL;
+	}
+	skel = watch_bpf__open();
+	if (skel == NULL) {
+		fputs("tcpshim watch: cannot open the BPF object\n", stderr);
+		return NULL;
+	}
+	skel->rodata->watch_pidns_dev = ns.st_dev;
+	skel->rodata->watch_pidns_ino = ns.st_ino;
+	skel->rodata->watch_nr_connect = SYS_connect;
+	skel->rodata->watch_nr_accept = SYS_accept;
+	skel->rodata->watch_nr_accept4 = SYS_accept4;
+	bpf_program__set_autoattach(skel->progs.watch_seed_tcp, false);
+	err = watch_bpf__load(skel);
+	if (err == 0)
+		err = watch_bpf__attach(skel);
+	if (err == 0 && watch_load_seed(skel) != 0)
+		err = -errno;
+	if (err != 0) {
+		fprintf(stderr, "tcpshim watch: the kernel refused the BPF "
+			"programs (%s); it needs tp_btf tracepoints, BPF "
+			"iterators and socket storage (Linux 6.1 or later); "
+			"TCPSHIM_WATCH_DEBUG=1 shows libbpf's account\n",
+			strerror(-err));
+		watch_bpf__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+int watch_load_ring_fd(struct watch_bpf *skel)
+{
+	return bpf_map__fd(skel->maps.watch_events);
+}
+
+uint64_t watch_load_dropped(struct watch_bpf *skel)
+{
+	return skel->bss->watch_dropped;
+}
+
+const struct watch_seeding *watch_load_seeded(void)
+{
+	return &watch_load_seeding;
+}
+
+void watch_load_stop(struct watch_bpf *skel)
+{
+	watch_bpf__destroy(skel);
+}
