@@ -11,6 +11,7 @@
 
 #include "event/close_confirm.h"
 #include "event/close_verdict.h"
+#include "os/probe.h"
 #include "os/process.h"
 #include "os/real.h"
 
@@ -58,6 +59,20 @@ int release_tracked(int fd, const char *call, struct release *rel)
 }
 
 /*
+ * A last look, just before the close that was predicted to reset: a
+ * connection already CLOSE (the peer's reset came since the prediction,
+ * or its FIN moved the connection to a TIME-WAIT entry) is one the close
+ * resets no more.  errno as it was.
+ */
+static int reset_since_predicted(int fd)
+{
+	int saved = errno, state = probe_tcp_info(fd, NULL);
+
+	errno = saved;
+	return state == TCPS_CLOSE;
+}
+
+/*
  * The protocol every close follows: release fd, close it, and confirm the
  * reset predicted once the close has run, with the close's result and
  * errno kept across the confirmation.  At exit the kernel closes what has
@@ -73,6 +88,8 @@ release_and_close(int fd, const char *call, int at_exit,
 
 	if (!release(fd, call, at_exit, &rel))
 		return at_exit ? 0 : do_close(fd, ctx);
+	if (reset_since_predicted(fd))
+		return do_close(fd, ctx);
 	ret = do_close(fd, ctx);
 	err = errno;
 	close_confirm_done(&rel);
