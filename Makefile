@@ -129,7 +129,7 @@ BPF_CFLAGS := -I$(B)/bpf
 BPF_LIBS := $(shell pkg-config --libs libbpf)
 WATCH_DEPS := $(B)/bpf/watch.skel.h
 else
-WATCH_SRCS := shim/cmd/watch_unavailable.c
+WATCH_SRCS := shim/cmd/watch_unavailable.c shim/cmd/watch_usage.c
 endif
 $(B)/bpf/vmlinux.h:
 	@mkdir -p $(B)/bpf

@@ -71,13 +71,13 @@ $(T)/prog_scenario_fortify: tests/programs/prog_scenario.c $(TEST_DEPS)
 # The command as it is built where jansson and the eBPF toolchain are
 # missing.
 $(T)/tcpshim_nojansson: $(COMMAND_COMMON) shim/cmd/report_unavailable.c \
-		shim/cmd/watch_unavailable.c $(wildcard shim/cmd/*.h) \
+		shim/cmd/watch_unavailable.c shim/cmd/watch_usage.c $(wildcard shim/cmd/*.h) \
 		$(COMMAND_OBJS) $(B)/flags
 	@mkdir -p $(T)
 	$(CC) $(BASE_CFLAGS) -Ishim \
 		-DTCPSHIM_LIBRARY='"$(abspath $(B))/libtcpshim.so"' -o $@ \
 		$(COMMAND_COMMON) shim/cmd/report_unavailable.c \
-		shim/cmd/watch_unavailable.c $(COMMAND_OBJS)
+		shim/cmd/watch_unavailable.c shim/cmd/watch_usage.c $(COMMAND_OBJS)
 
 # The Go target of check_live: static, out of any preload's reach.  Built
 # where Go is installed; check_live says it skips it otherwise.

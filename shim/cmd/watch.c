@@ -38,17 +38,6 @@ static void watch_on_signal(int sig)
 	watch_stopped = 1;
 }
 
-static int watch_usage(FILE *out, int status)
-{
-	fputs("usage: tcpshim watch [--pid PID]... [--comm NAME] [--port PORT]"
-	      " [--netns INODE]\n                     [--json] [--duration "
-	      "SECONDS]\nPrint every TCP reset on the host as it happens, "
-	      "with the process that owns\nthe connection, its descriptor and"
-	      " the kernel's reason (eBPF; root, or\nCAP_BPF and "
-	      "CAP_PERFMON).\n", out);
-	return status;
-}
-
 static long long watch_number(const char *opt, const char *s, long long max)
 {
 	char *end;

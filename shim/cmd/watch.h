@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <stdio.h>
+
 #include "bpf/watch_record.h"
 
 #define WATCH_PIDS_MAX 64
@@ -29,6 +31,8 @@ struct watch_filter {
 };
 
 int watch_main(int argc, char **argv);
+/* watch_usage.c: the usage, on out; returns status. */
+int watch_usage(FILE *out, int status);
 
 /* watch_load.c: the BPF object, loaded and attached, owners seeded. */
 struct watch_bpf;
