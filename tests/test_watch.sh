@@ -7,11 +7,12 @@
 #             with no owner (no socket), no_listener, NO_SOCKET; one
 #             rst_received owned by the connecting process, refused.
 #   linger0   a forked client closes with SO_LINGER {1, 0}: rst_sent
-#             owned by the client (found at connect), the kernel's
-#             reason; rst_received owned by the server (found at
-#             accept).
+#             linger0, TCP_STATE, owned by the client (found at
+#             connect); rst_received peer_reset owned by the server
+#             (found at accept).
 #   accepted  the server closes its accepted socket with SO_LINGER
-#             {1, 0}: rst_sent owned by the server (found at accept).
+#             {1, 0}: rst_sent linger0 owned by the server (found at
+#             accept); rst_received peer_reset owned by the client.
 #   before    the same as linger0, on a connection made before watch
 #             started: both owners found by the seeding pass.
 #   refused6  the refused case on ::1 (where loopback has IPv6).
@@ -205,6 +206,8 @@ def expect(port, kind, pid, fd, cause, reason, **extra):
             bad.append("port %s %s: %s is %r, want %r" % (port, kind, k, e.get(k), v))
     if reason is None and not e.get("reason"):
         bad.append("port %s %s: no reason" % (port, kind))
+    if e.get("actor_pid") is not None or e.get("actor_comm") is not None:
+        bad.append("port %s %s: an actor: %r" % (port, kind, e))
     if pid is not None and (e["cookie"] is None or e["comm"] != "python3"):
         bad.append("port %s %s: cookie %r comm %r" % (port, kind, e["cookie"], e["comm"]))
 
@@ -215,14 +218,14 @@ expect("7001", "rst_received", c[0], c[1], "refused", Ellipsis,
        peer="127.0.0.1:7001")
 for case, port in (("linger", "7002"), ("before", "7003")):
     o = who(case)
-    expect(port, "rst_sent", o["client"][0], o["client"][1], None, None,
-           peer="127.0.0.1:" + port)
-    expect(port, "rst_received", o["server"][0], o["server"][1], None,
-           Ellipsis, local="127.0.0.1:" + port)
+    expect(port, "rst_sent", o["client"][0], o["client"][1], "linger0",
+           "TCP_STATE", peer="127.0.0.1:" + port)
+    expect(port, "rst_received", o["server"][0], o["server"][1],
+           "peer_reset", Ellipsis, local="127.0.0.1:" + port)
 o = who("accepted")
-expect("7005", "rst_sent", o["server"][0], o["server"][1], None, None,
-       local="127.0.0.1:7005")
-expect("7005", "rst_received", o["client"][0], o["client"][1], None,
+expect("7005", "rst_sent", o["server"][0], o["server"][1], "linger0",
+       "TCP_STATE", local="127.0.0.1:7005")
+expect("7005", "rst_received", o["client"][0], o["client"][1], "peer_reset",
        Ellipsis, peer="127.0.0.1:7005")
 want = 8
 try:

@@ -3,6 +3,10 @@
  * through its ring buffer, and what it keeps per socket.  Plain C with
  * fixed-width types: compiled into the BPF object (with vmlinux.h) and
  * into the command (with linux/types.h).
+ *
+ * The kernel side records facts; the command judges them (cmd/
+ * watch_cause.c): which process owns the socket, which caused the reset,
+ * and why.
  */
 #ifndef SHIM_BPF_WATCH_RECORD_H
 #define SHIM_BPF_WATCH_RECORD_H
@@ -12,6 +16,9 @@
 #endif
 
 #define WATCH_COMM_LEN 16
+/* Kernel frames kept of a sent reset: enough to reach the system call
+ * (close, connect, sock_diag) from tcp_send_reset. */
+#define WATCH_STACK_DEPTH 24
 
 /* Which tracepoint a record comes from. */
 #define WATCH_RST_SENT 1
@@ -19,16 +26,32 @@
 
 /* flags */
 #define WATCH_HAS_SOCK 0x1	/* the tracepoint gave a socket */
-#define WATCH_HAS_OWNER 0x2	/* pid, fd and comm are known */
+#define WATCH_HAS_OWNER 0x2	/* owner: learnt at connect, accept or start */
 #define WATCH_SYN 0x4		/* no socket: the segment was a SYN */
 #define WATCH_HAS_REASON 0x8	/* reason is the kernel's */
-#define WATCH_FULL_SOCK 0x10	/* bytes_sent and bytes_received hold */
+#define WATCH_FULL_SOCK 0x10	/* bytes, probes, unacked and silence hold */
+#define WATCH_OWNER_GONE 0x20	/* the owner no longer holds it at owner.fd */
+#define WATCH_HAS_ACTOR 0x40	/* actor and stack: the task that ran */
+#define WATCH_NO_FILE 0x80	/* no process holds the socket (never
+				   accepted, or already closed) */
 
 /* The process holding a connection, as watch's pid namespace sees it. */
 struct watch_owner {
 	__u32 pid;
-	__s32 fd;
+	__s32 fd;		/* -1: not known */
 	__u64 inode;		/* the socket's inode, to check a match */
+	__u32 tgid;		/* the pid in the host's namespace; 0: unknown */
+	__u32 pad;
+	char comm[WATCH_COMM_LEN];
+};
+
+/* The task that was running when a reset was sent: the one that caused
+ * it when the stack shows a system call (close, connect, sock_diag). */
+struct watch_actor {
+	__u32 pid;		/* 0: outside watch's pid namespace */
+	__u32 pad;
+	__s64 nr;		/* the system call it was in, -1 if none */
+	__s64 arg0;		/* that call's first argument */
 	char comm[WATCH_COMM_LEN];
 };
 
@@ -46,9 +69,15 @@ struct watch_record {
 	__u16 local_port;	/* host order */
 	__u16 peer_port;
 	__u16 pad;
+	__u32 probes;		/* keepalive probes unanswered */
+	__u32 unacked;		/* segments sent and not acknowledged */
+	__s32 silence_ms;	/* last data sent - last ACK received; -1 */
+	__u32 stack_bytes;	/* of stack */
 	__u8 local_addr[16];	/* network order; IPv4 in the first 4 */
 	__u8 peer_addr[16];
 	struct watch_owner owner;
+	struct watch_actor actor;
+	__u64 stack[WATCH_STACK_DEPTH];
 };
 
 #endif

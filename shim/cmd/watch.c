@@ -115,17 +115,21 @@ static int watch_on_record(void *ctx, void *data, size_t size)
 {
 	struct watch_state *st = ctx;
 	const struct watch_record *r = data;
+	struct watch_event ev;
 	char line[FORMAT_LINE_MAX];
 	long long ns;
 	struct timespec t;
 	size_t n;
 
-	if (size < sizeof(*r) || !watch_print_wanted(&st->filter, r))
+	if (size < sizeof(*r))
+		return 0;
+	watch_cause_judge(r, &ev);
+	if (!watch_print_wanted(&st->filter, &ev))
 		return 0;
 	ns = (long long)r->time_ns + st->offset_ns;
 	t.tv_sec = ns / WATCH_NS_PER_S;
 	t.tv_nsec = ns % WATCH_NS_PER_S;
-	n = watch_print_line(line, sizeof(line), r, &t, st->json);
+	n = watch_print_line(line, sizeof(line), &ev, &t, st->json);
 	fwrite(line, 1, n, stdout);
 	fflush(stdout);
 	st->printed++;
@@ -133,10 +137,16 @@ static int watch_on_record(void *ctx, void *data, size_t size)
 }
 
 /* The line scripts wait for; what seeding could not see, said there. */
-static void watch_ready_line(const struct watch_seeding *seen)
+static void watch_ready_line(const struct watch_seeding *seen, int paths)
 {
 	fprintf(stderr, "tcpshim watch: ready; attached, and the owners of "
 		"%ld open sockets seeded", seen->sockets);
+	if (paths < WATCH_PATHS)
+		fprintf(stderr, "; %d of the %d kernel functions that tell "
+			"linger0, abort and killed apart were not found in "
+			"/proc/kallsyms (CAP_SYSLOG, or another kernel): "
+			"those causes may be null", WATCH_PATHS - paths,
+			WATCH_PATHS);
 	if (seen->processes_unread > 0)
 		fprintf(stderr, "; the descriptors of %ld processes were not "
 			"readable (CAP_SYS_PTRACE): their connections made "
@@ -163,7 +173,7 @@ static int watch_loop(struct watch_bpf *skel, struct watch_state *st,
 		perror("tcpshim watch: ring buffer");
 		return 1;
 	}
-	watch_ready_line(watch_load_seeded());
+	watch_ready_line(watch_load_seeded(), watch_stack_init());
 	while (!watch_stopped) {
 		if (duration > 0 && watch_clock_ns(CLOCK_MONOTONIC) >= end)
 			break;
@@ -191,16 +201,17 @@ int watch_main(int argc, char **argv)
 	status = watch_options(argc, argv, &st, &duration);
 	if (status != 0)
 		return status < 0 ? 0 : status;
-	if (watch_print_init() != 0) {
+	if (watch_btf_init() != 0) {
 		fputs("tcpshim watch: cannot read the kernel's BTF "
 		      "(/sys/kernel/btf/vmlinux)\n", stderr);
 		return 1;
 	}
+	watch_cause_init();
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	skel = watch_load_start();
 	if (skel == NULL) {
-		watch_print_free();
+		watch_btf_free();
 		return 1;
 	}
 	st.offset_ns = watch_clock_ns(CLOCK_REALTIME) -
@@ -210,6 +221,6 @@ int watch_main(int argc, char **argv)
 		"lost (ring buffer full)\n", st.printed,
 		(unsigned long long)watch_load_dropped(skel));
 	watch_load_stop(skel);
-	watch_print_free();
+	watch_btf_free();
 	return status;
 }

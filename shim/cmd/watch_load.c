@@ -70,48 +70,27 @@ static int watch_load_allowed(void)
 	return 1;
 }
 
-/* One process's socket descriptors, into watch_seed. */
-static void watch_load_seed_pid(struct watch_bpf *skel, int pid)
+/* The host's pid namespace: its pids are the ones BPF looks tasks up by. */
+#define WATCH_PIDNS_INIT_INO 0xEFFFFFFCULL
+
+struct watch_load_seeder {
+	struct watch_bpf *skel;
+	int host_pids;		/* watch sees the host's pids */
+};
+
+/* One socket descriptor into watch_seed. */
+static int watch_load_seed_fd(const struct watch_owner *found, void *ctx)
 {
-	char path[64], link[64];
-	struct watch_owner o = { .pid = (__u32)pid };
-	struct dirent *d;
-	DIR *dir;
-	FILE *f;
+	struct watch_load_seeder *s = ctx;
+	struct watch_owner o = *found;
 
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return;
-	if (fgets(o.comm, sizeof(o.comm), f) != NULL)
-		o.comm[strcspn(o.comm, "\n")] = '\0';
-	fclose(f);
-	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
-	dir = opendir(path);
-	if (dir == NULL) {
-		if (errno == EACCES || errno == EPERM)
-			watch_load_seeding.processes_unread++;
-		return;
-	}
-	while ((d = readdir(dir)) != NULL) {
-		ssize_t n;
-		unsigned long long ino;
-
-		n = readlinkat(dirfd(dir), d->d_name, link, sizeof(link) - 1);
-		if (n <= 0)
-			continue;
-		link[n] = '\0';
-		if (sscanf(link, "socket:[%llu]", &ino) != 1)
-			continue;
-		o.fd = atoi(d->d_name);
-		o.inode = ino;
-		/* The first holder found keeps it (lowest pid, lowest fd). */
-		if (bpf_map__update_elem(skel->maps.watch_seed, &o.inode,
-					 sizeof(o.inode), &o, sizeof(o),
-					 BPF_NOEXIST) == 0)
-			watch_load_seeding.sockets++;
-	}
-	closedir(dir);
+	o.tgid = s->host_pids ? o.pid : 0;
+	/* The first holder found keeps it (lowest pid, lowest fd). */
+	if (bpf_map__update_elem(s->skel->maps.watch_seed, &o.inode,
+				 sizeof(o.inode), &o, sizeof(o),
+				 BPF_NOEXIST) == 0)
+		watch_load_seeding.sockets++;
+	return 0;
 }
 
 /*
@@ -192,6 +171,9 @@ static int watch_load_iterate_all(struct watch_bpf *skel,
 static int watch_load_seed(struct watch_bpf *skel)
 {
 	static struct watch_netns nets;
+	struct watch_load_seeder seeder = {
+		skel, skel->rodata->watch_pidns_ino == WATCH_PIDNS_INIT_INO
+	};
 	DIR *proc = opendir("/proc");
 	struct dirent *d;
 
@@ -203,7 +185,8 @@ static int watch_load_seed(struct watch_bpf *skel)
 
 		if (pid <= 0)
 			continue;
-		watch_load_seed_pid(skel, pid);
+		if (watch_proc_sockets(pid, watch_load_seed_fd, &seeder) < 0)
+			watch_load_seeding.processes_unread++;
 		watch_load_note_netns(&nets, pid);
 	}
 	closedir(proc);
@@ -233,6 +216,10 @@ struct watch_bpf *watch_load_start(void)
 	skel->rodata->watch_nr_connect = SYS_connect;
 	skel->rodata->watch_nr_accept = SYS_accept;
 	skel->rodata->watch_nr_accept4 = SYS_accept4;
+	skel->rodata->watch_tcp_syn_sent = watch_btf_enumerator("TCP_SYN_SENT");
+	skel->rodata->watch_tcp_time_wait = watch_btf_enumerator("TCP_TIME_WAIT");
+	skel->rodata->watch_tcp_new_syn_recv =
+		watch_btf_enumerator("TCP_NEW_SYN_RECV");
 	bpf_program__set_autoattach(skel->progs.watch_seed_tcp, false);
 	err = watch_bpf__load(skel);
 	if (err == 0)

@@ -1,0 +1,265 @@
+/*
+ * watch_owners.h - how the kernel side of tcpshim watch learns which
+ * process holds each socket, in task context (a reset itself is often
+ * handled in softirq, where the running task is anybody).  Included once,
+ * by watch.bpf.c.
+ *
+ * Owners are learnt three ways (through the raw sys_enter and sys_exit
+ * tracepoints, which need no tracefs: libbpf attaches syscalls:
+ * tracepoints through tracefs, which a host need not have mounted):
+ *   connect()  sys_enter notes the fd; inet_sock_set_state to SYN_SENT,
+ *              in the same task, stores it in the socket's local
+ *              storage (watch_owners).
+ *   accept()   sys_exit reads the new fd's socket from the file table
+ *              (an untrusted pointer: no socket storage); its address
+ *              and inode go to watch_accepted until tcp_destroy_sock.
+ *   at start   user space maps socket inodes to pid and fd (watch_seed);
+ *              the iter/tcp pass stores them in each socket's storage.
+ * An owner may let go of a socket later (fork, SCM_RIGHTS, dup):
+ * watch_owner_holds tells, when a reset comes, whether it still does.
+ */
+#ifndef SHIM_BPF_WATCH_OWNERS_H
+#define SHIM_BPF_WATCH_OWNERS_H
+
+#define WATCH_S_IFMT 00170000
+#define WATCH_S_IFSOCK 0140000
+
+/* watch's own pid namespace (set by user space before loading). */
+const volatile __u64 watch_pidns_dev = 0;
+const volatile __u64 watch_pidns_ino = 0;
+/* This architecture's system call numbers (user space has them). */
+const volatile long watch_nr_connect = -1;
+const volatile long watch_nr_accept = -1;
+const volatile long watch_nr_accept4 = -1;
+/* The kernel's TCP states, read by user space from its BTF. */
+const volatile int watch_tcp_syn_sent = -1;
+const volatile int watch_tcp_time_wait = -1;
+const volatile int watch_tcp_new_syn_recv = -1;
+
+extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym;
+extern void bpf_task_release(struct task_struct *p) __ksym;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct watch_owner);
+} watch_owners SEC(".maps");
+
+/* A connect() or accept() in progress: thread → the call, its process
+ * and (connect) its fd. */
+struct watch_call {
+	struct watch_owner owner;
+	long nr;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct watch_call);
+} watch_calls SEC(".maps");
+
+/* Socket inode → owner, written by user space for the iter/tcp pass. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 262144);
+	__type(key, __u64);
+	__type(value, struct watch_owner);
+} watch_seed SEC(".maps");
+
+/* An accepted socket's address → owner (with the inode, checked). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 262144);
+	__type(key, __u64);
+	__type(value, struct watch_owner);
+} watch_accepted SEC(".maps");
+
+/* The calling process as watch sees it; 0 if outside its pid namespace. */
+static int watch_owner_current(struct watch_owner *o, long fd)
+{
+	struct bpf_pidns_info ns = {};
+
+	if (bpf_get_ns_current_pid_tgid(watch_pidns_dev, watch_pidns_ino, &ns,
+					sizeof(ns)) != 0)
+		return 0;
+	o->pid = ns.tgid;
+	o->tgid = bpf_get_current_pid_tgid() >> 32;
+	o->fd = (__s32)fd;
+	o->inode = 0;
+	bpf_get_current_comm(o->comm, sizeof(o->comm));
+	return 1;
+}
+
+static __u64 watch_sock_inode(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
+}
+
+/* The socket behind descriptor fd of task, as an address (the file table
+ * gives untrusted pointers: no socket storage through them), and its
+ * inode; 0 if fd is no socket. */
+static __u64 watch_sock_of_fd(struct task_struct *task, long fd, __u64 *inode)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *file = NULL;
+	struct socket *sock;
+
+	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return 0;
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	if (file == NULL || (BPF_CORE_READ(file, f_inode, i_mode) &
+			     WATCH_S_IFMT) != WATCH_S_IFSOCK)
+		return 0;
+	*inode = BPF_CORE_READ(file, f_inode, i_ino);
+	sock = BPF_CORE_READ(file, private_data);
+	return (__u64)BPF_CORE_READ(sock, sk);
+}
+
+static __u64 watch_own_sock_of_fd(long fd, __u64 *inode)
+{
+	return watch_sock_of_fd((struct task_struct *)bpf_get_current_task(),
+				fd, inode);
+}
+
+/* Whether o's process still has sk at descriptor o->fd (1 when that
+ * cannot be told: an owner seen from another pid namespace). */
+static int watch_owner_holds(const struct watch_owner *o, struct sock *sk)
+{
+	struct task_struct *task;
+	__u64 ino = 0, held;
+
+	if (o->tgid == 0)
+		return 1;
+	task = bpf_task_from_pid(o->tgid);
+	if (task == NULL)
+		return 0;
+	held = watch_sock_of_fd(task, o->fd, &ino);
+	bpf_task_release(task);
+	return held == (__u64)sk;
+}
+
+/* Every system call enters here; connect() and accept() are noted. */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(watch_sys_enter, struct pt_regs *regs, long nr)
+{
+	__u64 id;
+	struct watch_call c = { .nr = nr };
+
+	if (nr != watch_nr_connect && nr != watch_nr_accept &&
+	    nr != watch_nr_accept4)
+		return 0;
+	id = bpf_get_current_pid_tgid();
+	if (watch_owner_current(&c.owner, PT_REGS_PARM1_CORE_SYSCALL(regs)))
+		bpf_map_update_elem(&watch_calls, &id, &c, BPF_ANY);
+	return 0;
+}
+
+/* accept()'s new descriptor: its socket into watch_accepted. */
+static int watch_accepted_fd(const struct watch_owner *caller, long fd)
+{
+	struct watch_owner o = *caller;
+	__u64 key = watch_own_sock_of_fd(fd, &o.inode);
+
+	if (key == 0)
+		return 0;
+	o.fd = (__s32)fd;
+	bpf_map_update_elem(&watch_accepted, &key, &o, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(watch_sys_exit, struct pt_regs *regs, long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct watch_call *c = bpf_map_lookup_elem(&watch_calls, &id);
+
+	if (c == NULL)
+		return 0;
+	if (c->nr != watch_nr_connect)
+		watch_accepted_fd(&c->owner, ret);
+	bpf_map_delete_elem(&watch_calls, &id);
+	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(watch_set_state, const struct sock *sk, int oldstate,
+	     int newstate)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct watch_call *c;
+	struct watch_owner *s;
+	__u64 ino = 0;
+
+	if (newstate != watch_tcp_syn_sent || sk == NULL)
+		return 0;
+	c = bpf_map_lookup_elem(&watch_calls, &id);
+	if (c == NULL || c->nr != watch_nr_connect)
+		return 0;
+	/* Only if connect's descriptor is this very socket (not, say, a
+	 * connection io_uring makes while the thread waits elsewhere). */
+	if (watch_own_sock_of_fd(c->owner.fd, &ino) != (__u64)sk)
+		return 0;
+	s = bpf_sk_storage_get(&watch_owners, (struct sock *)sk, NULL,
+			       BPF_SK_STORAGE_GET_F_CREATE);
+	if (s == NULL)
+		return 0;
+	*s = c->owner;
+	s->inode = ino;
+	return 0;
+}
+
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(watch_destroy, struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+
+	bpf_map_delete_elem(&watch_accepted, &key);
+	return 0;
+}
+
+SEC("iter/tcp")
+int watch_seed_tcp(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct tcp_sock *tp;
+	struct watch_owner *o, *s;
+	__u64 ino;
+
+	if (skc == NULL)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(skc);
+	if (tp == NULL)
+		return 0;
+	ino = watch_sock_inode((struct sock *)tp);
+	o = bpf_map_lookup_elem(&watch_seed, &ino);
+	if (o == NULL)
+		return 0;
+	/* A connect() seen since the start knows better. */
+	if (bpf_sk_storage_get(&watch_owners, tp, NULL, 0) != NULL)
+		return 0;
+	s = bpf_sk_storage_get(&watch_owners, tp, NULL,
+			       BPF_SK_STORAGE_GET_F_CREATE);
+	if (s != NULL)
+		*s = *o;
+	return 0;
+}
+
+/* The owner of sk as learnt, or NULL. */
+static const struct watch_owner *watch_owner_of(struct sock *sk)
+{
+	struct watch_owner *o = bpf_sk_storage_get(&watch_owners, sk, NULL, 0);
+	__u64 key = (__u64)sk, ino;
+
+	if (o != NULL)
+		return o;
+	o = bpf_map_lookup_elem(&watch_accepted, &key);
+	ino = watch_sock_inode(sk);
+	if (o != NULL && ino != 0 && ino != o->inode)
+		return NULL;
+	return o;
+}
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * watch_btf.c - the running kernel's own numbers, read from its BTF
+ * (/sys/kernel/btf/vmlinux): the names of its reset reasons (enum
+ * sk_rst_reason, the SK_RST_REASON_ prefix dropped) and the values of
+ * named enumerators such as TCP_SYN_SENT.  They move between kernel
+ * versions: none is written down here.
+ */
+#include "cmd/watch.h"
+
+#include <bpf/btf.h>
+#include <string.h>
+
+#define WATCH_REASON_ENUM "sk_rst_reason"
+#define WATCH_REASON_PREFIX "SK_RST_REASON_"
+#define WATCH_REASONS_MAX 256
+
+static struct btf *watch_btf;
+static const char *watch_btf_reasons[WATCH_REASONS_MAX];
+
+static void watch_btf_load_reasons(void)
+{
+	const struct btf_type *t;
+	const struct btf_enum *e;
+	size_t skip = strlen(WATCH_REASON_PREFIX);
+	int id;
+
+	id = btf__find_by_name_kind(watch_btf, WATCH_REASON_ENUM, BTF_KIND_ENUM);
+	if (id < 0)
+		return;	/* a kernel without reasons: all null */
+	t = btf__type_by_id(watch_btf, id);
+	e = btf_enum(t);
+	for (int i = 0; i < btf_vlen(t); i++, e++) {
+		const char *name = btf__name_by_offset(watch_btf, e->name_off);
+
+		if (name == NULL || e->val < 0 || e->val >= WATCH_REASONS_MAX)
+			continue;
+		if (strncmp(name, WATCH_REASON_PREFIX, skip) == 0)
+			name += skip;
+		watch_btf_reasons[e->val] = name;
+	}
+}
+
+int watch_btf_init(void)
+{
+	watch_btf = btf__load_vmlinux_btf();
+	if (watch_btf == NULL)
+		return -1;
+	watch_btf_load_reasons();
+	return 0;
+}
+
+void watch_btf_free(void)
+{
+	btf__free(watch_btf);
+	watch_btf = NULL;
+}
+
+const char *watch_btf_reason(uint32_t value)
+{
+	return value < WATCH_REASONS_MAX ? watch_btf_reasons[value] : NULL;
+}
+
+long watch_btf_enumerator(const char *name)
+{
+	int n = watch_btf == NULL ? 0 : (int)btf__type_cnt(watch_btf);
+
+	for (int id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(watch_btf, id);
+		const struct btf_enum *e;
+
+		if (!btf_is_enum(t))
+			continue;
+		e = btf_enum(t);
+		for (int i = 0; i < btf_vlen(t); i++, e++) {
+			const char *s = btf__name_by_offset(watch_btf, e->name_off);
+
+			if (s != NULL && strcmp(s, name) == 0)
+				return e->val;
+		}
+	}
+	return -1;
+}
