@@ -22,7 +22,9 @@
  *
  * Owners.  Learnt at connect, accept or start; when that process no
  * longer holds the socket at that fd (it forked and closed its copy, or
- * passed it with SCM_RIGHTS), the process that holds it now, from /proc.
+ * passed it with SCM_RIGHTS), the process that holds it now, from /proc
+ * (by the time the record is read it may have closed it too: then the
+ * process learnt, with fd null).
  */
 #include "cmd/watch.h"
 
@@ -135,9 +137,11 @@ void watch_cause_judge(const struct watch_record *r, struct watch_event *ev)
 	ev->owned = (r->flags & WATCH_HAS_OWNER) != 0;
 	ev->owner = r->owner;
 	ev->actor = r->actor;
-	/* Moved on: whoever holds it now (the last one known if nobody). */
-	if (ev->owned && (r->flags & WATCH_OWNER_GONE))
-		watch_proc_holder(r->owner.inode, &ev->owner);
+	/* Moved on: whoever holds it now; if nobody does by now, the last
+	 * process known, its descriptor no longer known. */
+	if (ev->owned && (r->flags & WATCH_OWNER_GONE) &&
+	    !watch_proc_holder(r->owner.inode, &ev->owner))
+		ev->owner.fd = -1;
 	if (r->kind == WATCH_RST_RECEIVED)
 		watch_cause_received(r, ev);
 	else if (r->flags & WATCH_HAS_SOCK)
