@@ -48,6 +48,22 @@ fi
 command -v python3 >/dev/null || skip "python3 missing (Debian package python3)"
 command -v ip >/dev/null || skip "ip missing (Debian package iproute2)"
 
+# Privilege: a plain user is told what is missing (status 1); CAP_BPF
+# and CAP_PERFMON alone attach, and the ready line names what seeding
+# and the kernel's symbols could not reach without more.
+if command -v setpriv >/dev/null; then
+	as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+	out=$(as_nobody "$TCPSHIM" watch --duration 1 2>&1); st=$?
+	[ $st = 1 ] && [ "$out" = "tcpshim watch: needs root, or CAP_BPF and CAP_PERFMON (run it with sudo)" ] ||
+		fail "watch as a plain user: status $st, said: $out"
+	out=$(as_nobody --inh-caps=+bpf,+perfmon --ambient-caps=+bpf,+perfmon \
+		"$TCPSHIM" watch --duration 1 2>&1); st=$?
+	[ $st = 0 ] && echo "$out" | grep -q '^tcpshim watch: ready;.*CAP_SYS_PTRACE' ||
+		fail "watch with CAP_BPF and CAP_PERFMON: status $st, said: $out"
+else
+	echo "test_watch: setpriv missing (Debian package util-linux): its privilege cases are left out"
+fi
+
 NS=tcpshim-watch-$$
 W=$(mktemp -d "${TMPDIR:-/tmp}/tcpshim-watch.XXXXXX")
 JPID= TPID= FPID= PRE=

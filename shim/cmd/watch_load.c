@@ -30,12 +30,58 @@
 /* What seeding found, and what it could not look into. */
 static struct watch_seeding watch_load_seeding;
 
+/* The first program libbpf complained of: the hook the kernel lacks. */
+static char watch_load_refused[64];
+
 static int watch_load_libbpf_print(enum libbpf_print_level level,
 				   const char *fmt, va_list ap)
 {
-	if (level != LIBBPF_WARN || getenv("TCPSHIM_WATCH_DEBUG") == NULL)
+	char msg[512];
+	const char *prog;
+
+	if (level != LIBBPF_WARN)
 		return 0;
-	return vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	prog = strstr(msg, "prog '");
+	if (prog != NULL && watch_load_refused[0] == '\0')
+		sscanf(prog, "prog '%63[^']'", watch_load_refused);
+	if (getenv("TCPSHIM_WATCH_DEBUG") != NULL)
+		fputs(msg, stderr);
+	return 0;
+}
+
+/* Lockdown in confidentiality mode keeps BPF from reading the kernel. */
+static int watch_load_locked_down(void)
+{
+	FILE *f = fopen("/sys/kernel/security/lockdown", "re");
+	char line[128] = "";
+
+	if (f == NULL)
+		return 0;
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	return strstr(line, "[confidentiality]") != NULL;
+}
+
+/* What the kernel refused, in one line. */
+static void watch_load_say_refused(struct watch_bpf *skel, int err)
+{
+	struct bpf_program *prog = watch_load_refused[0] == '\0' ? NULL :
+		bpf_object__find_program_by_name(skel->obj, watch_load_refused);
+
+	if (prog != NULL)
+		fprintf(stderr, "tcpshim watch: the kernel refused the BPF "
+			"program on %s (%s): it needs that hook (Linux 6.1 or "
+			"later, with BTF); TCPSHIM_WATCH_DEBUG=1 shows "
+			"libbpf's account\n", bpf_program__section_name(prog),
+			strerror(-err));
+	else
+		fprintf(stderr, "tcpshim watch: the kernel refused the BPF "
+			"programs (%s); it needs tp_btf tracepoints, BPF "
+			"iterators and socket storage (Linux 6.1 or later); "
+			"TCPSHIM_WATCH_DEBUG=1 shows libbpf's account\n",
+			strerror(-err));
 }
 
 /* Root, or CAP_BPF and CAP_PERFMON in the effective set. */
@@ -59,6 +105,13 @@ static int watch_load_allowed(void)
 	if (!watch_load_privileged()) {
 		fputs("tcpshim watch: needs root, or CAP_BPF and CAP_PERFMON "
 		      "(run it with sudo)\n", stderr);
+		return 0;
+	}
+	if (watch_load_locked_down()) {
+		fputs("tcpshim watch: the kernel is locked down "
+		      "(confidentiality), which keeps BPF from reading kernel "
+		      "memory; boot with lockdown=integrity or without "
+		      "lockdown\n", stderr);
 		return 0;
 	}
 	if (access(WATCH_BTF, R_OK) != 0) {
@@ -227,11 +280,7 @@ struct watch_bpf *watch_load_start(void)
 	if (err == 0 && watch_load_seed(skel) != 0)
 		err = -errno;
 	if (err != 0) {
-		fprintf(stderr, "tcpshim watch: the kernel refused the BPF "
-			"programs (%s); it needs tp_btf tracepoints, BPF "
-			"iterators and socket storage (Linux 6.1 or later); "
-			"TCPSHIM_WATCH_DEBUG=1 shows libbpf's account\n",
-			strerror(-err));
+		watch_load_say_refused(skel, err);
 		watch_bpf__destroy(skel);
 		return NULL;
 	}
