@@ -4,11 +4,13 @@
 #   sh tests/deps.sh         what make check needs (jansson too: it tests
 #                            tcpshim report; plain make builds without it)
 #   sh tests/deps.sh fuzz    what make fuzz needs: clang and libFuzzer
+# As root it also installs what tcpshim watch is built with (clang,
+# libbpf-dev, bpftool) and tested with (liburing-dev): its tests need
+# root, so a plain user is not asked for them.
 # Keep the list in step with .ci/run, which also installs golang-go (the
-# Go test of check_hardening is skipped without it), systemd-journal-remote
-# and rsyslog (the shipping tests of test_journal and test_collector),
-# and clang, libbpf-dev and bpftool (tcpshim watch, which test_watch
-# skips, saying so, in a command built without them).
+# Go tests of check_hardening and test_watch_programs are skipped without
+# it), systemd-journal-remote and rsyslog (the shipping tests of
+# test_journal and test_collector).
 need=""
 if [ "${1:-}" = fuzz ]; then
 	command -v clang >/dev/null || need="$need clang"
@@ -38,6 +40,14 @@ if [ "${1:-}" != fuzz ]; then
 	dpkg -s libjemalloc2 >/dev/null 2>&1 || need="$need libjemalloc2"
 	dpkg -s libtcmalloc-minimal4 >/dev/null 2>&1 ||
 		need="$need libtcmalloc-minimal4"
+	if [ "$(id -u)" = 0 ]; then
+		command -v clang >/dev/null || need="$need clang"
+		pkg-config --exists libbpf 2>/dev/null || need="$need libbpf-dev"
+		command -v bpftool >/dev/null || [ -x /usr/sbin/bpftool ] ||
+			need="$need bpftool"
+		pkg-config --exists liburing 2>/dev/null ||
+			need="$need liburing-dev"
+	fi
 fi
 [ -n "$need" ] || exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
