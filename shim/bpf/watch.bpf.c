@@ -168,16 +168,25 @@ static struct watch_record *watch_record_new(__u32 kind)
 	return r;
 }
 
+/* Whether tcp_send_reset carries the reason (Linux 6.10 and later): user
+ * space reads it from the tracepoint's type.  Without it the argument is
+ * never read, so the verifier of an older kernel never sees the read. */
+const volatile int watch_reset_has_reason = 1;
+
+/* (sk, skb[, reason]): raw, since the reason may not be there. */
 SEC("tp_btf/tcp_send_reset")
-int BPF_PROG(watch_send_reset, const struct sock *sk, const struct sk_buff *skb,
-	     int reason)
+int watch_send_reset(__u64 *ctx)
 {
+	const struct sock *sk = (const struct sock *)ctx[0];
+	const struct sk_buff *skb = (const struct sk_buff *)ctx[1];
 	struct watch_record *r = watch_record_new(WATCH_RST_SENT);
 
 	if (r == NULL)
 		return 0;
-	r->reason = (__u32)reason;
-	r->flags |= WATCH_HAS_REASON;
+	if (watch_reset_has_reason) {
+		r->reason = (__u32)ctx[2];
+		r->flags |= WATCH_HAS_REASON;
+	}
 	if (sk != NULL) {
 		watch_fill_sock(r, (struct sock *)sk);
 		watch_fill_actor(r, ctx);

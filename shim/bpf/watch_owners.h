@@ -36,8 +36,9 @@ const volatile int watch_tcp_syn_sent = -1;
 const volatile int watch_tcp_time_wait = -1;
 const volatile int watch_tcp_new_syn_recv = -1;
 
-extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym;
-extern void bpf_task_release(struct task_struct *p) __ksym;
+/* Linux 6.2 and later; without them an owner is taken to hold on. */
+extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
+extern void bpf_task_release(struct task_struct *p) __ksym __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
@@ -131,7 +132,7 @@ static int watch_owner_holds(const struct watch_owner *o, struct sock *sk)
 	struct task_struct *task;
 	__u64 ino = 0, held;
 
-	if (o->tgid == 0)
+	if (o->tgid == 0 || !bpf_task_from_pid || !bpf_task_release)
 		return 1;
 	task = bpf_task_from_pid(o->tgid);
 	if (task == NULL)

@@ -137,10 +137,16 @@ static int watch_on_record(void *ctx, void *data, size_t size)
 }
 
 /* The line scripts wait for; what seeding could not see, said there. */
-static void watch_ready_line(const struct watch_seeding *seen, int paths)
+static void watch_ready_line(const struct watch_seeding *seen, int paths,
+			     int reasons)
 {
 	fprintf(stderr, "tcpshim watch: ready; attached, and the owners of "
 		"%ld open sockets seeded", seen->sockets);
+	if (!reasons)
+		fputs("; this kernel's tcp_send_reset gives no reason (Linux "
+		      "6.10 and later do): reason is null, and so are the "
+		      "causes only a reason tells (unread_data, linger0, "
+		      "keepalive_timeout)", stderr);
 	if (paths < WATCH_PATHS)
 		fprintf(stderr, "; %d of the %d kernel functions that tell "
 			"linger0, abort and killed apart were not found in "
@@ -173,7 +179,8 @@ static int watch_loop(struct watch_bpf *skel, struct watch_state *st,
 		perror("tcpshim watch: ring buffer");
 		return 1;
 	}
-	watch_ready_line(watch_load_seeded(), watch_stack_init());
+	watch_ready_line(watch_load_seeded(), watch_stack_init(),
+			 watch_load_reasons(skel));
 	while (!watch_stopped) {
 		if (duration > 0 && watch_clock_ns(CLOCK_MONOTONIC) >= end)
 			break;

@@ -40,6 +40,7 @@ int watch_usage(FILE *out, int status);
 struct watch_bpf;
 struct watch_bpf *watch_load_start(void);
 int watch_load_ring_fd(struct watch_bpf *skel);
+int watch_load_reasons(struct watch_bpf *skel);	/* the kernel gives them */
 uint64_t watch_load_dropped(struct watch_bpf *skel);
 struct watch_seeding {
 	long sockets;		/* open sockets whose owner is known */
@@ -54,6 +55,7 @@ int watch_btf_init(void);
 void watch_btf_free(void);
 const char *watch_btf_reason(uint32_t value);	/* NULL: none */
 long watch_btf_enumerator(const char *name);	/* -1: none */
+int watch_btf_tracepoint_args(const char *name);	/* -1: none */
 
 /* watch_proc.c: fn is called for each socket descriptor of pid (o->pid,
  * fd, inode, comm) until it returns nonzero; returns that, or -1 when

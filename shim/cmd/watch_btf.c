@@ -1,13 +1,15 @@
 /*
  * watch_btf.c - the running kernel's own numbers, read from its BTF
  * (/sys/kernel/btf/vmlinux): the names of its reset reasons (enum
- * sk_rst_reason, the SK_RST_REASON_ prefix dropped) and the values of
- * named enumerators such as TCP_SYN_SENT.  They move between kernel
+ * sk_rst_reason, the SK_RST_REASON_ prefix dropped), the values of
+ * named enumerators such as TCP_SYN_SENT, and how many arguments a
+ * tracepoint passes.  They move between kernel
  * versions: none is written down here.
  */
 #include "cmd/watch.h"
 
 #include <bpf/btf.h>
+#include <stdio.h>
 #include <string.h>
 
 #define WATCH_REASON_ENUM "sk_rst_reason"
@@ -79,4 +81,23 @@ long watch_btf_enumerator(const char *name)
 		}
 	}
 	return -1;
+}
+
+int watch_btf_tracepoint_args(const char *name)
+{
+	char type[128];
+	const struct btf_type *t;
+	int id;
+
+	snprintf(type, sizeof(type), "btf_trace_%s", name);
+	id = watch_btf == NULL ? -1 :
+	     btf__find_by_name_kind(watch_btf, type, BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return -1;
+	/* typedef → pointer → prototype (void *ctx, the arguments...) */
+	t = btf__type_by_id(watch_btf, btf__resolve_type(watch_btf, id));
+	if (t == NULL || !btf_is_ptr(t))
+		return -1;
+	t = btf__type_by_id(watch_btf, t->type);
+	return t != NULL && btf_is_func_proto(t) ? btf_vlen(t) - 1 : -1;
 }

@@ -269,6 +269,8 @@ struct watch_bpf *watch_load_start(void)
 	skel->rodata->watch_nr_connect = SYS_connect;
 	skel->rodata->watch_nr_accept = SYS_accept;
 	skel->rodata->watch_nr_accept4 = SYS_accept4;
+	skel->rodata->watch_reset_has_reason =
+		watch_btf_tracepoint_args("tcp_send_reset") >= 3;
 	skel->rodata->watch_tcp_syn_sent = watch_btf_enumerator("TCP_SYN_SENT");
 	skel->rodata->watch_tcp_time_wait = watch_btf_enumerator("TCP_TIME_WAIT");
 	skel->rodata->watch_tcp_new_syn_recv =
@@ -285,6 +287,11 @@ struct watch_bpf *watch_load_start(void)
 		return NULL;
 	}
 	return skel;
+}
+
+int watch_load_reasons(struct watch_bpf *skel)
+{
+	return skel->rodata->watch_reset_has_reason;
 }
 
 int watch_load_ring_fd(struct watch_bpf *skel)
