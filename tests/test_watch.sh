@@ -270,6 +270,7 @@ if bad:
     sys.exit(1)
 print("PASS test_watch: refused (IPv4%s), linger0 by a client and by an"
       " accepting server, a connection made before watch: %d events, owners and fds exact; text and JSON; --pid, --comm,"
-      " --port, --netns; no drops, nothing left attached"
+      " --port, --netns; a plain user refused, CAP_BPF and CAP_PERFMON enough;"
+      " no drops, nothing left attached"
       % (" and IPv6" if want == 10 else "", want))
 EOF
