@@ -7,8 +7,10 @@
 # Keep the list in step with .ci/run, which also installs golang-go (the
 # Go test of check_hardening is skipped without it), systemd-journal-remote
 # and rsyslog (the shipping tests of test_journal and test_collector),
-# and clang, libbpf-dev and bpftool (tcpshim watch, which test_watch
-# skips, saying so, in a command built without them).
+# clang, libbpf-dev and bpftool (tcpshim watch, which test_watch
+# skips, saying so, in a command built without them), and liburing-dev
+# (the io_uring case of test_watch_programs, skipped, saying so, where
+# it was missing at build time).
 need=""
 if [ "${1:-}" = fuzz ]; then
 	command -v clang >/dev/null || need="$need clang"
