@@ -56,7 +56,7 @@ $(T)/prog_linked_nopie: TEST_CFLAGS += -fno-pie -no-pie
 # ignores $ORIGIN in secure mode.
 $(T)/prog_linked_secure: TEST_CFLAGS += -Wl,-rpath,$(abspath $(B))
 # Static: no loader, so no preload (sanitizers need one: left out).
-$(T)/prog_static: TEST_CFLAGS := \
+$(T)/prog_static $(T)/prog_watch: TEST_CFLAGS := \
 	$(filter-out $(SAN_FLAGS),$(TEST_CFLAGS)) -static
 
 $(T)/prog_%: tests/programs/prog_%.c $(TEST_DEPS)
@@ -79,21 +79,34 @@ $(T)/tcpshim_nojansson: $(COMMAND_COMMON) shim/cmd/report_unavailable.c \
 		$(COMMAND_COMMON) shim/cmd/report_unavailable.c \
 		shim/cmd/watch_unavailable.c shim/cmd/watch_usage.c $(COMMAND_OBJS)
 
-# The Go target of check_live: static, out of any preload's reach.  Built
-# where Go is installed; check_live says it skips it otherwise.
+# The Go programs: check_live's target and test_watch_programs' server
+# and client, static, out of any preload's reach.  Built where Go is
+# installed; their tests say they skip them otherwise.
 GO := $(shell command -v go 2>/dev/null)
-GO_BINS := $(if $(GO),$(T)/live_target_go)
+GO_BINS := $(if $(GO),$(T)/live_target_go $(T)/watch_go)
 $(T)/live_target_go: tests/programs/live_target.go
+$(T)/watch_go: tests/programs/watch_go.go
+$(T)/live_target_go $(T)/watch_go:
 	@mkdir -p $(T)
 	CGO_ENABLED=0 GOCACHE=$(abspath $(T))/gocache GOPATH=$(abspath $(T))/gopath \
 		$(GO) build -o $@ $<
+
+# A connection closed through io_uring, for test_watch_programs: built
+# where liburing's header is (liburing-dev); the test says it skips that
+# case otherwise.
+HAVE_URING := $(shell printf '\043include <liburing.h>\n' | \
+	$(CC) -E -x c - >/dev/null 2>&1 && echo yes)
+URING_BINS := $(if $(HAVE_URING),$(T)/watch_uring)
+$(T)/watch_uring: tests/programs/watch_uring.c $(B)/flags
+	@mkdir -p $(T)
+	$(CC) $(TEST_CFLAGS) -o $@ $< -luring
 
 $(T)/lib_%.so: tests/programs/lib_%.c $(B)/flags
 	@mkdir -p $(T)
 	$(CC) $(TEST_CFLAGS) -fPIC -shared -o $@ $<
 
 TEST_ALL := $(UNIT_BIN) $(CHECK_BINS) $(PROG_BINS) $(LIB_BINS) $(DEMO_BINS) \
-	$(GO_BINS) \
+	$(GO_BINS) $(URING_BINS) \
 	$(T)/tcpshim_nojansson all
 
 .PHONY: check check-build check-deps
