@@ -83,6 +83,7 @@ struct watch_event {
 	const char *cause;	/* NULL: not known */
 	const char *reason;	/* the kernel's; NULL: none */
 	int owned;		/* owner holds */
+	int closed;		/* the owner's close sent it */
 	struct watch_owner owner;
 	int acted;		/* actor holds: it caused the reset, and it is
 				   not the owner */

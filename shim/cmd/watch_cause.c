@@ -89,10 +89,12 @@ static void watch_cause_closer(const struct watch_record *r,
 	ev->owned = a->pid != 0;
 	ev->owner.pid = a->pid;
 	memcpy(ev->owner.comm, a->comm, sizeof(ev->owner.comm));
+	/* Any other way (io_uring, exit): the fd learnt, if it was its. */
 	if (a->nr == SYS_close)
 		ev->owner.fd = (__s32)a->arg0;
 	else if (!(r->flags & WATCH_HAS_OWNER) || r->owner.pid != a->pid)
 		ev->owner.fd = -1;
+	ev->closed = 1;
 	if (watch_cause_reason_is(ev, "TCP_ABORT_ON_CLOSE"))
 		ev->cause = names_cause(TCP_CAUSE_UNREAD_DATA);
 	else if (watch_cause_reason_is(ev, "TCP_STATE"))
@@ -137,11 +139,6 @@ void watch_cause_judge(const struct watch_record *r, struct watch_event *ev)
 	ev->owned = (r->flags & WATCH_HAS_OWNER) != 0;
 	ev->owner = r->owner;
 	ev->actor = r->actor;
-	/* Moved on: whoever holds it now; if nobody does by now, the last
-	 * process known, its descriptor no longer known. */
-	if (ev->owned && (r->flags & WATCH_OWNER_GONE) &&
-	    !watch_proc_holder(r->owner.inode, &ev->owner))
-		ev->owner.fd = -1;
 	if (r->kind == WATCH_RST_RECEIVED)
 		watch_cause_received(r, ev);
 	else if (r->flags & WATCH_HAS_SOCK)
@@ -149,6 +146,12 @@ void watch_cause_judge(const struct watch_record *r, struct watch_event *ev)
 	else if (r->family != 0)
 		ev->cause = r->flags & WATCH_SYN ? WATCH_CAUSE_NO_LISTENER
 						 : WATCH_CAUSE_NO_CONNECTION;
+	/* Moved on (not by the close that reset it): whoever holds it now;
+	 * if nobody does by now, the last process known, its descriptor no
+	 * longer known. */
+	if (ev->owned && !ev->closed && (r->flags & WATCH_OWNER_GONE) &&
+	    !watch_proc_holder(r->owner.inode, &ev->owner))
+		ev->owner.fd = -1;
 	if (ev->acted && ev->owned && ev->actor.pid == ev->owner.pid)
 		ev->acted = 0;
 }
