@@ -108,13 +108,7 @@ static void watch_fill_actor(struct watch_record *r, void *ctx)
 		r->actor.pid = ns.tgid;
 	bpf_get_current_comm(r->actor.comm, sizeof(r->actor.comm));
 	r->actor.arg0 = PT_REGS_PARM1_CORE_SYSCALL(regs);
-#if defined(__TARGET_ARCH_x86)
-	r->actor.nr = (__s64)BPF_CORE_READ(regs, orig_ax);
-#elif defined(__TARGET_ARCH_arm64)
-	r->actor.nr = (__s64)BPF_CORE_READ(regs, syscallno);
-#else
-	r->actor.nr = -1;
-#endif
+	r->actor.nr = watch_syscall_nr(regs);
 }
 
 /* No socket: the addresses of the segment answered, read from its

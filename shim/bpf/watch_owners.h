@@ -77,6 +77,18 @@ struct {
 	__type(value, struct watch_owner);
 } watch_accepted SEC(".maps");
 
+/* The system call a task's user registers were saved for (-1: none). */
+static __s64 watch_syscall_nr(struct pt_regs *regs)
+{
+#if defined(__TARGET_ARCH_x86)
+	return (__s64)BPF_CORE_READ(regs, orig_ax);
+#elif defined(__TARGET_ARCH_arm64)
+	return (__s64)BPF_CORE_READ(regs, syscallno);
+#else
+	return -1;
+#endif
+}
+
 /* The calling process as watch sees it; 0 if outside its pid namespace. */
 static int watch_owner_current(struct watch_owner *o, long fd)
 {
@@ -174,9 +186,16 @@ static int watch_accepted_fd(const struct watch_owner *caller, long fd)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(watch_sys_exit, struct pt_regs *regs, long ret)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct watch_call *c = bpf_map_lookup_elem(&watch_calls, &id);
+	__s64 nr = watch_syscall_nr(regs);
+	__u64 id;
+	struct watch_call *c;
 
+	/* Every other system call leaves here, at the cost of this test. */
+	if (nr != watch_nr_connect && nr != watch_nr_accept &&
+	    nr != watch_nr_accept4)
+		return 0;
+	id = bpf_get_current_pid_tgid();
+	c = bpf_map_lookup_elem(&watch_calls, &id);
 	if (c == NULL)
 		return 0;
 	if (c->nr != watch_nr_connect)
