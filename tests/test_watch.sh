@@ -17,7 +17,9 @@
 #             started: both owners found by the seeding pass.
 #   refused6  the refused case on ::1 (where loopback has IPv6).
 # A third watch with --pid and --comm prints only the before case's
-# client's reset.
+# client's reset.  A watch in a pid namespace of its own names the
+# linger0 case's owners by that namespace's pids.  A plain user is
+# refused in one line; CAP_BPF and CAP_PERFMON alone are enough.
 # Exactly these events, from both a JSON and a text watch; each ends
 # cleanly on SIGINT with none lost, and leaves no BPF program behind.
 # The command built without the eBPF toolchain (build/tests/
@@ -175,7 +177,8 @@ else
 fi
 touch "$W/go"
 wait $PRE; PRE=
-sleep 0.5
+# Every record is in the ring buffers before the programs end; watch
+# drains its buffer as it stops.
 kill -INT $JPID $TPID $FPID
 wait $JPID; js=$?
 wait $TPID; ts=$?
@@ -268,9 +271,42 @@ for b in bad:
 if bad:
     print("the JSON watch printed:\n" + open(w + "/json").read())
     sys.exit(1)
-print("PASS test_watch: refused (IPv4%s), linger0 by a client and by an"
-      " accepting server, a connection made before watch: %d events, owners and fds exact; text and JSON; --pid, --comm,"
-      " --port, --netns; a plain user refused, CAP_BPF and CAP_PERFMON enough;"
-      " no drops, nothing left attached"
-      % (" and IPv6" if want == 10 else "", want))
 EOF
+
+# In a pid namespace of its own (as in a container), watch names the
+# owners by the pids of that namespace, as they know themselves.
+PIDNS=
+if unshare --pid --fork --mount-proc true 2>/dev/null; then
+	unshare --pid --fork --mount-proc sh -c '
+		"$1" watch --json --netns "$2" > "$3/pidns.json" 2> "$3/pidns.err" &
+		n=0
+		until grep -q "tcpshim watch: ready" "$3/pidns.err"; do
+			n=$((n + 1)); [ $n -lt 200 ] || exit 1
+			sleep 0.1
+		done
+		ip netns exec "$4" python3 "$3/peer.py" linger 7006 > "$3/pidns.out"
+		kill -INT $!; wait $!' sh "$TCPSHIM" "$NETNS" "$W" "$NS" ||
+		fail "watch in a pid namespace: $(cat "$W/pidns.err")"
+	python3 - "$W" <<'EOF' || exit 1
+import json, sys
+w = sys.argv[1]
+who = {}
+for line in open(w + "/pidns.out"):
+    kv = dict(f.split("=") for f in line.split())
+    who[kv["role"]] = (int(kv["pid"]), int(kv["fd"]))
+got = sorted((e["event"], e["pid"], e["fd"], e["cause"])
+             for e in map(json.loads, open(w + "/pidns.json")))
+want = sorted([("rst_sent",) + who["client"] + ("linger0",),
+               ("rst_received",) + who["server"] + ("peer_reset",)])
+if got != want:
+    print("FAIL test_watch: in a pid namespace, watch printed %r, want %r"
+          % (got, want))
+    sys.exit(1)
+EOF
+	PIDNS="; in a pid namespace, its own pids"
+else
+	echo "test_watch: cannot make a pid namespace here: that case is left out"
+fi
+six=
+[ -f "$W/refused6.out" ] && six=" and IPv6"
+echo "PASS test_watch: refused (IPv4$six), linger0 by a client and by an accepting server, a connection made before watch: owners and fds exact; text and JSON; --pid, --comm, --port, --netns; a plain user refused, CAP_BPF and CAP_PERFMON enough$PIDNS; no drops, nothing left attached"
