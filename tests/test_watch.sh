@@ -15,6 +15,8 @@
 #             accept); rst_received peer_reset owned by the client.
 #   before    the same as linger0, on a connection made before watch
 #             started: both owners found by the seeding pass.
+#   fastopen  a client connected by sendto(MSG_FASTOPEN), no connect():
+#             its rst_received owner found in /proc.
 #   refused6  the refused case on ::1 (where loopback has IPv6).
 # A third watch with --pid and --comm prints only the before case's
 # client's reset.  A watch in a pid namespace of its own names the
@@ -90,6 +92,31 @@ def say(role, s):
     print("role=%s pid=%d fd=%d" % (role, os.getpid(), s.fileno()), flush=True)
 
 mode, port = sys.argv[1], int(sys.argv[2])
+if mode == "fastopen":
+    # A client that connects with sendto(MSG_FASTOPEN), not connect():
+    # watch finds its owner in /proc.  The server closes with linger0.
+    ls = socket.socket()
+    ls.setsockopt(socket.IPPROTO_TCP, socket.TCP_FASTOPEN, 5)
+    ls.bind(("127.0.0.1", port))
+    ls.listen()
+    c = socket.socket()
+    c.sendto(b"hi", socket.MSG_FASTOPEN, ("127.0.0.1", port))
+    a, _ = ls.accept()
+    a.recv(2)
+    say("client", c)
+    say("server", a)
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    a.close()
+    try:
+        c.recv(1)
+    except ConnectionResetError:
+        pass
+    # Held until watch has printed it: /proc is read as the record is.
+    for i in range(200):
+        if os.path.exists(sys.argv[3]):
+            break
+        time.sleep(0.05)
+    sys.exit(0)
 if mode == "refused":
     six = len(sys.argv) > 3
     s = socket.socket(socket.AF_INET6 if six else socket.AF_INET)
@@ -170,6 +197,14 @@ done
 run refused 7001 > "$W/refused.out" || fail "refused case: $(cat "$W/refused.out")"
 run linger 7002 > "$W/linger.out" || fail "linger0 case: $(cat "$W/linger.out")"
 run accepted 7005 > "$W/accepted.out" || fail "accepted case: $(cat "$W/accepted.out")"
+run fastopen 7007 "$W/fastopen.hold" > "$W/fastopen.out" &
+n=0
+until [ "$(grep -c ':7007"' "$W/json")" = 2 ]; do
+	n=$((n + 1)); [ $n -lt 100 ] || break
+	sleep 0.1
+done
+touch "$W/fastopen.hold"
+wait $! || fail "fastopen case: $(cat "$W/fastopen.out")"
 if ip -n "$NS" addr show lo | grep -q inet6; then
 	run refused 7004 six > "$W/refused6.out" || fail "IPv6 refused case"
 else
@@ -246,14 +281,19 @@ expect("7005", "rst_sent", o["server"][0], o["server"][1], "linger0",
        "TCP_STATE", local="127.0.0.1:7005")
 expect("7005", "rst_received", o["client"][0], o["client"][1], "peer_reset",
        Ellipsis, peer="127.0.0.1:7005")
-want = 8
+o = who("fastopen")
+expect("7007", "rst_sent", o["server"][0], o["server"][1], "linger0",
+       "TCP_STATE", local="127.0.0.1:7007")
+expect("7007", "rst_received", o["client"][0], o["client"][1], "peer_reset",
+       Ellipsis, peer="127.0.0.1:7007")
+want = 10
 try:
     c6 = who("refused6")["client"]
     expect("7004", "rst_sent", None, None, "no_listener", "NO_SOCKET",
            local="[::1]:7004", comm=None, cookie=None)
     expect("7004", "rst_received", c6[0], c6[1], "refused", Ellipsis,
            peer="[::1]:7004", comm="python3")
-    want = 10
+    want = 12
 except FileNotFoundError:
     pass
 if len(events) != want:
@@ -309,4 +349,4 @@ else
 fi
 six=
 [ -f "$W/refused6.out" ] && six=" and IPv6"
-echo "PASS test_watch: refused (IPv4$six), linger0 by a client and by an accepting server, a connection made before watch: owners and fds exact; text and JSON; --pid, --comm, --port, --netns; a plain user refused, CAP_BPF and CAP_PERFMON enough$PIDNS; no drops, nothing left attached"
+echo "PASS test_watch: refused (IPv4$six), linger0 by a client and by an accepting server, a connection made before watch, a TCP Fast Open client found in /proc: owners and fds exact; text and JSON; --pid, --comm, --port, --netns; a plain user refused, CAP_BPF and CAP_PERFMON enough$PIDNS; no drops, nothing left attached"

@@ -78,6 +78,7 @@ static void watch_fill_sock(struct watch_record *r, struct sock *sk)
 	if (r->state == watch_tcp_new_syn_recv || r->state == watch_tcp_time_wait)
 		return;
 	watch_fill_tcp(r, sk);
+	r->inode = watch_sock_inode(sk);
 	if (BPF_CORE_READ(sk, sk_socket) == NULL)
 		r->flags |= WATCH_NO_FILE;
 	o = watch_owner_of(sk);

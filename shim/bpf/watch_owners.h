@@ -89,20 +89,18 @@ static __s64 watch_syscall_nr(struct pt_regs *regs)
 #endif
 }
 
-/* The calling process as watch sees it; 0 if outside its pid namespace. */
-static int watch_owner_current(struct watch_owner *o, long fd)
+/* The calling process as watch sees it: pid 0 outside its pid namespace
+ * (known, then, to be nobody watch can name). */
+static void watch_owner_current(struct watch_owner *o, long fd)
 {
 	struct bpf_pidns_info ns = {};
 
-	if (bpf_get_ns_current_pid_tgid(watch_pidns_dev, watch_pidns_ino, &ns,
-					sizeof(ns)) != 0)
-		return 0;
-	o->pid = ns.tgid;
+	o->pid = bpf_get_ns_current_pid_tgid(watch_pidns_dev, watch_pidns_ino,
+					     &ns, sizeof(ns)) == 0 ? ns.tgid : 0;
 	o->tgid = bpf_get_current_pid_tgid() >> 32;
 	o->fd = (__s32)fd;
 	o->inode = 0;
 	bpf_get_current_comm(o->comm, sizeof(o->comm));
-	return 1;
 }
 
 static __u64 watch_sock_inode(const struct sock *sk)
@@ -165,8 +163,8 @@ int BPF_PROG(watch_sys_enter, struct pt_regs *regs, long nr)
 	    nr != watch_nr_accept4)
 		return 0;
 	id = bpf_get_current_pid_tgid();
-	if (watch_owner_current(&c.owner, PT_REGS_PARM1_CORE_SYSCALL(regs)))
-		bpf_map_update_elem(&watch_calls, &id, &c, BPF_ANY);
+	watch_owner_current(&c.owner, PT_REGS_PARM1_CORE_SYSCALL(regs));
+	bpf_map_update_elem(&watch_calls, &id, &c, BPF_ANY);
 	return 0;
 }
 

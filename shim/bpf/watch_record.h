@@ -73,6 +73,7 @@ struct watch_record {
 	__u32 unacked;		/* segments sent and not acknowledged */
 	__s32 silence_ms;	/* last data sent - last ACK received; -1 */
 	__u32 stack_bytes;	/* of stack */
+	__u64 inode;		/* the socket's inode; 0: no process holds it */
 	__u8 local_addr[16];	/* network order; IPv4 in the first 4 */
 	__u8 peer_addr[16];
 	struct watch_owner owner;

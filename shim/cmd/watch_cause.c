@@ -20,7 +20,8 @@
  * unacknowledged and had been sent after HALFOPEN_SILENCE_MS without an
  * ACK from the peer; otherwise peer_reset.
  *
- * Owners.  Learnt at connect, accept or start; when that process no
+ * Owners.  Learnt at connect, accept or start, or else, for a socket a
+ * process holds, looked for in /proc; when that process no
  * longer holds the socket at that fd (it forked and closed its copy, or
  * passed it with SCM_RIGHTS), the process that holds it now, from /proc
  * (by the time the record is read it may have closed it too: then the
@@ -136,7 +137,8 @@ void watch_cause_judge(const struct watch_record *r, struct watch_event *ev)
 	ev->r = r;
 	ev->reason = r->flags & WATCH_HAS_REASON ? watch_btf_reason(r->reason)
 						 : NULL;
-	ev->owned = (r->flags & WATCH_HAS_OWNER) != 0;
+	/* pid 0: a process outside watch's pid namespace. */
+	ev->owned = (r->flags & WATCH_HAS_OWNER) && r->owner.pid != 0;
 	ev->owner = r->owner;
 	ev->actor = r->actor;
 	if (r->kind == WATCH_RST_RECEIVED)
@@ -152,6 +154,10 @@ void watch_cause_judge(const struct watch_record *r, struct watch_event *ev)
 	if (ev->owned && !ev->closed && (r->flags & WATCH_OWNER_GONE) &&
 	    !watch_proc_holder(r->owner.inode, &ev->owner))
 		ev->owner.fd = -1;
+	/* Never learnt (io_uring's accept and connect, a connect by
+	 * sendto(MSG_FASTOPEN)), yet a process holds it: which one. */
+	if (!(r->flags & WATCH_HAS_OWNER) && !ev->closed && r->inode != 0)
+		ev->owned = watch_proc_holder(r->inode, &ev->owner);
 	if (ev->acted && ev->owned && ev->actor.pid == ev->owner.pid)
 		ev->acted = 0;
 }
