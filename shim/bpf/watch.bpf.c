@@ -167,6 +167,26 @@ static struct watch_record *watch_record_new(__u32 kind)
  * space reads it from the tracepoint's type.  Without it the argument is
  * never read, so the verifier of an older kernel never sees the read. */
 const volatile int watch_reset_has_reason = 1;
+/* --netns and --port, applied here: a storm elsewhere on the host must
+ * not fill the ring buffer with records nobody asked for. */
+const volatile __u64 watch_want_netns = 0;
+const volatile __u32 watch_want_port = 0;
+const volatile int watch_tcp_listen = -1;
+
+static int watch_netns_wanted(__u64 netns)
+{
+	return watch_want_netns == 0 || netns == watch_want_netns;
+}
+
+/* The record, or the ring buffer's room back if its port is not wanted. */
+static void watch_record_send(struct watch_record *r)
+{
+	if (watch_want_port != 0 && r->local_port != watch_want_port &&
+	    r->peer_port != watch_want_port)
+		bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
+	else
+		bpf_ringbuf_submit(r, 0);
+}
 
 /* (sk, skb[, reason]): raw, since the reason may not be there. */
 SEC("tp_btf/tcp_send_reset")
@@ -174,33 +194,51 @@ int watch_send_reset(__u64 *ctx)
 {
 	const struct sock *sk = (const struct sock *)ctx[0];
 	const struct sk_buff *skb = (const struct sk_buff *)ctx[1];
-	struct watch_record *r = watch_record_new(WATCH_RST_SENT);
+	struct watch_record *r;
+	__u64 netns;
+	int listener;
 
+	if (sk != NULL)
+		netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	else if (skb != NULL)
+		netns = BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
+	else
+		return 0;
+	if (!watch_netns_wanted(netns))
+		return 0;
+	/* A listener answering a segment for no connection of its own (a
+	 * peer that restarted and listens again): the segment tells. */
+	listener = sk != NULL && skb != NULL &&
+		   BPF_CORE_READ(sk, __sk_common.skc_state) == watch_tcp_listen;
+	r = watch_record_new(WATCH_RST_SENT);
 	if (r == NULL)
 		return 0;
 	if (watch_reset_has_reason) {
 		r->reason = (__u32)ctx[2];
 		r->flags |= WATCH_HAS_REASON;
 	}
-	if (sk != NULL) {
+	if (sk != NULL && !listener) {
 		watch_fill_sock(r, (struct sock *)sk);
 		watch_fill_actor(r, ctx);
-	} else if (skb != NULL) {
+	} else {
 		watch_fill_skb(r, skb);
 	}
-	bpf_ringbuf_submit(r, 0);
+	watch_record_send(r);
 	return 0;
 }
 
 SEC("tp_btf/tcp_receive_reset")
 int BPF_PROG(watch_receive_reset, struct sock *sk)
 {
-	struct watch_record *r = watch_record_new(WATCH_RST_RECEIVED);
+	struct watch_record *r;
 
+	if (sk == NULL || !watch_netns_wanted(BPF_CORE_READ(sk,
+					__sk_common.skc_net.net, ns.inum)))
+		return 0;
+	r = watch_record_new(WATCH_RST_RECEIVED);
 	if (r == NULL)
 		return 0;
-	if (sk != NULL)
-		watch_fill_sock(r, sk);
-	bpf_ringbuf_submit(r, 0);
+	watch_fill_sock(r, sk);
+	watch_record_send(r);
 	return 0;
 }

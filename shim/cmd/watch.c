@@ -216,7 +216,7 @@ int watch_main(int argc, char **argv)
 	watch_cause_init();
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	skel = watch_load_start();
+	skel = watch_load_start(&st.filter);
 	if (skel == NULL) {
 		watch_btf_free();
 		return 1;

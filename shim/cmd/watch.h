@@ -38,7 +38,8 @@ int watch_usage(FILE *out, int status);
 
 /* watch_load.c: the BPF object, loaded and attached, owners seeded. */
 struct watch_bpf;
-struct watch_bpf *watch_load_start(void);
+/* Loaded with f's --netns and --port, which the kernel side applies. */
+struct watch_bpf *watch_load_start(const struct watch_filter *f);
 int watch_load_ring_fd(struct watch_bpf *skel);
 int watch_load_reasons(struct watch_bpf *skel);	/* the kernel gives them */
 uint64_t watch_load_dropped(struct watch_bpf *skel);

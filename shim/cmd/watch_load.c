@@ -36,17 +36,20 @@ static char watch_load_refused[64];
 static int watch_load_libbpf_print(enum libbpf_print_level level,
 				   const char *fmt, va_list ap)
 {
-	char msg[512];
+	char msg[256];
 	const char *prog;
+	va_list copy;
 
 	if (level != LIBBPF_WARN)
 		return 0;
+	va_copy(copy, ap);
+	if (getenv("TCPSHIM_WATCH_DEBUG") != NULL)
+		vfprintf(stderr, fmt, copy);
+	va_end(copy);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	prog = strstr(msg, "prog '");
 	if (prog != NULL && watch_load_refused[0] == '\0')
 		sscanf(prog, "prog '%63[^']'", watch_load_refused);
-	if (getenv("TCPSHIM_WATCH_DEBUG") != NULL)
-		fputs(msg, stderr);
 	return 0;
 }
 
@@ -246,7 +249,7 @@ static int watch_load_seed(struct watch_bpf *skel)
 	return watch_load_iterate_all(skel, &nets);
 }
 
-struct watch_bpf *watch_load_start(void)
+struct watch_bpf *watch_load_start(const struct watch_filter *f)
 {
 	struct watch_bpf *skel;
 	struct stat ns;
@@ -271,6 +274,9 @@ struct watch_bpf *watch_load_start(void)
 	skel->rodata->watch_nr_accept4 = SYS_accept4;
 	skel->rodata->watch_reset_has_reason =
 		watch_btf_tracepoint_args("tcp_send_reset") >= 3;
+	skel->rodata->watch_want_netns = f->netns;
+	skel->rodata->watch_want_port = (__u32)f->port;
+	skel->rodata->watch_tcp_listen = watch_btf_enumerator("TCP_LISTEN");
 	skel->rodata->watch_tcp_syn_sent = watch_btf_enumerator("TCP_SYN_SENT");
 	skel->rodata->watch_tcp_time_wait = watch_btf_enumerator("TCP_TIME_WAIT");
 	skel->rodata->watch_tcp_new_syn_recv =
