@@ -1,0 +1,417 @@
+#!/bin/sh
+# test_watch_volume.sh - tcpshim watch accounts for every reset of 10,000
+# connections, one by one.  In a network namespace of its own,
+# build/tests/prog_watch_volume makes them over 8 threads to a forked
+# server process, each ended one way drawn from a seed: a client's or a
+# server's SO_LINGER {1, 0} close, a client's close with unread data, an
+# orderly close (no reset), a connect to a closed port (refused).  It
+# prints each connection's ends: fd, SO_COOKIE, ports; descriptor numbers
+# are reused at once across connections and threads, so an owner is
+# right only if it names the fd that very connection had.  Meanwhile
+# `tcpshim watch --json --netns` runs, and a private tracefs instance
+# records tcp:tcp_send_reset and tcp:tcp_receive_reset.  Checked:
+#   - watch's events, sent and received apart, as many as the
+#     tracepoints' hits (and as the endings make), hit for hit: the same
+#     addresses, the same reason, the same cookie; the trace did not
+#     overrun (without tracefs this part is skipped, saying why);
+#   - none lost ("stopped; N events printed, 0 lost");
+#   - each event with a cookie is that of one end of one connection, with
+#     its ports, owner pid and fd, comm, cause, reason and byte counts;
+#     one event per reset, none for an orderly close, none unknown;
+#   - each event with no socket is the no_listener reset of a refused
+#     connect, with no owner.
+# The last connect, to a port of its own, is refused too: once watch has
+# printed its reset it has printed all before it (one ring buffer, read
+# in order).  WATCH_VOLUME_SEED=N draws other endings (default 1);
+# WATCH_VOLUME_KEEP=DIR keeps the program's output, watch's and the trace.
+# Needs root, python3, iproute2 and a command built with clang, bpftool
+# and libbpf-dev.
+cd "$(dirname "$0")/.." || exit 1
+B=${TCPSHIM_BUILD:-build}
+TCPSHIM=$(pwd)/$B/tcpshim
+PROG=$(pwd)/$B/tests/prog_watch_volume
+SEED=${WATCH_VOLUME_SEED:-1}
+COUNT=10000
+THREADS=8
+# Ports of this run's own, under the ephemeral range: the trace sees every
+# network namespace, a concurrent run's included.  Listeners on PORT+0..7,
+# refused connects to PORT+8..15, the marker to PORT+16.
+PORT=$((10000 + $$ % 700 * 32))
+MARKER=$((PORT + 2 * THREADS))
+
+skip() { echo "SKIP test_watch_volume: $*"; exit 77; }
+fail() { echo "FAIL test_watch_volume: $*"; exit 1; }
+[ -z "${TCPSHIM_TEST_SANITIZER:-}" ] ||
+	skip "it runs the plain build's command and program; make check without SANITIZE runs it"
+[ -x "$TCPSHIM" ] || fail "$TCPSHIM not built (make)"
+[ -x "$PROG" ] || fail "$PROG not built (make check-build)"
+[ "$(id -u)" = 0 ] || skip "needs root (BPF programs, network namespaces)"
+# (--duration 0 is refused at once by a command built with eBPF.)
+"$TCPSHIM" watch --duration 0 2>&1 | grep -q 'built without eBPF' &&
+	skip "tcpshim built without eBPF: apt-get install clang libbpf-dev bpftool && make"
+command -v python3 >/dev/null || skip "python3 missing (Debian package python3)"
+command -v ip >/dev/null || skip "ip missing (Debian package iproute2)"
+
+NS=tcpshim-wvol-$$
+W=$(mktemp -d "${TMPDIR:-/tmp}/tcpshim-wvol.XXXXXX")
+WPID=
+TRACE=
+MOUNTED=
+trace_stop() {
+	for ev in tcp_send_reset tcp_receive_reset; do
+		echo 0 >"$TRACE/events/tcp/$ev/enable" 2>/dev/null
+	done
+}
+cleanup() {
+	[ -z "$WPID" ] || kill "$WPID" 2>/dev/null
+	wait 2>/dev/null
+	if [ -n "$TRACE" ]; then
+		trace_stop
+		rmdir "$TRACE" 2>/dev/null
+	fi
+	[ -z "$MOUNTED" ] || umount "$MOUNTED" 2>/dev/null
+	ip netns del "$NS" 2>/dev/null
+	rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+ip netns add "$NS" 2>/dev/null || skip "cannot make a network namespace here"
+ip -n "$NS" link set lo up || fail "lo in $NS"
+NETNS=$(stat -L -c %i "/run/netns/$NS")
+
+# The kernel's own count: a private tracefs instance, where there is
+# tracefs (mounted here if the system has not).
+NOTRACE=
+root=
+for t in /sys/kernel/tracing /sys/kernel/debug/tracing; do
+	[ -r "$t/events/tcp/tcp_send_reset/format" ] && { root=$t; break; }
+done
+if [ -z "$root" ]; then
+	mkdir -p "$W/tracefs"
+	mount -t tracefs nodev "$W/tracefs" 2>/dev/null &&
+		MOUNTED=$W/tracefs root=$W/tracefs
+	[ -r "$root/events/tcp/tcp_send_reset/format" ] ||
+		NOTRACE="no tracefs with tcp:tcp_send_reset here"
+fi
+if [ -z "$NOTRACE" ]; then
+	TRACE=$root/instances/tcpshim-wvol-$$
+	if mkdir "$TRACE" 2>/dev/null; then
+		# Room for every reset of the run, and whatever else the host does.
+		echo 16384 >"$TRACE/buffer_size_kb" 2>/dev/null
+	else
+		TRACE=
+		NOTRACE="cannot make a tracefs instance"
+	fi
+fi
+
+"$TCPSHIM" watch --json --netns "$NETNS" >"$W/json" 2>"$W/json.err" &
+WPID=$!
+n=0
+until grep -q 'tcpshim watch: ready' "$W/json.err"; do
+	n=$((n + 1)); [ $n -lt 300 ] || fail "no ready line: $(cat "$W/json.err")"
+	kill -0 $WPID 2>/dev/null || fail "watch ended: $(cat "$W/json.err")"
+	sleep 0.1
+done
+if [ -n "$TRACE" ]; then
+	: >"$TRACE/trace"
+	for ev in tcp_send_reset tcp_receive_reset; do
+		echo 1 >"$TRACE/events/tcp/$ev/enable" ||
+			fail "cannot enable tcp:$ev in $TRACE"
+	done
+fi
+
+timeout -k 5 120 ip netns exec "$NS" "$PROG" $COUNT $THREADS "$SEED" $PORT \
+	>"$W/conns" 2>"$W/prog.err" ||
+	fail "prog_watch_volume (seed $SEED): $(tail -5 "$W/prog.err")"
+
+# Everything before the marker's reset is out once watch printed it.
+n=0
+until grep -q "\"event\":\"rst_received\".*\"peer\":\"127.0.0.1:$MARKER\"" "$W/json"; do
+	n=$((n + 1))
+	[ $n -lt 600 ] || fail "watch printed no reset of the last connect (port $MARKER) in 60 s; $(wc -l <"$W/json") events, $(cat "$W/json.err")"
+	kill -0 $WPID 2>/dev/null || fail "watch ended: $(cat "$W/json.err")"
+	sleep 0.1
+done
+if [ -n "$TRACE" ]; then
+	trace_stop
+	cat "$TRACE/trace" >"$W/trace"
+	# A trace that overran lost hits: it cannot be the count.
+	cat "$TRACE"/per_cpu/cpu*/stats 2>/dev/null |
+		awk '/^overrun:/ { n += $2 } END { print n + 0 }' >"$W/overrun"
+else
+	echo "SKIP test_watch_volume: the kernel's count: $NOTRACE (the rest is checked)"
+fi
+kill -INT $WPID
+wait $WPID; ws=$?
+WPID=
+[ $ws = 0 ] || fail "watch exit status $ws on SIGINT: $(cat "$W/json.err")"
+
+# WATCH_VOLUME_KEEP=DIR: the run's files are copied there first.
+if [ -n "${WATCH_VOLUME_KEEP:-}" ]; then
+	mkdir -p "$WATCH_VOLUME_KEEP" &&
+		cp "$W"/conns "$W"/json "$W"/json.err "$WATCH_VOLUME_KEEP"/ &&
+		{ [ ! -f "$W/trace" ] || cp "$W"/trace "$W"/overrun "$WATCH_VOLUME_KEEP"/; }
+fi
+python3 - "$W" "$NETNS" "$PORT" "$THREADS" "$SEED" <<'EOF' || exit 1
+import collections, json, os, re, sys
+
+w, netns, port, threads, seed = sys.argv[1], int(sys.argv[2]), \
+    int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+marker_port = port + 2 * threads
+ours = set(range(port, marker_port + 1))
+SENT, RECV = "rst_sent", "rst_received"
+COMM = "prog_watch_volume"[:15]
+
+# Each check's problems: a kind of problem, how often, one example.
+CHECKS = ["none lost", "as many events as the endings make",
+          "event fields as the spec lists them",
+          "every event is one end's, none for orderly closes, none unknown",
+          "one event per reset", "owner pid, fd and comm exact", "causes",
+          "reasons", "bytes_sent and bytes_received"]
+problems = {c: collections.OrderedDict() for c in CHECKS}
+notes = {}
+
+def problem(check, kind, example=""):
+    n, ex = problems[check].get(kind, (0, example))
+    problems[check][kind] = (n + 1, ex)
+
+# The program's connections: each end by its cookie.
+pids, ends, refused, n_end = {}, {}, collections.Counter(), collections.Counter()
+listeners = {}
+elapsed = None
+for line in open(w + "/conns"):
+    f = line.split()
+    kv = dict(x.split("=", 1) for x in f[1:] if "=" in x)
+    if f[0] == "pid":
+        pids["client"], pids["server"] = int(f[1]), int(kv["server"])
+    elif f[0] == "listener":
+        listeners[int(kv["cookie"])] = int(kv["port"])
+    elif f[0] == "elapsed_ms":
+        elapsed = int(f[1])
+    elif f[0] == "marker":
+        ends[int(kv["cookie"])] = dict(i="marker", end="refused", side="client",
+                                       fd=int(kv["fd"]), local=int(kv["local"]),
+                                       peer=marker_port)
+        refused[(marker_port, int(kv["local"]))] += 1
+    elif f[0] == "conn":
+        n_end[kv["end"]] += 1
+        ends[int(kv["client_cookie"])] = dict(
+            i=kv["i"], end=kv["end"], side="client", fd=int(kv["client_fd"]),
+            local=int(kv["local"]), peer=int(kv["peer"]))
+        if kv["end"] == "refused":
+            refused[(int(kv["peer"]), int(kv["local"]))] += 1
+            continue
+        ends[int(kv["server_cookie"])] = dict(
+            i=kv["i"], end=kv["end"], side="server", fd=int(kv["server_fd"]),
+            local=int(kv["server_local"]), peer=int(kv["server_peer"]))
+        if (kv["server_local"], kv["server_peer"]) != (kv["peer"], kv["local"]):
+            sys.exit("FAIL test_watch_volume: the program's ends of connection"
+                     " %s do not agree on ports: %s" % (kv["i"], line))
+
+# What each end of each ending logs: event, cause, reason (... : the
+# kernel's, held against the trace below), bytes sent and received.
+want_of = {
+    ("client_linger0", "client"): (SENT, "linger0", ..., 0, 1),
+    ("client_linger0", "server"): (RECV, "peer_reset", None, 1, 0),
+    ("server_linger0", "server"): (SENT, "linger0", ..., 0, 0),
+    ("server_linger0", "client"): (RECV, "peer_reset", None, 0, 0),
+    ("unread", "client"): (SENT, "unread_data", "TCP_ABORT_ON_CLOSE", 0, 1),
+    ("unread", "server"): (RECV, "peer_reset", None, 1, 0),
+    ("refused", "client"): (RECV, "refused", None, 0, 0),
+}
+resets = sum(n for k, n in n_end.items() if k != "orderly") + 1  # + marker
+expected = {SENT: resets, RECV: resets}
+# Added below: the listeners' TCP_FLAGS resets.
+
+events = [json.loads(l) for l in open(w + "/json")]
+m = re.search(r"stopped; (\d+) events printed, (\d+) lost",
+              open(w + "/json.err").read())
+lost = int(m.group(2)) if m else None
+if not m or lost != 0 or int(m.group(1)) != len(events):
+    problem("none lost", "watch said %r and printed %d lines"
+            % (m and m.group(0), len(events)))
+notes["none lost"] = "%s lost, %d printed" % (lost, len(events))
+count = collections.Counter(e.get("event") for e in events)
+
+js = json.dumps
+
+def port_of(addr):
+    return None if addr is None else int(addr.rsplit(":", 1)[1])
+
+FIELDS = {"time", "pid", "fd", "conn", "cookie", "event", "cause", "call",
+          "errno", "reason", "source", "comm", "netns", "local", "peer",
+          "bytes_sent", "bytes_received", "actor_pid", "actor_comm"}
+seen = collections.Counter()
+nolistener = collections.Counter()
+stray = 0
+for e in events:
+    ex = json.dumps(e)
+    if set(e) != FIELDS:
+        problem("event fields as the spec lists them", "; ".join(
+            "%s %s" % (what, ", ".join(sorted(names))) for what, names in
+            (("missing:", FIELDS - set(e)), ("not in the spec:", set(e) - FIELDS))
+            if names), ex)
+    fixed = tuple(e.get(k) for k in ("conn", "call", "errno", "source", "netns"))
+    if fixed != (None, None, None, "kernel", netns):
+        problem("event fields as the spec lists them",
+                "conn, call, errno, source, netns are %r" % (fixed,), ex)
+    lp, pp = port_of(e.get("local")), port_of(e.get("peer"))
+    if e.get("cookie") in listeners:
+        # A client's ACK overtaken by its own reset reaches the listener,
+        # which resets (TCP_FLAGS): the kernel's, and the trace's too.
+        if (e["event"], e.get("reason"), lp) != (SENT, "TCP_FLAGS",
+                                                 listeners[e["cookie"]]):
+            problem("every event is one end's, none for orderly closes, none unknown",
+                    "a listener's %s, reason %s" % (e["event"], e.get("reason")), ex)
+        stray += 1
+        continue
+    if not (e.get("local") or "").startswith("127.0.0.1:") or \
+            not (e.get("peer") or "").startswith("127.0.0.1:"):
+        problem("every event is one end's, none for orderly closes, none unknown",
+                "addresses not 127.0.0.1", ex)
+        continue
+    owner = (e.get("pid"), e.get("fd"), e.get("comm"), e.get("actor_pid"),
+             e.get("actor_comm"))
+    if e.get("cookie") is None:
+        # No socket: the answer to a refused connect's SYN, nothing else.
+        what = "a refused connect's no_listener rst_sent"
+        if e["event"] != SENT or (lp, pp) not in refused:
+            problem("every event is one end's, none for orderly closes, none unknown",
+                    "%s with no cookie, not to a refused connect" % e["event"], ex)
+            continue
+        nolistener[(lp, pp)] += 1
+        if owner != (None,) * 5:
+            problem("owner pid, fd and comm exact", "%s: owned" % what, ex)
+        if e.get("cause") != "no_listener":
+            problem("causes", "%s: cause %s, want no_listener" % (what, js(e.get("cause"))), ex)
+        if e.get("reason") != "NO_SOCKET":
+            problem("reasons", "%s: reason %s, want NO_SOCKET" % (what, js(e.get("reason"))), ex)
+        if (e.get("bytes_sent"), e.get("bytes_received")) != (None, None):
+            problem("bytes_sent and bytes_received", "%s: not null" % what, ex)
+        continue
+    end = ends.get(e["cookie"])
+    if end is None:
+        problem("every event is one end's, none for orderly closes, none unknown",
+                "%s: a cookie none of the program's sockets had" % e["event"], ex)
+        continue
+    what = "%s, %s end, %s" % (end["end"], end["side"], e["event"])
+    want = want_of.get((end["end"], end["side"]))
+    if (lp, pp) != (end["local"], end["peer"]):
+        problem("every event is one end's, none for orderly closes, none unknown",
+                "%s: the ports are not its connection's (%s: %d->%d)"
+                % (what, end["i"], end["local"], end["peer"]), ex)
+        continue
+    if want is None or want[0] != e["event"]:
+        problem("every event is one end's, none for orderly closes, none unknown",
+                "%s: an event this end does not make" % what, ex)
+        continue
+    seen[(e["cookie"], e["event"])] += 1
+    pid = pids[end["side"]]
+    if e.get("pid") != pid:
+        problem("owner pid, fd and comm exact", "%s: pid %s, want the %s's" % (
+            what, "the client's" if e.get("pid") == pids["client"] else
+            "the server's" if e.get("pid") == pids["server"] else e.get("pid"),
+            end["side"]), ex + "  want fd %d" % end["fd"])
+    elif e.get("fd") != end["fd"]:
+        problem("owner pid, fd and comm exact", "%s: fd %s, not this connection's" % (
+            what, "null" if e.get("fd") is None else "another"),
+            ex + "  want fd %d" % end["fd"])
+    elif owner[2:] != (COMM, None, None):
+        problem("owner pid, fd and comm exact", "%s: comm or actor %r" % (what, owner[2:]), ex)
+    if e.get("cause") != want[1]:
+        problem("causes", "%s: cause %s, want %s" % (what, js(e.get("cause")), want[1]), ex)
+    if want[2] is not ... and e.get("reason") != want[2]:
+        problem("reasons", "%s: reason %s, want %s" % (what, js(e.get("reason")), js(want[2])), ex)
+    if (e.get("bytes_sent"), e.get("bytes_received")) != want[3:]:
+        problem("bytes_sent and bytes_received", "%s: %s/%s, want %d/%d" % (
+            what, e.get("bytes_sent"), e.get("bytes_received"), *want[3:]), ex)
+
+# One event per reset: every end that resets, once; every refused
+# connect's SYN answered, once.
+for cookie, end in ends.items():
+    want = want_of.get((end["end"], end["side"]))
+    if want is not None and seen[(cookie, want[0])] != 1:
+        problem("one event per reset", "%s, %s end: %d %s events, want 1" % (
+            end["end"], end["side"], seen[(cookie, want[0])], want[0]),
+            "connection %s cookie %d" % (end["i"], cookie))
+for k, n in refused.items():
+    if nolistener[k] != n:
+        problem("one event per reset", "refused: %d no_listener rst_sent for %d connects"
+                % (nolistener[k], n), "ports %d->%d" % k)
+expected[SENT] += stray
+for k in set(count) | {SENT, RECV}:
+    if count[k] != expected.get(k, 0):
+        problem("as many events as the endings make",
+                "%s: %d, want %d" % (k, count[k], expected.get(k, 0)))
+notes["as many events as the endings make"] = \
+    "%d rst_sent, %d rst_received (%d of them listeners' TCP_FLAGS resets)" \
+    % (count[SENT], count[RECV], stray)
+fds = collections.Counter((end["side"], end["fd"]) for end in ends.values())
+notes["owner pid, fd and comm exact"] = "%d descriptor numbers in the two " \
+    "processes, each one of up to %d connections' ends" % (len(fds), max(fds.values()))
+notes["every event is one end's, none for orderly closes, none unknown"] = \
+    "%d events, each matched by cookie and ports" % len(events)
+
+# The kernel's count: every hit of the tracepoints on the program's ports.
+if os.path.exists(w + "/trace"):
+    CHECKS += ["the trace did not overrun", "as many events as tracepoint hits",
+               "hit for hit: addresses, reason (sent), cookie (received)"]
+    for c in CHECKS[-3:]:
+        problems[c] = collections.OrderedDict()
+    overrun = int(open(w + "/overrun").read())
+    if overrun:
+        problem("the trace did not overrun", "%d records lost" % overrun)
+    # A listener's reset names no peer: dest=0.0.0.0:0.
+    sent_re = re.compile(r"tcp_send_reset: .*src=127\.0\.0\.1:(\d+) "
+                         r"dest=(?:127\.0\.0\.1|0\.0\.0\.0):(\d+) "
+                         r"state=\S+(?: reason=(\S+))?")
+    recv_re = re.compile(r"tcp_receive_reset: family=AF_INET sport=(\d+) "
+                         r"dport=(\d+) saddr=127\.0\.0\.1 daddr=127\.0\.0\.1 "
+                         r".*sock_cookie=([0-9a-f]+)")
+    kernel, theirs = collections.Counter(), collections.Counter()
+    for line in open(w + "/trace"):
+        m = sent_re.search(line)
+        if m and {int(m.group(1)), int(m.group(2))} & ours:
+            kernel[(SENT, int(m.group(1)), int(m.group(2)), m.group(3))] += 1
+            continue
+        m = recv_re.search(line)
+        if m and {int(m.group(1)), int(m.group(2))} & ours:
+            kernel[(RECV, int(m.group(1)), int(m.group(2)), int(m.group(3), 16))] += 1
+    hits = collections.Counter()
+    for k, n in kernel.items():
+        hits[k[0]] += n
+    for e in events:
+        theirs[(e.get("event"), port_of(e.get("local")), port_of(e.get("peer")),
+                e.get("reason") if e.get("event") == SENT else e.get("cookie"))] += 1
+    for k in (SENT, RECV):
+        if count[k] != hits[k]:
+            problem("as many events as tracepoint hits",
+                    "%s: watch %d, the tracepoint %d" % (k, count[k], hits[k]))
+    notes["as many events as tracepoint hits"] = \
+        "tcp_send_reset %d, tcp_receive_reset %d" % (hits[SENT], hits[RECV])
+    for k in kernel - theirs:
+        problem("hit for hit: addresses, reason (sent), cookie (received)",
+                "a hit watch has no event for", "%s %s->%s %s" % k)
+    for k in theirs - kernel:
+        problem("hit for hit: addresses, reason (sent), cookie (received)",
+                "an event with no hit", "%s %s->%s %s" % k)
+
+nbad = 0
+for c in CHECKS:
+    if not problems[c]:
+        print("ok   test_watch_volume: %s%s" % (c, ": " + notes[c] if c in notes else ""))
+        continue
+    nbad += 1
+    print("FAIL test_watch_volume: %s" % c)
+    for kind, (n, ex) in list(problems[c].items())[:8]:
+        print("       %d x %s" % (n, kind) + ("\n         e.g. %s" % ex if ex else ""))
+print("test_watch_volume: seed %s: %d connections (%s) in %s ms; watch: %d "
+      "events, %s lost" % (seed, sum(n_end.values()), ", ".join(
+          "%d %s" % (n, k) for k, n in sorted(n_end.items())), elapsed,
+          len(events), lost))
+if nbad:
+    print("FAIL test_watch_volume: %d of %d checks (seed %s; WATCH_VOLUME_SEED "
+          "reruns it)" % (nbad, len(CHECKS), seed))
+    sys.exit(1)
+print("PASS test_watch_volume: %d connections, every reset accounted for" % sum(n_end.values()))
+EOF
