@@ -241,6 +241,16 @@ def port_of(addr):
 FIELDS = {"time", "pid", "fd", "conn", "cookie", "event", "cause", "call",
           "errno", "reason", "source", "comm", "netns", "local", "peer",
           "bytes_sent", "bytes_received", "actor_pid", "actor_comm"}
+listener_ports = set(listeners.values())
+
+def is_listeners(e):
+    return e["event"] == SENT and e.get("cookie") is None and \
+        port_of(e.get("local")) in listener_ports and \
+        e.get("reason") != "NO_SOCKET"
+
+def owner_of(e):
+    return tuple(e.get(k) for k in ("pid", "fd", "comm", "actor_pid", "actor_comm"))
+
 seen = collections.Counter()
 nolistener = collections.Counter()
 stray = 0
@@ -256,13 +266,16 @@ for e in events:
         problem("event fields as the spec lists them",
                 "conn, call, errno, source, netns are %r" % (fixed,), ex)
     lp, pp = port_of(e.get("local")), port_of(e.get("peer"))
-    if e.get("cookie") in listeners:
+    if is_listeners(e):
         # A client's ACK overtaken by its own reset reaches the listener,
         # which resets (TCP_FLAGS): the kernel's, and the trace's too.
-        if (e["event"], e.get("reason"), lp) != (SENT, "TCP_FLAGS",
-                                                 listeners[e["cookie"]]):
+        # No connection of the listener's: the segment's addresses, no
+        # owner, no cookie, no_connection.
+        if (e.get("reason"), e.get("cause")) != ("TCP_FLAGS", "no_connection") \
+                or owner_of(e) != (None,) * 5:
             problem("every event is one end's, none for orderly closes, none unknown",
-                    "a listener's %s, reason %s" % (e["event"], e.get("reason")), ex)
+                    "a listener's %s, reason %s, cause %s" % (e["event"],
+                    e.get("reason"), e.get("cause")), ex)
         stray += 1
         continue
     if not (e.get("local") or "").startswith("127.0.0.1:") or \
@@ -270,8 +283,7 @@ for e in events:
         problem("every event is one end's, none for orderly closes, none unknown",
                 "addresses not 127.0.0.1", ex)
         continue
-    owner = (e.get("pid"), e.get("fd"), e.get("comm"), e.get("actor_pid"),
-             e.get("actor_comm"))
+    owner = owner_of(e)
     if e.get("cookie") is None:
         # No socket: the answer to a refused connect's SYN, nothing else.
         what = "a refused connect's no_listener rst_sent"
@@ -381,7 +393,10 @@ if os.path.exists(w + "/trace"):
     for k, n in kernel.items():
         hits[k[0]] += n
     for e in events:
-        theirs[(e.get("event"), port_of(e.get("local")), port_of(e.get("peer")),
+        # The trace prints a listener's reset with the listener's own
+        # (unconnected) peer, 0.0.0.0:0; watch, the segment's.
+        peer = 0 if is_listeners(e) else port_of(e.get("peer"))
+        theirs[(e.get("event"), port_of(e.get("local")), peer,
                 e.get("reason") if e.get("event") == SENT else e.get("cookie"))] += 1
     for k in (SENT, RECV):
         if count[k] != hits[k]:
