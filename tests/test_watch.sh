@@ -15,6 +15,10 @@
 #             accept); rst_received peer_reset owned by the client.
 #   before    the same as linger0, on a connection made before watch
 #             started: both owners found by the seeding pass.
+#   stray     a bare ACK to a listening port (a segment of a connection
+#             nobody has, as a restarted peer gets): the listener's
+#             rst_sent, no owner, no_connection, TCP_FLAGS, the
+#             segment's addresses.
 #   fastopen  a client connected by sendto(MSG_FASTOPEN), no connect():
 #             its rst_received owner found in /proc.
 #   refused6  the refused case on ::1 (where loopback has IPv6).
@@ -92,6 +96,32 @@ def say(role, s):
     print("role=%s pid=%d fd=%d" % (role, os.getpid(), s.fileno()), flush=True)
 
 mode, port = sys.argv[1], int(sys.argv[2])
+if mode == "stray":
+    # A bare ACK, from a connection nobody has, to a listening port: the
+    # listener answers with a reset (as a peer that restarted would).
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", port))
+    ls.listen()
+    src = int(sys.argv[3])
+    def csum(b):
+        b += b"\0" * (len(b) & 1)
+        n = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+        n = (n >> 16) + (n & 0xffff)
+        return ~(n + (n >> 16)) & 0xffff
+    tcp = struct.pack("!HHIIBBHHH", src, port, 1000, 2000, 5 << 4, 0x10,
+                      1024, 0, 0)
+    lo = socket.inet_aton("127.0.0.1")
+    tcp = tcp[:16] + struct.pack("!H", csum(lo + lo + struct.pack(
+        "!BBH", 0, socket.IPPROTO_TCP, len(tcp)) + tcp)) + tcp[18:]
+    raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+    raw.sendto(tcp, ("127.0.0.1", 0))
+    # The answer, seen here: the raw socket gets every TCP segment.
+    while True:
+        seg = raw.recv(100)[20:]
+        if struct.unpack("!HH", seg[:4]) == (port, src) and seg[13] & 0x04:
+            break
+    say("listener", ls)
+    sys.exit(0)
 if mode == "fastopen":
     # A client that connects with sendto(MSG_FASTOPEN), not connect():
     # watch finds its owner in /proc.  The server closes with linger0.
@@ -197,6 +227,7 @@ done
 run refused 7001 > "$W/refused.out" || fail "refused case: $(cat "$W/refused.out")"
 run linger 7002 > "$W/linger.out" || fail "linger0 case: $(cat "$W/linger.out")"
 run accepted 7005 > "$W/accepted.out" || fail "accepted case: $(cat "$W/accepted.out")"
+run stray 7008 7009 > "$W/stray.out" || fail "stray case: $(cat "$W/stray.out")"
 run fastopen 7007 "$W/fastopen.hold" > "$W/fastopen.out" &
 n=0
 until [ "$(grep -c ':7007"' "$W/json")" = 2 ]; do
@@ -281,19 +312,22 @@ expect("7005", "rst_sent", o["server"][0], o["server"][1], "linger0",
        "TCP_STATE", local="127.0.0.1:7005")
 expect("7005", "rst_received", o["client"][0], o["client"][1], "peer_reset",
        Ellipsis, peer="127.0.0.1:7005")
+expect("7008", "rst_sent", None, None, "no_connection", "TCP_FLAGS",
+       local="127.0.0.1:7008", peer="127.0.0.1:7009", comm=None,
+       cookie=None, bytes_sent=None)
 o = who("fastopen")
 expect("7007", "rst_sent", o["server"][0], o["server"][1], "linger0",
        "TCP_STATE", local="127.0.0.1:7007")
 expect("7007", "rst_received", o["client"][0], o["client"][1], "peer_reset",
        Ellipsis, peer="127.0.0.1:7007")
-want = 10
+want = 11
 try:
     c6 = who("refused6")["client"]
     expect("7004", "rst_sent", None, None, "no_listener", "NO_SOCKET",
            local="[::1]:7004", comm=None, cookie=None)
     expect("7004", "rst_received", c6[0], c6[1], "refused", Ellipsis,
            peer="[::1]:7004", comm="python3")
-    want = 12
+    want = 13
 except FileNotFoundError:
     pass
 if len(events) != want:
@@ -349,4 +383,4 @@ else
 fi
 six=
 [ -f "$W/refused6.out" ] && six=" and IPv6"
-echo "PASS test_watch: refused (IPv4$six), linger0 by a client and by an accepting server, a connection made before watch, a TCP Fast Open client found in /proc: owners and fds exact; text and JSON; --pid, --comm, --port, --netns; a plain user refused, CAP_BPF and CAP_PERFMON enough$PIDNS; no drops, nothing left attached"
+echo "PASS test_watch: refused (IPv4$six), linger0 by a client and by an accepting server, a connection made before watch, a TCP Fast Open client found in /proc, a listener answering a stray ACK: owners and fds exact; text and JSON; --pid, --comm, --port, --netns; a plain user refused, CAP_BPF and CAP_PERFMON enough$PIDNS; no drops, nothing left attached"

@@ -222,6 +222,8 @@ int watch_send_reset(__u64 *ctx)
 		watch_fill_actor(r, ctx);
 	} else {
 		watch_fill_skb(r, skb);
+		/* The listener's: a segment in its backlog has no device. */
+		r->netns = netns;
 	}
 	watch_record_send(r);
 	return 0;
