@@ -224,6 +224,13 @@ for f in json.err text.err filtered.err; do
 	done
 done
 
+# The programs this watch holds (others' watches may run on the host).
+HELD=$(bpftool -j prog show 2>/dev/null | python3 -c '
+import json, sys
+print(" ".join(str(p["id"]) for p in json.load(sys.stdin)
+               if any(h.get("pid") == int(sys.argv[1]) for h in p.get("pids", []))))
+' "$JPID")
+[ -n "$HELD" ] || fail "bpftool shows no BPF program held by watch (pid $JPID)"
 run refused 7001 > "$W/refused.out" || fail "refused case: $(cat "$W/refused.out")"
 run linger 7002 > "$W/linger.out" || fail "linger0 case: $(cat "$W/linger.out")"
 run accepted 7005 > "$W/accepted.out" || fail "accepted case: $(cat "$W/accepted.out")"
@@ -253,13 +260,17 @@ JPID= TPID= FPID=
 [ $js = 0 ] && [ $ts = 0 ] && [ $fs = 0 ] ||
 	fail "watch exit status $js, $ts and $fs on SIGINT"
 grep -q ', 0 lost' "$W/json.err" || fail "records lost: $(cat "$W/json.err")"
-# The kernel frees programs once their last link is gone: give it a second.
-n=0
-while left=$(bpftool prog list 2>/dev/null | grep -c 'name watch_') &&
-	[ "$left" != 0 ] && [ $n -lt 20 ]; do
-	n=$((n + 1)); sleep 0.1
+# The kernel frees programs once their last link is gone: give it time.
+left=$HELD n=0
+while [ -n "$left" ] && [ $n -lt 50 ]; do
+	still=
+	for id in $left; do
+		bpftool prog show id "$id" >/dev/null 2>&1 && still="$still $id"
+	done
+	left=$still n=$((n + 1))
+	[ -z "$left" ] || sleep 0.1
 done
-[ "$left" = 0 ] || fail "$left BPF programs of watch still loaded after it ended"
+[ -z "$left" ] || fail "BPF programs$left of watch still loaded after it ended"
 
 python3 - "$W" "$NETNS" <<'EOF' || exit 1
 import json, sys
