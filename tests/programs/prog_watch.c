@@ -315,6 +315,9 @@ static void mode_rights(int lfd, const struct sockaddr_in *in, int linger)
 		say("B", r);
 		signal_to(to_server[1]);
 		if (linger) {
+			/* A has closed its copy, and the server has accepted:
+			 * the reset meets a socket that somebody holds. */
+			await_signal(to_b[0]);
 			await_signal(to_b[0]);
 			close_linger0(r);
 		} else {
@@ -325,6 +328,7 @@ static void mode_rights(int lfd, const struct sockaddr_in *in, int linger)
 	s = accept_on(lfd);
 	say("server", s);
 	if (linger) {
+		signal_to(to_b[1]);
 		await_reset(s);
 		return;
 	}
