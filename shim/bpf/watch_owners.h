@@ -4,15 +4,16 @@
  * handled in softirq, where the running task is anybody).  Included once,
  * by watch.bpf.c.
  *
- * Owners are learnt three ways (through the raw sys_enter and sys_exit
- * tracepoints, which need no tracefs: libbpf attaches syscalls:
- * tracepoints through tracefs, which a host need not have mounted):
- *   connect()  sys_enter notes the fd; inet_sock_set_state to SYN_SENT,
- *              in the same task, stores it in the socket's local
- *              storage (watch_owners).
- *   accept()   sys_exit reads the new fd's socket from the file table
- *              (an untrusted pointer: no socket storage); its address
- *              and inode go to watch_accepted until tcp_destroy_sock.
+ * Owners are learnt three ways, each in the owner's own task:
+ *   connect()  inet_sock_set_state to SYN_SENT, inside connect(2): the
+ *              fd is the call's first argument, read from the task's
+ *              saved registers; stored in the socket's local storage
+ *              (watch_owners).
+ *   accept()   the raw sys_exit tracepoint (no tracefs needed), for
+ *              accept(2) and accept4(2) alone: the new fd's socket, from
+ *              the file table (an untrusted pointer: no socket storage),
+ *              goes by address and inode to watch_accepted until
+ *              tcp_destroy_sock.
  *   at start   user space maps socket inodes to pid and fd (watch_seed);
  *              the iter/tcp pass stores them in each socket's storage.
  * An owner may let go of a socket later (fork, SCM_RIGHTS, dup):
@@ -47,20 +48,6 @@ struct {
 	__type(value, struct watch_owner);
 } watch_owners SEC(".maps");
 
-/* A connect() or accept() in progress: thread → the call, its process
- * and (connect) its fd. */
-struct watch_call {
-	struct watch_owner owner;
-	long nr;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u64);
-	__type(value, struct watch_call);
-} watch_calls SEC(".maps");
-
 /* Socket inode → owner, written by user space for the iter/tcp pass. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -77,13 +64,15 @@ struct {
 	__type(value, struct watch_owner);
 } watch_accepted SEC(".maps");
 
-/* The system call a task's user registers were saved for (-1: none). */
+/* The system call a task's user registers were saved for (-1: none).
+ * regs is a pointer the verifier knows (from the tracepoint or
+ * bpf_task_pt_regs): a plain load, no helper call, on every sys_exit. */
 static __s64 watch_syscall_nr(struct pt_regs *regs)
 {
 #if defined(__TARGET_ARCH_x86)
-	return (__s64)BPF_CORE_READ(regs, orig_ax);
+	return (__s64)regs->orig_ax;
 #elif defined(__TARGET_ARCH_arm64)
-	return (__s64)BPF_CORE_READ(regs, syscallno);
+	return (__s64)regs->syscallno;
 #else
 	return -1;
 #endif
@@ -152,53 +141,28 @@ static int watch_owner_holds(const struct watch_owner *o, struct sock *sk)
 	return held == (__u64)sk;
 }
 
-/* Every system call enters here; connect() and accept() are noted. */
-SEC("tp_btf/sys_enter")
-int BPF_PROG(watch_sys_enter, struct pt_regs *regs, long nr)
-{
-	__u64 id;
-	struct watch_call c = { .nr = nr };
-
-	if (nr != watch_nr_connect && nr != watch_nr_accept &&
-	    nr != watch_nr_accept4)
-		return 0;
-	id = bpf_get_current_pid_tgid();
-	watch_owner_current(&c.owner, PT_REGS_PARM1_CORE_SYSCALL(regs));
-	bpf_map_update_elem(&watch_calls, &id, &c, BPF_ANY);
-	return 0;
-}
-
 /* accept()'s new descriptor: its socket into watch_accepted. */
-static int watch_accepted_fd(const struct watch_owner *caller, long fd)
+static void watch_accepted_fd(long fd)
 {
-	struct watch_owner o = *caller;
-	__u64 key = watch_own_sock_of_fd(fd, &o.inode);
+	struct watch_owner o = {};
+	__u64 ino = 0, key = watch_own_sock_of_fd(fd, &ino);
 
 	if (key == 0)
-		return 0;
-	o.fd = (__s32)fd;
+		return;
+	watch_owner_current(&o, fd);
+	o.inode = ino;
 	bpf_map_update_elem(&watch_accepted, &key, &o, BPF_ANY);
-	return 0;
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(watch_sys_exit, struct pt_regs *regs, long ret)
 {
 	__s64 nr = watch_syscall_nr(regs);
-	__u64 id;
-	struct watch_call *c;
 
-	/* Every other system call leaves here, at the cost of this test. */
-	if (nr != watch_nr_connect && nr != watch_nr_accept &&
-	    nr != watch_nr_accept4)
+	/* Every system call leaves here: all but accept at this test. */
+	if ((nr != watch_nr_accept && nr != watch_nr_accept4) || ret < 0)
 		return 0;
-	id = bpf_get_current_pid_tgid();
-	c = bpf_map_lookup_elem(&watch_calls, &id);
-	if (c == NULL)
-		return 0;
-	if (c->nr != watch_nr_connect)
-		watch_accepted_fd(&c->owner, ret);
-	bpf_map_delete_elem(&watch_calls, &id);
+	watch_accepted_fd(ret);
 	return 0;
 }
 
@@ -206,26 +170,29 @@ SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(watch_set_state, const struct sock *sk, int oldstate,
 	     int newstate)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct watch_call *c;
+	struct pt_regs *regs;
+	struct watch_owner o = {};
 	struct watch_owner *s;
 	__u64 ino = 0;
+	long fd;
 
 	if (newstate != watch_tcp_syn_sent || sk == NULL)
 		return 0;
-	c = bpf_map_lookup_elem(&watch_calls, &id);
-	if (c == NULL || c->nr != watch_nr_connect)
-		return 0;
-	/* Only if connect's descriptor is this very socket (not, say, a
+	/* Inside connect(2), whose first argument is the fd (not, say, a
 	 * connection io_uring makes while the thread waits elsewhere). */
-	if (watch_own_sock_of_fd(c->owner.fd, &ino) != (__u64)sk)
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	if (watch_syscall_nr(regs) != watch_nr_connect)
+		return 0;
+	fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	if (watch_own_sock_of_fd(fd, &ino) != (__u64)sk)
 		return 0;
 	s = bpf_sk_storage_get(&watch_owners, (struct sock *)sk, NULL,
 			       BPF_SK_STORAGE_GET_F_CREATE);
 	if (s == NULL)
 		return 0;
-	*s = c->owner;
-	s->inode = ino;
+	watch_owner_current(&o, fd);
+	o.inode = ino;
+	*s = o;
 	return 0;
 }
 
