@@ -855,6 +855,8 @@ static char *strace_hotpath(const char *strace, enum hot_mode mode, int n)
 	return strace_prog(strace, mode, n, 0);
 }
 
+#define HOT_EXIT_SLACK 3
+
 START_TEST(test_hot_path_adds_no_system_calls)
 {
 	if (tl_sanitized_skip(__func__, "it counts system calls, and a sanitizer runtime makes its own"))
@@ -897,7 +899,11 @@ START_TEST(test_hot_path_adds_no_system_calls)
 			long got = strace_calls(shimmed[m][1], s) -
 				   strace_calls(shimmed[m][0], s);
 
-			ck_assert_msg(got == want,
+			/* The cold path at exit (the verdicts on the
+			 * connections still open) may make a call or two more
+			 * or fewer, as a busy machine times it; one call on
+			 * the hot path makes 1000 more. */
+			ck_assert_msg(labs(got - want) <= HOT_EXIT_SLACK,
 				      "%s: 1000 more iterations made %ld more "
 				      "calls %s, %ld natively", s, got, how[m],
 				      want);
