@@ -33,8 +33,7 @@
 # Needs root, python3, iproute2 and a command built with clang, bpftool
 # and libbpf-dev.
 cd "$(dirname "$0")/.." || exit 1
-B=${TCPSHIM_BUILD:-build}
-TCPSHIM=$(pwd)/$B/tcpshim
+. tests/lib/watch.sh
 
 skip() { echo "SKIP test_watch: $*"; exit 77; }
 fail() { echo "FAIL test_watch: $*"; exit 1; }
@@ -50,11 +49,7 @@ if [ -x "$NOBPF" ]; then
 	"$NOBPF" --help 2>&1 | grep -q 'tcpshim watch' ||
 		fail "tcpshim --help, built without eBPF, does not list watch"
 fi
-[ "$(id -u)" = 0 ] || skip "needs root (BPF programs)"
-"$TCPSHIM" watch --duration 0 2>&1 | grep -q 'built without eBPF' &&
-	skip "tcpshim built without eBPF: apt-get install clang libbpf-dev bpftool && make"
-command -v python3 >/dev/null || skip "python3 missing (Debian package python3)"
-command -v ip >/dev/null || skip "ip missing (Debian package iproute2)"
+watch_require "BPF programs"
 
 # Privilege: a plain user is told what is missing (status 1); CAP_BPF
 # and CAP_PERFMON alone attach, and the ready line names what seeding
@@ -72,19 +67,11 @@ else
 	echo "test_watch: setpriv missing (Debian package util-linux): its privilege cases are left out"
 fi
 
-NS=tcpshim-watch-$$
-W=$(mktemp -d "${TMPDIR:-/tmp}/tcpshim-watch.XXXXXX")
-JPID= TPID= FPID= PRE=
-cleanup() {
-	for p in $JPID $TPID $FPID $PRE; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$W"
-}
+watch_scratch watch
+WPID= JPID= TPID= FPID= PRE=
+cleanup() { watch_cleanup $WPID $JPID $TPID $FPID $PRE; }
 trap cleanup EXIT
-ip netns add "$NS" 2>/dev/null || skip "cannot make a network namespace here"
-ip -n "$NS" link set lo up || fail "lo in $NS"
-NETNS=$(stat -L -c %i "/run/netns/$NS")
+watch_netns "$NS"
 
 cat > "$W/peer.py" <<'EOF'
 # refused PORT [six] | linger PORT | accepted PORT | before PORT GOFILE:
@@ -208,23 +195,14 @@ while [ "$(grep -c role= "$W/before.out")" -lt 2 ]; do
 	sleep 0.1
 done
 
-"$TCPSHIM" watch --json --netns "$NETNS" > "$W/json" 2> "$W/json.err" &
-JPID=$!
-"$TCPSHIM" watch --netns "$NETNS" --port 7001 > "$W/text" 2> "$W/text.err" &
-TPID=$!
+watch_start "$W/json" "$W/json.err" --json --netns "$NETNS"
+JPID=$WPID
+watch_start "$W/text" "$W/text.err" --netns "$NETNS" --port 7001
+TPID=$WPID
 BEFORE_CLIENT=$(sed -n 's/^role=client pid=\([0-9]*\) .*/\1/p' "$W/before.out")
-"$TCPSHIM" watch --json --pid 1 --pid "$BEFORE_CLIENT" --comm python3 \
-	> "$W/filtered" 2> "$W/filtered.err" &
-FPID=$!
-for f in json.err text.err filtered.err; do
-	n=0
-	until grep -q 'tcpshim watch: ready' "$W/$f"; do
-		n=$((n + 1)); [ $n -lt 200 ] || fail "no ready line: $(cat "$W/$f")"
-		kill -0 $JPID $TPID $FPID 2>/dev/null ||
-			fail "watch ended: $(cat "$W/$f")"
-		sleep 0.1
-	done
-done
+watch_start "$W/filtered" "$W/filtered.err" \
+	--json --pid 1 --pid "$BEFORE_CLIENT" --comm python3
+FPID=$WPID WPID=
 
 # The programs this watch holds through its links (others' watches may
 # run on the host): their ids, from its descriptors.
@@ -259,7 +237,7 @@ wait $FPID; fs=$?
 JPID= TPID= FPID=
 [ $js = 0 ] && [ $ts = 0 ] && [ $fs = 0 ] ||
 	fail "watch exit status $js, $ts and $fs on SIGINT"
-grep -q ', 0 lost' "$W/json.err" || fail "records lost: $(cat "$W/json.err")"
+watch_none_lost "$W/json.err"
 # The kernel frees programs once their last link is gone: give it time.
 left=$HELD n=0
 while [ -n "$left" ] && [ $n -lt 50 ]; do
@@ -362,15 +340,15 @@ EOF
 # owners by the pids of that namespace, as they know themselves.
 PIDNS=
 if unshare --pid --fork --mount-proc true 2>/dev/null; then
+	# A shell of its own, where the helpers' skip and fail only end it:
+	# the fail below says what went wrong.
 	unshare --pid --fork --mount-proc sh -c '
-		"$1" watch --json --netns "$2" > "$3/pidns.json" 2> "$3/pidns.err" &
-		n=0
-		until grep -q "tcpshim watch: ready" "$3/pidns.err"; do
-			n=$((n + 1)); [ $n -lt 200 ] || exit 1
-			sleep 0.1
-		done
-		ip netns exec "$4" python3 "$3/peer.py" linger 7006 > "$3/pidns.out"
-		kill -INT $!; wait $!' sh "$TCPSHIM" "$NETNS" "$W" "$NS" ||
+		skip() { exit 1; }
+		fail() { exit 1; }
+		. tests/lib/watch.sh
+		watch_start "$2/pidns.json" "$2/pidns.err" --json --netns "$1"
+		ip netns exec "$3" python3 "$2/peer.py" linger 7006 > "$2/pidns.out"
+		watch_stop "$2/pidns.err"' sh "$NETNS" "$W" "$NS" ||
 		fail "watch in a pid namespace: $(cat "$W/pidns.err")"
 	python3 - "$W" <<'EOF' || exit 1
 import json, sys

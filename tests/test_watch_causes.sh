@@ -37,8 +37,7 @@
 # Needs root, python3, iproute2 and a command built with clang, bpftool
 # and libbpf-dev.
 cd "$(dirname "$0")/.." || exit 1
-B=${TCPSHIM_BUILD:-build}
-TCPSHIM=$(pwd)/$B/tcpshim
+. tests/lib/watch.sh
 PROG=$(pwd)/$B/tests/prog_linked_causes
 PEERHOST=$(pwd)/demos/peerhost.sh
 
@@ -46,39 +45,29 @@ skip() { echo "SKIP test_watch_causes: $*"; exit 77; }
 fail() { echo "FAIL test_watch_causes: $*"; exit 1; }
 [ -z "${TCPSHIM_TEST_SANITIZER:-}" ] ||
 	skip "it runs the plain build's command and programs; the plain make check runs it"
-[ -x "$TCPSHIM" ] || fail "$TCPSHIM not built (make)"
-[ -x "$PROG" ] || fail "$PROG not built (make check-build)"
-[ "$(id -u)" = 0 ] || skip "needs root (BPF programs, network namespaces)"
-"$TCPSHIM" watch --duration 0 2>&1 | grep -q 'built without eBPF' &&
-	skip "tcpshim built without eBPF: apt-get install clang libbpf-dev bpftool && make"
-command -v python3 >/dev/null || skip "python3 missing (Debian package python3)"
-command -v ip >/dev/null || skip "ip missing (Debian package iproute2)"
+watch_require "BPF programs, network namespaces" "$PROG"
 command -v ss >/dev/null || skip "ss missing (Debian package iproute2)"
 command -v timeout >/dev/null || skip "timeout missing (Debian package coreutils)"
 # The programs' own log would only add noise to the output.
 export TCPSHIM_LOG=off
 
-NS=tcpshim-wcause-$$
+watch_scratch wcause
 K=wk$$ R=wr$$
-W=$(mktemp -d "${TMPDIR:-/tmp}/tcpshim-wcause.XXXXXX")
 WPID='' PIDS=''
 cleanup() {
 	for p in $WPID $PIDS; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	sh "$PEERHOST" down "$K" 2>/dev/null
 	sh "$PEERHOST" down "$R" 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$W"
+	watch_cleanup
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-ip netns add "$NS" 2>/dev/null || skip "cannot make a network namespace here"
-ip -n "$NS" link set lo up || fail "lo in $NS"
+watch_netns "$NS"
 for tag in "$K" "$R"; do
 	sh "$PEERHOST" up "$tag" >"$W/hosts" 2>&1 ||
 		fail "demos/peerhost.sh up $tag: $(cat "$W/hosts")"
 done
-inode() { stat -L -c %i "/run/netns/$1"; }
 
 # wait_line FILE TEXT [COUNT]: until FILE holds COUNT (1) lines with TEXT.
 wait_line() {
@@ -95,14 +84,7 @@ finished() {
 	wait "$1" || fail "$2: the program failed: $(cat "$W/$2"* 2>&1)"
 }
 
-"$TCPSHIM" watch --json >"$W/json" 2>"$W/json.err" &
-WPID=$!
-n=0
-until grep -q 'tcpshim watch: ready' "$W/json.err" 2>/dev/null; do
-	n=$((n + 1)); [ $n -lt 400 ] || fail "no ready line: $(cat "$W/json.err")"
-	kill -0 $WPID 2>/dev/null || fail "watch ended: $(cat "$W/json.err")"
-	sleep 0.05
-done
+watch_start "$W/json" "$W/json.err" --json
 
 # keepalive: the peer's link goes down once the connection is up; the
 # program waits in recv until keepalive gives up (2 s).
@@ -133,10 +115,10 @@ QPID=$!
 PIDS="$PIDS $QPID"
 wait_line "$W/restart_probe.cli" role=client
 wait_line "$W/restart.srv" role=server 2
-OLD_PEER=$(inode "tcpshim-$R-p")
+OLD_PEER=$(netns_inode "tcpshim-$R-p")
 sh "$PEERHOST" crash "$R" >"$W/hosts" 2>&1 || fail "crash: $(cat "$W/hosts")"
 sh "$PEERHOST" restart "$R" >"$W/hosts" 2>&1 || fail "restart: $(cat "$W/hosts")"
-NEW_PEER=$(inode "tcpshim-$R-p")
+NEW_PEER=$(netns_inode "tcpshim-$R-p")
 : >"$W/restart.go"
 
 # The loopback cases meanwhile, one after the other.
@@ -186,18 +168,16 @@ finished $QPID restart_probe
 
 # Every reset is in the ring buffer before the program that saw it went
 # on; watch drains what is left when it stops.
-kill -INT $WPID
-wait $WPID || fail "watch exit status $? on SIGINT: $(cat "$W/json.err")"
-WPID=
+watch_stop "$W/json.err"
 # Records lost: watch sees the whole host, and another program's storm
 # of resets can fill its ring buffer.  Judged below: a case that misses
 # an event fails, saying so.
 LOST=$(sed -n 's/.*events printed, \([0-9]*\) lost.*/\1/p' "$W/json.err")
 [ -n "$LOST" ] || fail "no count of lost records: $(cat "$W/json.err")"
 
-python3 - "$W" "$SS_PID" "$ABORT_PID" "$SS_SKIP" "$LOST" "$(inode "$NS")" \
-	"$(inode "tcpshim-$K-c")" "$(inode "tcpshim-$K-p")" \
-	"$(inode "tcpshim-$R-c")" "$OLD_PEER" "$NEW_PEER" <<'EOF' || exit 1
+python3 - "$W" "$SS_PID" "$ABORT_PID" "$SS_SKIP" "$LOST" "$NETNS" \
+	"$(netns_inode "tcpshim-$K-c")" "$(netns_inode "tcpshim-$K-p")" \
+	"$(netns_inode "tcpshim-$R-c")" "$OLD_PEER" "$NEW_PEER" <<'EOF' || exit 1
 import json, sys
 w, ss_skip = sys.argv[1], sys.argv[4]
 ss_pid, abort_pid, lost = (int(a) for a in sys.argv[2:4] + sys.argv[5:6])

@@ -16,8 +16,7 @@
 # cannot pass on an empty log.  Needs root, python3, iproute2 and a
 # command built with clang, bpftool and libbpf-dev.
 cd "$(dirname "$0")/.." || exit 1
-B=${TCPSHIM_BUILD:-build}
-TCPSHIM=$(pwd)/$B/tcpshim
+. tests/lib/watch.sh
 PROG=$(pwd)/$B/tests/prog_watch_volume
 PORT=7700
 MARKER=$((PORT + 4))
@@ -26,55 +25,25 @@ skip() { echo "SKIP test_watch_preload: $*"; exit 77; }
 fail() { echo "FAIL test_watch_preload: $*"; exit 1; }
 [ -z "${TCPSHIM_TEST_SANITIZER:-}" ] ||
 	skip "it runs the plain build's command, library and program; make check without SANITIZE runs it"
-[ -x "$TCPSHIM" ] || fail "$TCPSHIM not built (make)"
-[ -x "$PROG" ] || fail "$PROG not built (make check-build)"
-[ "$(id -u)" = 0 ] || skip "needs root (BPF programs, network namespaces)"
-# (--duration 0 is refused at once by a command built with eBPF.)
-"$TCPSHIM" watch --duration 0 2>&1 | grep -q 'built without eBPF' &&
-	skip "tcpshim built without eBPF: apt-get install clang libbpf-dev bpftool && make"
-command -v python3 >/dev/null || skip "python3 missing (Debian package python3)"
-command -v ip >/dev/null || skip "ip missing (Debian package iproute2)"
+watch_require "BPF programs, network namespaces" "$PROG"
 
-NS=tcpshim-wpre-$$
-W=$(mktemp -d "${TMPDIR:-/tmp}/tcpshim-wpre.XXXXXX")
+watch_scratch wpre
 WPID=
-cleanup() {
-	[ -z "$WPID" ] || kill "$WPID" 2>/dev/null
-	wait 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$W"
-}
+cleanup() { watch_cleanup $WPID; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-ip netns add "$NS" 2>/dev/null || skip "cannot make a network namespace here"
-ip -n "$NS" link set lo up || fail "lo in $NS"
-NETNS=$(stat -L -c %i "/run/netns/$NS")
-
-"$TCPSHIM" watch --json --netns "$NETNS" >"$W/json" 2>"$W/json.err" &
-WPID=$!
-n=0
-until grep -q 'tcpshim watch: ready' "$W/json.err"; do
-	n=$((n + 1)); [ $n -lt 300 ] || fail "no ready line: $(cat "$W/json.err")"
-	kill -0 $WPID 2>/dev/null || fail "watch ended: $(cat "$W/json.err")"
-	sleep 0.1
-done
+watch_netns "$NS"
+watch_start "$W/json" "$W/json.err" --json --netns "$NETNS"
 
 timeout -k 5 60 ip netns exec "$NS" "$TCPSHIM" --json --log "$W/log" -- \
 	"$PROG" 15 2 each $PORT >"$W/conns" 2>"$W/prog.err" ||
 	fail "prog_watch_volume under tcpshim: $(tail -5 "$W/prog.err")"
 
-n=0
-until grep -q "\"event\":\"rst_received\".*\"peer\":\"127.0.0.1:$MARKER\"" "$W/json"; do
-	n=$((n + 1))
-	[ $n -lt 300 ] || fail "watch printed no reset of the last connect (port $MARKER) in 30 s: $(cat "$W/json.err")"
-	kill -0 $WPID 2>/dev/null || fail "watch ended: $(cat "$W/json.err")"
-	sleep 0.1
-done
-kill -INT $WPID
-wait $WPID; ws=$?
-WPID=
-[ $ws = 0 ] || fail "watch exit status $ws on SIGINT: $(cat "$W/json.err")"
-grep -q ', 0 lost' "$W/json.err" || fail "records lost: $(cat "$W/json.err")"
+watch_until "$W/json" "\"event\":\"rst_received\".*\"peer\":\"127.0.0.1:$MARKER\"" \
+	300 "$W/json.err" ||
+	fail "watch printed no reset of the last connect (port $MARKER) in 30 s: $(cat "$W/json.err")"
+watch_stop "$W/json.err"
+watch_none_lost "$W/json.err"
 
 python3 - "$W" <<'EOF' || exit 1
 import json, sys

@@ -35,46 +35,26 @@
 # test_watch.sh's.  Needs root, python3, iproute2 and a command built
 # with clang, bpftool and libbpf-dev.
 cd "$(dirname "$0")/.." || exit 1
-B=${TCPSHIM_BUILD:-build}
-TCPSHIM=$(pwd)/$B/tcpshim
+. tests/lib/watch.sh
 T=$(pwd)/$B/tests
 
 skip() { echo "SKIP test_watch_programs: $*"; exit 77; }
 fail() { echo "FAIL test_watch_programs: $*"; exit 1; }
-[ -x "$TCPSHIM" ] || fail "$TCPSHIM not built (make)"
-[ "$(id -u)" = 0 ] || skip "needs root (BPF programs)"
-"$TCPSHIM" watch --duration 0 2>&1 | grep -q 'built without eBPF' &&
-	skip "tcpshim built without eBPF: apt-get install clang libbpf-dev bpftool && make"
-command -v python3 >/dev/null || skip "python3 missing (Debian package python3)"
-command -v ip >/dev/null || skip "ip missing (Debian package iproute2)"
+watch_require "BPF programs"
 [ -x "$T/prog_watch" ] || fail "$T/prog_watch not built (make check-build)"
 
-NS=tcpshim-wprog-$$
-W=$(mktemp -d "${TMPDIR:-/tmp}/tcpshim-wprog.XXXXXX")
+watch_scratch wprog
 WPID= CPID=
 cleanup() {
 	# Whatever still waits for its hold file goes now.
 	touch "$W/go.hold" "$W/unread.hold" "$W/uring.hold" \
 		"$W/fork_linger.hold" "$W/fork_reset.hold" \
 		"$W/rights_reset.hold" "$W/rights_linger.hold" 2>/dev/null
-	for p in $WPID $CPID; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$W"
+	watch_cleanup $WPID $CPID
 }
 trap cleanup EXIT
-ip netns add "$NS" 2>/dev/null || skip "cannot make a network namespace here"
-ip -n "$NS" link set lo up || fail "lo in $NS"
-NETNS=$(stat -L -c %i "/run/netns/$NS")
-
-"$TCPSHIM" watch --json --netns "$NETNS" > "$W/json" 2> "$W/json.err" &
-WPID=$!
-n=0
-until grep -q 'tcpshim watch: ready' "$W/json.err"; do
-	n=$((n + 1)); [ $n -lt 200 ] || fail "no ready line: $(cat "$W/json.err")"
-	kill -0 $WPID 2>/dev/null || fail "watch ended: $(cat "$W/json.err")"
-	sleep 0.1
-done
+watch_netns "$NS"
+watch_start "$W/json" "$W/json.err" --json --netns "$NETNS"
 
 # run NAME PORT PROGRAM ARG...: run the case's program in the namespace
 # (its last argument the hold file); once watch has printed the case's
@@ -120,11 +100,8 @@ run rights_linger 7207 "$T/prog_watch" rights_linger 7207
 
 # Every program has ended, so every reset it caused is in the ring
 # buffer: watch prints what is there before it stops.
-kill -INT $WPID
-wait $WPID; ws=$?
-WPID=
-[ $ws = 0 ] || fail "watch exit status $ws on SIGINT: $(cat "$W/json.err")"
-grep -q ', 0 lost' "$W/json.err" || fail "records lost: $(cat "$W/json.err")"
+watch_stop "$W/json.err"
+watch_none_lost "$W/json.err"
 
 python3 - "$W" "$NETNS" <<'EOF' || exit 1
 import json, sys

@@ -27,8 +27,8 @@
 # Needs root, python3, iproute2 and a command built with clang, bpftool
 # and libbpf-dev.
 cd "$(dirname "$0")/.." || exit 1
-B=${TCPSHIM_BUILD:-build}
-TCPSHIM=$(pwd)/$B/tcpshim
+. tests/lib/watch.sh
+. tests/lib/tracefs.sh
 PROG=$(pwd)/$B/tests/prog_watch_volume
 SEED=${WATCH_VOLUME_SEED:-1}
 COUNT=10000
@@ -43,81 +43,27 @@ skip() { echo "SKIP test_watch_volume: $*"; exit 77; }
 fail() { echo "FAIL test_watch_volume: $*"; exit 1; }
 [ -z "${TCPSHIM_TEST_SANITIZER:-}" ] ||
 	skip "it runs the plain build's command and program; make check without SANITIZE runs it"
-[ -x "$TCPSHIM" ] || fail "$TCPSHIM not built (make)"
-[ -x "$PROG" ] || fail "$PROG not built (make check-build)"
-[ "$(id -u)" = 0 ] || skip "needs root (BPF programs, network namespaces)"
-# (--duration 0 is refused at once by a command built with eBPF.)
-"$TCPSHIM" watch --duration 0 2>&1 | grep -q 'built without eBPF' &&
-	skip "tcpshim built without eBPF: apt-get install clang libbpf-dev bpftool && make"
-command -v python3 >/dev/null || skip "python3 missing (Debian package python3)"
-command -v ip >/dev/null || skip "ip missing (Debian package iproute2)"
+watch_require "BPF programs, network namespaces" "$PROG"
 
-NS=tcpshim-wvol-$$
-W=$(mktemp -d "${TMPDIR:-/tmp}/tcpshim-wvol.XXXXXX")
+watch_scratch wvol
 WPID=
-TRACE=
-MOUNTED=
-trace_stop() {
-	for ev in tcp_send_reset tcp_receive_reset; do
-		echo 0 >"$TRACE/events/tcp/$ev/enable" 2>/dev/null
-	done
-}
 cleanup() {
-	[ -z "$WPID" ] || kill "$WPID" 2>/dev/null
-	wait 2>/dev/null
-	if [ -n "$TRACE" ]; then
-		trace_stop
-		rmdir "$TRACE" 2>/dev/null
-	fi
-	[ -z "$MOUNTED" ] || umount "$MOUNTED" 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$W"
+	# Before W goes: a tracefs mounted for the test is in it.
+	tracefs_remove
+	watch_cleanup $WPID
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-ip netns add "$NS" 2>/dev/null || skip "cannot make a network namespace here"
-ip -n "$NS" link set lo up || fail "lo in $NS"
-NETNS=$(stat -L -c %i "/run/netns/$NS")
+watch_netns "$NS"
 
 # The kernel's own count: a private tracefs instance, where there is
 # tracefs (mounted here if the system has not).
 NOTRACE=
-root=
-for t in /sys/kernel/tracing /sys/kernel/debug/tracing; do
-	[ -r "$t/events/tcp/tcp_send_reset/format" ] && { root=$t; break; }
-done
-if [ -z "$root" ]; then
-	mkdir -p "$W/tracefs"
-	mount -t tracefs nodev "$W/tracefs" 2>/dev/null &&
-		MOUNTED=$W/tracefs root=$W/tracefs
-	[ -r "$root/events/tcp/tcp_send_reset/format" ] ||
-		NOTRACE="no tracefs with tcp:tcp_send_reset here"
-fi
-if [ -z "$NOTRACE" ]; then
-	TRACE=$root/instances/tcpshim-wvol-$$
-	if mkdir "$TRACE" 2>/dev/null; then
-		# Room for every reset of the run, and whatever else the host does.
-		echo 16384 >"$TRACE/buffer_size_kb" 2>/dev/null
-	else
-		TRACE=
-		NOTRACE="cannot make a tracefs instance"
-	fi
-fi
+tracefs_instance tcpshim-wvol-$$ "$W/tracefs" || NOTRACE=$TRACE_WHY
 
-"$TCPSHIM" watch --json --netns "$NETNS" >"$W/json" 2>"$W/json.err" &
-WPID=$!
-n=0
-until grep -q 'tcpshim watch: ready' "$W/json.err"; do
-	n=$((n + 1)); [ $n -lt 300 ] || fail "no ready line: $(cat "$W/json.err")"
-	kill -0 $WPID 2>/dev/null || fail "watch ended: $(cat "$W/json.err")"
-	sleep 0.1
-done
+watch_start "$W/json" "$W/json.err" --json --netns "$NETNS"
 if [ -n "$TRACE" ]; then
-	: >"$TRACE/trace"
-	for ev in tcp_send_reset tcp_receive_reset; do
-		echo 1 >"$TRACE/events/tcp/$ev/enable" ||
-			fail "cannot enable tcp:$ev in $TRACE"
-	done
+	tracefs_on || fail "cannot enable tcp:$TRACE_EVENT in $TRACE"
 fi
 
 timeout -k 5 120 ip netns exec "$NS" "$PROG" $COUNT $THREADS "$SEED" $PORT \
@@ -125,26 +71,16 @@ timeout -k 5 120 ip netns exec "$NS" "$PROG" $COUNT $THREADS "$SEED" $PORT \
 	fail "prog_watch_volume (seed $SEED): $(tail -5 "$W/prog.err")"
 
 # Everything before the marker's reset is out once watch printed it.
-n=0
-until grep -q "\"event\":\"rst_received\".*\"peer\":\"127.0.0.1:$MARKER\"" "$W/json"; do
-	n=$((n + 1))
-	[ $n -lt 600 ] || fail "watch printed no reset of the last connect (port $MARKER) in 60 s; $(wc -l <"$W/json") events, $(cat "$W/json.err")"
-	kill -0 $WPID 2>/dev/null || fail "watch ended: $(cat "$W/json.err")"
-	sleep 0.1
-done
+watch_until "$W/json" "\"event\":\"rst_received\".*\"peer\":\"127.0.0.1:$MARKER\"" \
+	600 "$W/json.err" ||
+	fail "watch printed no reset of the last connect (port $MARKER) in 60 s; $(wc -l <"$W/json") events, $(cat "$W/json.err")"
 if [ -n "$TRACE" ]; then
-	trace_stop
-	cat "$TRACE/trace" >"$W/trace"
-	# A trace that overran lost hits: it cannot be the count.
-	cat "$TRACE"/per_cpu/cpu*/stats 2>/dev/null |
-		awk '/^overrun:/ { n += $2 } END { print n + 0 }' >"$W/overrun"
+	tracefs_off "$W/trace"
+	tracefs_overrun >"$W/overrun"
 else
 	echo "SKIP test_watch_volume: the kernel's count: $NOTRACE (the rest is checked)"
 fi
-kill -INT $WPID
-wait $WPID; ws=$?
-WPID=
-[ $ws = 0 ] || fail "watch exit status $ws on SIGINT: $(cat "$W/json.err")"
+watch_stop "$W/json.err"
 
 # WATCH_VOLUME_KEEP=DIR: the run's files are copied there first.
 if [ -n "${WATCH_VOLUME_KEEP:-}" ]; then

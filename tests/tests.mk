@@ -7,7 +7,8 @@
 # tests/suites/check_*.c     Check suites that run programs under LD_PRELOAD
 # tests/programs/prog_*.c    the programs those suites run
 # tests/programs/lib_*.c     small shared libraries those suites preload
-# tests/lib/                 the suites' shared helpers (testlib.h, ...)
+# tests/lib/                 the suites' shared helpers (testlib.h, ...), and
+#                            the scripted tests' (watch.sh, tracefs.sh)
 # tests/test_*.sh            scripted tests (exit 0 pass, 77 skip)
 #
 # Every binary goes flat into build/tests/, named for its source file.

@@ -15,6 +15,7 @@
 # Exits 0 when every run of every case agrees with the kernel, 77 when it
 # cannot judge (not root, no tracefs), 1 otherwise.
 cd "$(dirname "$0")/../.." || exit 1
+. tests/lib/tracefs.sh
 B=${TCPSHIM_BUILD:-build}
 LIB=$(pwd)/$B/libtcpshim.so
 RUNS=${TRUTH_RUNS:-5}
@@ -29,20 +30,12 @@ if [ -n "${TCPSHIM_TEST_SANITIZER:-}" ]; then
 	READY_WAIT=120
 fi
 W=$(mktemp -d "${TMPDIR:-/tmp}/tcpshim-truth.XXXXXX")
-TRACE=
-MOUNTED=
 PIDS=
 fail=0
 
 cleanup() {
 	for pid in $PIDS; do kill "$pid" 2>/dev/null; done
-	if [ -n "$TRACE" ]; then
-		for ev in tcp_send_reset tcp_receive_reset; do
-			echo 0 >"$TRACE/events/tcp/$ev/enable" 2>/dev/null
-		done
-		rmdir "$TRACE" 2>/dev/null
-	fi
-	[ -z "$MOUNTED" ] || umount "$MOUNTED" 2>/dev/null
+	tracefs_remove
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -52,39 +45,18 @@ skip() { echo "SKIP kernel truth: $*"; exit 77; }
 
 [ "$(id -u)" = 0 ] || skip "needs root for the kernel's tracepoints"
 command -v python3 >/dev/null || skip "python3 missing (Debian package python3)"
-root=
-for t in /sys/kernel/tracing /sys/kernel/debug/tracing; do
-	[ -r "$t/events/tcp/tcp_send_reset/format" ] && { root=$t; break; }
-done
-if [ -z "$root" ]; then
-	mkdir -p "$W/tracefs"
-	mount -t tracefs nodev "$W/tracefs" 2>/dev/null &&
-		MOUNTED=$W/tracefs root=$W/tracefs
-	[ -r "$root/events/tcp/tcp_send_reset/format" ] ||
-		skip "no tracefs with tcp:tcp_send_reset"
-fi
-TRACE=$root/instances/tcpshim-truth-$$
-mkdir "$TRACE" || skip "cannot make a tracefs instance"
+tracefs_instance tcpshim-truth-$$ "$W/tracefs" || skip "$TRACE_WHY"
 
 # trace_on / trace_off FILE: record, then keep what was recorded.
 trace_on() {
-	# Room for a case's every reset, and those of whatever else runs.
-	echo 16384 >"$TRACE/buffer_size_kb" 2>/dev/null
-	: >"$TRACE/trace"
 	# The sending process of each reset, for the judge.
 	echo 1 >"$TRACE/options/record-tgid" 2>/dev/null
-	for ev in tcp_send_reset tcp_receive_reset; do
-		echo 1 >"$TRACE/events/tcp/$ev/enable"
-	done
+	tracefs_on
 }
 trace_off() {
-	for ev in tcp_send_reset tcp_receive_reset; do
-		echo 0 >"$TRACE/events/tcp/$ev/enable"
-	done
-	cat "$TRACE/trace" >"$1"
+	tracefs_off "$1"
 	# A trace that overran lost records: it cannot judge the log.
-	lost=$(cat "$TRACE"/per_cpu/cpu*/stats 2>/dev/null |
-		awk '/^overrun:/ { n += $2 } END { print n + 0 }')
+	lost=$(tracefs_overrun)
 	[ "$lost" = 0 ] ||
 		failed "  the trace overran and lost $lost records: not judged"
 }
