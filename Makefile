@@ -126,7 +126,8 @@ HAVE_BPF := $(shell command -v $(BPF_CLANG) >/dev/null 2>&1 && \
 ifeq ($(HAVE_BPF),yes)
 WATCH_SRCS := $(filter-out shim/cmd/watch_unavailable.c,$(wildcard shim/cmd/watch*.c))
 BPF_CFLAGS := -I$(B)/bpf
-BPF_LIBS := $(shell pkg-config --libs libbpf)
+# zlib (libbpf-dev brings it) reads the kernel's gzipped configuration.
+BPF_LIBS := $(shell pkg-config --libs libbpf) -lz
 WATCH_DEPS := $(B)/bpf/watch.skel.h
 else
 WATCH_SRCS := shim/cmd/watch_unavailable.c shim/cmd/watch_usage.c

@@ -25,9 +25,25 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define WATCH_AF_INET6 10
 #define WATCH_TCP_SYN_FLAG 0x02
 #define WATCH_TCP_ACK_FLAG 0x10
+/* include/linux/sched.h's PF_KTHREAD, the same since Linux 2.6.27; no
+ * BTF type carries it. */
+#define WATCH_PF_KTHREAD 0x00200000
 
-/* The kernel's tick rate: 0 where its configuration is not readable. */
-extern unsigned int CONFIG_HZ __kconfig __weak;
+/* The kernel's tick rate, from its configuration; 0: not known. */
+const volatile __u32 watch_hz = 0;
+/* 1 << state for each TCP state past this end's shutdown of reading
+ * (FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT, CLOSING, LAST_ACK), where the
+ * kernel aborts a connection that still receives data: it calls its
+ * received-reset path, then sends a reset (TCP_ABORT_ON_DATA). */
+const volatile __u32 watch_after_close_states = 0;
+
+/* The cookie of the last reset received after close, on this CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} watch_received_after_close SEC(".maps");
 /* Records the ring buffer had no room for. */
 __u64 watch_dropped = 0;
 
@@ -49,8 +65,8 @@ static void watch_fill_tcp(struct watch_record *r, struct sock *sk)
 	r->bytes_received = BPF_CORE_READ(tp, bytes_received);
 	r->probes = BPF_CORE_READ(&tp->inet_conn, icsk_probes_out);
 	r->unacked = BPF_CORE_READ(tp, packets_out);
-	r->silence_ms = CONFIG_HZ == 0 ? -1 :
-			silence < 0 ? 0 : (__s32)((__s64)silence * 1000 / CONFIG_HZ);
+	r->silence_ms = watch_hz == 0 ? -1 :
+			silence < 0 ? 0 : (__s32)((__s64)silence * 1000 / watch_hz);
 }
 
 /* Addresses, counters, netns and owner of a socket the tracepoint gave. */
@@ -63,11 +79,15 @@ static void watch_fill_sock(struct watch_record *r, struct sock *sk)
 	r->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	r->state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	r->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	/* inet_sport: skc_num is cleared when a close lets the port go,
-	 * before the reset is sent. */
-	r->local_port = __builtin_bswap16(BPF_CORE_READ((struct inet_sock *)sk,
-							inet_sport));
 	r->peer_port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	/* A full socket's inet_sport (skc_num is cleared when a close lets
+	 * the port go, before the reset is sent); a TIME-WAIT or request
+	 * socket has only skc_num. */
+	if (r->state == watch_tcp_new_syn_recv || r->state == watch_tcp_time_wait)
+		r->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	else
+		r->local_port = __builtin_bswap16(BPF_CORE_READ(
+			(struct inet_sock *)sk, inet_sport));
 	if (r->family == WATCH_AF_INET6) {
 		BPF_CORE_READ_INTO(&r->local_addr, sk, __sk_common.skc_v6_rcv_saddr);
 		BPF_CORE_READ_INTO(&r->peer_addr, sk, __sk_common.skc_v6_daddr);
@@ -81,6 +101,10 @@ static void watch_fill_sock(struct watch_record *r, struct sock *sk)
 	r->inode = watch_sock_inode(sk);
 	if (BPF_CORE_READ(sk, sk_socket) == NULL)
 		r->flags |= WATCH_NO_FILE;
+	/* Held by a task (close, connect, sock_diag): softirq never works
+	 * on a socket a task holds; it leaves segments in its backlog. */
+	if (BPF_CORE_READ(sk, sk_lock.owned))
+		r->flags |= WATCH_LOCKED;
 	o = watch_owner_of(sk);
 	if (o == NULL)
 		return;
@@ -104,10 +128,14 @@ static void watch_fill_actor(struct watch_record *r, void *ctx)
 		return;
 	r->stack_bytes = (__u32)n;
 	r->flags |= WATCH_HAS_ACTOR;
-	if (bpf_get_ns_current_pid_tgid(watch_pidns_dev, watch_pidns_ino, &ns,
+	/* A kernel thread (a worker's delayed close) acts for nobody.  (Not
+	 * mm: a process being killed has let its memory go before its
+	 * files.) */
+	if (!(BPF_CORE_READ(task, flags) & WATCH_PF_KTHREAD) &&
+	    bpf_get_ns_current_pid_tgid(watch_pidns_dev, watch_pidns_ino, &ns,
 					sizeof(ns)) == 0)
 		r->actor.pid = ns.tgid;
-	bpf_get_current_comm(r->actor.comm, sizeof(r->actor.comm));
+	BPF_CORE_READ_STR_INTO(&r->actor.comm, task, group_leader, comm);
 	r->actor.arg0 = PT_REGS_PARM1_CORE_SYSCALL(regs);
 	r->actor.nr = watch_syscall_nr(regs);
 }
@@ -188,6 +216,19 @@ static void watch_record_send(struct watch_record *r)
 		bpf_ringbuf_submit(r, 0);
 }
 
+/* A reset sent on the socket whose "received" reset this CPU just
+ * recorded after close: the kernel's abort on data, both halves. */
+static void watch_pair_received(struct watch_record *r)
+{
+	__u32 zero = 0;
+	__u64 *last = bpf_map_lookup_elem(&watch_received_after_close, &zero);
+
+	if (last == NULL || *last == 0 || *last != r->cookie)
+		return;
+	r->flags |= WATCH_ABORTS_RECEIVED;
+	*last = 0;
+}
+
 /* (sk, skb[, reason]): raw, since the reason may not be there. */
 SEC("tp_btf/tcp_send_reset")
 int watch_send_reset(__u64 *ctx)
@@ -220,6 +261,7 @@ int watch_send_reset(__u64 *ctx)
 	if (sk != NULL && !listener) {
 		watch_fill_sock(r, (struct sock *)sk);
 		watch_fill_actor(r, ctx);
+		watch_pair_received(r);
 	} else {
 		watch_fill_skb(r, skb);
 		/* The listener's: a segment in its backlog has no device. */
@@ -241,6 +283,15 @@ int BPF_PROG(watch_receive_reset, struct sock *sk)
 	if (r == NULL)
 		return 0;
 	watch_fill_sock(r, sk);
+	if (r->state < 32 && (watch_after_close_states >> r->state & 1)) {
+		__u32 zero = 0;
+		__u64 *last = bpf_map_lookup_elem(&watch_received_after_close,
+						  &zero);
+
+		r->flags |= WATCH_AFTER_CLOSE;
+		if (last != NULL)
+			*last = r->cookie;
+	}
 	watch_record_send(r);
 	return 0;
 }

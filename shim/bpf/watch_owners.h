@@ -32,6 +32,7 @@ const volatile __u64 watch_pidns_ino = 0;
 const volatile long watch_nr_connect = -1;
 const volatile long watch_nr_accept = -1;
 const volatile long watch_nr_accept4 = -1;
+#define WATCH_IPPROTO_TCP 6
 /* The kernel's TCP states, read by user space from its BTF. */
 const volatile int watch_tcp_syn_sent = -1;
 const volatile int watch_tcp_time_wait = -1;
@@ -40,6 +41,9 @@ const volatile int watch_tcp_new_syn_recv = -1;
 /* Linux 6.2 and later; without them an owner is taken to hold on. */
 extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
 extern void bpf_task_release(struct task_struct *p) __ksym __weak;
+
+/* Sockets whose owner the start-up pass stored. */
+__u64 watch_seeded = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
@@ -51,14 +55,17 @@ struct {
 /* Socket inode → owner, written by user space for the iter/tcp pass. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 262144);
 	__type(key, __u64);
 	__type(value, struct watch_owner);
 } watch_seed SEC(".maps");
 
-/* An accepted socket's address → owner (with the inode, checked). */
+/* An accepted socket's address → owner (with the inode, checked), until
+ * tcp_destroy_sock.  Full, it takes no more: /proc answers for those. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 262144);
 	__type(key, __u64);
 	__type(value, struct watch_owner);
@@ -83,13 +90,15 @@ static __s64 watch_syscall_nr(struct pt_regs *regs)
 static void watch_owner_current(struct watch_owner *o, long fd)
 {
 	struct bpf_pidns_info ns = {};
+	struct task_struct *task = bpf_get_current_task_btf();
 
 	o->pid = bpf_get_ns_current_pid_tgid(watch_pidns_dev, watch_pidns_ino,
 					     &ns, sizeof(ns)) == 0 ? ns.tgid : 0;
 	o->tgid = bpf_get_current_pid_tgid() >> 32;
 	o->fd = (__s32)fd;
 	o->inode = 0;
-	bpf_get_current_comm(o->comm, sizeof(o->comm));
+	/* The process's name, not the thread's (a worker, a pool). */
+	BPF_CORE_READ_STR_INTO(&o->comm, task, group_leader, comm);
 }
 
 static __u64 watch_sock_inode(const struct sock *sk)
@@ -147,7 +156,8 @@ static void watch_accepted_fd(long fd)
 	struct watch_owner o = {};
 	__u64 ino = 0, key = watch_own_sock_of_fd(fd, &ino);
 
-	if (key == 0)
+	if (key == 0 || BPF_CORE_READ((struct sock *)key, sk_protocol) !=
+			WATCH_IPPROTO_TCP)
 		return;
 	watch_owner_current(&o, fd);
 	o.inode = ino;
@@ -227,8 +237,10 @@ int watch_seed_tcp(struct bpf_iter__tcp *ctx)
 		return 0;
 	s = bpf_sk_storage_get(&watch_owners, tp, NULL,
 			       BPF_SK_STORAGE_GET_F_CREATE);
-	if (s != NULL)
+	if (s != NULL) {
 		*s = *o;
+		watch_seeded++;
+	}
 	return 0;
 }
 

@@ -34,6 +34,12 @@
 #define WATCH_HAS_ACTOR 0x40	/* actor and stack: the task that ran */
 #define WATCH_NO_FILE 0x80	/* no process holds the socket (never
 				   accepted, or already closed) */
+#define WATCH_LOCKED 0x100	/* sent by the task that holds the socket's
+				   lock: the stack is the socket's own path */
+#define WATCH_AFTER_CLOSE 0x200	/* received after this end shut down
+				   reading: maybe the kernel's own abort */
+#define WATCH_ABORTS_RECEIVED 0x400 /* sent on the socket whose reset was
+				   just received, on this CPU */
 
 /* The process holding a connection, as watch's pid namespace sees it. */
 struct watch_owner {
@@ -48,7 +54,8 @@ struct watch_owner {
 /* The task that was running when a reset was sent: the one that caused
  * it when the stack shows a system call (close, connect, sock_diag). */
 struct watch_actor {
-	__u32 pid;		/* 0: outside watch's pid namespace */
+	__u32 pid;		/* 0: outside watch's pid namespace, or a
+				   kernel thread */
 	__u32 pad;
 	__s64 nr;		/* the system call it was in, -1 if none */
 	__s64 arg0;		/* that call's first argument */

@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,14 @@ struct watch_state {
 	int json;
 	long long offset_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	unsigned long long printed;
+	/* A reset "received" after this end shut down reading, held until
+	 * it is known whether the kernel's own abort on data follows. */
+	struct watch_record held;
+	int holding;
 };
+
+/* The kernel sends its abort on data right after its received half. */
+#define WATCH_PAIR_NS 1000000LL
 
 static volatile sig_atomic_t watch_stopped;
 
@@ -111,21 +119,17 @@ static long long watch_clock_ns(clockid_t clock)
 	return ts.tv_sec * WATCH_NS_PER_S + ts.tv_nsec;
 }
 
-static int watch_on_record(void *ctx, void *data, size_t size)
+static void watch_emit(struct watch_state *st, const struct watch_record *r)
 {
-	struct watch_state *st = ctx;
-	const struct watch_record *r = data;
 	struct watch_event ev;
 	char line[FORMAT_LINE_MAX];
 	long long ns;
 	struct timespec t;
 	size_t n;
 
-	if (size < sizeof(*r))
-		return 0;
 	watch_cause_judge(r, &ev);
 	if (!watch_print_wanted(&st->filter, &ev))
-		return 0;
+		return;
 	ns = (long long)r->time_ns + st->offset_ns;
 	t.tv_sec = ns / WATCH_NS_PER_S;
 	t.tv_nsec = ns % WATCH_NS_PER_S;
@@ -133,6 +137,42 @@ static int watch_on_record(void *ctx, void *data, size_t size)
 	fwrite(line, 1, n, stdout);
 	fflush(stdout);
 	st->printed++;
+}
+
+/* The held record, printed: no abort followed it (before a time). */
+static void watch_release(struct watch_state *st, long long before)
+{
+	if (st->holding && (long long)st->held.time_ns < before) {
+		st->holding = 0;
+		watch_emit(st, &st->held);
+	}
+}
+
+/*
+ * When data reaches a socket that has shut down reading, the kernel runs
+ * its received-reset path and then sends a reset (TCP_ABORT_ON_DATA): no
+ * RST came in.  Such a "received" record is held; the sent one that
+ * pairs with it (same socket, same CPU, flagged by the kernel side)
+ * drops it, and anything later than WATCH_PAIR_NS releases it.
+ */
+static int watch_on_record(void *ctx, void *data, size_t size)
+{
+	struct watch_state *st = ctx;
+	const struct watch_record *r = data;
+
+	if (size < sizeof(*r))
+		return 0;
+	if (st->holding && r->kind == WATCH_RST_SENT &&
+	    (r->flags & WATCH_ABORTS_RECEIVED) && r->cookie == st->held.cookie)
+		st->holding = 0;
+	if (r->kind == WATCH_RST_RECEIVED && (r->flags & WATCH_AFTER_CLOSE)) {
+		watch_release(st, LLONG_MAX);
+		st->held = *r;
+		st->holding = 1;
+		return 0;
+	}
+	watch_release(st, (long long)r->time_ns - WATCH_PAIR_NS);
+	watch_emit(st, r);
 	return 0;
 }
 
@@ -191,8 +231,11 @@ static int watch_loop(struct watch_bpf *skel, struct watch_state *st,
 			break;
 		}
 		err = 0;
+		watch_release(st, watch_clock_ns(CLOCK_MONOTONIC) -
+				  10 * WATCH_PAIR_NS);
 	}
 	ring_buffer__consume(rb);
+	watch_release(st, LLONG_MAX);
 	ring_buffer__free(rb);
 	return err < 0;
 }

@@ -57,6 +57,7 @@ void watch_btf_free(void);
 const char *watch_btf_reason(uint32_t value);	/* NULL: none */
 long watch_btf_enumerator(const char *name);	/* -1: none */
 int watch_btf_tracepoint_args(const char *name);	/* -1: none */
+unsigned int watch_btf_hz(void);	/* CONFIG_HZ; 0: not known */
 
 /* watch_proc.c: fn is called for each socket descriptor of pid (o->pid,
  * fd, inode, comm) until it returns nonzero; returns that, or -1 when
@@ -76,6 +77,8 @@ enum watch_path {
 #define WATCH_PATHS 3
 int watch_stack_init(void);	/* how many of the WATCH_PATHS can be told */
 enum watch_path watch_stack_path(const struct watch_record *r);
+/* 1 if the close ran from the task's queued work, not a close(2). */
+int watch_stack_deferred(const struct watch_record *r);
 
 /* watch_cause.c: one record, judged. */
 struct watch_event {
@@ -85,6 +88,7 @@ struct watch_event {
 	const char *reason;	/* the kernel's; NULL: none */
 	int owned;		/* owner holds */
 	int closed;		/* the owner's close sent it */
+	int looked;		/* /proc was asked who holds it */
 	struct watch_owner owner;
 	int acted;		/* actor holds: it caused the reset, and it is
 				   not the owner */

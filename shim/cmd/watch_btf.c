@@ -3,14 +3,17 @@
  * (/sys/kernel/btf/vmlinux): the names of its reset reasons (enum
  * sk_rst_reason, the SK_RST_REASON_ prefix dropped), the values of
  * named enumerators such as TCP_SYN_SENT, and how many arguments a
- * tracepoint passes.  They move between kernel
+ * tracepoint passes; and its tick rate, from its configuration.  They move between kernel
  * versions: none is written down here.
  */
 #include "cmd/watch.h"
 
 #include <bpf/btf.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
+#include <zlib.h>
 
 #define WATCH_REASON_ENUM "sk_rst_reason"
 #define WATCH_REASON_PREFIX "SK_RST_REASON_"
@@ -100,4 +103,28 @@ int watch_btf_tracepoint_args(const char *name)
 		return -1;
 	t = btf__type_by_id(watch_btf, t->type);
 	return t != NULL && btf_is_func_proto(t) ? btf_vlen(t) - 1 : -1;
+}
+
+/* CONFIG_HZ from /boot/config-RELEASE or /proc/config.gz (gzopen reads
+ * either); 0 where neither says. */
+unsigned int watch_btf_hz(void)
+{
+	char path[128], line[256];
+	unsigned int hz = 0;
+	struct utsname u;
+	gzFile f = NULL;
+
+	if (uname(&u) == 0) {
+		snprintf(path, sizeof(path), "/boot/config-%s", u.release);
+		f = gzopen(path, "rb");
+	}
+	if (f == NULL)
+		f = gzopen("/proc/config.gz", "rb");
+	if (f == NULL)
+		return 0;
+	while (hz == 0 && gzgets(f, line, sizeof(line)) != NULL)
+		if (sscanf(line, "CONFIG_HZ=%u", &hz) != 1)
+			hz = 0;
+	gzclose(f);
+	return hz;
 }

@@ -21,11 +21,11 @@
  * ACK from the peer; otherwise peer_reset.
  *
  * Owners.  Learnt at connect, accept or start, or else, for a socket a
- * process holds, looked for in /proc; when that process no
- * longer holds the socket at that fd (it forked and closed its copy, or
- * passed it with SCM_RIGHTS), the process that holds it now, from /proc
- * (by the time the record is read it may have closed it too: then the
- * process learnt, with fd null).
+ * process holds, looked for in /proc; when that process no longer holds
+ * the socket at that fd (it forked and closed its copy, or passed it with
+ * SCM_RIGHTS), the process that holds it now, from /proc (by the time the
+ * record is read it may have closed it too: then nobody is named).  A
+ * socket already closed keeps its last owner, with fd null.
  */
 #include "cmd/watch.h"
 
@@ -75,38 +75,87 @@ static void watch_cause_received(const struct watch_record *r,
 		ev->cause = names_cause(TCP_CAUSE_PEER_RESET);
 }
 
-/* The actor is the owner: the process that closed the last descriptor. */
+/* The process holding the socket now, from /proc, looked for once. */
+static int watch_cause_holder(const struct watch_record *r,
+			      struct watch_event *ev)
+{
+	struct watch_owner found;
+
+	if (!ev->looked) {
+		ev->looked = 1;
+		if (r->inode != 0 && watch_proc_holder(r->inode, &found)) {
+			ev->owner = found;
+			ev->owned = 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* The actor is the owner: the process that let go of the last
+ * reference, with the fd it passed to close(2) if that close did it. */
 static void watch_cause_closer(const struct watch_record *r,
 			       struct watch_event *ev)
 {
 	const struct watch_actor *a = &r->actor;
 
-	if (r->flags & WATCH_NO_FILE) {
-		/* A connection never accepted, reset as its listener closed. */
-		ev->owned = 0;
-		ev->acted = a->pid != 0;
-		return;
-	}
-	ev->owned = a->pid != 0;
-	ev->owner.pid = a->pid;
-	memcpy(ev->owner.comm, a->comm, sizeof(ev->owner.comm));
-	/* Any other way (io_uring, exit): the fd learnt, if it was its. */
-	if (a->nr == SYS_close)
-		ev->owner.fd = (__s32)a->arg0;
-	else if (!(r->flags & WATCH_HAS_OWNER) || r->owner.pid != a->pid)
-		ev->owner.fd = -1;
 	ev->closed = 1;
 	if (watch_cause_reason_is(ev, "TCP_ABORT_ON_CLOSE"))
 		ev->cause = names_cause(TCP_CAUSE_UNREAD_DATA);
 	else if (watch_cause_reason_is(ev, "TCP_STATE"))
 		ev->cause = names_cause(TCP_CAUSE_LINGER0);
+	if (r->flags & WATCH_NO_FILE) {
+		/* A connection never accepted, reset as its listener closed:
+		 * nobody owns it, the closer acted. */
+		ev->owned = 0;
+		ev->cause = NULL;
+		ev->acted = a->pid != 0;
+		return;
+	}
+	if (a->pid == 0) {
+		/* A kernel worker closed it: the owner learnt, fd unknown. */
+		ev->owner.fd = -1;
+		return;
+	}
+	ev->owned = 1;
+	ev->owner.pid = a->pid;
+	memcpy(ev->owner.comm, a->comm, sizeof(ev->owner.comm));
+	if (a->nr == SYS_close && !watch_stack_deferred(r))
+		ev->owner.fd = (__s32)a->arg0;
+	else if (!(r->flags & WATCH_HAS_OWNER) || r->owner.pid != a->pid)
+		ev->owner.fd = -1;
+}
+
+/* connect(AF_UNSPEC) or SOCK_DESTROY: abort by the owner, else killed. */
+static void watch_cause_disconnect(const struct watch_record *r,
+				   struct watch_event *ev, enum watch_path path)
+{
+	const struct watch_actor *a = &r->actor;
+
+	if (!ev->owned && !watch_cause_holder(r, ev) &&
+	    path == WATCH_PATH_DISCONNECT && a->pid != 0) {
+		/* Nobody else holds it: the caller, at connect's fd. */
+		ev->owned = 1;
+		ev->owner.pid = a->pid;
+		ev->owner.fd = a->nr == SYS_connect ? (__s32)a->arg0 : -1;
+		memcpy(ev->owner.comm, a->comm, sizeof(ev->owner.comm));
+	}
+	if (path == WATCH_PATH_DISCONNECT && ev->owned &&
+	    a->pid == ev->owner.pid) {
+		ev->cause = names_cause(TCP_CAUSE_ABORT);
+	} else {
+		ev->cause = names_cause(TCP_CAUSE_KILLED);
+		ev->acted = a->pid != 0;
+	}
 }
 
 static void watch_cause_sent(const struct watch_record *r,
 			     struct watch_event *ev)
 {
-	const struct watch_actor *a = &r->actor;
-	enum watch_path path = watch_stack_path(r);
+	/* The stack tells the path only when the task that ran holds the
+	 * socket: a softirq run on top of another task's call does not. */
+	enum watch_path path = r->flags & WATCH_LOCKED ? watch_stack_path(r)
+						      : WATCH_PATH_UNKNOWN;
 
 	ev->kind = TCP_EVENT_RST_SENT;
 	if (watch_cause_reason_is(ev, "TCP_KEEPALIVE_TIMEOUT")) {
@@ -114,18 +163,8 @@ static void watch_cause_sent(const struct watch_record *r,
 		ev->cause = names_cause(TCP_CAUSE_KEEPALIVE_TIMEOUT);
 	} else if (path == WATCH_PATH_CLOSE) {
 		watch_cause_closer(r, ev);
-	} else if (path == WATCH_PATH_DISCONNECT && !ev->owned) {
-		/* Nothing learnt of it: the caller holds it, at that fd. */
-		ev->owned = a->pid != 0;
-		ev->owner.pid = a->pid;
-		ev->owner.fd = a->nr == SYS_connect ? (__s32)a->arg0 : -1;
-		memcpy(ev->owner.comm, a->comm, sizeof(ev->owner.comm));
-		ev->cause = names_cause(TCP_CAUSE_ABORT);
-	} else if (path == WATCH_PATH_DISCONNECT && a->pid == ev->owner.pid) {
-		ev->cause = names_cause(TCP_CAUSE_ABORT);
 	} else if (path == WATCH_PATH_DISCONNECT || path == WATCH_PATH_DESTROY) {
-		ev->cause = names_cause(TCP_CAUSE_KILLED);
-		ev->acted = a->pid != 0;
+		watch_cause_disconnect(r, ev, path);
 	} else if (watch_cause_reason_is(ev, "TCP_ABORT_ON_CLOSE")) {
 		ev->cause = names_cause(TCP_CAUSE_UNREAD_DATA);
 	}
@@ -148,16 +187,20 @@ void watch_cause_judge(const struct watch_record *r, struct watch_event *ev)
 	else if (r->family != 0)
 		ev->cause = r->flags & WATCH_SYN ? WATCH_CAUSE_NO_LISTENER
 						 : WATCH_CAUSE_NO_CONNECTION;
-	/* Moved on (not by the close that reset it): whoever holds it now;
-	 * if nobody does by now, the last process known, its descriptor no
-	 * longer known. */
-	if (ev->owned && !ev->closed && (r->flags & WATCH_OWNER_GONE) &&
-	    !watch_proc_holder(r->owner.inode, &ev->owner))
+	if (!ev->closed && !ev->looked) {
+		/* Moved on (it forked and closed its copy, passed it with
+		 * SCM_RIGHTS): whoever holds it now; if nobody does by now,
+		 * nobody is named. */
+		if (ev->owned && (r->flags & WATCH_OWNER_GONE))
+			ev->owned = watch_cause_holder(r, ev);
+		/* Never learnt (io_uring's accept and connect, a connect by
+		 * sendto(MSG_FASTOPEN)), yet a process holds it: which one. */
+		else if (!(r->flags & WATCH_HAS_OWNER))
+			watch_cause_holder(r, ev);
+	}
+	/* Closed already, the reset after: the last owner, no fd. */
+	if (!ev->closed && (r->flags & WATCH_NO_FILE))
 		ev->owner.fd = -1;
-	/* Never learnt (io_uring's accept and connect, a connect by
-	 * sendto(MSG_FASTOPEN)), yet a process holds it: which one. */
-	if (!(r->flags & WATCH_HAS_OWNER) && !ev->closed && r->inode != 0)
-		ev->owned = watch_proc_holder(r->inode, &ev->owner);
 	if (ev->acted && ev->owned && ev->actor.pid == ev->owner.pid)
 		ev->acted = 0;
 }

@@ -126,6 +126,24 @@ static int watch_load_allowed(void)
 	return 1;
 }
 
+/* The TCP states past a shutdown of reading, as a mask of 1 << state. */
+static __u32 watch_load_after_close(void)
+{
+	static const char *const names[] = {
+		"TCP_FIN_WAIT1", "TCP_FIN_WAIT2", "TCP_CLOSE_WAIT",
+		"TCP_CLOSING", "TCP_LAST_ACK",
+	};
+	__u32 mask = 0;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		long v = watch_btf_enumerator(names[i]);
+
+		if (v >= 0 && v < 32)
+			mask |= 1u << v;
+	}
+	return mask;
+}
+
 /* The host's pid namespace: its pids are the ones BPF looks tasks up by. */
 #define WATCH_PIDNS_INIT_INO 0xEFFFFFFCULL
 
@@ -142,10 +160,8 @@ static int watch_load_seed_fd(const struct watch_owner *found, void *ctx)
 
 	o.tgid = s->host_pids ? o.pid : 0;
 	/* The first holder found keeps it (lowest pid, lowest fd). */
-	if (bpf_map__update_elem(s->skel->maps.watch_seed, &o.inode,
-				 sizeof(o.inode), &o, sizeof(o),
-				 BPF_NOEXIST) == 0)
-		watch_load_seeding.sockets++;
+	bpf_map__update_elem(s->skel->maps.watch_seed, &o.inode,
+			     sizeof(o.inode), &o, sizeof(o), BPF_NOEXIST);
 	return 0;
 }
 
@@ -274,6 +290,8 @@ struct watch_bpf *watch_load_start(const struct watch_filter *f)
 	skel->rodata->watch_nr_accept4 = SYS_accept4;
 	skel->rodata->watch_reset_has_reason =
 		watch_btf_tracepoint_args("tcp_send_reset") >= 3;
+	skel->rodata->watch_hz = watch_btf_hz();
+	skel->rodata->watch_after_close_states = watch_load_after_close();
 	skel->rodata->watch_want_netns = f->netns;
 	skel->rodata->watch_want_port = (__u32)f->port;
 	skel->rodata->watch_tcp_listen = watch_btf_enumerator("TCP_LISTEN");
@@ -287,6 +305,9 @@ struct watch_bpf *watch_load_start(const struct watch_filter *f)
 		err = watch_bpf__attach(skel);
 	if (err == 0 && watch_load_seed(skel) != 0)
 		err = -errno;
+	/* The TCP sockets the pass found an owner for. */
+	if (err == 0)
+		watch_load_seeding.sockets = (long)skel->bss->watch_seeded;
 	if (err != 0) {
 		watch_load_say_refused(skel, err);
 		watch_bpf__destroy(skel);

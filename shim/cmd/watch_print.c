@@ -63,7 +63,26 @@ static void watch_print_null(struct watch_line *l)
 	outbuf_str(&l->o, l->json ? "null" : "-");
 }
 
-/* A string, or null; JSON-escaped (a comm may hold any byte). */
+/* The length of the valid UTF-8 sequence at s (1 to 4), or 0. */
+static int watch_print_utf8(const unsigned char *s)
+{
+	int n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 :
+		s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : 0;
+
+	for (int i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	/* No overlong forms, no surrogates, nothing past U+10FFFF. */
+	if ((n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) ||
+			(s[0] == 0xed && s[1] >= 0xa0))) ||
+	    (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) ||
+			(s[0] == 0xf4 && s[1] >= 0x90))))
+		return 0;
+	return n;
+}
+
+/* A string, or null; JSON-escaped (a comm may hold any byte: a byte
+ * that is no valid UTF-8, as a name cut short leaves, is U+FFFD). */
 static void watch_print_str(struct watch_line *l, const char *name,
 			    const char *v)
 {
@@ -76,18 +95,24 @@ static void watch_print_str(struct watch_line *l, const char *name,
 	}
 	if (l->json)
 		outbuf_char(&l->o, '"');
-	for (; *v != '\0'; v++) {
-		unsigned char c = (unsigned char)*v;
+	while (*v != '\0') {
+		const unsigned char *c = (const unsigned char *)v;
+		int n = *c >= 0x80 && l->json ? watch_print_utf8(c) : 1;
 
 		if (!l->json) {
-			outbuf_char(&l->o, c <= ' ' ? '?' : (char)c);
-		} else if (c < 0x20 || c == '"' || c == '\\') {
+			outbuf_char(&l->o, *c <= ' ' ? '?' : (char)*c);
+		} else if (n == 0) {
+			outbuf_str(&l->o, "\\ufffd");
+			n = 1;
+		} else if (*c < 0x20 || *c == '"' || *c == '\\') {
 			outbuf_str(&l->o, "\\u00");
-			outbuf_char(&l->o, hex[c >> 4]);
-			outbuf_char(&l->o, hex[c & 15]);
+			outbuf_char(&l->o, hex[*c >> 4]);
+			outbuf_char(&l->o, hex[*c & 15]);
 		} else {
-			outbuf_char(&l->o, (char)c);
+			for (int i = 0; i < n; i++)
+				outbuf_char(&l->o, v[i]);
 		}
+		v += n;
 	}
 	if (l->json)
 		outbuf_char(&l->o, '"');

@@ -5,7 +5,8 @@
  *   __tcp_close            the socket's last close (SO_LINGER {1, 0})
  *   __inet_stream_connect  connect(AF_UNSPEC), a disconnect
  *   tcp_abort              SOCK_DESTROY (ss -K), or bpf_sock_destroy
- * The innermost of them on the stack decides.  Kernel function names are
+ * The innermost of them on the stack decides; task_work_run below it
+ * says the close was not the socket's own close(2).  Kernel function names are
  * not an ABI: where none is found (renamed, inlined, or /proc/kallsyms
  * shows no addresses to this process), the path is unknown and no cause
  * is guessed.
@@ -25,7 +26,13 @@ static struct watch_symbol watch_symbols[] = {
 	{ "__tcp_close", WATCH_PATH_CLOSE, 0, 0 },
 	{ "__inet_stream_connect", WATCH_PATH_DISCONNECT, 0, 0 },
 	{ "tcp_abort", WATCH_PATH_DESTROY, 0, 0 },
+	/* Not a path: a close run later, from the task's queued work (the
+	 * last reference dropped with another file, or at exit), not by
+	 * the close(2) of the socket's own descriptor. */
+	{ "task_work_run", WATCH_PATH_UNKNOWN, 0, 0 },
 };
+
+#define WATCH_DEFERRED (&watch_symbols[3])
 
 #define WATCH_SYMBOLS (sizeof(watch_symbols) / sizeof(watch_symbols[0]))
 
@@ -75,7 +82,8 @@ int watch_stack_init(void)
 	    watch_stack_each(watch_stack_end) != 0)
 		return 0;
 	for (size_t i = 0; i < WATCH_SYMBOLS; i++)
-		found += watch_symbols[i].end != 0;
+		found += watch_symbols[i].end != 0 &&
+			 watch_symbols[i].path != WATCH_PATH_UNKNOWN;
 	return found;
 }
 
@@ -87,8 +95,20 @@ enum watch_path watch_stack_path(const struct watch_record *r)
 		return WATCH_PATH_UNKNOWN;
 	for (size_t f = 0; f < frames && f < WATCH_STACK_DEPTH; f++)
 		for (size_t i = 0; i < WATCH_SYMBOLS; i++)
-			if (r->stack[f] >= watch_symbols[i].start &&
+			if (watch_symbols[i].path != WATCH_PATH_UNKNOWN &&
+			    r->stack[f] >= watch_symbols[i].start &&
 			    r->stack[f] < watch_symbols[i].end)
 				return watch_symbols[i].path;
 	return WATCH_PATH_UNKNOWN;
+}
+
+int watch_stack_deferred(const struct watch_record *r)
+{
+	size_t frames = r->stack_bytes / sizeof(r->stack[0]);
+
+	for (size_t f = 0; f < frames && f < WATCH_STACK_DEPTH; f++)
+		if (r->stack[f] >= WATCH_DEFERRED->start &&
+		    r->stack[f] < WATCH_DEFERRED->end)
+			return 1;
+	return 0;
 }
