@@ -206,14 +206,32 @@ static int watch_netns_wanted(__u64 netns)
 	return watch_want_netns == 0 || netns == watch_want_netns;
 }
 
-/* The record, or the ring buffer's room back if its port is not wanted. */
-static void watch_record_send(struct watch_record *r)
+/* Whether --port wants the reset, before any room is taken for it:
+ * the socket's ports, or (no socket of its own) the segment's. */
+static int watch_port_wanted(const struct sock *sk, const struct sk_buff *skb)
 {
-	if (watch_want_port != 0 && r->local_port != watch_want_port &&
-	    r->peer_port != watch_want_port)
-		bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
-	else
-		bpf_ringbuf_submit(r, 0);
+	__u16 ports[2] = {}, local, peer;
+	unsigned char *th;
+	int state;
+
+	if (watch_want_port == 0)
+		return 1;
+	if (sk != NULL) {
+		state = BPF_CORE_READ(sk, __sk_common.skc_state);
+		peer = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		local = state == watch_tcp_new_syn_recv ||
+			state == watch_tcp_time_wait ?
+			BPF_CORE_READ(sk, __sk_common.skc_num) :
+			__builtin_bswap16(BPF_CORE_READ((struct inet_sock *)sk,
+							inet_sport));
+	} else {
+		th = BPF_CORE_READ(skb, head) +
+		     BPF_CORE_READ(skb, transport_header);
+		bpf_probe_read_kernel(ports, sizeof(ports), th);
+		peer = __builtin_bswap16(ports[0]);
+		local = __builtin_bswap16(ports[1]);
+	}
+	return local == watch_want_port || peer == watch_want_port;
 }
 
 /* A reset sent on the socket whose "received" reset this CPU just
@@ -251,6 +269,8 @@ int watch_send_reset(__u64 *ctx)
 	 * peer that restarted and listens again): the segment tells. */
 	listener = sk != NULL && skb != NULL &&
 		   BPF_CORE_READ(sk, __sk_common.skc_state) == watch_tcp_listen;
+	if (!watch_port_wanted(listener ? NULL : sk, skb))
+		return 0;
 	r = watch_record_new(WATCH_RST_SENT);
 	if (r == NULL)
 		return 0;
@@ -267,7 +287,7 @@ int watch_send_reset(__u64 *ctx)
 		/* The listener's: a segment in its backlog has no device. */
 		r->netns = netns;
 	}
-	watch_record_send(r);
+	bpf_ringbuf_submit(r, 0);
 	return 0;
 }
 
@@ -277,7 +297,8 @@ int BPF_PROG(watch_receive_reset, struct sock *sk)
 	struct watch_record *r;
 
 	if (sk == NULL || !watch_netns_wanted(BPF_CORE_READ(sk,
-					__sk_common.skc_net.net, ns.inum)))
+					__sk_common.skc_net.net, ns.inum)) ||
+	    !watch_port_wanted(sk, NULL))
 		return 0;
 	r = watch_record_new(WATCH_RST_RECEIVED);
 	if (r == NULL)
@@ -292,6 +313,6 @@ int BPF_PROG(watch_receive_reset, struct sock *sk)
 		if (last != NULL)
 			*last = r->cookie;
 	}
-	watch_record_send(r);
+	bpf_ringbuf_submit(r, 0);
 	return 0;
 }

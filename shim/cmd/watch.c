@@ -246,6 +246,7 @@ int watch_main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = watch_on_signal };
 	long long duration = 0;
 	struct watch_bpf *skel;
+	uint64_t missed;
 	int status;
 
 	status = watch_options(argc, argv, &st, &duration);
@@ -267,9 +268,14 @@ int watch_main(int argc, char **argv)
 	st.offset_ns = watch_clock_ns(CLOCK_REALTIME) -
 		       watch_clock_ns(CLOCK_MONOTONIC);
 	status = watch_loop(skel, &st, duration);
+	missed = watch_load_missed(skel);
 	fprintf(stderr, "tcpshim watch: stopped; %llu events printed, %llu "
-		"lost (ring buffer full)\n", st.printed,
+		"lost (ring buffer full)", st.printed,
 		(unsigned long long)watch_load_dropped(skel));
+	if (missed > 0)
+		fprintf(stderr, ", %llu missed (a reset came while the same "
+			"program ran on that CPU)", (unsigned long long)missed);
+	fputc('\n', stderr);
 	watch_load_stop(skel);
 	watch_btf_free();
 	return status;

@@ -42,7 +42,8 @@ struct watch_bpf;
 struct watch_bpf *watch_load_start(const struct watch_filter *f);
 int watch_load_ring_fd(struct watch_bpf *skel);
 int watch_load_reasons(struct watch_bpf *skel);	/* the kernel gives them */
-uint64_t watch_load_dropped(struct watch_bpf *skel);
+uint64_t watch_load_dropped(struct watch_bpf *skel);	/* ring buffer full */
+uint64_t watch_load_missed(struct watch_bpf *skel);	/* runs skipped */
 struct watch_seeding {
 	long sockets;		/* open sockets whose owner is known */
 	long processes_unread;	/* whose descriptors watch may not read */

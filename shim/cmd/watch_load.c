@@ -326,6 +326,25 @@ int watch_load_ring_fd(struct watch_bpf *skel)
 	return bpf_map__fd(skel->maps.watch_events);
 }
 
+/* Runs the kernel skipped: the program was already running on that CPU
+ * (a reset in a softirq that interrupted the same tracepoint's program). */
+static uint64_t watch_load_misses(const struct bpf_program *prog)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) != 0)
+		return 0;
+	return info.recursion_misses;
+}
+
+uint64_t watch_load_missed(struct watch_bpf *skel)
+{
+	return watch_load_misses(skel->progs.watch_send_reset) +
+	       watch_load_misses(skel->progs.watch_receive_reset);
+}
+
 uint64_t watch_load_dropped(struct watch_bpf *skel)
 {
 	return skel->bss->watch_dropped;
