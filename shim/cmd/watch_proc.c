@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* A process's command name into comm; 0, or -1 if it is gone. */
@@ -78,18 +79,36 @@ static int watch_proc_match(const struct watch_owner *o, void *ctx)
 	return 1;
 }
 
+/* Searches a second at most: each reads every process's descriptors, and
+ * a storm of resets on sockets never learnt must not stall the reading
+ * of the ring buffer (past it, those events name no owner). */
+#define WATCH_PROC_SEARCHES 100
+
+static int watch_proc_may_search(void)
+{
+	static time_t second;
+	static int searches;
+	time_t now = time(NULL);
+
+	if (now != second) {
+		second = now;
+		searches = 0;
+	}
+	return searches++ < WATCH_PROC_SEARCHES;
+}
+
 int watch_proc_holder(uint64_t inode, struct watch_owner *o)
 {
 	struct watch_proc_search s = { inode, o };
-	DIR *proc = opendir("/proc");
+	DIR *proc;
 	struct dirent *d;
 	int found = 0;
 
-	if (proc == NULL || inode == 0) {
-		if (proc != NULL)
-			closedir(proc);
+	if (inode == 0 || !watch_proc_may_search())
 		return 0;
-	}
+	proc = opendir("/proc");
+	if (proc == NULL)
+		return 0;
 	/* Lowest pid first: /proc lists processes in pid order. */
 	while (!found && (d = readdir(proc)) != NULL) {
 		int pid = atoi(d->d_name);
