@@ -189,8 +189,11 @@ if len(lines) != 1:
     sys.exit(1)
 e = json.loads(lines[0])
 bad = {k: (e.get(k), v) for k, v in want.items() if e.get(k) != v}
+# The event's own time, as the line has it.
+t = e.get("TCPSHIM_TIME", "")
 if bad or "rst_received cause=refused" not in e.get("MESSAGE", "") or \
-        e.get("TCPSHIM_PID") != e.get("_PID"):
+        e.get("TCPSHIM_PID") != e.get("_PID") or \
+        len(t) != 27 or not e.get("MESSAGE", "").split(" ")[1] == t:
     print("FAIL journald: the entry differs:", bad, e)
     sys.exit(1)
 print("ok   journald: journalctl TCPSHIM_CAUSE=refused finds the entry, every field in place")

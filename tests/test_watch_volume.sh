@@ -175,7 +175,7 @@ def port_of(addr):
     return None if addr is None else int(addr.rsplit(":", 1)[1])
 
 FIELDS = {"time", "pid", "fd", "conn", "cookie", "event", "cause", "call",
-          "errno", "reason", "source", "comm", "netns", "local", "peer",
+          "errno", "reason", "source", "comm", "netns", "cgroup", "local", "peer",
           "bytes_sent", "bytes_received", "actor_pid", "actor_comm"}
 listener_ports = set(listeners.values())
 

@@ -99,6 +99,8 @@ static void watch_fill_sock(struct watch_record *r, struct sock *sk)
 		return;
 	watch_fill_tcp(r, sk);
 	r->inode = watch_sock_inode(sk);
+	if (bpf_core_field_exists(sk->sk_cgrp_data.cgroup))
+		r->sock_cgroup = BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
 	if (BPF_CORE_READ(sk, sk_socket) == NULL)
 		r->flags |= WATCH_NO_FILE;
 	/* Held by a task (close, connect, sock_diag): softirq never works
@@ -110,7 +112,8 @@ static void watch_fill_sock(struct watch_record *r, struct sock *sk)
 		return;
 	r->owner = *o;
 	r->flags |= WATCH_HAS_OWNER;
-	if (!(r->flags & WATCH_NO_FILE) && !watch_owner_holds(o, sk))
+	if (!(r->flags & WATCH_NO_FILE) &&
+	    !watch_owner_holds(o, sk, &r->owner_cgroup))
 		r->flags |= WATCH_OWNER_GONE;
 }
 
@@ -136,6 +139,7 @@ static void watch_fill_actor(struct watch_record *r, void *ctx)
 					sizeof(ns)) == 0)
 		r->actor.pid = ns.tgid;
 	BPF_CORE_READ_STR_INTO(&r->actor.comm, task, group_leader, comm);
+	r->actor.cgroup = bpf_get_current_cgroup_id();
 	r->actor.arg0 = PT_REGS_PARM1_CORE_SYSCALL(regs);
 	r->actor.nr = watch_syscall_nr(regs);
 }

@@ -42,8 +42,10 @@ const volatile int watch_tcp_new_syn_recv = -1;
 extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
 extern void bpf_task_release(struct task_struct *p) __ksym __weak;
 
-/* Sockets whose owner the start-up pass stored. */
+/* Sockets whose owner the start-up pass stored; connections whose
+ * owner was learnt since (connect, accept). */
 __u64 watch_seeded = 0;
+__u64 watch_learnt = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
@@ -135,7 +137,8 @@ static __u64 watch_own_sock_of_fd(long fd, __u64 *inode)
 
 /* Whether o's process still has sk at descriptor o->fd (1 when that
  * cannot be told: an owner seen from another pid namespace). */
-static int watch_owner_holds(const struct watch_owner *o, struct sock *sk)
+static int watch_owner_holds(const struct watch_owner *o, struct sock *sk,
+			     __u64 *cgroup)
 {
 	struct task_struct *task;
 	__u64 ino = 0, held;
@@ -145,6 +148,7 @@ static int watch_owner_holds(const struct watch_owner *o, struct sock *sk)
 	task = bpf_task_from_pid(o->tgid);
 	if (task == NULL)
 		return 0;
+	*cgroup = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
 	held = watch_sock_of_fd(task, o->fd, &ino);
 	bpf_task_release(task);
 	return held == (__u64)sk;
@@ -161,7 +165,8 @@ static void watch_accepted_fd(long fd)
 		return;
 	watch_owner_current(&o, fd);
 	o.inode = ino;
-	bpf_map_update_elem(&watch_accepted, &key, &o, BPF_ANY);
+	if (bpf_map_update_elem(&watch_accepted, &key, &o, BPF_ANY) == 0)
+		__sync_fetch_and_add(&watch_learnt, 1);
 }
 
 SEC("tp_btf/sys_exit")
@@ -203,6 +208,7 @@ int BPF_PROG(watch_set_state, const struct sock *sk, int oldstate,
 	watch_owner_current(&o, fd);
 	o.inode = ino;
 	*s = o;
+	__sync_fetch_and_add(&watch_learnt, 1);
 	return 0;
 }
 

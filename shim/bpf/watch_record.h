@@ -57,6 +57,7 @@ struct watch_actor {
 	__u32 pid;		/* 0: outside watch's pid namespace, or a
 				   kernel thread */
 	__u32 pad;
+	__u64 cgroup;		/* its cgroup (v2) id */
 	__s64 nr;		/* the system call it was in, -1 if none */
 	__s64 arg0;		/* that call's first argument */
 	char comm[WATCH_COMM_LEN];
@@ -81,6 +82,9 @@ struct watch_record {
 	__s32 silence_ms;	/* last data sent - last ACK received; -1 */
 	__u32 stack_bytes;	/* of stack */
 	__u64 inode;		/* the socket's inode; 0: no process holds it */
+	__u64 owner_cgroup;	/* the owner's cgroup (v2) id, when the check
+				   that it still holds the socket found it */
+	__u64 sock_cgroup;	/* the socket's: where it was made; 0: none */
 	__u8 local_addr[16];	/* network order; IPv4 in the first 4 */
 	__u8 peer_addr[16];
 	struct watch_owner owner;

@@ -1,11 +1,14 @@
 /*
- * watch.c - tcpshim watch [--pid PID]... [--comm NAME] [--port PORT]
- *           [--netns INODE] [--json] [--duration SECONDS]
+ * watch.c - tcpshim watch [--pid PID]... [--comm NAME] [--unit NAME]
+ *           [--port PORT] [--netns INODE] [--json] [--log WHERE]
+ *           [--rate N] [--events LIST] [--duration SECONDS]
  *
- * Prints one line per hit of the kernel's tcp_send_reset and
- * tcp_receive_reset tracepoints, until SIGINT or SIGTERM or the
- * duration's end.  One line on stderr says when it is attached and the
- * owners of the existing connections are seeded; at exit, one says how
+ * Logs one event per hit of the kernel's tcp_send_reset and
+ * tcp_receive_reset tracepoints (watch_log.c: standard output unless
+ * --log says otherwise), until SIGINT or SIGTERM, the duration's end, or
+ * standard output's reader leaving.  One line on stderr says when it is
+ * attached and the owners of the existing connections are seeded; at
+ * exit, one says how many events were logged, held back or lost, and how
  * many records the ring buffer had no room for.
  */
 #include "cmd/watch.h"
@@ -19,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/config.h"
 #include "core/format.h"
 
 #define WATCH_POLL_MS 100
@@ -26,7 +30,6 @@
 
 struct watch_state {
 	struct watch_filter filter;
-	int json;
 	long long offset_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	unsigned long long printed;
 	/* A reset "received" after this end shut down reading, held until
@@ -70,7 +73,11 @@ static int watch_options(int argc, char **argv, struct watch_state *st,
 		{ "comm", required_argument, NULL, 'c' },
 		{ "port", required_argument, NULL, 'P' },
 		{ "netns", required_argument, NULL, 'n' },
+		{ "unit", required_argument, NULL, 'u' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "events", required_argument, NULL, 'e' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -95,13 +102,21 @@ static int watch_options(int argc, char **argv, struct watch_state *st,
 		else if (c == 'd' && (v = watch_number("duration", optarg,
 						       1LL << 31)) > 0)
 			*duration = v;
+		else if (c == 'l' || c == 'r' || c == 'e')
+			v = watch_log_option(c == 'l' ? "log" : c == 'r' ? "rate"
+						       : "events",
+					     c == 'l' ? ENV_LOG : c == 'r'
+						? ENV_RATE : ENV_EVENTS,
+					     optarg);
 		else if (c == 'c')
 			f->comm = optarg;
+		else if (c == 'u')
+			f->unit = optarg;
 		else if (c == 'j')
-			st->json = 1;
+			watch_log_json();
 		else if (c == 'h')
 			return watch_usage(stdout, 0) - 1;
-		else if (c == '?' || v < 0)
+		if (c == '?' || v < 0)
 			return watch_usage(stderr, 2);
 	}
 	if (optind < argc) {
@@ -122,21 +137,20 @@ static long long watch_clock_ns(clockid_t clock)
 static void watch_emit(struct watch_state *st, const struct watch_record *r)
 {
 	struct watch_event ev;
-	char line[FORMAT_LINE_MAX];
+	char cgroup[PATH_MAX];
 	long long ns;
 	struct timespec t;
-	size_t n;
 
 	watch_cause_judge(r, &ev);
+	if (!watch_log_wants(ev.kind))
+		return;
+	ev.cgroup = watch_cgroup_of(&ev, cgroup, sizeof(cgroup));
 	if (!watch_print_wanted(&st->filter, &ev))
 		return;
 	ns = (long long)r->time_ns + st->offset_ns;
 	t.tv_sec = ns / WATCH_NS_PER_S;
 	t.tv_nsec = ns % WATCH_NS_PER_S;
-	n = watch_print_line(line, sizeof(line), &ev, &t, st->json);
-	fwrite(line, 1, n, stdout);
-	fflush(stdout);
-	st->printed++;
+	st->printed += (unsigned long long)watch_log_event(&ev, &t);
 }
 
 /* The held record, printed: no abort followed it (before a time). */
@@ -221,7 +235,7 @@ static int watch_loop(struct watch_bpf *skel, struct watch_state *st,
 	}
 	watch_ready_line(watch_load_seeded(), watch_stack_init(),
 			 watch_load_reasons(skel));
-	while (!watch_stopped) {
+	while (!watch_stopped && !watch_log_reader_gone()) {
 		if (duration > 0 && watch_clock_ns(CLOCK_MONOTONIC) >= end)
 			break;
 		err = ring_buffer__poll(rb, WATCH_POLL_MS);
@@ -233,6 +247,7 @@ static int watch_loop(struct watch_bpf *skel, struct watch_state *st,
 		err = 0;
 		watch_release(st, watch_clock_ns(CLOCK_MONOTONIC) -
 				  10 * WATCH_PAIR_NS);
+		watch_log_tick();
 	}
 	ring_buffer__consume(rb);
 	watch_release(st, LLONG_MAX);
@@ -240,18 +255,47 @@ static int watch_loop(struct watch_bpf *skel, struct watch_state *st,
 	return err < 0;
 }
 
+/* The line that closes a run: what was logged, and what was not. */
+static void watch_stopped_line(struct watch_bpf *skel,
+			       const struct watch_state *st)
+{
+	uint64_t missed = watch_load_missed(skel);
+	struct watch_log_totals t;
+
+	watch_log_end(watch_load_connections(skel), watch_load_dropped(skel),
+		      &t);
+	fprintf(stderr, "tcpshim watch: stopped; %llu events printed, %llu "
+		"lost (ring buffer full)", st->printed,
+		(unsigned long long)watch_load_dropped(skel));
+	if (t.held_back > 0)
+		fprintf(stderr, ", %llu held back (--rate)",
+			(unsigned long long)t.held_back);
+	if (t.unwritten > 0)
+		fprintf(stderr, ", %llu of those printed lost (the log could "
+			"not take them)", (unsigned long long)t.unwritten);
+	if (missed > 0)
+		fprintf(stderr, ", %llu missed (a reset came while the same "
+			"program ran on that CPU)", (unsigned long long)missed);
+	fputc('\n', stderr);
+}
+
 int watch_main(int argc, char **argv)
 {
-	struct watch_state st = { .json = 0 };
+	struct watch_state st = { .printed = 0 };
 	struct sigaction sa = { .sa_handler = watch_on_signal };
 	long long duration = 0;
 	struct watch_bpf *skel;
-	uint64_t missed;
 	int status;
 
+	watch_log_defaults();
 	status = watch_options(argc, argv, &st, &duration);
 	if (status != 0)
 		return status < 0 ? 0 : status;
+	if (watch_cgroup_init() != 0 && st.filter.unit != NULL) {
+		fputs("tcpshim watch: --unit: no cgroup v2 hierarchy is mounted "
+		      "(/proc/self/mountinfo has no cgroup2)\n", stderr);
+		return 1;
+	}
 	if (watch_btf_init() != 0) {
 		fputs("tcpshim watch: cannot read the kernel's BTF "
 		      "(/sys/kernel/btf/vmlinux)\n", stderr);
@@ -260,7 +304,13 @@ int watch_main(int argc, char **argv)
 	watch_cause_init();
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* A reader of standard output that leaves ends watch (EPIPE). */
+	signal(SIGPIPE, SIG_IGN);
 	skel = watch_load_start(&st.filter);
+	if (skel != NULL && watch_log_open() != 0) {
+		watch_load_stop(skel);
+		skel = NULL;
+	}
 	if (skel == NULL) {
 		watch_btf_free();
 		return 1;
@@ -268,14 +318,7 @@ int watch_main(int argc, char **argv)
 	st.offset_ns = watch_clock_ns(CLOCK_REALTIME) -
 		       watch_clock_ns(CLOCK_MONOTONIC);
 	status = watch_loop(skel, &st, duration);
-	missed = watch_load_missed(skel);
-	fprintf(stderr, "tcpshim watch: stopped; %llu events printed, %llu "
-		"lost (ring buffer full)", st.printed,
-		(unsigned long long)watch_load_dropped(skel));
-	if (missed > 0)
-		fprintf(stderr, ", %llu missed (a reset came while the same "
-			"program ran on that CPU)", (unsigned long long)missed);
-	fputc('\n', stderr);
+	watch_stopped_line(skel, &st);
 	watch_load_stop(skel);
 	watch_btf_free();
 	return status;

@@ -29,6 +29,7 @@ struct watch_filter {
 	int npids;
 	int port;		/* local or peer; 0: any */
 	const char *comm;	/* the owner's; NULL: any */
+	const char *unit;	/* in the owner's cgroup path; NULL: any */
 	uint64_t netns;		/* 0: any */
 };
 
@@ -44,6 +45,8 @@ int watch_load_ring_fd(struct watch_bpf *skel);
 int watch_load_reasons(struct watch_bpf *skel);	/* the kernel gives them */
 uint64_t watch_load_dropped(struct watch_bpf *skel);	/* ring buffer full */
 uint64_t watch_load_missed(struct watch_bpf *skel);	/* runs skipped */
+/* Connections whose owner was seeded at start or learnt since. */
+uint64_t watch_load_connections(struct watch_bpf *skel);
 struct watch_seeding {
 	long sockets;		/* open sockets whose owner is known */
 	long processes_unread;	/* whose descriptors watch may not read */
@@ -85,7 +88,8 @@ int watch_stack_deferred(const struct watch_record *r);
 struct watch_event {
 	const struct watch_record *r;
 	int kind;		/* enum tcp_event_kind */
-	const char *cause;	/* NULL: not known */
+	unsigned int cause;	/* enum tcp_event_cause, or NAMES_CAUSE_*
+				   (core/names.h) */
 	const char *reason;	/* the kernel's; NULL: none */
 	int owned;		/* owner holds */
 	int closed;		/* the owner's close sent it */
@@ -94,14 +98,50 @@ struct watch_event {
 	int acted;		/* actor holds: it caused the reset, and it is
 				   not the owner */
 	struct watch_actor actor;
+	const char *cgroup;	/* the owner's cgroup path; NULL: unknown */
 };
 void watch_cause_init(void);
 void watch_cause_judge(const struct watch_record *r, struct watch_event *ev);
+
+/* watch_cgroup.c: the owner's cgroup path (into buf when read from
+ * /proc), or NULL; whether a path is in a unit: a component named unit
+ * or unit.service. */
+int watch_cgroup_init(void);	/* -1: no cgroup v2 hierarchy mounted */
+const char *watch_cgroup_of(const struct watch_event *ev, char *buf,
+			    size_t size);
+int watch_cgroup_in_unit(const char *path, const char *unit);
+
+/* watch_log.c: the log the events go to (--log, --events, --rate, and
+ * the summary at exit). */
+void watch_log_defaults(void);
+/* --opt value for the variable name (ENV_LOG, ENV_EVENTS, ENV_RATE): 0,
+ * or -1 having said what is expected. */
+int watch_log_option(const char *opt, const char *name, const char *value);
+void watch_log_json(void);
+int watch_log_open(void);		/* -1 having said why */
+int watch_log_wants(int kind);		/* in --events */
+/* ev at t, unless the rate holds it back: 1 if admitted. */
+int watch_log_event(const struct watch_event *ev, const struct timespec *t);
+void watch_log_tick(void);		/* held_back notice, log rotation */
+int watch_log_reader_gone(void);	/* standard output's reader left */
+struct watch_log_totals {
+	uint64_t held_back;	/* by --rate */
+	uint64_t unwritten;	/* admitted, but the log could not take them */
+};
+/* The last held_back notice, the summary if asked for; closed. */
+void watch_log_end(uint64_t connections, uint64_t ring_lost,
+		   struct watch_log_totals *out);
 
 /* watch_print.c */
 int watch_print_wanted(const struct watch_filter *f,
 		       const struct watch_event *ev);
 size_t watch_print_line(char *buf, size_t size, const struct watch_event *ev,
 			const struct timespec *time, int json);
+const char *watch_print_cause(const struct watch_event *ev);	/* or NULL */
+struct sockaddr_storage;
+/* A record's local or peer address; AF_UNSPEC when it has none. */
+void watch_print_sockaddr(struct sockaddr_storage *ss,
+			  const struct watch_record *r, const __u8 *addr,
+			  __u16 port);
 
 #endif

@@ -35,9 +35,6 @@
 #include "core/classify.h"
 #include "core/names.h"
 
-#define WATCH_CAUSE_NO_LISTENER "no_listener"
-#define WATCH_CAUSE_NO_CONNECTION "no_connection"
-
 /* The kernel's TCP states that matter here, from its BTF. */
 static long watch_cause_syn_sent = -1;
 static long watch_cause_after_fin[3] = { -1, -1, -1 };
@@ -67,12 +64,12 @@ static void watch_cause_received(const struct watch_record *r,
 	for (int i = 0; i < 3; i++)
 		after_fin |= (long)r->state == watch_cause_after_fin[i];
 	if ((long)r->state == watch_cause_syn_sent)
-		ev->cause = names_cause(TCP_CAUSE_REFUSED);
+		ev->cause = TCP_CAUSE_REFUSED;
 	else if (!after_fin && (r->probes > 0 ||
 		 (r->unacked > 0 && r->silence_ms >= HALFOPEN_SILENCE_MS)))
-		ev->cause = names_cause(TCP_CAUSE_HALFOPEN_RESET);
+		ev->cause = TCP_CAUSE_HALFOPEN_RESET;
 	else
-		ev->cause = names_cause(TCP_CAUSE_PEER_RESET);
+		ev->cause = TCP_CAUSE_PEER_RESET;
 }
 
 /* The process holding the socket now, from /proc, looked for once. */
@@ -101,14 +98,14 @@ static void watch_cause_closer(const struct watch_record *r,
 
 	ev->closed = 1;
 	if (watch_cause_reason_is(ev, "TCP_ABORT_ON_CLOSE"))
-		ev->cause = names_cause(TCP_CAUSE_UNREAD_DATA);
+		ev->cause = TCP_CAUSE_UNREAD_DATA;
 	else if (watch_cause_reason_is(ev, "TCP_STATE"))
-		ev->cause = names_cause(TCP_CAUSE_LINGER0);
+		ev->cause = TCP_CAUSE_LINGER0;
 	if (r->flags & WATCH_NO_FILE) {
 		/* A connection never accepted, reset as its listener closed:
 		 * nobody owns it, the closer acted. */
 		ev->owned = 0;
-		ev->cause = NULL;
+		ev->cause = NAMES_CAUSE_UNKNOWN;
 		ev->acted = a->pid != 0;
 		return;
 	}
@@ -142,9 +139,9 @@ static void watch_cause_disconnect(const struct watch_record *r,
 	}
 	if (path == WATCH_PATH_DISCONNECT && ev->owned &&
 	    a->pid == ev->owner.pid) {
-		ev->cause = names_cause(TCP_CAUSE_ABORT);
+		ev->cause = TCP_CAUSE_ABORT;
 	} else {
-		ev->cause = names_cause(TCP_CAUSE_KILLED);
+		ev->cause = TCP_CAUSE_KILLED;
 		ev->acted = a->pid != 0;
 	}
 }
@@ -160,13 +157,13 @@ static void watch_cause_sent(const struct watch_record *r,
 	ev->kind = TCP_EVENT_RST_SENT;
 	if (watch_cause_reason_is(ev, "TCP_KEEPALIVE_TIMEOUT")) {
 		ev->kind = TCP_EVENT_HALFOPEN;
-		ev->cause = names_cause(TCP_CAUSE_KEEPALIVE_TIMEOUT);
+		ev->cause = TCP_CAUSE_KEEPALIVE_TIMEOUT;
 	} else if (path == WATCH_PATH_CLOSE) {
 		watch_cause_closer(r, ev);
 	} else if (path == WATCH_PATH_DISCONNECT || path == WATCH_PATH_DESTROY) {
 		watch_cause_disconnect(r, ev, path);
 	} else if (watch_cause_reason_is(ev, "TCP_ABORT_ON_CLOSE")) {
-		ev->cause = names_cause(TCP_CAUSE_UNREAD_DATA);
+		ev->cause = TCP_CAUSE_UNREAD_DATA;
 	}
 }
 
@@ -174,6 +171,7 @@ void watch_cause_judge(const struct watch_record *r, struct watch_event *ev)
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->r = r;
+	ev->cause = NAMES_CAUSE_UNKNOWN;
 	ev->reason = r->flags & WATCH_HAS_REASON ? watch_btf_reason(r->reason)
 						 : NULL;
 	/* pid 0: a process outside watch's pid namespace. */
@@ -185,8 +183,8 @@ void watch_cause_judge(const struct watch_record *r, struct watch_event *ev)
 	else if (r->flags & WATCH_HAS_SOCK)
 		watch_cause_sent(r, ev);
 	else if (r->family != 0)
-		ev->cause = r->flags & WATCH_SYN ? WATCH_CAUSE_NO_LISTENER
-						 : WATCH_CAUSE_NO_CONNECTION;
+		ev->cause = r->flags & WATCH_SYN ? NAMES_CAUSE_NO_LISTENER
+						 : NAMES_CAUSE_NO_CONNECTION;
 	if (!ev->closed && !ev->looked) {
 		/* Moved on (it forked and closed its copy, passed it with
 		 * SCM_RIGHTS): whoever holds it now; if nobody does by now,

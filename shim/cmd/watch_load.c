@@ -350,6 +350,11 @@ uint64_t watch_load_dropped(struct watch_bpf *skel)
 	return skel->bss->watch_dropped;
 }
 
+uint64_t watch_load_connections(struct watch_bpf *skel)
+{
+	return skel->bss->watch_seeded + skel->bss->watch_learnt;
+}
+
 const struct watch_seeding *watch_load_seeded(void)
 {
 	return &watch_load_seeding;

@@ -1,10 +1,12 @@
 /*
  * watch_print.c - a record of tcpshim watch as one line, text or JSON,
  * with the fields of the preload's events (core/outbuf writes addresses
- * and times the same way) and watch's own: source, comm, reason, netns.
+ * and times the same way) and watch's own: source, comm, reason, netns,
+ * cgroup.
  *
  * Text:  tcpshim[PID] TIME EVENT cause=... reason=... source=kernel
- *        comm=... fd=... conn=- cookie=... netns=... local=... peer=...
+ *        comm=... fd=... conn=- cookie=... netns=... cgroup=...
+ *        local=... peer=...
  *        bytes_sent=... bytes_received=...
  *        [actor_pid=... actor_comm=...]
  * JSON:  one object with the same names; unknown values are null
@@ -36,7 +38,14 @@ int watch_print_wanted(const struct watch_filter *f,
 	if (f->comm != NULL && (!owned || strncmp(ev->owner.comm, f->comm,
 						  WATCH_COMM_LEN - 1) != 0))
 		return 0;
+	if (f->unit != NULL && !watch_cgroup_in_unit(ev->cgroup, f->unit))
+		return 0;
 	return f->netns == 0 || r->netns == f->netns;
+}
+
+const char *watch_print_cause(const struct watch_event *ev)
+{
+	return ev->cause == NAMES_CAUSE_UNKNOWN ? NULL : names_cause(ev->cause);
 }
 
 struct watch_line {
@@ -128,15 +137,15 @@ static void watch_print_u64(struct watch_line *l, const char *name,
 		watch_print_null(l);
 }
 
-static void watch_print_addr(struct watch_line *l, const char *name,
-			     const struct watch_record *r, const __u8 *addr,
-			     __u16 port)
+void watch_print_sockaddr(struct sockaddr_storage *ss,
+			  const struct watch_record *r, const __u8 *addr,
+			  __u16 port)
 {
-	struct sockaddr_storage ss = { .ss_family = AF_UNSPEC };
-	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
 
-	watch_print_key(l, name);
+	memset(ss, 0, sizeof(*ss));
+	ss->ss_family = AF_UNSPEC;
 	if (r->family == AF_INET) {
 		in->sin_family = AF_INET;
 		in->sin_port = htons(port);
@@ -145,7 +154,18 @@ static void watch_print_addr(struct watch_line *l, const char *name,
 		in6->sin6_family = AF_INET6;
 		in6->sin6_port = htons(port);
 		memcpy(&in6->sin6_addr, addr, sizeof(in6->sin6_addr));
-	} else {
+	}
+}
+
+static void watch_print_addr(struct watch_line *l, const char *name,
+			     const struct watch_record *r, const __u8 *addr,
+			     __u16 port)
+{
+	struct sockaddr_storage ss;
+
+	watch_print_key(l, name);
+	watch_print_sockaddr(&ss, r, addr, port);
+	if (ss.ss_family == AF_UNSPEC) {
 		watch_print_null(l);
 		return;
 	}
@@ -197,7 +217,7 @@ size_t watch_print_line(char *buf, size_t size, const struct watch_event *ev,
 	int full = r->flags & WATCH_FULL_SOCK;
 
 	watch_print_head(&l, ev, time, names_kind(ev->kind));
-	watch_print_str(&l, "cause", ev->cause);
+	watch_print_str(&l, "cause", watch_print_cause(ev));
 	if (json) {
 		watch_print_str(&l, "call", NULL);
 		watch_print_str(&l, "errno", NULL);
@@ -212,6 +232,7 @@ size_t watch_print_line(char *buf, size_t size, const struct watch_event *ev,
 		watch_print_u64(&l, "cookie", r->cookie != 0, r->cookie);
 	}
 	watch_print_u64(&l, "netns", r->netns != 0, r->netns);
+	watch_print_str(&l, "cgroup", ev->cgroup);
 	watch_print_addr(&l, "local", r, r->local_addr, r->local_port);
 	watch_print_addr(&l, "peer", r, r->peer_addr, r->peer_port);
 	watch_print_u64(&l, "bytes_sent", full, r->bytes_sent);

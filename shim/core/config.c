@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/names.h"
+#include "core/outbuf.h"
 #include "core/tally.h"
 #include "tcpshim.h"
 
@@ -300,6 +301,51 @@ static void parse_inject(struct shim_config *cfg, const char *v,
 	warn(line);
 }
 
+int config_set(struct shim_config *cfg, const char *name, const char *value,
+	       const char **expected)
+{
+	for (size_t i = 0; i < sizeof(settings) / sizeof(*settings); i++) {
+		struct shim_config attempt;
+
+		if (strcmp(settings[i].name, name) != 0)
+			continue;
+		*expected = settings[i].expected;
+		attempt = *cfg;
+		if (settings[i].parse(&attempt, value) != 0)
+			return -1;
+		*cfg = attempt;
+		return 0;
+	}
+	*expected = "no such setting";
+	return -1;
+}
+
+void config_default_rate(struct shim_config *cfg)
+{
+	if (!cfg->rate_set)
+		cfg->rate = cfg->log == LOG_SYSLOG || cfg->log == LOG_JOURNAL
+				    ? RATE_DAEMON_DEFAULT
+				    : TALLY_UNLIMITED;
+}
+
+int config_log_path(char *dst, size_t size, const char *src, int pid)
+{
+	struct outbuf o = { dst, 0, size - 1 };
+
+	for (const char *p = src; *p; p++) {
+		if (p[0] == '%' && p[1] == 'p') {
+			outbuf_u64(&o, (uint64_t)pid);
+			p++;
+		} else {
+			outbuf_char(&o, *p);
+		}
+		if (o.len == o.cap)
+			return -1;
+	}
+	dst[o.len] = '\0';
+	return 0;
+}
+
 void config_parse(struct shim_config *cfg, config_getenv_fn get,
 		  config_warn_fn warn, uint64_t seed)
 {
@@ -321,10 +367,7 @@ void config_parse(struct shim_config *cfg, config_getenv_fn get,
 		else
 			bad_value(warn, s->name, v, s->expected, s->kept);
 	}
-	if (!cfg->rate_set)
-		cfg->rate = cfg->log == LOG_SYSLOG || cfg->log == LOG_JOURNAL
-				    ? RATE_DAEMON_DEFAULT
-				    : TALLY_UNLIMITED;
+	config_default_rate(cfg);
 	check_combination(cfg, warn);
 	inject = get(ENV_INJECT);
 	if (inject != NULL)

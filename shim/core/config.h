@@ -71,6 +71,20 @@ void config_defaults(struct shim_config *cfg);
 void config_parse(struct shim_config *cfg, config_getenv_fn get,
 		  config_warn_fn warn, uint64_t seed);
 
+/*
+ * One setting, by its variable's name (ENV_LOG, ...), as tcpshim watch's
+ * options give them: 0, or -1 (cfg untouched).  Either way *expected is
+ * the accepted form, for a message.
+ */
+int config_set(struct shim_config *cfg, const char *name, const char *value,
+	       const char **expected);
+/* With every setting in: TCPSHIM_RATE's default for the log chosen. */
+void config_default_rate(struct shim_config *cfg);
+
+/* A TCPSHIM_LOG path with every %p replaced by pid, into dst: 0, or -1
+ * if it does not fit. */
+int config_log_path(char *dst, size_t size, const char *src, int pid);
+
 /* The settings in force, parsed by the library constructor. */
 extern struct shim_config shim_config;
 

@@ -3,7 +3,8 @@
  * datagram of KEY=VALUE lines.  MESSAGE is the event's text line, and
  * every field of the event is a field of its own (TCPSHIM_EVENT,
  * TCPSHIM_CAUSE, TCPSHIM_PEER, ...), so journalctl can filter on it:
- * journalctl TCPSHIM_CAUSE=halfopen_reset.  No value here can hold a
+ * journalctl TCPSHIM_CAUSE=halfopen_reset; TCPSHIM_TIME is the event's
+ * own time (journald's are when the entry arrived).  No value here can hold a
  * newline (names, numbers, addresses, the text line without its end), so
  * the binary-safe form of the protocol is never needed.  Unknown values
  * are left out.
@@ -35,7 +36,7 @@ static void field(struct outbuf *o, const char *name)
 	outbuf_char(o, '=');
 }
 
-static void str(struct outbuf *o, const char *name, const char *v)
+void journal_str(struct outbuf *o, const char *name, const char *v)
 {
 	if (v == NULL)
 		return;
@@ -44,7 +45,7 @@ static void str(struct outbuf *o, const char *name, const char *v)
 	outbuf_char(o, '\n');
 }
 
-static void num(struct outbuf *o, const char *name, int64_t v)
+void journal_num(struct outbuf *o, const char *name, int64_t v)
 {
 	if (v < 0)
 		return;
@@ -53,8 +54,8 @@ static void num(struct outbuf *o, const char *name, int64_t v)
 	outbuf_char(o, '\n');
 }
 
-static void addr(struct outbuf *o, const char *name,
-		 const struct sockaddr_storage *ss)
+void journal_addr(struct outbuf *o, const char *name,
+		  const struct sockaddr_storage *ss)
 {
 	if (ss->ss_family != AF_INET && ss->ss_family != AF_INET6)
 		return;
@@ -80,6 +81,20 @@ static void common(struct outbuf *o, const char *line, size_t len,
 	outbuf_str(o, "\nSYSLOG_IDENTIFIER=tcpshim\n");
 }
 
+void journal_head(struct outbuf *o, const char *line, size_t len,
+		  enum tcp_event_kind kind, const struct timespec *time)
+{
+	common(o, line, len,
+	       (unsigned int)kind < sizeof(message_ids) / sizeof(*message_ids)
+		       ? message_ids[kind]
+		       : journal_notice_id,
+	       kind == TCP_EVENT_CLOSE ? JOURNAL_NOTICE : JOURNAL_WARNING);
+	journal_str(o, "EVENT", names_kind(kind));
+	field(o, "TIME");
+	outbuf_time(o, time);
+	outbuf_char(o, '\n');
+}
+
 size_t journal_event(char *buf, size_t size, const struct tcp_event *ev)
 {
 	char line[FORMAT_LINE_MAX];
@@ -90,35 +105,29 @@ size_t journal_event(char *buf, size_t size, const struct tcp_event *ev)
 	char err[64];
 	struct outbuf e = { err, 0, sizeof(err) - 1 };
 
-	common(&o, line, len,
-	       (unsigned int)ev->kind < sizeof(message_ids) /
-						sizeof(*message_ids)
-		       ? message_ids[ev->kind]
-		       : journal_notice_id,
-	       ev->kind == TCP_EVENT_CLOSE ? JOURNAL_NOTICE : JOURNAL_WARNING);
-	str(&o, "EVENT", names_kind(ev->kind));
-	str(&o, "CAUSE", names_cause(ev->cause));
-	str(&o, "CALL", ev->call);
+	journal_head(&o, line, len, ev->kind, &ev->time);
+	journal_str(&o, "CAUSE", names_cause(ev->cause));
+	journal_str(&o, "CALL", ev->call);
 	if (ev->error) {
 		outbuf_errno(&e, ev->error);
 		err[e.len] = '\0';
-		str(&o, "ERRNO", err);
+		journal_str(&o, "ERRNO", err);
 	}
-	num(&o, "PID", ev->pid);
-	num(&o, "FD", ev->fd);
-	num(&o, "CONN", (int64_t)ev->conn);
-	num(&o, "COOKIE", ev->has_cookie ? (int64_t)ev->cookie : -1);
-	addr(&o, "LOCAL", &ev->local);
-	addr(&o, "PEER", &ev->peer);
-	num(&o, "BYTES_SENT", (int64_t)ev->bytes_sent);
-	num(&o, "BYTES_RECEIVED", (int64_t)ev->bytes_received);
+	journal_num(&o, "PID", ev->pid);
+	journal_num(&o, "FD", ev->fd);
+	journal_num(&o, "CONN", (int64_t)ev->conn);
+	journal_num(&o, "COOKIE", ev->has_cookie ? (int64_t)ev->cookie : -1);
+	journal_addr(&o, "LOCAL", &ev->local);
+	journal_addr(&o, "PEER", &ev->peer);
+	journal_num(&o, "BYTES_SENT", (int64_t)ev->bytes_sent);
+	journal_num(&o, "BYTES_RECEIVED", (int64_t)ev->bytes_received);
 	if (info) {
-		num(&o, "PROBES", ev->probes);
-		num(&o, "RETRANSMITS", ev->retransmits);
-		num(&o, "IDLE_MS", ev->idle_ms);
-		num(&o, "UNACKED", ev->unacked);
+		journal_num(&o, "PROBES", ev->probes);
+		journal_num(&o, "RETRANSMITS", ev->retransmits);
+		journal_num(&o, "IDLE_MS", ev->idle_ms);
+		journal_num(&o, "UNACKED", ev->unacked);
 	}
-	str(&o, "RULE", ev->rule);
+	journal_str(&o, "RULE", ev->rule);
 	return o.len;
 }
 
@@ -129,15 +138,15 @@ size_t journal_notice(char *buf, size_t size, const struct shim_notice *n)
 	struct outbuf o = { buf, 0, size };
 
 	common(&o, line, len, journal_notice_id, JOURNAL_NOTICE);
-	str(&o, "NOTICE", n->what);
-	num(&o, "PID", n->pid);
-	num(&o, "FD", n->fd);
-	num(&o, "CONN", (int64_t)n->conn);
-	str(&o, "OPTION", n->option);
+	journal_str(&o, "NOTICE", n->what);
+	journal_num(&o, "PID", n->pid);
+	journal_num(&o, "FD", n->fd);
+	journal_num(&o, "CONN", (int64_t)n->conn);
+	journal_str(&o, "OPTION", n->option);
 	field(&o, "VALUE");
 	outbuf_i64(&o, n->value);
 	outbuf_char(&o, '\n');
-	str(&o, "POLICY", n->policy);
+	journal_str(&o, "POLICY", n->policy);
 	return o.len;
 }
 
@@ -150,15 +159,15 @@ size_t journal_counts(char *buf, size_t size, const struct shim_counts *n)
 
 	common(&o, line, len, summary ? summary_id : held_back_id,
 	       summary ? JOURNAL_NOTICE : JOURNAL_WARNING);
-	str(&o, "NOTICE", n->what);
-	num(&o, "PID", n->pid);
+	journal_str(&o, "NOTICE", n->what);
+	journal_num(&o, "PID", n->pid);
 	if (summary) {
-		num(&o, "CONNECTIONS", (int64_t)n->connections);
-		num(&o, "EVENTS", (int64_t)n->counts.total);
+		journal_num(&o, "CONNECTIONS", (int64_t)n->connections);
+		journal_num(&o, "EVENTS", (int64_t)n->counts.total);
 	}
-	num(&o, "HELD_BACK", (int64_t)n->held_back);
+	journal_num(&o, "HELD_BACK", (int64_t)n->held_back);
 	if (summary) {
-		num(&o, "LOST", (int64_t)n->lost);
+		journal_num(&o, "LOST", (int64_t)n->lost);
 	} else {
 		field(&o, "SINCE");
 		outbuf_time(&o, &n->since);

@@ -6,6 +6,9 @@
 #define SHIM_CORE_JOURNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "core/format.h"
 #include "tcpshim.h"
@@ -20,6 +23,20 @@
 
 /* The MESSAGE_ID of notices (each event kind has its own). */
 extern const char journal_notice_id[];
+
+struct outbuf;
+/* One field, TCPSHIM_NAME=value: a string (left out when NULL), a
+ * number (left out when negative), an address (left out unless IPv4 or
+ * IPv6). */
+void journal_str(struct outbuf *o, const char *name, const char *v);
+void journal_num(struct outbuf *o, const char *name, int64_t v);
+void journal_addr(struct outbuf *o, const char *name,
+		  const struct sockaddr_storage *ss);
+/* What an event's entry starts with: MESSAGE (line, its newline
+ * dropped), MESSAGE_ID and PRIORITY of kind, SYSLOG_IDENTIFIER,
+ * TCPSHIM_EVENT and TCPSHIM_TIME. */
+void journal_head(struct outbuf *o, const char *line, size_t len,
+		  enum tcp_event_kind kind, const struct timespec *time);
 
 /* The datagram for ev, or n, into buf: its length. */
 size_t journal_event(char *buf, size_t size, const struct tcp_event *ev);

@@ -27,6 +27,8 @@ static const char *const cause_names[] = {
 	[TCP_CAUSE_NORMAL] = "normal",
 	[TCP_CAUSE_KILLED] = "killed",
 	[TCP_CAUSE_INJECTED] = "injected",
+	[NAMES_CAUSE_NO_LISTENER] = "no_listener",
+	[NAMES_CAUSE_NO_CONNECTION] = "no_connection",
 };
 
 /* The event each cause belongs to. */
@@ -43,6 +45,8 @@ static const enum tcp_event_kind cause_kinds[] = {
 	[TCP_CAUSE_NORMAL] = TCP_EVENT_CLOSE,
 	[TCP_CAUSE_KILLED] = TCP_EVENT_RST_SENT,
 	[TCP_CAUSE_INJECTED] = TCP_EVENT_RST_SENT,
+	[NAMES_CAUSE_NO_LISTENER] = TCP_EVENT_RST_SENT,
+	[NAMES_CAUSE_NO_CONNECTION] = TCP_EVENT_RST_SENT,
 };
 
 const char *names_kind_of_cause(const char *cause)

@@ -7,9 +7,21 @@
 
 #include "tcpshim.h"
 
+/*
+ * Causes only tcpshim watch gives, numbered after enum tcp_event_cause
+ * (the preload never counts them): a reset this host sent for no socket,
+ * to a SYN or to any other segment, and a reset whose cause is not known
+ * (null in an event, "unknown" in counts).
+ */
+#define NAMES_CAUSE_NO_LISTENER (TCP_CAUSE_INJECTED + 1)
+#define NAMES_CAUSE_NO_CONNECTION (TCP_CAUSE_INJECTED + 2)
+#define NAMES_CAUSE_UNKNOWN (TCP_CAUSE_INJECTED + 3)
+#define NAMES_CAUSES (TCP_CAUSE_INJECTED + 4)
+
 /* "rst_sent", ...; "unknown" for a value out of range. */
 const char *names_kind(enum tcp_event_kind kind);
-/* "abort", ...; "unknown" for a value out of range. */
+/* "abort", ..., "no_listener", "no_connection"; "unknown" for
+ * NAMES_CAUSE_UNKNOWN or a value out of range. */
 const char *names_cause(enum tcp_event_cause cause);
 /* The event name of a cause name ("refused" -> "rst_received"); NULL for
  * a name that is no cause. */

@@ -70,10 +70,10 @@ static int admitted(const struct timespec *now, unsigned int rate)
 	return n < rate;
 }
 
-int tally_event(enum tcp_event_cause cause, const struct timespec *now,
+int tally_event(unsigned int cause, const struct timespec *now,
 		unsigned int rate, int totals)
 {
-	unsigned int i = (unsigned int)cause < TALLY_CAUSES ? cause : 0;
+	unsigned int i = cause < TALLY_CAUSES ? cause : NAMES_CAUSE_UNKNOWN;
 	uint64_t none = 0;
 
 	if (totals)

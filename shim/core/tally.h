@@ -12,10 +12,11 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "core/names.h"
 #include "tcpshim.h"
 
-/* One more than the last cause of enum tcp_event_cause. */
-#define TALLY_CAUSES (TCP_CAUSE_INJECTED + 1)
+/* Every cause counted: enum tcp_event_cause, then watch's own. */
+#define TALLY_CAUSES NAMES_CAUSES
 
 /* TCPSHIM_RATE=unlimited; the largest number it takes. */
 #define TALLY_UNLIMITED 0xffffffffu
@@ -32,7 +33,7 @@ struct tally_counts {
  * written under a limit of rate events per second?  If not it is counted
  * as held back.  With totals set it is also counted for the summary.
  */
-int tally_event(enum tcp_event_cause cause, const struct timespec *now,
+int tally_event(unsigned int cause, const struct timespec *now,
 		unsigned int rate, int totals);
 
 /* One event the log could not take (counted for the summary). */

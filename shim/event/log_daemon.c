@@ -17,7 +17,7 @@
 
 #include "core/config.h"
 #include "core/format.h"
-#include "core/outbuf.h"
+#include "core/syslog_line.h"
 #include "os/real.h"
 
 static const struct sockaddr_un dev_log = { .sun_family = AF_UNIX,
@@ -47,9 +47,6 @@ int open_daemon(void)
 	}
 	return fd;
 }
-
-/* RFC 5424 facility daemon. */
-#define SYSLOG_DAEMON (3 << 3)
 
 /*
  * A daemon that has not taken a datagram within this many milliseconds
@@ -118,22 +115,9 @@ int send_datagram(int fd, const char *msg, size_t len)
 int write_syslog(int fd, int pid, int severity, const char *line,
 		 size_t len)
 {
-	char msg[FORMAT_LINE_MAX + 64];
-	struct outbuf o = { msg, 0, sizeof(msg) };
+	char msg[SYSLOG_LINE_MAX];
 
-	outbuf_str(&o, "<");
-	outbuf_u64(&o, (uint64_t)(SYSLOG_DAEMON + severity));
-	outbuf_str(&o, ">tcpshim[");
-	outbuf_u64(&o, (uint64_t)pid);
-	outbuf_str(&o, "]: ");
-	if (!shim_config.json) {
-		/* syslog has its own tag and time: drop the line's. */
-		for (int spaces = 0; len > 0 && spaces < 2; line++, len--)
-			spaces += *line == ' ';
-	}
-	if (len > 0 && o.len + len - 1 <= o.cap) {
-		memcpy(msg + o.len, line, len - 1);	/* no newline */
-		o.len += len - 1;
-	}
-	return send_datagram(fd, msg, o.len);
+	return send_datagram(fd, msg, syslog_line(msg, sizeof(msg), pid,
+						   severity, line, len,
+						   shim_config.json));
 }

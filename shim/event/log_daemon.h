@@ -8,10 +8,7 @@
 #include <stddef.h>
 #include <sys/un.h>
 
-/* RFC 5424 severities (<syslog.h> is not included: its LOG_SYSLOG is a
- * log_kind here). */
-#define SYSLOG_WARNING 4
-#define SYSLOG_NOTICE 5
+#include "core/syslog_line.h"
 
 /* The socket's address, as the settings say. */
 const struct sockaddr_un *daemon_socket(void);

@@ -72,25 +72,6 @@ static int still_ours(uint64_t t)
 	return t != 0 && identity(target_fd(t)) == (uint32_t)t;
 }
 
-/* The log path with every %p replaced by pid; 0, or -1 if too long. */
-static int expand_path(char *dst, size_t size, const char *src, int pid)
-{
-	struct outbuf o = { dst, 0, size - 1 };
-
-	for (const char *p = src; *p; p++) {
-		if (p[0] == '%' && p[1] == 'p') {
-			outbuf_u64(&o, (uint64_t)pid);
-			p++;
-		} else {
-			outbuf_char(&o, *p);
-		}
-		if (o.len == o.cap)
-			return -1;
-	}
-	dst[o.len] = '\0';
-	return 0;
-}
-
 void log_target_name(char *buf, size_t size)
 {
 	if (shim_config.log == LOG_SYSLOG || shim_config.log == LOG_JOURNAL) {
@@ -98,9 +79,9 @@ void log_target_name(char *buf, size_t size)
 
 		outbuf_str(&o, daemon_socket()->sun_path);
 		buf[o.len] = '\0';
-	} else if (expand_path(buf, size, shim_config.log_path,
+	} else if (config_log_path(buf, size, shim_config.log_path,
 			       atomic_load(&log_pid)) != 0) {
-		expand_path(buf, size, "?", 0);
+		config_log_path(buf, size, "?", 0);
 	}
 }
 
@@ -124,7 +105,7 @@ static int open_target(int pid)
 			log_fall_back("open", daemon_socket()->sun_path, errno);
 		return fd;
 	}
-	if (expand_path(path, sizeof(path), shim_config.log_path, pid) != 0) {
+	if (config_log_path(path, sizeof(path), shim_config.log_path, pid) != 0) {
 		log_fall_back("open", shim_config.log_path, ENAMETOOLONG);
 		return -1;
 	}
@@ -182,7 +163,7 @@ static int reopen_renamed(uint64_t t, int pid)
 	int fd;
 
 	if (fstat(target_fd(t), &st) != 0 || !S_ISREG(st.st_mode) ||
-	    expand_path(path, sizeof(path), shim_config.log_path, pid) != 0 ||
+	    config_log_path(path, sizeof(path), shim_config.log_path, pid) != 0 ||
 	    (stat(path, &st) == 0 && identity_of(&st) == (uint32_t)t) ||
 	    (fd = open_path(path)) < 0)
 		return target_fd(t);

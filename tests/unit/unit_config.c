@@ -853,6 +853,41 @@ START_TEST(bad_value_with_newline_still_warns_on_one_line)
 }
 END_TEST
 
+/* tcpshim watch's options: one setting by name, the rest untouched. */
+START_TEST(config_set_takes_one_setting_by_name)
+{
+	struct shim_config cfg;
+	const char *expected = NULL;
+
+	config_defaults(&cfg);
+	ck_assert_int_eq(config_set(&cfg, ENV_LOG, "journal", &expected), 0);
+	ck_assert_int_eq(cfg.log, LOG_JOURNAL);
+	ck_assert_int_eq(config_set(&cfg, ENV_RATE, "fast", &expected), -1);
+	ck_assert_str_eq(expected, "events per second, 0-1000000, or unlimited");
+	ck_assert_int_eq(cfg.rate_set, 0);
+	config_default_rate(&cfg);
+	ck_assert_uint_eq(cfg.rate, RATE_DAEMON_DEFAULT);
+	ck_assert_int_eq(config_set(&cfg, ENV_EVENTS, "rst_sent,summary",
+				    &expected), 0);
+	ck_assert_uint_eq(cfg.events, 1u << TCP_EVENT_RST_SENT);
+	ck_assert_int_eq(cfg.summary, 1);
+	ck_assert_int_eq(config_set(&cfg, "TCPSHIM_NONE", "1", &expected), -1);
+	ck_assert_str_eq(expected, "no such setting");
+	ck_assert_int_eq(cfg.log, LOG_JOURNAL);
+}
+END_TEST
+
+/* %p is the pid, wherever and however often it appears. */
+START_TEST(log_path_expands_every_pid_mark)
+{
+	char out[32];
+
+	ck_assert_int_eq(config_log_path(out, sizeof(out), "/l/%p.%p", 42), 0);
+	ck_assert_str_eq(out, "/l/42.42");
+	ck_assert_int_eq(config_log_path(out, 8, "/var/log/x", 1), -1);
+}
+END_TEST
+
 Suite *unit_config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -896,6 +931,8 @@ Suite *unit_config_suite(void)
 	tcase_add_test(tc,
 		       user_timeout_that_agrees_with_keepalive_is_not_warned_about);
 	tcase_add_test(tc, bad_value_with_newline_still_warns_on_one_line);
+	tcase_add_test(tc, config_set_takes_one_setting_by_name);
+	tcase_add_test(tc, log_path_expands_every_pid_mark);
 	suite_add_tcase(s, tc);
 
 	return s;

@@ -24,6 +24,7 @@
 #include "core/names.h"
 #include "testlib.h"
 #include "core/outbuf.h"
+#include "core/syslog_line.h"
 
 /* The line format_event() writes, NUL-terminated for comparing. */
 static char line[FORMAT_LINE_MAX + 1];
@@ -385,13 +386,18 @@ END_TEST
 START_TEST(out_of_range_kind_and_cause_are_unknown)
 {
 	struct tcp_event ev = sample((enum tcp_event_kind)4,
-				     (enum tcp_event_cause)12, "recv", 0);
+				     (enum tcp_event_cause)NAMES_CAUSES, "recv",
+				     0);
 
 	ck_assert_str_eq(names_kind((enum tcp_event_kind)4), "unknown");
 	ck_assert_str_eq(names_kind((enum tcp_event_kind)-1),
 			 "unknown");
-	ck_assert_str_eq(names_cause((enum tcp_event_cause)12),
+	ck_assert_str_eq(names_cause((enum tcp_event_cause)NAMES_CAUSES),
 			 "unknown");
+	ck_assert_str_eq(names_cause((enum tcp_event_cause)NAMES_CAUSE_UNKNOWN),
+			 "unknown");
+	ck_assert_str_eq(names_cause((enum tcp_event_cause)
+				     NAMES_CAUSE_NO_LISTENER), "no_listener");
 	ck_assert_str_eq(names_cause((enum tcp_event_cause)-1),
 			 "unknown");
 	ck_assert_ptr_nonnull(strstr(format(&ev, 0),
@@ -701,6 +707,7 @@ START_TEST(journal_datagram_has_every_field)
 		"MESSAGE_ID=4fe9b1a5db0c4c9faa18e2ad67d45bfb\n"
 		"PRIORITY=4\n",
 		"TCPSHIM_EVENT=rst_received\n"
+		"TCPSHIM_TIME=2026-11-30T00:33:13.123456Z\n"
 		"TCPSHIM_CAUSE=peer_reset\n"
 		"TCPSHIM_CALL=recv\n"
 		"TCPSHIM_ERRNO=ECONNRESET\n"
@@ -799,7 +806,10 @@ START_TEST(largest_summary_fits_the_line)
 	buf[n] = '\0';
 	ck_assert_uint_lt(n, FORMAT_LINE_MAX);
 	ck_assert_int_eq(buf[n - 1], '\n');
-	ck_assert_ptr_nonnull(strstr(buf, "\"injected\":18446744073709551615}}"));
+	ck_assert_ptr_nonnull(strstr(buf, "\"injected\":18446744073709551615,"));
+	/* watch's causes follow; "unknown" counts a null cause. */
+	ck_assert_ptr_nonnull(strstr(buf, "\"no_connection\":18446744073709551615,"
+				     "\"unknown\":18446744073709551615}}"));
 }
 END_TEST
 
@@ -828,6 +838,27 @@ START_TEST(journal_counts_have_their_fields)
 					  "TCPSHIM_SINCE=2025-12-02T23:59:59.000001Z\n"));
 	ck_assert_ptr_null(strstr(buf, "TCPSHIM_CONNECTIONS="));
 	ck_assert_ptr_null(strstr(buf, "TCPSHIM_LOST="));
+}
+END_TEST
+
+/* syslog: "<PRI>tcpshim[PID]: ", then the line without its newline; a
+ * text line's own tag and time dropped unless it is kept whole. */
+START_TEST(syslog_line_drops_the_head_unless_whole)
+{
+	static const char line[] = "tcpshim[7] 2026-12-06T00:00:00.000000Z "
+				   "rst_sent cause=abort\n";
+	char buf[SYSLOG_LINE_MAX];
+	size_t n;
+
+	n = syslog_line(buf, sizeof(buf), 99, SYSLOG_WARNING, line,
+			sizeof(line) - 1, 0);
+	ck_assert_str_eq(tl_str("%.*s", (int)n, buf),
+			 "<28>tcpshim[99]: rst_sent cause=abort");
+	n = syslog_line(buf, sizeof(buf), 99, SYSLOG_NOTICE, line,
+			sizeof(line) - 1, 1);
+	ck_assert_str_eq(tl_str("%.*s", (int)n, buf),
+			 "<29>tcpshim[99]: tcpshim[7] 2026-12-06T00:00:00.000000Z "
+			 "rst_sent cause=abort");
 }
 END_TEST
 
@@ -882,6 +913,7 @@ Suite *unit_format_suite(void)
 	tcase_add_test(tc, small_buffers_never_overflow_and_end_in_newline);
 	tcase_add_test(tc, one_byte_buffer_holds_just_the_newline);
 	tcase_add_test(tc, zero_size_buffer_is_left_untouched);
+	tcase_add_test(tc, syslog_line_drops_the_head_unless_whole);
 	suite_add_tcase(s, tc);
 
 	return s;
