@@ -191,7 +191,7 @@ $(B)/install/tcpshim.pc: tcpshim.pc.in include/tcpshim.h $(B)/install/paths
 # the interface, not with TCPSHIM_VERSION.
 LIBFILE := libtcpshim.so.1.0.0
 PC_VERSION := $(shell sed -n 's/^\#define TCPSHIM_VERSION "\(.*\)"/\1/p' include/tcpshim.h)
-MAN1 := man/tcpshim.1
+MAN1 := man/tcpshim.1 man/tcpshim-watch.1
 # tcpshim(3) holds the functions that have no page of their own; theirs
 # are .so links to it, so that man tcp_keepalive finds it.
 MAN3 := man/tcpshim.3 man/tcp_abort.3 man/tcp_keepalive.3 \
