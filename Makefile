@@ -4,7 +4,7 @@
 #   make                 build/libtcpshim.so and build/tcpshim
 #   make check           build with -Werror, then run every test
 #   make check-real      real programs, natively and preloaded, compared
-#   make demo            the four RST demos, narrated
+#   make demo            the RST demos, narrated
 #   make bench           benchmarks against native, with budget verdicts
 #   make fuzz            fuzz the config parser and the event formatter
 #   make install         PREFIX=/usr/local DESTDIR= (see below)
@@ -224,6 +224,10 @@ install: all $(B)/install/tcpshim $(B)/install/tcpshim.pc
 uninstall:
 	rm -f $(foreach f,$(INSTALLED),'$(DESTDIR)$(f)')
 	@$(run_ldconfig)
+
+# Go, for the static Go programs of the demos and the tests: built only
+# where it is installed.
+GO := $(shell command -v go 2>/dev/null)
 
 include demos/demos.mk
 include tests/tests.mk

@@ -1,4 +1,4 @@
-# demos/lib.sh - what the four demos share: narration, Debian packages,
+# demos/lib.sh - what the demos share: narration, Debian packages,
 # a private network namespace, packet capture, and cleanup.  Sourced by
 # demos/NN-*.sh; they run from anywhere, after `make`.
 
@@ -29,6 +29,13 @@ indent() { sed 's/^/    /'; }
 conclude() { printf '\n=> '; printf '%s\n' "$*" | fold -s -w 73 | sed '2,$s/^/   /'; }
 
 is_root() { [ "$(id -u)" = 0 ]; }
+
+# skipped WHY: say that the demo is skipped and why, and end it with
+# status 0: make demo goes on with the next one.
+skipped() {
+	say "(skipped: $*)"
+	exit 0
+}
 
 . "$DEMOS/need.sh"
 
@@ -153,10 +160,8 @@ wire() {
 # hosts_up TAG: the two hosts of demos/peerhost.sh, removed on exit; a
 # demo run without root says why it is skipped and ends here.
 hosts_up() {
-	if ! is_root; then
-		say "(skipped: this demo makes two hosts in network namespaces, which needs root)"
-		exit 0
-	fi
+	is_root ||
+		skipped "this demo makes two hosts in network namespaces, which needs root"
 	"$DEMOS/peerhost.sh" down "$1"
 	on_exit "'$DEMOS/peerhost.sh' down '$1'"
 	"$DEMOS/peerhost.sh" up "$1"

@@ -4,12 +4,16 @@
 # and demos/run.sh.
 
 # missing CMD:PACKAGE...: the packages whose command is not found, once
-# each, on one line.
+# each, on one line.  For a package with no command (a library's -dev),
+# CMD is the absolute path of a file it installs.
 missing() {
 	out=
 	for pair in "$@"; do
-		PATH="$PATH:/usr/sbin:/sbin" command -v "${pair%%:*}" \
-			>/dev/null 2>&1 && continue
+		case $pair in
+		/*) [ -e "${pair%%:*}" ] && continue ;;
+		*) PATH="$PATH:/usr/sbin:/sbin" command -v "${pair%%:*}" \
+			>/dev/null 2>&1 && continue ;;
+		esac
 		case " $out " in
 		*" ${pair#*:} "*) ;;
 		*) out="$out ${pair#*:}" ;;

@@ -6,7 +6,8 @@
 #                             tcpshim-TAG-p (the peer)
 #   peerhost.sh crash TAG     the peer vanishes: its link goes down first, so
 #                             no FIN and no RST leave, then its namespace and
-#                             every socket in it are destroyed
+#                             every socket in it are destroyed (within about
+#                             a second: see below)
 #   peerhost.sh restart TAG   the peer comes back with the same addresses
 #                             and an empty TCP stack
 #   peerhost.sh down TAG      remove both hosts (safe to repeat)
@@ -71,6 +72,12 @@ up)
 	;;
 crash)
 	in_p ip link set eth0 down
+	# A killed process's connection is closed as at any exit: with
+	# nothing unread it is left to the kernel to send its FIN, retried
+	# for minutes, and the socket keeps the namespace alive meanwhile.
+	# A single retry ends it within a second, silently (no RST), as if
+	# it had vanished with the host.
+	in_p sh -c "echo 1 >/proc/sys/net/ipv4/tcp_orphan_retries"
 	# The host is gone, and its processes with it: a process left in the
 	# namespace would keep the namespace, and its sockets, alive.
 	for pid in $(ip netns pids "$P"); do kill -9 "$pid" 2>/dev/null || true; done

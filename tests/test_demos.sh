@@ -1,7 +1,8 @@
 #!/bin/sh
 # The demos cannot rot: run each one and check its key facts in what it
 # printed: the RST on the wire, the errno the program saw, the event
-# tcpshim logged.  Demos 3 to 5 need root (they say so and are skipped).
+# tcpshim logged (for demo 7, what tcpshim watch printed).  Demos 3 to 5
+# and 7 need root (they say so and are skipped).
 cd "$(dirname "$0")/.." || exit 1
 if [ -n "${TCPSHIM_TEST_SANITIZER:-}" ]; then
 	echo "SKIP demos: they run the plain build; the sanitizer build is covered by the Check suites"
@@ -106,5 +107,58 @@ if [ $root = 1 ]; then
 		"(2 RSTs left the client's end on the wire)"
 else
 	echo "SKIP demos 3, 4 and 5: they need root and tcpdump (network namespaces, raw sockets, capture)"
+fi
+
+# owned DEMO EVENT CAUSE COMM PID FD: watch's line for that event names
+# that owner, pid and descriptor (the ones the Go program printed).
+owned() {
+	if grep -Eq "^ *tcpshim\[$5\] [^ ]* $2 cause=$3 reason=[A-Z_-]* source=kernel comm=$4 fd=$6 " "$out"; then
+		echo "ok   $1"
+	else
+		echo "FAIL $1: no $2 cause=$3 owned by $4, pid $5, fd $6:"
+		sed 's/^/  | /' "$out"
+		fail=1
+	fi
+}
+
+# Demo 7 needs root, tcpshim watch and Go.  Run by hand it installs what
+# is missing and rebuilds; a test only says what is missing.
+if [ $root = 0 ]; then
+	echo "SKIP demo 7: it needs root and tcpdump (eBPF, network namespaces, capture)"
+elif build/tcpshim watch --duration 0 2>&1 | grep -q 'built without eBPF'; then
+	echo "SKIP demo 7: build/tcpshim was built without tcpshim watch (apt-get install clang libbpf-dev bpftool, then make)"
+elif ! command -v go >/dev/null; then
+	echo "SKIP demo 7: Go is missing (apt-get install golang-go)"
+else
+	run 07-watch
+	if grep -q '(skipped:' "$out"; then
+		echo "SKIP demo 7: $(sed -n 's/^(skipped: //p' "$out")"
+	else
+		expect 07-watch "goclient[" \
+			"dial tcp 198.18.0.2:7300: connect: connection refused" \
+			"rst_received cause=refused reason=- source=kernel comm=goclient fd=" \
+			"read: connection reset by peer" \
+			"rst_received cause=peer_reset reason=- source=kernel comm=goclient fd=" \
+			"rst_received cause=halfopen_reset reason=- source=kernel comm=goclient fd=" \
+			"198.18.0.2.7300 > 198.18.0.1." "Flags [R.], seq 0," "Flags [R], seq" \
+			"events printed, 0 lost" \
+			"=> a. Nothing listening: the SYN was answered by one RST; goclient saw connection refused;" \
+			"b. SetLinger(0) and Close: no FIN and one RST from the server; goclient saw connection reset by peer;" \
+			"c. The peer crashed and restarted: the peer sent one RST; goclient saw connection reset by peer;"
+		# The owner watch names is the Go program, by pid and fd.
+		server=$(sed -n 's/^ *goserver\[\([0-9]*\)\]: accepted .* on fd \([0-9]*\)$/\1 \2/p' "$out" | head -n 1)
+		client=$(sed -n 's/^ *goclient\[\([0-9]*\)\]: connected .* on fd \([0-9]*\)$/\1 \2/p' "$out" | tail -n 1)
+		# shellcheck disable=SC2086 # "PID FD" split on purpose
+		owned 07-watch-client rst_received halfopen_reset goclient $client
+		if grep -q 'gives no reason' "$out"; then
+			echo "SKIP demo 7: the peer's resets and linger0: this kernel's tcp_send_reset gives no reason (Linux 6.10 and later do)"
+		else
+			expect 07-watch-kernel \
+				"rst_sent cause=no_listener reason=NO_SOCKET source=kernel comm=- fd=-" \
+				"rst_sent cause=no_connection reason=TCP_FLAGS source=kernel comm=- fd=-"
+			# shellcheck disable=SC2086
+			owned 07-watch-server rst_sent linger0 goserver $server
+		fi
+	fi
 fi
 exit $fail

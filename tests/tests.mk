@@ -82,8 +82,8 @@ $(T)/tcpshim_nojansson: $(COMMAND_COMMON) shim/cmd/report_unavailable.c \
 
 # The Go programs: check_live's target and test_watch_programs' server
 # and client, static, out of any preload's reach.  Built where Go is
-# installed; their tests say they skip them otherwise.
-GO := $(shell command -v go 2>/dev/null)
+# installed (GO, in the top Makefile); their tests say they skip them
+# otherwise.
 GO_BINS := $(if $(GO),$(T)/live_target_go $(T)/watch_go)
 $(T)/live_target_go: tests/programs/live_target.go
 $(T)/watch_go: tests/programs/watch_go.go
@@ -107,6 +107,7 @@ $(T)/lib_%.so: tests/programs/lib_%.c $(B)/flags
 	$(CC) $(TEST_CFLAGS) -fPIC -shared -o $@ $<
 
 TEST_ALL := $(UNIT_BIN) $(CHECK_BINS) $(PROG_BINS) $(LIB_BINS) $(DEMO_BINS) \
+	$(if $(GO),$(DEMO_GO_BINS)) \
 	$(GO_BINS) $(URING_BINS) \
 	$(T)/tcpshim_nojansson all
 
