@@ -232,8 +232,9 @@ done <"$tmp/alone"
 
 # --- 3. TCPSHIM_ names ----------------------------------------------------
 # Each is in the library's source (shim/, include/): a variable, or a
-# journal field, which the source writes as "TCPSHIM_" then its name.
-fields=$(grep -rlF '"TCPSHIM_"' shim include 2>/dev/null)
+# journal field, which the source writes as "TCPSHIM_" then its name, or
+# names to journal_str(), journal_num() or journal_addr().
+fields=$(grep -rlE '"TCPSHIM_"|journal_(str|num|addr)\(' shim include 2>/dev/null)
 grep -noE 'TCPSHIM_[A-Z0-9][A-Z0-9_]*' $DOCS | sort -s -t: -k3,3 -u >"$tmp/names"
 while IFS=: read -r file line name; do
 	checked=$((checked + 1))
