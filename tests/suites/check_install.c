@@ -31,6 +31,7 @@ static const char *const installed[] = {
 	"usr/lib/libtcpshim.so.1",
 	"usr/lib/libtcpshim.so.1.0.0",
 	"usr/lib/pkgconfig/tcpshim.pc",
+	"usr/share/man/man1/tcpshim-watch.1",
 	"usr/share/man/man1/tcpshim.1",
 	"usr/share/man/man3/tcp_abort.3",
 	"usr/share/man/man3/tcp_keepalive.3",
