@@ -85,7 +85,8 @@ if any(h["causes"] != {"refused": h["held_back"]} for h in held):
 if len(events) + nheld != 10:
     bad.append("%d events + %d held back, want 10" % (len(events), nheld))
 if len(summ) != 1 or summ[0]["events"] != 10 or summ[0]["held_back"] != nheld \
-        or summ[0]["lost"] != 0 or summ[0]["causes"] != {"refused": 10} or \
+        or summ[0]["lost"] != 0 or summ[0]["ring_lost"] != 0 or \
+        summ[0]["causes"] != {"refused": 10} or \
         summ[0]["connections"] < 10:
     bad.append("summary: %r" % summ)
 if open(sys.argv[3]).read():

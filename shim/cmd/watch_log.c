@@ -342,7 +342,8 @@ void watch_log_end(uint64_t connections, uint64_t ring_lost,
 	tally_totals(&n.counts, &n.held_back, &n.lost);
 	out->held_back = n.held_back;
 	out->unwritten = n.lost;
-	n.lost += ring_lost;
+	n.kernel = 1;
+	n.ring_lost = ring_lost;
 	n.connections = connections;
 	if (watch_log_cfg.summary && !watch_log_gone)
 		watch_log_counts(&n);

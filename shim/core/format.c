@@ -11,7 +11,8 @@
  *        value=... policy=...; JSON: "notice":WHAT instead of "event".
  * Counts, text: tcpshim[PID] TIME notice held_back held_back=N since=TIME
  *        causes=CAUSE:N,...; tcpshim[PID] TIME notice summary
- *        connections=N events=N held_back=N lost=N causes=CAUSE:N,...
+ *        connections=N events=N held_back=N lost=N [ring_lost=N]
+ *        causes=CAUSE:N,...
  */
 #include "core/format.h"
 
@@ -251,6 +252,8 @@ size_t format_counts(char *buf, size_t size, const struct shim_counts *n,
 	u64_field(&l, "held_back", n->held_back);
 	if (summary) {
 		u64_field(&l, "lost", n->lost);
+		if (n->kernel)
+			u64_field(&l, "ring_lost", n->ring_lost);
 	} else {
 		key(&l, "since");
 		quote(&l);

@@ -40,7 +40,8 @@ size_t format_notice(char *buf, size_t size, const struct shim_notice *n,
  * log since the last such notice, the first of them at since) or
  * "summary" (the process's totals at exit: connections, events of the
  * kinds logged, how many of them were held back, how many were lost on
- * the way to the log).  By cause, the causes
+ * the way to the log; for tcpshim watch, also ring_lost: records the
+ * kernel's ring buffer had no room for).  By cause, the causes
  * with a count only: "causes":{"refused":3}, text causes=refused:3.
  */
 struct shim_counts {
@@ -51,6 +52,9 @@ struct shim_counts {
 	uint64_t connections;		/* summary */
 	uint64_t held_back;
 	uint64_t lost;			/* summary */
+	int kernel;			/* tcpshim watch's summary: ring_lost */
+	uint64_t ring_lost;		/* records the kernel's ring buffer had
+					 * no room for */
 	struct tally_counts counts;	/* held_back: those held; summary:
 					 * every event */
 };

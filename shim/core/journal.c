@@ -168,6 +168,8 @@ size_t journal_counts(char *buf, size_t size, const struct shim_counts *n)
 	journal_num(&o, "HELD_BACK", (int64_t)n->held_back);
 	if (summary) {
 		journal_num(&o, "LOST", (int64_t)n->lost);
+		if (n->kernel)
+			journal_num(&o, "RING_LOST", (int64_t)n->ring_lost);
 	} else {
 		field(&o, "SINCE");
 		outbuf_time(&o, &n->since);

@@ -43,8 +43,8 @@ size_t journal_event(char *buf, size_t size, const struct tcp_event *ev);
 size_t journal_notice(char *buf, size_t size, const struct shim_notice *n);
 struct shim_counts;
 /* A held_back or summary notice (format.h): TCPSHIM_NOTICE, _PID,
- * _CONNECTIONS, _EVENTS, _HELD_BACK, _LOST, _SINCE, _CAUSES as in the
- * text. */
+ * _CONNECTIONS, _EVENTS, _HELD_BACK, _LOST, _RING_LOST (watch), _SINCE,
+ * _CAUSES as in the text. */
 size_t journal_counts(char *buf, size_t size, const struct shim_counts *n);
 
 #endif
