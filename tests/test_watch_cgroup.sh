@@ -59,6 +59,9 @@ ls.bind(("127.0.0.1", port))
 ls.listen(8)
 open(w + "/server.ready", "w").write(str(os.getpid()))
 a, _ = ls.accept()
+# Accepted: the client resets only now (a reset still in the accept
+# queue has no owner).
+a.send(b"!")
 try:
     a.recv(10)
 except ConnectionResetError:
@@ -74,6 +77,7 @@ import os, socket, struct, sys
 port, how = int(sys.argv[1]), sys.argv[2]
 s = socket.create_connection(("127.0.0.1", port))
 if how == "linger0":
+    s.recv(1)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 else:
     # The server never reads: fill both buffers, then close; the FIN
@@ -128,14 +132,14 @@ w, web, box = sys.argv[1:4]
 def events(name):
     return [json.loads(l) for l in open("%s/%s.out" % (w, name))]
 every = events("all")
-got = sorted((e["event"], e["comm"], e["cgroup"], e["fd"] is None)
-             for e in every)
+got = sorted(((e["event"], e["comm"], e["cgroup"], e["fd"] is None)
+              for e in every), key=repr)
 want = sorted([
     ("rst_sent", "python3", box, False),        # linger0, by the client
     ("rst_received", "python3", web, False),    # at the server
     ("rst_sent", "python3", web, False),        # the server's, to the orphan
     ("rst_received", "python3", box, True),     # the orphan: owner gone
-])
+], key=repr)
 bad = []
 if got != want:
     bad.append("every event (event, comm, cgroup, fd null):\n    %r\n  want\n    %r"

@@ -18,6 +18,9 @@
 #            its path, and the next event lands there.
 #   full     --log /dev/full: one line says the log cannot be written and
 #            that events go to stderr; they do, and watch exits 0.
+#   stdout   --log stdout: the events on standard output, and no file of
+#            that name; standard output on /dev/full: each line lost and
+#            counted, and watch still stops at SIGINT, status 0.
 #   reader   standard output piped to head -n 1: once head has gone,
 #            watch ends by itself, status 0.
 # Each case uses a port of its own, where nothing listens (watch --port
@@ -229,6 +232,31 @@ watch_stop "$W/full.err"
 	fail "full: $(cat "$W/full.err")"
 echo "ok   full: said once, the events on stderr, exit 0"
 
+# --- stdout -----------------------------------------------------------------
+# In the scratch folder, where a file named stdout would be made.
+cd "$W" || exit 1
+watch_start "$W/out.out" "$W/out.err" --port 7418 --log stdout
+refused 7418 >/dev/null
+watch_until "$W/out.out" ' rst_received cause=refused' 300 "$W/out.err" ||
+	fail "stdout: no event on standard output: $(cat "$W/out.err")"
+watch_stop "$W/out.err"
+[ ! -e "$W/stdout" ] || fail "stdout: --log stdout made a file named stdout"
+watch_start /dev/full "$W/dfull.err" --port 7419
+refused 7419 >/dev/null
+kill -INT "$WPID"
+n=0
+while kill -0 "$WPID" 2>/dev/null; do
+	n=$((n + 1))
+	[ $n -lt 300 ] || { kill -9 "$WPID"; fail "stdout on /dev/full: watch did not stop at SIGINT"; }
+	sleep 0.1
+done
+wait "$WPID" || fail "stdout on /dev/full: exit status $?: $(cat "$W/dfull.err")"
+WPID=
+grep -q 'stopped; 2 events printed, 0 lost (ring buffer full), 2 of those printed lost' "$W/dfull.err" ||
+	fail "stdout on /dev/full: $(cat "$W/dfull.err")"
+cd - >/dev/null || exit 1
+echo "ok   stdout: --log stdout on standard output; on /dev/full, lost and counted, stopped at SIGINT"
+
 # --- reader -----------------------------------------------------------------
 ( "$TCPSHIM" watch --port 7417 2>"$W/reader.err"; echo $? >"$W/reader.status" ) |
 	head -n 1 >"$W/reader.out" &
@@ -248,4 +276,4 @@ done
 	[ "$(wc -l <"$W/reader.out")" = 1 ] ||
 	fail "reader: status $(cat "$W/reader.status"): $(cat "$W/reader.err")"
 echo "ok   reader: head -n 1 took one line, watch ended by itself, status 0"
-echo "PASS test_watch_log: file (%p, JSON, --events, --rate, summary), stderr, syslog, journal, rotated, full, reader gone"
+echo "PASS test_watch_log: file (%p, JSON, --events, --rate, summary), stderr, syslog, journal, rotated, full, stdout, reader gone"

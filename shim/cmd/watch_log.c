@@ -44,14 +44,21 @@ void watch_log_defaults(void)
 
 int watch_log_option(const char *opt, const char *name, const char *value)
 {
+	int log_opt = strcmp(name, ENV_LOG) == 0;
 	const char *expected;
 
-	if (config_set(&watch_log_cfg, name, value, &expected) == 0) {
-		watch_log_given |= strcmp(name, ENV_LOG) == 0;
+	/* Standard output is watch's own: no TCPSHIM_LOG value names it. */
+	if (log_opt && strcmp(value, "stdout") == 0) {
+		watch_log_cfg.log = LOG_STDERR;	/* no daemon's default rate */
+		watch_log_given = 0;
 		return 0;
 	}
-	fprintf(stderr, "tcpshim watch: --%s '%s': expected %s\n", opt, value,
-		expected);
+	if (config_set(&watch_log_cfg, name, value, &expected) == 0) {
+		watch_log_given |= log_opt;
+		return 0;
+	}
+	fprintf(stderr, "tcpshim watch: --%s '%s': expected %s%s\n", opt,
+		value, log_opt ? "stdout, " : "", expected);
 	return -1;
 }
 
@@ -160,15 +167,16 @@ static void watch_log_follow(time_t now)
 	close(fd);
 }
 
-/* A lasting failure: said once; stderr from now on. */
-static void watch_log_fail(int err)
+/* A lasting failure: said once; stderr from now on.  Standard output
+ * and stderr have nowhere else to go: 0 then, 1 when the log moved. */
+static int watch_log_fail(int err)
 {
 	if (watch_log_fd == 1 && err == EPIPE) {
 		watch_log_gone = 1;
-		return;
+		return 0;
 	}
 	if (watch_log_fd == 2 || watch_log_fd == 1)
-		return;
+		return 0;
 	fprintf(stderr, "tcpshim watch: cannot write the log %s: %s; "
 		"writing to stderr from now on\n",
 		watch_log_cfg.log == LOG_FILE ? watch_log_path
@@ -177,6 +185,7 @@ static void watch_log_fail(int err)
 	close(watch_log_fd);
 	watch_log_fd = 2;
 	watch_log_cfg.log = LOG_STDERR;
+	return 1;
 }
 
 /* One line (or datagram) out: 0, or -1 when it was lost. */
@@ -205,11 +214,10 @@ static int watch_log_write(const char *buf, size_t len)
 			return 0;
 		if (errno == EAGAIN || errno == ENOBUFS || errno == ENOMEM)
 			return -1;
-		watch_log_fail(errno);
-		if (watch_log_gone || watch_log_fd < 0)
-			return -1;
-		/* The line goes to stderr now, in the text or JSON form. */
-		if (daemon)
+		/* Retrying a write that failed for good would spin: the line
+		 * is lost unless the log moved to stderr, where the rest of a
+		 * text or JSON line goes. */
+		if (!watch_log_fail(errno) || daemon)
 			return -1;
 	}
 	return 0;
