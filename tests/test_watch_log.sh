@@ -13,7 +13,8 @@
 #   journal  --log journal: one datagram per event on a private journal
 #            socket, in journald's native protocol, with the kernel's
 #            fields (TCPSHIM_SOURCE, _COMM, _REASON, _NETNS, _CGROUP,
-#            _TIME) beside the preload's.
+#            _TIME) beside the preload's.  For both, the daemon restarts
+#            (a new socket at its path): the next events reach it.
 #   rotated  the file renamed away (logrotate): watch makes it again at
 #            its path, and the next event lands there.
 #   full     --log /dev/full: one line says the log cannot be written and
@@ -23,6 +24,9 @@
 #            counted, and watch still stops at SIGINT, status 0.
 #   reader   standard output piped to head -n 1: once head has gone,
 #            watch ends by itself, status 0.
+#   stalled  standard output piped to a reader that never reads, full:
+#            SIGTERM still ends watch, status 0, what was not taken
+#            counted.
 # Each case uses a port of its own, where nothing listens (watch --port
 # keeps the host's other resets out).  Needs root, python3, unshare.
 cd "$(dirname "$0")/.." || exit 1
@@ -150,9 +154,26 @@ while "ready" not in open(err.name).read():
 who = subprocess.run(["python3", w + "/refused.py", port], check=True,
                      capture_output=True, text=True).stdout.split()
 grams = [s.recv(65536).decode() for _ in range(2)]
+# The daemon restarts: a new socket at its path.  The next events reach
+# it (the log stays the daemon's).
+s.close()
+os.unlink(path)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(path)
+s.settimeout(30)
+subprocess.run(["python3", w + "/refused.py", port], check=True,
+               capture_output=True)
+after = [s.recv(65536).decode() for _ in range(2)]
 watch.send_signal(2)
 watch.wait()
 bad = []
+def kinds(gs):
+    return sorted(re.search(r" (rst_sent|rst_received) ", g).group(1)
+                  for g in gs)
+if kinds(after) != ["rst_received", "rst_sent"] or \
+        "from now on" in open(err.name).read():
+    bad.append("after a restart: %r; watch said %r" %
+               (after, open(err.name).read()))
 pid, cgroup = who
 if kind == "syslog":
     want = [r"<28>tcpshim\[%d\]: tcpshim\[-\] \S+ rst_sent cause=no_listener "
@@ -276,4 +297,32 @@ done
 	[ "$(wc -l <"$W/reader.out")" = 1 ] ||
 	fail "reader: status $(cat "$W/reader.status"): $(cat "$W/reader.err")"
 echo "ok   reader: head -n 1 took one line, watch ended by itself, status 0"
-echo "PASS test_watch_log: file (%p, JSON, --events, --rate, summary), stderr, syslog, journal, rotated, full, stdout, reader gone"
+# --- stalled ----------------------------------------------------------------
+# A reader that never reads: the pipe fills (600 events of some 300 bytes
+# each, past its 64 KiB), watch blocks in write; SIGTERM ends it all the
+# same.
+( "$TCPSHIM" watch --port 7418 2>"$W/stalled.err"; echo $? >"$W/stalled.status" ) |
+	sleep 600 &
+STALLED=$!
+n=0
+until grep -q ready "$W/stalled.err" 2>/dev/null; do
+	n=$((n + 1)); [ $n -lt 300 ] || fail "stalled: no ready line"
+	sleep 0.1
+done
+refused 7418 300 >/dev/null
+wpid=$(pgrep -f "tcpshim watch --port 7418")
+[ -n "$wpid" ] || fail "stalled: watch is gone: $(cat "$W/stalled.err")"
+kill -TERM $wpid
+n=0
+until [ -s "$W/stalled.status" ]; do
+	n=$((n + 1))
+	[ $n -lt 300 ] || { kill -9 $wpid; fail "stalled: watch did not end at SIGTERM"; }
+	sleep 0.1
+done
+pkill -f "sleep 600" 2>/dev/null
+wait $STALLED 2>/dev/null
+[ "$(cat "$W/stalled.status")" = 0 ] &&
+	grep -q 'stopped; 600 events printed, 0 lost (ring buffer full), [1-9][0-9]* of those printed lost' "$W/stalled.err" ||
+	fail "stalled: status $(cat "$W/stalled.status"): $(cat "$W/stalled.err")"
+echo "ok   stalled: a reader that never reads, and SIGTERM still ends watch, status 0"
+echo "PASS test_watch_log: file (%p, JSON, --events, --rate, summary), stderr, syslog, journal, daemon restarts, rotated, full, stdout, reader gone, reader stalled"

@@ -49,6 +49,11 @@ static void watch_on_signal(int sig)
 	watch_stopped = 1;
 }
 
+int watch_stopping(void)
+{
+	return watch_stopped;
+}
+
 static long long watch_number(const char *opt, const char *s, long long max)
 {
 	char *end;
@@ -62,6 +67,15 @@ static long long watch_number(const char *opt, const char *s, long long max)
 		return -1;
 	}
 	return v;
+}
+
+/* A unit is one component of a cgroup path, never empty, never a path. */
+static long long watch_unit_refused(const char *unit)
+{
+	fprintf(stderr, "tcpshim watch: --unit '%s': expected the name of a "
+		"unit, slice or scope (nginx, nginx.service, system.slice, "
+		"docker-ID.scope), not empty and without '/'\n", unit);
+	return -1;
 }
 
 /* Options into st and *duration; 0, or the exit status. */
@@ -110,8 +124,10 @@ static int watch_options(int argc, char **argv, struct watch_state *st,
 					     optarg);
 		else if (c == 'c')
 			f->comm = optarg;
-		else if (c == 'u')
+		else if (c == 'u' && *optarg != '\0' && !strchr(optarg, '/'))
 			f->unit = optarg;
+		else if (c == 'u')
+			v = watch_unit_refused(optarg);
 		else if (c == 'j')
 			watch_log_json();
 		else if (c == 'h')
@@ -249,6 +265,8 @@ static int watch_loop(struct watch_bpf *skel, struct watch_state *st,
 				  10 * WATCH_PAIR_NS);
 		watch_log_tick();
 	}
+	/* What is left is written without waiting on a stalled reader. */
+	watch_stopped = 1;
 	ring_buffer__consume(rb);
 	watch_release(st, LLONG_MAX);
 	ring_buffer__free(rb);

@@ -34,6 +34,8 @@ struct watch_filter {
 };
 
 int watch_main(int argc, char **argv);
+/* SIGINT or SIGTERM came, or the duration is over. */
+int watch_stopping(void);
 /* watch_usage.c: the usage, on out; returns status. */
 int watch_usage(FILE *out, int status);
 

@@ -6,19 +6,26 @@
  * The kernel side gives cgroup ids: of the owner, when it checked that
  * the owner still holds the socket; of the task that sent the reset (the
  * owner, when its close did it); and of the socket, where it was made.
- * An owner found in /proc has its path read from /proc/PID/cgroup.  An
- * id becomes a path through a walk of the hierarchy (a cgroup directory's
- * inode number is its id), remembered; ids not found are walked for
- * again at most once a second, so that a storm of resets from cgroups
- * already removed costs no more than that.
+ * An owner found in /proc has its path read from /proc/PID/cgroup; an
+ * orphaned socket (no process holds it) has the cgroup it was made in,
+ * never that of whatever process has its last owner's pid now.
+ *
+ * An id becomes a path, remembered: opened by its file handle (a cgroup's
+ * handle is its id, of the type name_to_handle_at gives the hierarchy's
+ * root), the path read back from /proc/self/fd; without
+ * CAP_DAC_READ_SEARCH, by a walk of the hierarchy (a cgroup directory's
+ * inode number is its id), at most once a second, so that a storm of
+ * resets from cgroups already removed costs no more than that.
  */
 #include "cmd/watch.h"
 
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* Remembered ids; when full, forgotten all at once. */
 #define WATCH_CGROUP_SLOTS 4096
@@ -34,6 +41,30 @@ static int watch_cgroup_used;
 static char watch_cgroup_mount[PATH_MAX];
 static size_t watch_cgroup_mount_len;
 static long long watch_cgroup_walked = -WATCH_CGROUP_WALK_NS;
+static int watch_cgroup_root = -1;	/* the hierarchy's root, opened */
+static int watch_cgroup_handle_type = -1;	/* its file handles' type */
+
+/* A file handle of 8 bytes: a cgroup's id. */
+union watch_cgroup_handle {
+	struct file_handle fh;
+	char room[sizeof(struct file_handle) + sizeof(uint64_t)];
+};
+
+/* The type of the hierarchy's file handles, as the kernel gives it for
+ * its root (8 bytes: the id). */
+static void watch_cgroup_handles(void)
+{
+	union watch_cgroup_handle h = { .fh.handle_bytes = sizeof(uint64_t) };
+	int mount_id;
+
+	watch_cgroup_root = open(watch_cgroup_mount, O_RDONLY | O_DIRECTORY |
+						     O_CLOEXEC);
+	if (watch_cgroup_root >= 0 &&
+	    name_to_handle_at(watch_cgroup_root, "", &h.fh, &mount_id,
+			      AT_EMPTY_PATH) == 0 &&
+	    h.fh.handle_bytes == sizeof(uint64_t))
+		watch_cgroup_handle_type = h.fh.handle_type;
+}
 
 /* The cgroup v2 mount, from /proc/self/mountinfo: "... MOUNTPOINT ...
  * - cgroup2 ...". */
@@ -55,7 +86,10 @@ int watch_cgroup_init(void)
 		}
 	}
 	fclose(f);
-	return watch_cgroup_mount_len > 0 ? 0 : -1;
+	if (watch_cgroup_mount_len == 0)
+		return -1;
+	watch_cgroup_handles();
+	return 0;
 }
 
 static struct watch_cgroup_slot *watch_cgroup_slot(uint64_t id)
@@ -78,32 +112,72 @@ static void watch_cgroup_forget(void)
 	watch_cgroup_used = 0;
 }
 
+/* id's path, remembered (when full, everything is forgotten first);
+ * the copy, or NULL. */
+static const char *watch_cgroup_keep(uint64_t id, const char *path)
+{
+	struct watch_cgroup_slot *s;
+
+	if (watch_cgroup_used >= WATCH_CGROUP_SLOTS * 3 / 4)
+		watch_cgroup_forget();
+	s = watch_cgroup_slot(id);
+	if (s->id == id)
+		return s->path;
+	s->path = strdup(path);
+	if (s->path == NULL)
+		return NULL;
+	s->id = id;
+	watch_cgroup_used++;
+	return s->path;
+}
+
 static int watch_cgroup_remember(const char *path, const struct stat *st,
 				 int type, struct FTW *ftw)
 {
 	const char *rel = path + watch_cgroup_mount_len;
-	struct watch_cgroup_slot *s;
 
 	(void)ftw;
-	if (type != FTW_D)
-		return 0;
-	if (watch_cgroup_used >= WATCH_CGROUP_SLOTS * 3 / 4)
-		watch_cgroup_forget();
-	s = watch_cgroup_slot((uint64_t)st->st_ino);
-	if (s->id != 0)
-		return 0;
-	s->path = strdup(*rel == '\0' ? "/" : rel);
-	if (s->path != NULL) {
-		s->id = (uint64_t)st->st_ino;
-		watch_cgroup_used++;
-	}
-	return 0;
+	if (type == FTW_D)
+		watch_cgroup_keep((uint64_t)st->st_ino, *rel == '\0' ? "/" : rel);
+	/* Full: the rest of the walk would find no room. */
+	return watch_cgroup_used >= WATCH_CGROUP_SLOTS * 3 / 4;
+}
+
+/* The path of cgroup id, opened by its handle; NULL without the
+ * privilege (CAP_DAC_READ_SEARCH) or once it is removed. */
+static const char *watch_cgroup_open(uint64_t id)
+{
+	union watch_cgroup_handle h = {
+		.fh.handle_bytes = sizeof(uint64_t),
+		.fh.handle_type = watch_cgroup_handle_type,
+	};
+	char link[64], path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	if (watch_cgroup_handle_type < 0)
+		return NULL;
+	memcpy(h.fh.f_handle, &id, sizeof(id));
+	fd = open_by_handle_at(watch_cgroup_root, &h.fh,
+			       O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	close(fd);
+	if (n <= 0 || (size_t)n < watch_cgroup_mount_len ||
+	    memcmp(path, watch_cgroup_mount, watch_cgroup_mount_len) != 0)
+		return NULL;
+	path[n] = '\0';
+	return watch_cgroup_keep(id, path[watch_cgroup_mount_len] == '\0'
+				 ? "/" : path + watch_cgroup_mount_len);
 }
 
 static const char *watch_cgroup_path(uint64_t id)
 {
 	struct watch_cgroup_slot *s;
 	struct timespec now;
+	const char *path;
 	long long ns;
 
 	if (id == 0 || watch_cgroup_mount_len == 0)
@@ -111,11 +185,16 @@ static const char *watch_cgroup_path(uint64_t id)
 	s = watch_cgroup_slot(id);
 	if (s->id == id)
 		return s->path;
+	if (watch_cgroup_handle_type >= 0 && (path = watch_cgroup_open(id)))
+		return path;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ns = now.tv_sec * 1000000000LL + now.tv_nsec;
 	if (ns - watch_cgroup_walked < WATCH_CGROUP_WALK_NS)
 		return NULL;
 	watch_cgroup_walked = ns;
+	/* A walk starts with room for the hierarchy. */
+	if (watch_cgroup_used > WATCH_CGROUP_SLOTS / 4)
+		watch_cgroup_forget();
 	nftw(watch_cgroup_mount, watch_cgroup_remember, 16, FTW_PHYS | FTW_MOUNT);
 	s = watch_cgroup_slot(id);
 	return s->id == id ? s->path : NULL;
@@ -156,7 +235,9 @@ const char *watch_cgroup_of(const struct watch_event *ev, char *buf,
 		path = watch_cgroup_path(r->actor.cgroup);
 	if (path == NULL && r->owner.pid == ev->owner.pid)
 		path = watch_cgroup_path(r->owner_cgroup);
-	if (path == NULL && ev->owner.pid != 0)
+	/* No process holds an orphan: its last owner's pid may be
+	 * another's now. */
+	if (path == NULL && ev->owner.pid != 0 && !(r->flags & WATCH_NO_FILE))
 		path = watch_cgroup_of_pid(ev->owner.pid, buf, size);
 	/* Gone: where it made the socket. */
 	if (path == NULL)

@@ -9,13 +9,17 @@
  * an error before anything is attached.  A file renamed away (logrotate)
  * is opened again by its path.  A write that fails for good (ENOSPC,
  * EIO) is said once, and from then on the lines go to stderr; what could
- * not be written is counted and told at exit.  Standard output whose
- * reader has gone (EPIPE) ends watch, as it would end any filter.
+ * not be written is counted and told at exit.  syslog or journald that
+ * cannot take a line loses that line only.  Standard output whose reader
+ * has gone (EPIPE, at the next write) ends watch, as it would end any
+ * filter; once watch is asked to stop, a reader that does not take a
+ * line at once loses it, so that a stalled pipe cannot hold watch.
  */
 #include "cmd/watch.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -188,18 +192,42 @@ static int watch_log_fail(int err)
 	return 1;
 }
 
-/* One line (or datagram) out: 0, or -1 when it was lost. */
+/* A datagram to syslog or journald: 0, or -1 when it was lost.  A
+ * daemon that restarted (a new socket at its path) is connected to again;
+ * one that cannot take the line loses that line, never the log. */
+static int watch_log_send(const char *buf, size_t len)
+{
+	if (send(watch_log_fd, buf, len, MSG_NOSIGNAL) >= 0)
+		return 0;
+	if ((errno == ECONNREFUSED || errno == ENOTCONN) &&
+	    watch_log_connect(watch_log_fd) == 0 &&
+	    send(watch_log_fd, buf, len, MSG_NOSIGNAL) >= 0)
+		return 0;
+	return -1;
+}
+
+/* Can fd take a line now, without waiting? */
+static int watch_log_writable(void)
+{
+	struct pollfd p = { .fd = watch_log_fd, .events = POLLOUT };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLOUT);
+}
+
+/* One line out: 0, or -1 when it was lost. */
 static int watch_log_write(const char *buf, size_t len)
 {
-	int daemon = watch_log_cfg.log == LOG_SYSLOG ||
-		     watch_log_cfg.log == LOG_JOURNAL;
-
+	if (watch_log_fd > 2 && (watch_log_cfg.log == LOG_SYSLOG ||
+				 watch_log_cfg.log == LOG_JOURNAL))
+		return watch_log_send(buf, len);
 	while (len > 0 && watch_log_fd >= 0) {
-		ssize_t n = daemon ? send(watch_log_fd, buf, len, MSG_NOSIGNAL)
-				   : write(watch_log_fd, buf, len);
+		ssize_t n;
 
-		if (n >= 0 && daemon)
-			return 0;
+		/* Asked to stop: a reader that cannot take the line now
+		 * loses it (a stalled pipe must not hold watch). */
+		if (watch_stopping() && !watch_log_writable())
+			return -1;
+		n = write(watch_log_fd, buf, len);
 		if (n >= 0) {
 			buf += n;
 			len -= (size_t)n;
@@ -207,17 +235,12 @@ static int watch_log_write(const char *buf, size_t len)
 		}
 		if (errno == EINTR)
 			continue;
-		/* journald or syslogd restarted: a new socket at the path. */
-		if (daemon && (errno == ECONNREFUSED || errno == ENOTCONN) &&
-		    watch_log_connect(watch_log_fd) == 0 &&
-		    send(watch_log_fd, buf, len, MSG_NOSIGNAL) >= 0)
-			return 0;
 		if (errno == EAGAIN || errno == ENOBUFS || errno == ENOMEM)
 			return -1;
 		/* Retrying a write that failed for good would spin: the line
 		 * is lost unless the log moved to stderr, where the rest of a
 		 * text or JSON line goes. */
-		if (!watch_log_fail(errno) || daemon)
+		if (!watch_log_fail(errno))
 			return -1;
 	}
 	return 0;
