@@ -8,13 +8,17 @@
 # tests/bench/bench.sh            runs them natively and preloaded,
 #                                 interleaved, and writes $(B)/bench.md
 # tests/bench/bench_report.awk    that report, with the budgets' verdicts
-# tests/bench/bench_servers.sh    nginx and redis-server, its last part
+# tests/bench/bench_servers.sh    nginx and redis-server
+# tests/bench/bench_watch.sh      what tcpshim watch costs (root, and a
+#                                 command built with watch), its last part
+# tests/bench/bench_watch.c       that part's workloads, counted
+# tests/bench/bench_net.h         what bench_work and bench_watch share
 
-BENCH_BINS := $(T)/bench_work $(T)/bench_calls
+BENCH_BINS := $(T)/bench_work $(T)/bench_calls $(T)/bench_watch
 
 # Built with the user's CFLAGS (-O2 by default), like a program that
 # would be run under the shim.
-$(T)/bench_%: tests/bench/bench_%.c $(B)/flags
+$(T)/bench_%: tests/bench/bench_%.c tests/bench/bench_net.h $(B)/flags
 	@mkdir -p $(T)
 	$(CC) $(BASE_CFLAGS) -pthread -o $@ $< -ldl
 

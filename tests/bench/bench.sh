@@ -19,6 +19,13 @@
 # 4. Real servers, interleaved the same way: nginx under wrk and
 #    redis-server under redis-benchmark (tests/bench/bench_servers.sh), with
 #    their own budgets.
+# 5. What `tcpshim watch` costs (tests/bench/bench_watch.sh), as root and
+#    with a command built with watch (otherwise a SKIP line says why): the
+#    BPF programs' run time per connection and per request, against
+#    their CPU time; churn, ping-pong, getppid() and nginx with and
+#    without watch, interleaved; one reset, end to end; the memory per
+#    tracked socket, and whether it stays flat over a million
+#    connections.  Its counted budgets join the others.
 #
 # Everything goes to build/bench/ and the report to build/bench.md.
 # valgrind, strace and libkeepalive0 are installed with apt-get when
@@ -26,7 +33,8 @@
 # is printed.
 #
 # Knobs (environment): BENCH_ROUNDS (7), BENCH_SECONDS (0.3),
-# BENCH_CALLS (N for the counted runs, 4000).
+# BENCH_CALLS (N for the counted runs, 4000); the servers' and watch's
+# parts have their own (BENCH_SERVER_*, BENCH_WATCH_*: see their heads).
 set -u
 
 B=build
@@ -401,6 +409,11 @@ awk -v over="$W/over" -f tests/bench/bench_report.awk "$W/results" "$W/samples" 
 
 sh tests/bench/bench_servers.sh "$LIB" "$W/servers.md" || exit 1
 cat "$W/servers.md" >>"$REPORT"
+
+# ---- 5. tcpshim watch ------------------------------------------------
+
+sh tests/bench/bench_watch.sh "$W/watch.md" "$W/over" || exit 1
+cat "$W/watch.md" >>"$REPORT"
 echo "Reproduce with \`make bench\` ($(($(date +%s) - start)) s for this run)." >>"$REPORT"
 cat "$REPORT"
 echo

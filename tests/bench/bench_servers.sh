@@ -12,17 +12,26 @@
 # Knobs: BENCH_SERVER_ROUNDS (5), BENCH_SERVER_SECONDS (3).  Programs
 # that are missing are installed with apt-get as root, or the line to
 # run is printed and their part skipped.
+#
+# Another part of make bench takes its own turns with these servers
+# (bench_watch.sh: each round with and without tcpshim watch) through
+# three more knobs: BENCH_SERVERS (nginx redis) names the servers,
+# BENCH_SERVER_CONFIGS (native shim shimka) the configurations, and
+# BENCH_SERVER_RAW=1 appends the runs to OUT as they are, one line each
+# ("server configuration req/s p99_ms"), instead of the report.
 set -u
 LIB=$1
 OUT=$2
 ROUNDS=${BENCH_SERVER_ROUNDS:-5}
 SECS=${BENCH_SERVER_SECONDS:-3}
+SERVERS=${BENCH_SERVERS:-nginx redis}
+RAW=${BENCH_SERVER_RAW:-0}
 W=$(mktemp -d "${TMPDIR:-/tmp}/tcpshim-bench-servers.XXXXXX")
 chmod 755 "$W"
 SERVER_PID=
 trap '[ -z "$SERVER_PID" ] || kill "$SERVER_PID" 2>/dev/null; rm -rf "$W"' EXIT
 PATH="$PATH:/usr/sbin:/sbin"
-CONFIGS="native shim shimka"
+CONFIGS=${BENCH_SERVER_CONFIGS:-native shim shimka}
 
 log() { printf '%s\n' "bench: $*" >&2; }
 
@@ -41,7 +50,10 @@ if [ -n "$need" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 		command -v "${pair%%:*}" >/dev/null 2>&1 || need="$need ${pair#*:}"
 	done
 fi
-if [ -n "$need" ]; then
+if [ -n "$need" ] && [ "$RAW" = 1 ]; then
+	log "servers not measured: missing$need (as root: apt-get install$need)"
+	exit 0
+elif [ -n "$need" ]; then
 	{
 		echo "### Real servers"
 		echo
@@ -150,15 +162,21 @@ redis_round() {
 }
 
 : >"$W/samples"
-log "real servers: nginx under wrk, redis-server under redis-benchmark, $ROUNDS rounds x ${SECS}s per configuration"
+[ "$RAW" = 1 ] ||
+	log "real servers: nginx under wrk, redis-server under redis-benchmark, $ROUNDS rounds x ${SECS}s per configuration"
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
 	for c in $CONFIGS; do
-		nginx_round "$c" || exit 1
-		redis_round "$c" || exit 1
+		for s in $SERVERS; do
+			${s}_round "$c" || exit 1
+		done
 	done
 	r=$((r + 1))
 done
+if [ "$RAW" = 1 ]; then
+	cat "$W/samples" >>"$OUT"
+	exit 0
+fi
 cp "$W/samples" "${OUT%.md}.samples"
 awk -v rounds="$ROUNDS" -v secs="$SECS" -v pinned="${SRV:+yes}" '
 function sort(a, n,    i, j, t) {

@@ -54,6 +54,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_net.h"
+
 #define SMALL 64
 #define BIG (64 * 1024)
 #define CLOSE_BATCH 256
@@ -65,153 +67,16 @@
 
 extern char **environ;
 
-static void die(const char *what)
-{
-	fprintf(stderr, "bench_work: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/*
- * Run the calling thread on the n-th CPU it is allowed (modulo their
- * number).  With one CPU there is nothing to choose.
- */
-static void pin(int n)
-{
-	cpu_set_t all, one;
-	int count;
-
-	if (sched_getaffinity(0, sizeof(all), &all) != 0)
-		return;
-	count = CPU_COUNT(&all);
-	if (count < 2)
-		return;
-	n %= count;
-	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
-		if (!CPU_ISSET(cpu, &all) || n-- > 0)
-			continue;
-		CPU_ZERO(&one);
-		CPU_SET(cpu, &one);
-		if (sched_setaffinity(0, sizeof(one), &one) != 0)
-			die("sched_setaffinity");
-		return;
-	}
-}
-
-/* A loopback listener on a port the kernel picks; *addr is where it is. */
-static int listener(struct sockaddr_in *addr)
-{
-	socklen_t len = sizeof(*addr);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	memset(addr, 0, sizeof(*addr));
-	addr->sin_family = AF_INET;
-	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)addr, sizeof(*addr)) != 0 ||
-	    listen(fd, SOMAXCONN) != 0 ||
-	    getsockname(fd, (struct sockaddr *)addr, &len) != 0)
-		die("listen");
-	return fd;
-}
-
-/* A connection to the listener: *a dialled, *b accepted. */
-static void pair(int lfd, const struct sockaddr_in *addr, int *a, int *b)
-{
-	*a = socket(AF_INET, SOCK_STREAM, 0);
-	if (*a < 0 ||
-	    connect(*a, (const struct sockaddr *)addr, sizeof(*addr)) != 0)
-		die("connect");
-	*b = accept(lfd, NULL, NULL);
-	if (*b < 0)
-		die("accept");
-}
-
-static void nodelay(int fd)
-{
-	int on = 1;
-
-	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) != 0)
-		die("TCP_NODELAY");
-}
-
-static void send_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = send(fd, buf, len, 0);
-
-		if (n <= 0)
-			die("send");
-		buf += n;
-		len -= (size_t)n;
-	}
-}
-
-/* Exactly len bytes; returns 0, or -1 at end of stream before any. */
-static int recv_all(int fd, char *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = recv(fd, buf + got, len - got, 0);
-
-		if (n == 0 && got == 0)
-			return -1;
-		if (n <= 0)
-			die("recv");
-		got += (size_t)n;
-	}
-	return 0;
-}
-
-static void reap(pid_t pid)
-{
-	int status;
-
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "bench_work: child failed\n");
-		exit(1);
-	}
-}
-
 static double pingpong(double secs)
 {
-	struct sockaddr_in addr;
 	char buf[SMALL];
-	int lfd = listener(&addr), a, b;
+	int lfd, a;
 	long n = 0;
 	double t0, t;
 	pid_t pid;
 
-	pair(lfd, &addr, &a, &b);
-	nodelay(a);
-	nodelay(b);
 	memset(buf, 'p', sizeof(buf));
-	pid = fork();
-	if (pid < 0)
-		die("fork");
-	if (pid == 0) {
-		close(lfd);
-		close(a);
-		pin(0);
-		while (recv_all(b, buf, sizeof(buf)) == 0)
-			send_all(b, buf, sizeof(buf));
-		close(b);
-		_exit(0);
-	}
-	close(b);
-	pin(0);
-	for (int i = 0; i < 100; i++) {	/* both sides running */
-		send_all(a, buf, sizeof(buf));
-		recv_all(a, buf, sizeof(buf));
-	}
+	pid = echo_start(&lfd, &a, buf, sizeof(buf));
 	t0 = now();
 	do {
 		for (int i = 0; i < STRIDE; i++) {
@@ -505,32 +370,15 @@ static double spawn(double secs)
 static double storm(double secs)
 {
 	struct sockaddr_in addr;
-	socklen_t len = sizeof(addr);
-	/* Bound and never listening: the port stays ours, and refuses. */
-	int hold = socket(AF_INET, SOCK_STREAM, 0);
+	int hold = loopback_bound(&addr, -1);
 	double t0, t;
 	long n = 0;
 
-	memset(&addr, 0, sizeof(addr));
-	addr.sin_family = AF_INET;
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (hold < 0 || bind(hold, (struct sockaddr *)&addr, sizeof(addr)) != 0 ||
-	    getsockname(hold, (struct sockaddr *)&addr, &len) != 0)
-		die("bind");
 	pin(0);
 	t0 = now();
 	do {
-		for (int i = 0; i < STRIDE; i++) {
-			int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-			if (fd < 0)
-				die("socket");
-			if (connect(fd, (struct sockaddr *)&addr,
-				    sizeof(addr)) == 0 ||
-			    errno != ECONNREFUSED)
-				die("connect was not refused");
-			close(fd);
-		}
+		for (int i = 0; i < STRIDE; i++)
+			refused_once(&addr);
 		n += STRIDE;
 	} while ((t = now()) - t0 < secs);
 	close(hold);
