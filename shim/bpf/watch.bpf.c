@@ -195,6 +195,22 @@ static struct watch_record *watch_record_new(__u32 kind)
 	return r;
 }
 
+/*
+ * Out to user space.  watch reads the ring buffer every WATCH_POLL_MS
+ * whatever happens, so a reset does not wake it (a wake-up, an
+ * interrupt to another CPU, costs more than the rest of the record):
+ * only a ring buffer this full does, so that a storm is read as fast as
+ * it comes.
+ */
+#define WATCH_WAKE_BYTES (1 << 20)
+static void watch_record_submit(struct watch_record *r)
+{
+	bpf_ringbuf_submit(r, bpf_ringbuf_query(&watch_events,
+						BPF_RB_AVAIL_DATA) >=
+				      WATCH_WAKE_BYTES ? BPF_RB_FORCE_WAKEUP
+						       : BPF_RB_NO_WAKEUP);
+}
+
 /* Whether tcp_send_reset carries the reason (Linux 6.10 and later): user
  * space reads it from the tracepoint's type.  Without it the argument is
  * never read, so the verifier of an older kernel never sees the read. */
@@ -291,7 +307,7 @@ int watch_send_reset(__u64 *ctx)
 		/* The listener's: a segment in its backlog has no device. */
 		r->netns = netns;
 	}
-	bpf_ringbuf_submit(r, 0);
+	watch_record_submit(r);
 	return 0;
 }
 
@@ -317,6 +333,6 @@ int BPF_PROG(watch_receive_reset, struct sock *sk)
 		if (last != NULL)
 			*last = r->cookie;
 	}
-	bpf_ringbuf_submit(r, 0);
+	watch_record_submit(r);
 	return 0;
 }

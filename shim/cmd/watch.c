@@ -254,7 +254,11 @@ static int watch_loop(struct watch_bpf *skel, struct watch_state *st,
 	while (!watch_stopped && !watch_log_reader_gone()) {
 		if (duration > 0 && watch_clock_ns(CLOCK_MONOTONIC) >= end)
 			break;
+		/* Woken only by a ring buffer filling up (the kernel side
+		 * wakes nobody for one reset): read what came meanwhile. */
 		err = ring_buffer__poll(rb, WATCH_POLL_MS);
+		if (err >= 0)
+			err = ring_buffer__consume(rb);
 		if (err < 0 && err != -EINTR) {
 			fprintf(stderr, "tcpshim watch: ring buffer: %s\n",
 				strerror(-err));
