@@ -228,7 +228,9 @@ const char *watch_cgroup_of(const struct watch_event *ev, char *buf,
 	const struct watch_record *r = ev->r;
 	const char *path = NULL;
 
-	if (!ev->owned)
+	/* Without a hierarchy to name ids by, no path at all: not even
+	 * /proc's, which only a process still alive would give. */
+	if (!ev->owned || watch_cgroup_mount_len == 0)
 		return NULL;
 	/* Its own close (or exit) sent the reset: the task that ran. */
 	if ((r->flags & WATCH_HAS_ACTOR) && r->actor.pid == ev->owner.pid)
