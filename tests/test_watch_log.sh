@@ -37,7 +37,8 @@ fail() { echo "FAIL test_watch_log: $*"; exit 1; }
 watch_require "BPF programs"
 command -v unshare >/dev/null || skip "unshare missing (Debian package util-linux)"
 watch_scratch log
-trap 'watch_cleanup $WPID' EXIT
+STALLED=
+trap 'watch_cleanup $WPID $STALLED' EXIT
 export TCPSHIM W
 
 # refused PORT [N]: N (1) connects to 127.0.0.1:PORT, where nothing
@@ -307,7 +308,10 @@ echo "ok   reader: head -n 1 took one line, watch ended by itself, status 0"
 # A reader that never reads: the pipe fills (600 events of some 300 bytes
 # each, past its 64 KiB), watch blocks in write; SIGTERM ends it all the
 # same.
-( "$TCPSHIM" watch --port 7418 2>"$W/stalled.err"; echo $? >"$W/stalled.status" ) |
+# $! is the reader's pid (the last of the pipeline); watch's is written
+# by the shell that becomes it.
+( sh -c 'echo $$ >"$0" && exec "$1" watch --port 7418' "$W/stalled.pid" \
+	"$TCPSHIM" 2>"$W/stalled.err"; echo $? >"$W/stalled.status" ) |
 	sleep 600 &
 STALLED=$!
 n=0
@@ -316,17 +320,18 @@ until grep -q ready "$W/stalled.err" 2>/dev/null; do
 	sleep 0.1
 done
 refused 7418 300 >/dev/null
-wpid=$(pgrep -f "tcpshim watch --port 7418")
-[ -n "$wpid" ] || fail "stalled: watch is gone: $(cat "$W/stalled.err")"
-kill -TERM $wpid
+wpid=$(cat "$W/stalled.pid")
+kill -0 "$wpid" 2>/dev/null || fail "stalled: watch is gone: $(cat "$W/stalled.err")"
+kill -TERM "$wpid"
 n=0
 until [ -s "$W/stalled.status" ]; do
 	n=$((n + 1))
-	[ $n -lt 300 ] || { kill -9 $wpid; fail "stalled: watch did not end at SIGTERM"; }
+	[ $n -lt 300 ] || { kill -9 "$wpid"; fail "stalled: watch did not end at SIGTERM"; }
 	sleep 0.1
 done
-pkill -f "sleep 600" 2>/dev/null
-wait $STALLED 2>/dev/null
+kill "$STALLED" 2>/dev/null
+wait "$STALLED" 2>/dev/null
+STALLED=
 [ "$(cat "$W/stalled.status")" = 0 ] &&
 	grep -q 'stopped; 600 events printed, 0 lost (ring buffer full), [1-9][0-9]* of those printed lost' "$W/stalled.err" ||
 	fail "stalled: status $(cat "$W/stalled.status"): $(cat "$W/stalled.err")"
