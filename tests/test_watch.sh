@@ -7,20 +7,21 @@
 #             with no owner (no socket), no_listener, NO_SOCKET; one
 #             rst_received owned by the connecting process, refused.
 #   linger0   a forked client closes with SO_LINGER {1, 0}: rst_sent
-#             linger0, TCP_STATE, owned by the client (found at
-#             connect); rst_received peer_reset owned by the server
-#             (found at accept).
+#             linger0, TCP_STATE, owned by the client (its close);
+#             rst_received peer_reset owned by the server (found by
+#             the pass over every descriptor, or by its exit).
 #   accepted  the server closes its accepted socket with SO_LINGER
-#             {1, 0}: rst_sent linger0 owned by the server (found at
-#             accept); rst_received peer_reset owned by the client.
+#             {1, 0}: rst_sent linger0 owned by the server (its
+#             close); rst_received peer_reset owned by the client.
 #   before    the same as linger0, on a connection made before watch
-#             started: both owners found by the seeding pass.
+#             started: found the same ways.
 #   stray     a bare ACK to a listening port (a segment of a connection
 #             nobody has, as a restarted peer gets): the listener's
 #             rst_sent, no owner, no_connection, TCP_FLAGS, the
 #             segment's addresses.
-#   fastopen  a client connected by sendto(MSG_FASTOPEN), no connect():
-#             its rst_received owner found in /proc.
+#   fastopen  a client connected by sendto(MSG_FASTOPEN), no connect(),
+#             that holds the socket until watch has printed: its
+#             rst_received owner found by the pass.
 #   refused6  the refused case on ::1 (where loopback has IPv6).
 # A third watch with --pid and --comm prints only the before case's
 # client's reset.  A watch in a pid namespace of its own names the
@@ -52,17 +53,38 @@ fi
 watch_require "BPF programs"
 
 # Privilege: a plain user is told what is missing (status 1); CAP_BPF
-# and CAP_PERFMON alone attach, and the ready line names what seeding
-# and the kernel's symbols could not reach without more.
+# and CAP_PERFMON alone attach, the ready line names what the kernel's
+# symbols could not tell without CAP_SYSLOG, and a root process's
+# connection is named with its pid and fd all the same.
 if command -v setpriv >/dev/null; then
 	as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 	out=$(as_nobody "$TCPSHIM" watch --duration 1 2>&1); st=$?
 	[ $st = 1 ] && [ "$out" = "tcpshim watch: needs root, or CAP_BPF and CAP_PERFMON (run it with sudo)" ] ||
 		fail "watch as a plain user: status $st, said: $out"
-	out=$(as_nobody --inh-caps=+bpf,+perfmon --ambient-caps=+bpf,+perfmon \
-		"$TCPSHIM" watch --duration 1 2>&1); st=$?
-	[ $st = 0 ] && echo "$out" | grep -q '^tcpshim watch: ready;.*CAP_SYS_PTRACE' ||
-		fail "watch with CAP_BPF and CAP_PERFMON: status $st, said: $out"
+	CAPS=$(mktemp -d)
+	# Not through as_nobody: $! must be watch, which takes SIGINT.
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=+bpf,+perfmon --ambient-caps=+bpf,+perfmon \
+		"$TCPSHIM" watch --json --port 7009 >"$CAPS/out" 2>"$CAPS/err" &
+	WPID=$!
+	watch_until "$CAPS/err" 'tcpshim watch: ready' 300 "$CAPS/err" ||
+		fail "watch with CAP_BPF and CAP_PERFMON: no ready line: $(cat "$CAPS/err")"
+	grep -q '^tcpshim watch: ready;.*CAP_SYSLOG' "$CAPS/err" ||
+		fail "watch with CAP_BPF and CAP_PERFMON: said: $(cat "$CAPS/err")"
+	who=$(python3 -c '
+import os, socket
+s = socket.socket()
+try:
+    s.connect(("127.0.0.1", 7009))
+except OSError:
+    pass
+print("\"pid\":%d,\"fd\":%d," % (os.getpid(), s.fileno()))')
+	watch_until "$CAPS/out" '"rst_received"' 300 "$CAPS/err" ||
+		fail "watch with CAP_BPF and CAP_PERFMON: no rst_received: $(cat "$CAPS/err")"
+	kill -INT $WPID; wait $WPID; WPID=
+	grep '"rst_received"' "$CAPS/out" | grep -q "^{[^}]*$who" ||
+		fail "watch with CAP_BPF and CAP_PERFMON: root's connect, $who, not named: $(cat "$CAPS/out")"
+	rm -rf "$CAPS"
 else
 	echo "test_watch: setpriv missing (Debian package util-linux): its privilege cases are left out"
 fi
@@ -111,7 +133,7 @@ if mode == "stray":
     sys.exit(0)
 if mode == "fastopen":
     # A client that connects with sendto(MSG_FASTOPEN), not connect():
-    # watch finds its owner in /proc.  The server closes with linger0.
+    # watch's pass finds its owner.  The server closes with linger0.
     ls = socket.socket()
     ls.setsockopt(socket.IPPROTO_TCP, socket.TCP_FASTOPEN, 5)
     ls.bind(("127.0.0.1", port))
@@ -128,7 +150,7 @@ if mode == "fastopen":
         c.recv(1)
     except ConnectionResetError:
         pass
-    # Held until watch has printed it: /proc is read as the record is.
+    # Held until watch has printed it: the pass finds it open.
     for i in range(200):
         if os.path.exists(sys.argv[3]):
             break
@@ -372,4 +394,4 @@ else
 fi
 six=
 [ -f "$W/refused6.out" ] && six=" and IPv6"
-echo "PASS test_watch: refused (IPv4$six), linger0 by a client and by an accepting server, a connection made before watch, a TCP Fast Open client found in /proc, a listener answering a stray ACK: owners and fds exact; text and JSON; --pid, --comm, --port, --netns; a plain user refused, CAP_BPF and CAP_PERFMON enough$PIDNS; no drops, nothing left attached"
+echo "PASS test_watch: refused (IPv4$six), linger0 by a client and by an accepting server, a connection made before watch, a TCP Fast Open client found by the pass, a listener answering a stray ACK: owners and fds exact; text and JSON; --pid, --comm, --port, --netns; a plain user refused, CAP_BPF and CAP_PERFMON enough$PIDNS; no drops, nothing left attached"

@@ -14,6 +14,14 @@
 #   timewait       a closed socket, TIME-WAIT in its FIN_WAIT2 substate
 #                  (ss says when), answers data with a reset
 #                  (TCP_TIMEWAIT_SOCKET): its own local port, no owner.
+#   fin_then_exit  the server's FIN, then its SO_LINGER {1, 0} reset: the
+#                  client's rst_received comes in CLOSE_WAIT (watch holds
+#                  it a moment: it may be the kernel's own abort), and the
+#                  client exits at once on it: still owned by the client,
+#                  at its fd (found as its exit closed the socket).
+#   fork_exit      a server forks after accept; the child keeps its copy
+#                  and exits as soon as the client's reset comes, while the
+#                  server holds on: the rst_received is the server's.
 #   names          the connection made in a thread named otherwise, by a
 #                  process whose name was cut in the middle of a UTF-8
 #                  character: comm is the process's name, and the JSON
@@ -71,11 +79,17 @@ def until_reset(s):
 ls = socket.socket()
 ls.bind(("127.0.0.1", port))
 ls.listen()
-if case == "abort_on_data":
+
+def pair():
+    # Both ends in this process: the client's, and the server's accepted.
     a = socket.create_connection(("127.0.0.1", port))
     y, _ = ls.accept()
     say(role="server", pid=os.getpid(), fd=y.fileno(), cookie=cookie(y))
     say(role="client", pid=os.getpid(), fd=a.fileno(), cookie=cookie(a))
+    return a, y
+
+if case == "abort_on_data":
+    a, y = pair()
     y.shutdown(socket.SHUT_RDWR)
     until_eof(a)
     a.send(b"data")
@@ -116,6 +130,37 @@ elif case == "timewait":
         time.sleep(0.01)
     a.send(b"x")
     until_reset(a)
+elif case == "fin_then_exit":
+    if os.fork() == 0:
+        ls.close()
+        a = socket.create_connection(("127.0.0.1", port))
+        say(role="client", pid=os.getpid(), fd=a.fileno(), cookie=cookie(a))
+        try:
+            until_eof(a)
+        except OSError:
+            pass
+        until_reset(a)
+        os._exit(0)
+    y, _ = ls.accept()
+    say(role="server", pid=os.getpid(), fd=y.fileno(), cookie=cookie(y))
+    y.shutdown(socket.SHUT_WR)
+    y.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    y.close()
+    os.wait()
+elif case == "fork_exit":
+    a, y = pair()
+    r, w = os.pipe()
+    child = os.fork()
+    if child == 0:
+        # The client's end is the server's own to close.
+        a.close()
+        os.write(w, b"x")
+        until_reset(y)
+        os._exit(0)
+    os.read(r, 1)
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    a.close()
+    os.waitpid(child, 0)
 elif case == "names":
     libc = ctypes.CDLL(None)
     # PR_SET_NAME: 18 bytes of UTF-8, of which the kernel keeps 15.
@@ -139,7 +184,7 @@ EOF
 
 watch_start "$W/json" "$W/json.err" --json --netns "$NETNS"
 port=7600
-for case in abort_on_data under_close timewait names; do
+for case in abort_on_data under_close timewait names fin_then_exit fork_exit; do
 	port=$((port + 1))
 	ip netns exec "$NS" python3 "$W/edges.py" $case $port "$W/$case.hold" \
 		> "$W/$case.out" 2> "$W/$case.err" &
@@ -193,7 +238,7 @@ expect("under_close", 7602, [
     dict(event="rst_sent", reason="TCP_ABORT_ON_DATA", cause=None,
          pid=o["server"]["pid"], fd=o["server"]["fd"], cookie=o["server"]["cookie"],
          actor_pid=None),
-    # The client had closed: its last owner, no descriptor.
+    # The client was closing it: that process, its descriptor gone.
     dict(event="rst_received", cause="peer_reset", pid=o["client"]["pid"],
          fd=None, cookie=o["client"]["cookie"])])
 o = who("timewait")
@@ -209,14 +254,26 @@ expect("names", 7604, [
          fd=o["server"]["fd"], comm=name),
     dict(event="rst_received", cause="peer_reset", pid=o["client"]["pid"],
          fd=o["client"]["fd"], comm=name)])
-if len(events) != 8:
-    bad.append("%d events in the namespace, want 8" % len(events))
+def linger0(case, port, closer, other):
+    # A SO_LINGER {1, 0} close by one role; the other's reset received.
+    o = who(case)
+    expect(case, port, [dict(event=e, cause=c, pid=o[r]["pid"], fd=o[r]["fd"],
+                             cookie=o[r]["cookie"])
+                        for e, c, r in (("rst_sent", "linger0", closer),
+                                        ("rst_received", "peer_reset", other))])
+
+linger0("fin_then_exit", 7605, "server", "client")
+linger0("fork_exit", 7606, "client", "server")
+if len(events) != 12:
+    bad.append("%d events in the namespace, want 12" % len(events))
 for b in bad:
     print("FAIL test_watch_edges:", b)
 if bad:
     sys.exit(1)
 print("PASS test_watch_edges: the kernel's abort on data (alone and under"
       " another process's close), a TIME-WAIT socket's reset, a thread's"
-      " connection in a process with a name cut mid-character: 8 events,"
-      " owners, causes, ports and names exact")
+      " connection in a process with a name cut mid-character, a reset"
+      " after the peer's FIN whose owner exits at once, a forked copy that"
+      " exits while the server holds on: 12 events, owners, causes, ports"
+      " and names exact")
 EOF

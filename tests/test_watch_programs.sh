@@ -14,7 +14,8 @@
 #                  unread data: rst_sent unread_data, TCP_ABORT_ON_CLOSE.
 #   uring          a client that connected with connect(2) closes, with
 #                  unread data, through io_uring (IORING_OP_CLOSE):
-#                  rst_sent unread_data owned by it and that fd.
+#                  rst_sent unread_data owned by it, fd null (the close
+#                  was no close(2): the descriptor is not known).
 #   fork_linger    a server accepts, forks, closes its copy; the child
 #                  moves the socket to another descriptor and closes it
 #                  with SO_LINGER {1, 0}: rst_sent linger0 owned by the
@@ -110,7 +111,7 @@ w, netns = sys.argv[1], int(sys.argv[2])
 # case: (comm, [(event, owner role, cause, reason, side)]); side is the
 # end of the connection the event is about: "server" (local is the
 # listening port) or "client" (peer is).  reason: a name, None (must be
-# null) or ... (any name, not null).
+# null) or ... (any name, not null).  A sixth item, None, wants fd null.
 CASES = {
     "go": ("watch_go", [
         ("rst_sent", "client", "linger0", ..., "client"),
@@ -119,7 +120,8 @@ CASES = {
         ("rst_sent", "server", "unread_data", "TCP_ABORT_ON_CLOSE", "server"),
         ("rst_received", "client", "peer_reset", None, "client")]),
     "uring": ("watch_uring", [
-        ("rst_sent", "client", "unread_data", "TCP_ABORT_ON_CLOSE", "client"),
+        ("rst_sent", "client", "unread_data", "TCP_ABORT_ON_CLOSE", "client",
+         None),
         ("rst_received", "server", "peer_reset", None, "server")]),
     "fork_linger": ("prog_watch", [
         ("rst_sent", "child", "linger0", ..., "server"),
@@ -155,13 +157,14 @@ for name, port in ran:
     if len(mine) != len(expected):
         problems.append("%d events, want %d" % (len(mine), len(expected)))
     want += len(expected)
-    for kind, role, cause, reason, side in expected:
+    for kind, role, cause, reason, side, *fd in expected:
         hits = [e for e in mine if e["event"] == kind]
         if len(hits) != 1:
             problems.append("%d %s events, want 1" % (len(hits), kind))
             continue
         e, o = hits[0], who[role]
-        want_e = dict(pid=o["pid"], fd=o["fd"], cookie=o["cookie"],
+        want_e = dict(pid=o["pid"], fd=fd[0] if fd else o["fd"],
+                      cookie=o["cookie"],
                       comm=comm, cause=cause, source="kernel", netns=netns,
                       conn=None, call=None, errno=None)
         want_e["local" if side == "server" else "peer"] = listen

@@ -1,8 +1,8 @@
 /*
  * watch.bpf.c - the kernel side of tcpshim watch: one ring-buffer record
- * per hit of tcp_send_reset and tcp_receive_reset, with the owner of the
- * socket recorded earlier in task context (watch_owners.h), never the
- * task that happens to run when the reset is processed (often softirq).
+ * per hit of tcp_send_reset and tcp_receive_reset.  Its owner is found
+ * afterwards (watch_owners.h), never taken from the task that happens to
+ * run when the reset is processed (often softirq).
  *
  * A record holds facts, not verdicts: for a sent reset, the running task,
  * its system call and the kernel stack (which tell a close from a
@@ -17,7 +17,6 @@
 #include <bpf/bpf_tracing.h>
 
 #include "bpf/watch_record.h"
-#include "bpf/watch_owners.h"
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
@@ -25,8 +24,9 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define WATCH_AF_INET6 10
 #define WATCH_TCP_SYN_FLAG 0x02
 #define WATCH_TCP_ACK_FLAG 0x10
-/* include/linux/sched.h's PF_KTHREAD, the same since Linux 2.6.27; no
- * BTF type carries it. */
+/* include/linux/sched.h's PF_EXITING and PF_KTHREAD, the same since
+ * Linux 2.6; no BTF type carries them. */
+#define WATCH_PF_EXITING 0x00000004
 #define WATCH_PF_KTHREAD 0x00200000
 
 /* The kernel's tick rate, from its configuration; 0: not known. */
@@ -44,13 +44,49 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } watch_received_after_close SEC(".maps");
-/* Records the ring buffer had no room for. */
+/* Records the ring buffer had no room for: resets, and closes (whose
+ * resets may then name no owner). */
 __u64 watch_dropped = 0;
+__u64 watch_closes_dropped = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 23);
 } watch_events SEC(".maps");
+
+static struct watch_record *watch_record_new(__u32 kind)
+{
+	struct watch_record *r;
+
+	r = bpf_ringbuf_reserve(&watch_events, sizeof(*r), 0);
+	if (r == NULL) {
+		__sync_fetch_and_add(kind == WATCH_CLOSED ? &watch_closes_dropped
+							  : &watch_dropped, 1);
+		return NULL;
+	}
+	__builtin_memset(r, 0, sizeof(*r));
+	r->time_ns = bpf_ktime_get_ns();
+	r->kind = kind;
+	return r;
+}
+
+/*
+ * Out to user space.  watch reads the ring buffer every WATCH_POLL_MS
+ * whatever happens, so a reset does not wake it (a wake-up, an
+ * interrupt to another CPU, costs more than the rest of the record):
+ * only a ring buffer this full does, so that a storm is read as fast as
+ * it comes.
+ */
+#define WATCH_WAKE_BYTES (1 << 20)
+static void watch_record_submit(struct watch_record *r)
+{
+	bpf_ringbuf_submit(r, bpf_ringbuf_query(&watch_events,
+						BPF_RB_AVAIL_DATA) >=
+				      WATCH_WAKE_BYTES ? BPF_RB_FORCE_WAKEUP
+						       : BPF_RB_NO_WAKEUP);
+}
+
+#include "bpf/watch_owners.h"
 
 /* What the connection looked like when the reset came: the facts the
  * rules of halfopen_reset read, as TCP_INFO would give them. */
@@ -69,11 +105,10 @@ static void watch_fill_tcp(struct watch_record *r, struct sock *sk)
 			silence < 0 ? 0 : (__s32)((__s64)silence * 1000 / watch_hz);
 }
 
-/* Addresses, counters, netns and owner of a socket the tracepoint gave. */
+/* Addresses, counters and netns of a socket the tracepoint gave; one a
+ * process holds is marked, for its owner to be found. */
 static void watch_fill_sock(struct watch_record *r, struct sock *sk)
 {
-	const struct watch_owner *o;
-
 	r->flags |= WATCH_HAS_SOCK;
 	r->cookie = bpf_get_socket_cookie(sk);
 	r->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
@@ -107,14 +142,8 @@ static void watch_fill_sock(struct watch_record *r, struct sock *sk)
 	 * on a socket a task holds; it leaves segments in its backlog. */
 	if (BPF_CORE_READ(sk, sk_lock.owned))
 		r->flags |= WATCH_LOCKED;
-	o = watch_owner_of(sk);
-	if (o == NULL)
-		return;
-	r->owner = *o;
-	r->flags |= WATCH_HAS_OWNER;
-	if (!(r->flags & WATCH_NO_FILE) &&
-	    !watch_owner_holds(o, sk, &r->owner_cgroup))
-		r->flags |= WATCH_OWNER_GONE;
+	if (!(r->flags & WATCH_NO_FILE))
+		watch_mark_pending(sk, r->cookie);
 }
 
 /* The running task, its system call and the kernel stack: which path
@@ -178,37 +207,6 @@ static void watch_fill_skb(struct watch_record *r, const struct sk_buff *skb)
 	bpf_probe_read_kernel(&tcp_flags, 1, th + 13);
 	if ((tcp_flags & WATCH_TCP_SYN_FLAG) && !(tcp_flags & WATCH_TCP_ACK_FLAG))
 		r->flags |= WATCH_SYN;
-}
-
-static struct watch_record *watch_record_new(__u32 kind)
-{
-	struct watch_record *r;
-
-	r = bpf_ringbuf_reserve(&watch_events, sizeof(*r), 0);
-	if (r == NULL) {
-		__sync_fetch_and_add(&watch_dropped, 1);
-		return NULL;
-	}
-	__builtin_memset(r, 0, sizeof(*r));
-	r->time_ns = bpf_ktime_get_ns();
-	r->kind = kind;
-	return r;
-}
-
-/*
- * Out to user space.  watch reads the ring buffer every WATCH_POLL_MS
- * whatever happens, so a reset does not wake it (a wake-up, an
- * interrupt to another CPU, costs more than the rest of the record):
- * only a ring buffer this full does, so that a storm is read as fast as
- * it comes.
- */
-#define WATCH_WAKE_BYTES (1 << 20)
-static void watch_record_submit(struct watch_record *r)
-{
-	bpf_ringbuf_submit(r, bpf_ringbuf_query(&watch_events,
-						BPF_RB_AVAIL_DATA) >=
-				      WATCH_WAKE_BYTES ? BPF_RB_FORCE_WAKEUP
-						       : BPF_RB_NO_WAKEUP);
 }
 
 /* Whether tcp_send_reset carries the reason (Linux 6.10 and later): user
@@ -324,6 +322,10 @@ int BPF_PROG(watch_receive_reset, struct sock *sk)
 	if (r == NULL)
 		return 0;
 	watch_fill_sock(r, sk);
+	/* Run from the backlog by the task that holds the socket's lock (a
+	 * close, a read): that task is the one working on it. */
+	if (r->flags & WATCH_LOCKED)
+		watch_fill_actor(r, ctx);
 	if (r->state < 32 && (watch_after_close_states >> r->state & 1)) {
 		__u32 zero = 0;
 		__u64 *last = bpf_map_lookup_elem(&watch_received_after_close,

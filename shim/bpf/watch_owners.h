@@ -1,23 +1,26 @@
 /*
- * watch_owners.h - how the kernel side of tcpshim watch learns which
- * process holds each socket, in task context (a reset itself is often
- * handled in softirq, where the running task is anybody).  Included once,
- * by watch.bpf.c.
+ * watch_owners.h - how the kernel side of tcpshim watch finds the process
+ * that holds a socket a reset was on.  Included once, by watch.bpf.c.
  *
- * Owners are learnt three ways, each in the owner's own task:
- *   connect()  inet_sock_set_state to SYN_SENT, inside connect(2): the
- *              fd is the call's first argument, read from the task's
- *              saved registers; stored in the socket's local storage
- *              (watch_owners).
- *   accept()   the raw sys_exit tracepoint (no tracefs needed), for
- *              accept(2) and accept4(2) alone: the new fd's socket, from
- *              the file table (an untrusted pointer: no socket storage),
- *              goes by address and inode to watch_accepted until
- *              tcp_destroy_sock.
- *   at start   user space maps socket inodes to pid and fd (watch_seed);
- *              the iter/tcp pass stores them in each socket's storage.
- * An owner may let go of a socket later (fork, SCM_RIGHTS, dup):
- * watch_owner_holds tells, when a reset comes, whether it still does.
+ * Nothing but a lookup runs for a healthy connection: the owner is
+ * looked for once a reset has come, never learnt ahead.  Three programs
+ * do it:
+ *   iter/task_file  run by user space over every descriptor of every
+ *                   process (in batches, for the resets read since the
+ *                   last pass): the holders of the socket inodes in
+ *                   watch_wanted, with pid, fd, name and cgroup;
+ *   tcp_destroy_sock, for a socket a reset marked (watch_pending): the
+ *                   task that let go of its last reference, in case it
+ *                   closed the socket before the pass could see it (a
+ *                   program that closes on ECONNRESET, as most do);
+ *   sched_process_exit, in the second after a reset: the exiting
+ *                   process's descriptors that hold a marked socket,
+ *                   before its exit closes them (a program that exits
+ *                   on ECONNRESET: its close says who, not which fd).
+ *                   Another process may still hold it (a fork): user
+ *                   space takes this only where nothing better comes.
+ * A socket closed before its reset (an orphan finishing its FIN) has no
+ * holder: its reset names no owner, only the cgroup it was made in.
  */
 #ifndef SHIM_BPF_WATCH_OWNERS_H
 #define SHIM_BPF_WATCH_OWNERS_H
@@ -28,54 +31,54 @@
 /* watch's own pid namespace (set by user space before loading). */
 const volatile __u64 watch_pidns_dev = 0;
 const volatile __u64 watch_pidns_ino = 0;
-/* This architecture's system call numbers (user space has them). */
-const volatile long watch_nr_connect = -1;
-const volatile long watch_nr_accept = -1;
-const volatile long watch_nr_accept4 = -1;
-#define WATCH_IPPROTO_TCP 6
+/* This architecture's numbers of the calls that let go of descriptors
+ * (user space has them; -1 where a call does not exist). */
+const volatile long watch_nr_close = -1;
+const volatile long watch_nr_close_range = -1;
+const volatile long watch_nr_dup2 = -1;
+const volatile long watch_nr_dup3 = -1;
+const volatile long watch_nr_io_uring_enter = -1;
 /* The kernel's TCP states, read by user space from its BTF. */
-const volatile int watch_tcp_syn_sent = -1;
 const volatile int watch_tcp_time_wait = -1;
 const volatile int watch_tcp_new_syn_recv = -1;
 
-/* Linux 6.2 and later; without them an owner is taken to hold on. */
-extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
-extern void bpf_task_release(struct task_struct *p) __ksym __weak;
-
-/* Sockets whose owner the start-up pass stored; connections whose
- * owner was learnt since (connect, accept). */
-__u64 watch_seeded = 0;
-__u64 watch_learnt = 0;
-
+/* A socket a reset came on while a process held it: its last close is
+ * reported (watch_destroy).  Freed by the kernel with the socket. */
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, struct watch_owner);
-} watch_owners SEC(".maps");
+	__type(value, __u64);
+} watch_pending SEC(".maps");
 
-/* Socket inode → owner, written by user space for the iter/tcp pass. */
+/* Socket inodes whose holders the next pass looks for (user space fills
+ * and empties it). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 262144);
+	__uint(max_entries, WATCH_WANTED_MAX);
 	__type(key, __u64);
-	__type(value, struct watch_owner);
-} watch_seed SEC(".maps");
+	__type(value, __u8);
+} watch_wanted SEC(".maps");
 
-/* An accepted socket's address → owner (with the inode, checked), until
- * tcp_destroy_sock.  Full, it takes no more: /proc answers for those. */
+/* The same sockets by inode, for an exit to find among its descriptors;
+ * user space forgets each one once it knows its owner. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 262144);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, WATCH_WANTED_MAX);
 	__type(key, __u64);
-	__type(value, struct watch_owner);
-} watch_accepted SEC(".maps");
+	__type(value, __u64);
+} watch_pending_inodes SEC(".maps");
+
+/* When a socket was last marked: an exit looks within a second of it. */
+__u64 watch_marked_ns = 0;
+#define WATCH_EXIT_WINDOW_NS 1000000000ULL
+/* Descriptors an exit looks through, at most, 64 at a time. */
+#define WATCH_EXIT_FDS 65536
+#define WATCH_BITS_PER_LONG 64
 
 /* The system call a task's user registers were saved for (-1: none).
- * regs is a pointer the verifier knows (from the tracepoint or
- * bpf_task_pt_regs): a plain load, no helper call, on every sys_exit. */
+ * regs is a pointer the verifier knows (bpf_task_pt_regs). */
 static __s64 watch_syscall_nr(struct pt_regs *regs)
 {
 #if defined(__TARGET_ARCH_x86)
@@ -87,182 +90,187 @@ static __s64 watch_syscall_nr(struct pt_regs *regs)
 #endif
 }
 
-/* The calling process as watch sees it: pid 0 outside its pid namespace
- * (known, then, to be nobody watch can name). */
-static void watch_owner_current(struct watch_owner *o, long fd)
-{
-	struct bpf_pidns_info ns = {};
-	struct task_struct *task = bpf_get_current_task_btf();
-
-	o->pid = bpf_get_ns_current_pid_tgid(watch_pidns_dev, watch_pidns_ino,
-					     &ns, sizeof(ns)) == 0 ? ns.tgid : 0;
-	o->tgid = bpf_get_current_pid_tgid() >> 32;
-	o->fd = (__s32)fd;
-	o->inode = 0;
-	/* The process's name, not the thread's (a worker, a pool). */
-	BPF_CORE_READ_STR_INTO(&o->comm, task, group_leader, comm);
-}
-
 static __u64 watch_sock_inode(const struct sock *sk)
 {
 	return BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
 }
 
-/* The socket behind descriptor fd of task, as an address (the file table
- * gives untrusted pointers: no socket storage through them), and its
- * inode; 0 if fd is no socket. */
-static __u64 watch_sock_of_fd(struct task_struct *task, long fd, __u64 *inode)
+/* A socket a reset came on, held by a process: mark it, so that the last
+ * close of it says who closed it. */
+static void watch_mark_pending(struct sock *sk, __u64 cookie)
 {
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *file = NULL;
-	struct socket *sock;
+	__u64 *mark = bpf_sk_storage_get(&watch_pending, sk, NULL,
+					 BPF_SK_STORAGE_GET_F_CREATE);
+	__u64 ino;
 
-	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
-		return 0;
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
-	if (file == NULL || (BPF_CORE_READ(file, f_inode, i_mode) &
-			     WATCH_S_IFMT) != WATCH_S_IFSOCK)
-		return 0;
-	*inode = BPF_CORE_READ(file, f_inode, i_ino);
-	sock = BPF_CORE_READ(file, private_data);
-	return (__u64)BPF_CORE_READ(sock, sk);
+	if (mark != NULL)
+		*mark = cookie;
+	ino = watch_sock_inode(sk);
+	if (ino != 0)
+		bpf_map_update_elem(&watch_pending_inodes, &ino, &cookie,
+				    BPF_ANY);
+	watch_marked_ns = bpf_ktime_get_ns();
 }
 
-static __u64 watch_own_sock_of_fd(long fd, __u64 *inode)
+/* The running task let go of the socket with this cookie, at fd (-1:
+ * not known): a WATCH_CLOSED record, with flags. */
+static void watch_closed_by_current(__u64 cookie, __s32 fd, __u32 flags)
 {
-	return watch_sock_of_fd((struct task_struct *)bpf_get_current_task(),
-				fd, inode);
-}
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct bpf_pidns_info ns = {};
+	struct watch_record *r = watch_record_new(WATCH_CLOSED);
 
-/* Whether o's process still has sk at descriptor o->fd (1 when that
- * cannot be told: an owner seen from another pid namespace). */
-static int watch_owner_holds(const struct watch_owner *o, struct sock *sk,
-			     __u64 *cgroup)
-{
-	struct task_struct *task;
-	__u64 ino = 0, held;
-
-	if (o->tgid == 0 || !bpf_task_from_pid || !bpf_task_release)
-		return 1;
-	task = bpf_task_from_pid(o->tgid);
-	if (task == NULL)
-		return 0;
-	*cgroup = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
-	held = watch_sock_of_fd(task, o->fd, &ino);
-	bpf_task_release(task);
-	return held == (__u64)sk;
-}
-
-/* accept()'s new descriptor: its socket into watch_accepted. */
-static void watch_accepted_fd(long fd)
-{
-	struct watch_owner o = {};
-	__u64 ino = 0, key = watch_own_sock_of_fd(fd, &ino);
-
-	if (key == 0 || BPF_CORE_READ((struct sock *)key, sk_protocol) !=
-			WATCH_IPPROTO_TCP)
+	if (r == NULL)
 		return;
-	watch_owner_current(&o, fd);
-	o.inode = ino;
-	if (bpf_map_update_elem(&watch_accepted, &key, &o, BPF_ANY) == 0)
-		__sync_fetch_and_add(&watch_learnt, 1);
+	r->cookie = cookie;
+	r->flags = flags;
+	r->owner.fd = fd;
+	/* A kernel worker's delayed close names nobody. */
+	if (!(BPF_CORE_READ(task, flags) & WATCH_PF_KTHREAD) &&
+	    bpf_get_ns_current_pid_tgid(watch_pidns_dev, watch_pidns_ino, &ns,
+					sizeof(ns)) == 0) {
+		r->owner.pid = ns.tgid;
+		r->flags |= WATCH_HAS_OWNER;
+	}
+	BPF_CORE_READ_STR_INTO(&r->owner.comm, task, group_leader, comm);
+	r->owner_cgroup = bpf_get_current_cgroup_id();
+	watch_record_submit(r);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(watch_sys_exit, struct pt_regs *regs, long ret)
-{
-	__s64 nr = watch_syscall_nr(regs);
-
-	/* Every system call leaves here: all but accept at this test. */
-	if ((nr != watch_nr_accept && nr != watch_nr_accept4) || ret < 0)
-		return 0;
-	watch_accepted_fd(ret);
-	return 0;
-}
-
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(watch_set_state, const struct sock *sk, int oldstate,
-	     int newstate)
-{
-	struct pt_regs *regs;
-	struct watch_owner o = {};
-	struct watch_owner *s;
-	__u64 ino = 0;
-	long fd;
-
-	if (newstate != watch_tcp_syn_sent || sk == NULL)
-		return 0;
-	/* Inside connect(2), whose first argument is the fd (not, say, a
-	 * connection io_uring makes while the thread waits elsewhere). */
-	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	if (watch_syscall_nr(regs) != watch_nr_connect)
-		return 0;
-	fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	if (watch_own_sock_of_fd(fd, &ino) != (__u64)sk)
-		return 0;
-	s = bpf_sk_storage_get(&watch_owners, (struct sock *)sk, NULL,
-			       BPF_SK_STORAGE_GET_F_CREATE);
-	if (s == NULL)
-		return 0;
-	watch_owner_current(&o, fd);
-	o.inode = ino;
-	*s = o;
-	__sync_fetch_and_add(&watch_learnt, 1);
-	return 0;
-}
-
+/*
+ * Healthy sockets have no storage: the lookup is all they cost.  The
+ * last reference may be let go by whoever held it last: the owner's
+ * close, dup2 over it, io_uring, its exit; or a passing reader of the
+ * descriptor (watch's own pass, ss -p, lsof), which is nobody's owner
+ * and is not reported.
+ */
 SEC("tp_btf/tcp_destroy_sock")
 int BPF_PROG(watch_destroy, struct sock *sk)
 {
-	__u64 key = (__u64)sk;
+	struct task_struct *task;
+	struct pt_regs *regs;
+	__u64 *mark;
+	__s64 nr;
 
-	bpf_map_delete_elem(&watch_accepted, &key);
+	mark = bpf_sk_storage_get(&watch_pending, sk, NULL, 0);
+	/* A close holds the socket's lock; softirq or a timer runs on top
+	 * of some other task, never with it held. */
+	if (mark == NULL || !BPF_CORE_READ(sk, sk_lock.owned))
+		return 0;
+	task = bpf_get_current_task_btf();
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	nr = watch_syscall_nr(regs);
+	if (nr == watch_nr_close)
+		watch_closed_by_current(*mark,
+				(__s32)PT_REGS_PARM1_CORE_SYSCALL(regs), 0);
+	else if ((BPF_CORE_READ(task, flags) & WATCH_PF_EXITING) ||
+		 nr == watch_nr_close_range || nr == watch_nr_dup2 ||
+		 nr == watch_nr_dup3 || nr == watch_nr_io_uring_enter)
+		watch_closed_by_current(*mark, -1, 0);
 	return 0;
 }
 
-SEC("iter/tcp")
-int watch_seed_tcp(struct bpf_iter__tcp *ctx)
-{
-	struct sock_common *skc = ctx->sk_common;
-	struct tcp_sock *tp;
-	struct watch_owner *o, *s;
-	__u64 ino;
+struct watch_exit_scan {
+	struct file **fds;
+	unsigned long *open;	/* the bitmap of open descriptors */
+};
 
-	if (skc == NULL)
-		return 0;
-	tp = bpf_skc_to_tcp_sock(skc);
-	if (tp == NULL)
-		return 0;
-	ino = watch_sock_inode((struct sock *)tp);
-	o = bpf_map_lookup_elem(&watch_seed, &ino);
-	if (o == NULL)
-		return 0;
-	/* A connect() seen since the start knows better. */
-	if (bpf_sk_storage_get(&watch_owners, tp, NULL, 0) != NULL)
-		return 0;
-	s = bpf_sk_storage_get(&watch_owners, tp, NULL,
-			       BPF_SK_STORAGE_GET_F_CREATE);
-	if (s != NULL) {
-		*s = *o;
-		watch_seeded++;
+/* Descriptor fd of the exiting process: a marked socket's, reported. */
+static void watch_exit_fd(struct watch_exit_scan *scan, __u32 fd)
+{
+	struct file *file = NULL;
+	__u64 ino, *cookie;
+
+	bpf_probe_read_kernel(&file, sizeof(file), &scan->fds[fd]);
+	if (file == NULL || (BPF_CORE_READ(file, f_inode, i_mode) &
+			     WATCH_S_IFMT) != WATCH_S_IFSOCK)
+		return;
+	ino = BPF_CORE_READ(file, f_inode, i_ino);
+	cookie = bpf_map_lookup_elem(&watch_pending_inodes, &ino);
+	if (cookie != NULL)
+		watch_closed_by_current(*cookie, (__s32)fd, WATCH_AT_EXIT);
+}
+
+/* Word i of the open descriptors' bitmap: each open one looked at. */
+static long watch_exit_word(__u64 i, void *ctx)
+{
+	struct watch_exit_scan *scan = ctx;
+	unsigned long word = 0;
+
+	bpf_probe_read_kernel(&word, sizeof(word), &scan->open[i]);
+	for (__u32 bit = 0; bit < WATCH_BITS_PER_LONG && word != 0; bit++) {
+		if (word & 1)
+			watch_exit_fd(scan, (__u32)i * WATCH_BITS_PER_LONG + bit);
+		word >>= 1;
 	}
 	return 0;
 }
 
-/* The owner of sk as learnt, or NULL. */
-static const struct watch_owner *watch_owner_of(struct sock *sk)
+/* Before an exit closes the descriptors: only in the second after a
+ * reset marked a socket, and by the last thread using the table;
+ * otherwise an exit costs a compare or two. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(watch_exit, struct task_struct *p)
 {
-	struct watch_owner *o = bpf_sk_storage_get(&watch_owners, sk, NULL, 0);
-	__u64 key = (__u64)sk, ino;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct watch_exit_scan scan;
+	struct fdtable *fdt;
+	__u32 max;
 
-	if (o != NULL)
-		return o;
-	o = bpf_map_lookup_elem(&watch_accepted, &key);
-	ino = watch_sock_inode(sk);
-	if (o != NULL && ino != 0 && ino != o->inode)
-		return NULL;
-	return o;
+	if (watch_marked_ns == 0 ||
+	    bpf_ktime_get_ns() - watch_marked_ns > WATCH_EXIT_WINDOW_NS)
+		return 0;
+	if (BPF_CORE_READ(task, files, count.counter) != 1)
+		return 0;
+	fdt = BPF_CORE_READ(task, files, fdt);
+	if (fdt == NULL)
+		return 0;
+	scan.fds = BPF_CORE_READ(fdt, fd);
+	scan.open = BPF_CORE_READ(fdt, open_fds);
+	max = BPF_CORE_READ(fdt, max_fds);
+	if (max > WATCH_EXIT_FDS)
+		max = WATCH_EXIT_FDS;
+	bpf_loop(max / WATCH_BITS_PER_LONG, watch_exit_word, &scan, 0);
+	return 0;
+}
+
+/* A task's process id as watch's pid namespace numbers it: the iterator
+ * runs in watch's read(), and visits the tasks that namespace sees. */
+static __u32 watch_task_pid(struct task_struct *task)
+{
+	struct pid *pid = BPF_CORE_READ(task, group_leader, thread_pid);
+	struct upid up = {};
+	__u32 level = BPF_CORE_READ(bpf_get_current_task_btf(), thread_pid,
+				    level);
+
+	if (level > 31)
+		return 0;
+	bpf_probe_read_kernel(&up, sizeof(up), &pid->numbers[level]);
+	return (__u32)up.nr;
+}
+
+SEC("iter/task_file")
+int watch_holders(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct watch_holder h = {};
+	__u64 ino;
+
+	if (task == NULL || file == NULL ||
+	    (BPF_CORE_READ(file, f_inode, i_mode) & WATCH_S_IFMT) !=
+	    WATCH_S_IFSOCK)
+		return 0;
+	ino = BPF_CORE_READ(file, f_inode, i_ino);
+	if (bpf_map_lookup_elem(&watch_wanted, &ino) == NULL)
+		return 0;
+	h.inode = ino;
+	h.pid = watch_task_pid(task);
+	h.fd = (__s32)ctx->fd;
+	h.cgroup = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	BPF_CORE_READ_STR_INTO(&h.comm, task, group_leader, comm);
+	bpf_seq_write(ctx->meta->seq, &h, sizeof(h));
+	return 0;
 }
 
 #endif

@@ -23,31 +23,45 @@
 /* Which tracepoint a record comes from. */
 #define WATCH_RST_SENT 1
 #define WATCH_RST_RECEIVED 2
+/* Not a reset: the last close of a socket a reset came on, with the
+ * task that closed it as owner (owner.pid 0: a kernel thread); or, with
+ * WATCH_AT_EXIT, a descriptor of an exiting process that holds one. */
+#define WATCH_CLOSED 3
+
+/* Holders looked for in one pass, at most. */
+#define WATCH_WANTED_MAX 16384
 
 /* flags */
 #define WATCH_HAS_SOCK 0x1	/* the tracepoint gave a socket */
-#define WATCH_HAS_OWNER 0x2	/* owner: learnt at connect, accept or start */
+#define WATCH_HAS_OWNER 0x2	/* owner: the process found holding it */
 #define WATCH_SYN 0x4		/* no socket: the segment was a SYN */
 #define WATCH_HAS_REASON 0x8	/* reason is the kernel's */
 #define WATCH_FULL_SOCK 0x10	/* bytes, probes, unacked and silence hold */
-#define WATCH_OWNER_GONE 0x20	/* the owner no longer holds it at owner.fd */
 #define WATCH_HAS_ACTOR 0x40	/* actor and stack: the task that ran */
 #define WATCH_NO_FILE 0x80	/* no process holds the socket (never
 				   accepted, or already closed) */
-#define WATCH_LOCKED 0x100	/* sent by the task that holds the socket's
+#define WATCH_LOCKED 0x100	/* run by the task that holds the socket's
 				   lock: the stack is the socket's own path */
 #define WATCH_AFTER_CLOSE 0x200	/* received after this end shut down
 				   reading: maybe the kernel's own abort */
 #define WATCH_ABORTS_RECEIVED 0x400 /* sent on the socket whose reset was
 				   just received, on this CPU */
+#define WATCH_AT_EXIT 0x800	/* WATCH_CLOSED: held by a process as it
+				   exited, maybe not its last holder */
 
 /* The process holding a connection, as watch's pid namespace sees it. */
 struct watch_owner {
-	__u32 pid;
+	__u32 pid;		/* 0: none watch can name */
 	__s32 fd;		/* -1: not known */
-	__u64 inode;		/* the socket's inode, to check a match */
-	__u32 tgid;		/* the pid in the host's namespace; 0: unknown */
-	__u32 pad;
+	char comm[WATCH_COMM_LEN];
+};
+
+/* One descriptor of a wanted socket, as the task_file pass writes it. */
+struct watch_holder {
+	__u64 inode;
+	__u64 cgroup;		/* the process's cgroup (v2) id */
+	__u32 pid;		/* in watch's pid namespace */
+	__s32 fd;
 	char comm[WATCH_COMM_LEN];
 };
 
@@ -63,13 +77,15 @@ struct watch_actor {
 	char comm[WATCH_COMM_LEN];
 };
 
+/* A reset (WATCH_RST_SENT, WATCH_RST_RECEIVED) or a close (WATCH_CLOSED:
+ * cookie, flags, owner and owner_cgroup only). */
 struct watch_record {
 	__u64 time_ns;		/* CLOCK_MONOTONIC */
 	__u64 cookie;		/* 0: none */
 	__u64 netns;		/* the network namespace's inode */
 	__u64 bytes_sent;
 	__u64 bytes_received;
-	__u32 kind;		/* WATCH_RST_SENT or WATCH_RST_RECEIVED */
+	__u32 kind;		/* WATCH_RST_SENT, _RST_RECEIVED or _CLOSED */
 	__u32 reason;		/* enum sk_rst_reason, if WATCH_HAS_REASON */
 	__u32 flags;
 	__u32 state;		/* the socket's TCP state, if WATCH_HAS_SOCK */
@@ -82,8 +98,8 @@ struct watch_record {
 	__s32 silence_ms;	/* last data sent - last ACK received; -1 */
 	__u32 stack_bytes;	/* of stack */
 	__u64 inode;		/* the socket's inode; 0: no process holds it */
-	__u64 owner_cgroup;	/* the owner's cgroup (v2) id, when the check
-				   that it still holds the socket found it */
+	__u64 owner_cgroup;	/* the owner's cgroup (v2) id, where the
+				   owner was found */
 	__u64 sock_cgroup;	/* the socket's: where it was made; 0: none */
 	__u8 local_addr[16];	/* network order; IPv4 in the first 4 */
 	__u8 peer_addr[16];

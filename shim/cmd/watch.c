@@ -7,9 +7,8 @@
  * tcp_receive_reset tracepoints (watch_log.c: standard output unless
  * --log says otherwise), until SIGINT or SIGTERM, the duration's end, or
  * standard output's reader leaving.  One line on stderr says when it is
- * attached and the owners of the existing connections are seeded; at
- * exit, one says how many events were logged, held back or lost, and how
- * many records the ring buffer had no room for.
+ * attached; at exit, one says how many events were logged, held back or
+ * lost, and how many records the ring buffer had no room for.
  */
 #include "cmd/watch.h"
 
@@ -31,10 +30,13 @@
 struct watch_state {
 	struct watch_filter filter;
 	long long offset_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	uint64_t opens;		/* watch_btf_tcp_opens() at the start */
 	unsigned long long printed;
-	/* A reset "received" after this end shut down reading, held until
-	 * it is known whether the kernel's own abort on data follows. */
-	struct watch_record held;
+	/* A reset "received" after this end shut down reading, held in
+	 * the queue until it is known whether the kernel's own abort on
+	 * data follows. */
+	uint64_t held_cookie;
+	long long held_ns;
 	int holding;
 };
 
@@ -150,8 +152,10 @@ static long long watch_clock_ns(clockid_t clock)
 	return ts.tv_sec * WATCH_NS_PER_S + ts.tv_nsec;
 }
 
-static void watch_emit(struct watch_state *st, const struct watch_record *r)
+/* A record whose owner is known (watch_holders.c), judged and logged. */
+static void watch_emit(void *ctx, const struct watch_record *r)
 {
+	struct watch_state *st = ctx;
 	struct watch_event ev;
 	char cgroup[PATH_MAX];
 	long long ns;
@@ -169,19 +173,20 @@ static void watch_emit(struct watch_state *st, const struct watch_record *r)
 	st->printed += (unsigned long long)watch_log_event(&ev, &t);
 }
 
-/* The held record, printed: no abort followed it (before a time). */
+/* The held record, let go: no abort followed it (before a time). */
 static void watch_release(struct watch_state *st, long long before)
 {
-	if (st->holding && (long long)st->held.time_ns < before) {
+	if (st->holding && st->held_ns < before) {
 		st->holding = 0;
-		watch_emit(st, &st->held);
+		watch_holders_unhold(0);
 	}
 }
 
 /*
  * When data reaches a socket that has shut down reading, the kernel runs
  * its received-reset path and then sends a reset (TCP_ABORT_ON_DATA): no
- * RST came in.  Such a "received" record is held; the sent one that
+ * RST came in.  Such a "received" record is held (in watch_holders.c's
+ * queue, where its owner is looked for meanwhile); the sent one that
  * pairs with it (same socket, same CPU, flagged by the kernel side)
  * drops it, and anything later than WATCH_PAIR_NS releases it.
  */
@@ -192,26 +197,32 @@ static int watch_on_record(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*r))
 		return 0;
+	if (r->kind == WATCH_CLOSED) {
+		watch_holders_closed(r);
+		return 0;
+	}
 	if (st->holding && r->kind == WATCH_RST_SENT &&
-	    (r->flags & WATCH_ABORTS_RECEIVED) && r->cookie == st->held.cookie)
+	    (r->flags & WATCH_ABORTS_RECEIVED) && r->cookie == st->held_cookie) {
 		st->holding = 0;
+		watch_holders_unhold(1);
+	}
 	if (r->kind == WATCH_RST_RECEIVED && (r->flags & WATCH_AFTER_CLOSE)) {
 		watch_release(st, LLONG_MAX);
-		st->held = *r;
+		watch_holders_add(r, 1);
+		st->held_cookie = r->cookie;
+		st->held_ns = (long long)r->time_ns;
 		st->holding = 1;
 		return 0;
 	}
 	watch_release(st, (long long)r->time_ns - WATCH_PAIR_NS);
-	watch_emit(st, r);
+	watch_holders_add(r, 0);
 	return 0;
 }
 
-/* The line scripts wait for; what seeding could not see, said there. */
-static void watch_ready_line(const struct watch_seeding *seen, int paths,
-			     int reasons)
+/* The line scripts wait for; what the kernel does not tell, said there. */
+static void watch_ready_line(int paths, int reasons)
 {
-	fprintf(stderr, "tcpshim watch: ready; attached, and the owners of "
-		"%ld open sockets seeded", seen->sockets);
+	fputs("tcpshim watch: ready; attached", stderr);
 	if (!reasons)
 		fputs("; this kernel's tcp_send_reset gives no reason (Linux "
 		      "6.10 and later do): reason is null, and so are the "
@@ -223,15 +234,20 @@ static void watch_ready_line(const struct watch_seeding *seen, int paths,
 			"/proc/kallsyms (CAP_SYSLOG, or another kernel): "
 			"those causes may be null", WATCH_PATHS - paths,
 			WATCH_PATHS);
-	if (seen->processes_unread > 0)
-		fprintf(stderr, "; the descriptors of %ld processes were not "
-			"readable (CAP_SYS_PTRACE): their connections made "
-			"before now have no owner", seen->processes_unread);
-	if (seen->netns_unentered > 0)
-		fprintf(stderr, "; %ld network namespaces could not be entered"
-			" (CAP_SYS_ADMIN): their connections made before now "
-			"have no owner", seen->netns_unentered);
 	fputc('\n', stderr);
+}
+
+/* What the ring buffer holds, read; then the owners looked for (now, when
+ * final), and the records whose owner is known logged. */
+static int watch_read(struct ring_buffer *rb, struct watch_state *st,
+		      int final)
+{
+	int err = ring_buffer__consume(rb);
+
+	watch_release(st, final ? LLONG_MAX : watch_clock_ns(CLOCK_MONOTONIC) -
+					      10 * WATCH_PAIR_NS);
+	watch_holders_flush(final);
+	return err;
 }
 
 /* Poll until a signal or the deadline (0: none). */
@@ -249,8 +265,8 @@ static int watch_loop(struct watch_bpf *skel, struct watch_state *st,
 		perror("tcpshim watch: ring buffer");
 		return 1;
 	}
-	watch_ready_line(watch_load_seeded(), watch_stack_init(),
-			 watch_load_reasons(skel));
+	watch_holders_init(skel, watch_emit, st);
+	watch_ready_line(watch_stack_init(), watch_load_reasons(skel));
 	while (!watch_stopped && !watch_log_reader_gone()) {
 		if (duration > 0 && watch_clock_ns(CLOCK_MONOTONIC) >= end)
 			break;
@@ -258,21 +274,23 @@ static int watch_loop(struct watch_bpf *skel, struct watch_state *st,
 		 * wakes nobody for one reset): read what came meanwhile. */
 		err = ring_buffer__poll(rb, WATCH_POLL_MS);
 		if (err >= 0)
-			err = ring_buffer__consume(rb);
+			err = watch_read(rb, st, 0);
 		if (err < 0 && err != -EINTR) {
 			fprintf(stderr, "tcpshim watch: ring buffer: %s\n",
 				strerror(-err));
 			break;
 		}
 		err = 0;
-		watch_release(st, watch_clock_ns(CLOCK_MONOTONIC) -
-				  10 * WATCH_PAIR_NS);
 		watch_log_tick();
 	}
-	/* What is left is written without waiting on a stalled reader. */
+	/* What is left is written without waiting on a stalled reader:
+	 * read, a last pass, read again for the closes it raced, and give
+	 * up on the rest. */
 	watch_stopped = 1;
+	watch_read(rb, st, 1);
 	ring_buffer__consume(rb);
-	watch_release(st, LLONG_MAX);
+	watch_holders_end();
+	watch_holders_free();
 	ring_buffer__free(rb);
 	return err < 0;
 }
@@ -282,10 +300,12 @@ static void watch_stopped_line(struct watch_bpf *skel,
 			       const struct watch_state *st)
 {
 	uint64_t missed = watch_load_missed(skel);
+	uint64_t closes = watch_load_closes_dropped(skel);
+	uint64_t opens = watch_btf_tcp_opens();
 	struct watch_log_totals t;
 
-	watch_log_end(watch_load_connections(skel), watch_load_dropped(skel),
-		      &t);
+	watch_log_end(opens > st->opens ? opens - st->opens : 0,
+		      watch_load_dropped(skel), &t);
 	fprintf(stderr, "tcpshim watch: stopped; %llu events printed, %llu "
 		"lost (ring buffer full)", st->printed,
 		(unsigned long long)watch_load_dropped(skel));
@@ -298,6 +318,13 @@ static void watch_stopped_line(struct watch_bpf *skel,
 	if (missed > 0)
 		fprintf(stderr, ", %llu missed (a reset came while the same "
 			"program ran on that CPU)", (unsigned long long)missed);
+	if (closes > 0)
+		fprintf(stderr, ", %llu closes lost (ring buffer full: their "
+			"resets may name no owner)", (unsigned long long)closes);
+	if (watch_holders_failed() > 0)
+		fprintf(stderr, ", %llu searches for owners failed (their "
+			"resets name no owner)",
+			(unsigned long long)watch_holders_failed());
 	fputc('\n', stderr);
 }
 
@@ -339,6 +366,7 @@ int watch_main(int argc, char **argv)
 	}
 	st.offset_ns = watch_clock_ns(CLOCK_REALTIME) -
 		       watch_clock_ns(CLOCK_MONOTONIC);
+	st.opens = watch_btf_tcp_opens();
 	status = watch_loop(skel, &st, duration);
 	watch_stopped_line(skel, &st);
 	watch_load_stop(skel);

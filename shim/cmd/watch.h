@@ -3,9 +3,10 @@
  * own tracepoints through eBPF, with the process that owns the socket.
  *
  * watch.c parses the options and runs the loop; watch_load.c checks what
- * the kernel and the caller allow, loads, attaches and seeds (with
- * watch_proc.c, which reads /proc, and watch_btf.c, the kernel's own
- * numbers); watch_cause.c judges a record (owner, actor, event, cause),
+ * the kernel and the caller allow, loads and attaches (with watch_btf.c,
+ * the kernel's own numbers); watch_holders.c holds the records until the
+ * process holding each socket is found; watch_cause.c judges a record
+ * (owner, actor, event, cause),
  * with watch_stack.c, which reads the kernel stack; watch_print.c turns
  * the verdict into a line.  Built only when clang, bpftool and libbpf are
  * there; otherwise watch_unavailable.c says what to install.
@@ -22,6 +23,9 @@
 #include "bpf/watch_record.h"
 
 #define WATCH_PIDS_MAX 64
+/* An event's line or journal entry, at most: the preload's, and room for
+ * a cgroup path as long as a path may be, escaped. */
+#define WATCH_LINE_MAX (4096 + 2 * 4096)
 
 /* What to print: a record passes when every filter given matches. */
 struct watch_filter {
@@ -39,22 +43,23 @@ int watch_stopping(void);
 /* watch_usage.c: the usage, on out; returns status. */
 int watch_usage(FILE *out, int status);
 
-/* watch_load.c: the BPF object, loaded and attached, owners seeded. */
+/* watch_load.c: the BPF object, loaded and attached. */
 struct watch_bpf;
 /* Loaded with f's --netns and --port, which the kernel side applies. */
 struct watch_bpf *watch_load_start(const struct watch_filter *f);
 int watch_load_ring_fd(struct watch_bpf *skel);
 int watch_load_reasons(struct watch_bpf *skel);	/* the kernel gives them */
 uint64_t watch_load_dropped(struct watch_bpf *skel);	/* ring buffer full */
+/* Closes the ring buffer had no room for (their resets' owners). */
+uint64_t watch_load_closes_dropped(struct watch_bpf *skel);
 uint64_t watch_load_missed(struct watch_bpf *skel);	/* runs skipped */
-/* Connections whose owner was seeded at start or learnt since. */
-uint64_t watch_load_connections(struct watch_bpf *skel);
-struct watch_seeding {
-	long sockets;		/* open sockets whose owner is known */
-	long processes_unread;	/* whose descriptors watch may not read */
-	long netns_unentered;	/* network namespaces watch may not enter */
-};
-const struct watch_seeding *watch_load_seeded(void);
+/* One pass over every process's descriptors: fn for each that holds one
+ * of the n socket inodes.  0, or -1 if the pass could not run. */
+typedef int (*watch_holder_fn)(const struct watch_holder *h, void *ctx);
+int watch_load_pass(struct watch_bpf *skel, const uint64_t *inodes, size_t n,
+		    watch_holder_fn fn, void *ctx);
+/* The socket's owner is known: exits need not look for it. */
+void watch_load_forget(struct watch_bpf *skel, uint64_t inode);
 void watch_load_stop(struct watch_bpf *skel);
 
 /* watch_btf.c: the running kernel's numbers and names. */
@@ -64,14 +69,47 @@ const char *watch_btf_reason(uint32_t value);	/* NULL: none */
 long watch_btf_enumerator(const char *name);	/* -1: none */
 int watch_btf_tracepoint_args(const char *name);	/* -1: none */
 unsigned int watch_btf_hz(void);	/* CONFIG_HZ; 0: not known */
+/* TCP connections opened in watch's network namespace so far (the
+ * kernel's ActiveOpens and PassiveOpens, /proc/net/snmp). */
+uint64_t watch_btf_tcp_opens(void);
 
-/* watch_proc.c: fn is called for each socket descriptor of pid (o->pid,
- * fd, inode, comm) until it returns nonzero; returns that, or -1 when
- * the descriptors are not readable (CAP_SYS_PTRACE). */
-typedef int (*watch_proc_fn)(const struct watch_owner *o, void *ctx);
-int watch_proc_sockets(int pid, watch_proc_fn fn, void *ctx);
-/* The process holding the socket with this inode now, lowest pid first. */
-int watch_proc_holder(uint64_t inode, struct watch_owner *o);
+/* watch_holders.c: records held in order until their owner is known. */
+typedef void (*watch_holders_fn)(void *ctx, const struct watch_record *r);
+/* emit(ctx, r) takes each record once its owner is known, in order. */
+void watch_holders_init(struct watch_bpf *skel, watch_holders_fn emit,
+			void *ctx);
+/* A reset; held: kept back, whatever its owner, until unheld (one at a
+ * time), and not emitted at all if dropped then. */
+void watch_holders_add(const struct watch_record *r, int held);
+void watch_holders_unhold(int drop);
+void watch_holders_closed(const struct watch_record *r);	/* WATCH_CLOSED */
+/* A pass for the owners not known yet (one each WATCH_PASS_MS at most,
+ * unless now), then emit, in order, each record up to the first that
+ * waits. */
+void watch_holders_flush(int now);
+/* Every record left, with the owner found so far or none. */
+void watch_holders_end(void);
+/* Passes that could not run: their records named no owner. */
+uint64_t watch_holders_failed(void);
+void watch_holders_free(void);
+
+/* watch_index.c: queue positions by socket cookie. */
+struct watch_index {
+	struct {
+		uint64_t cookie;
+		size_t pos;	/* + 1; 0: an empty slot */
+	} *slot;
+	size_t slots;		/* a power of two, or 0 */
+	size_t used;
+};
+/* Emptied, with room for entries: -1 without memory. */
+int watch_index_reset(struct watch_index *x, size_t entries);
+/* -1 when more than half full: reset it bigger first. */
+int watch_index_add(struct watch_index *x, uint64_t cookie, size_t pos);
+/* The sum of fn(pos, arg) over the positions stored under cookie. */
+int watch_index_each(const struct watch_index *x, uint64_t cookie,
+		     int (*fn)(size_t pos, const void *arg), const void *arg);
+void watch_index_free(struct watch_index *x);
 
 /* watch_stack.c: the kernel path that sent a reset. */
 enum watch_path {
@@ -95,7 +133,6 @@ struct watch_event {
 	const char *reason;	/* the kernel's; NULL: none */
 	int owned;		/* owner holds */
 	int closed;		/* the owner's close sent it */
-	int looked;		/* /proc was asked who holds it */
 	struct watch_owner owner;
 	int acted;		/* actor holds: it caused the reset, and it is
 				   not the owner */

@@ -3,8 +3,9 @@
  * (/sys/kernel/btf/vmlinux): the names of its reset reasons (enum
  * sk_rst_reason, the SK_RST_REASON_ prefix dropped), the values of
  * named enumerators such as TCP_SYN_SENT, and how many arguments a
- * tracepoint passes; and its tick rate, from its configuration.  They move between kernel
- * versions: none is written down here.
+ * tracepoint passes; its tick rate, from its configuration; and its count
+ * of TCP connections opened, by name from /proc/net/snmp.  They move
+ * between kernel versions: none is written down here.
  */
 #include "cmd/watch.h"
 
@@ -127,4 +128,35 @@ unsigned int watch_btf_hz(void)
 			hz = 0;
 	gzclose(f);
 	return hz;
+}
+
+/* TCP connections opened in watch's network namespace so far (the
+ * kernel's ActiveOpens and PassiveOpens): the summary's connections. */
+uint64_t watch_btf_tcp_opens(void)
+{
+	FILE *f = fopen("/proc/net/snmp", "re");
+	char *names = NULL, *values = NULL, *n, *v, *ns, *vs;
+	size_t nsize = 0, vsize = 0;
+	uint64_t opens = 0;
+
+	if (f == NULL)
+		return 0;
+	/* A line of names, then one of values: "Tcp: RtoAlgorithm ...". */
+	while (getline(&names, &nsize, f) > 0 &&
+	       getline(&values, &vsize, f) > 0) {
+		if (strncmp(names, "Tcp:", 4) != 0)
+			continue;
+		n = strtok_r(names, " \n", &ns);
+		v = strtok_r(values, " \n", &vs);
+		while ((n = strtok_r(NULL, " \n", &ns)) != NULL &&
+		       (v = strtok_r(NULL, " \n", &vs)) != NULL)
+			if (strcmp(n, "ActiveOpens") == 0 ||
+			    strcmp(n, "PassiveOpens") == 0)
+				opens += strtoull(v, NULL, 10);
+		break;
+	}
+	free(names);
+	free(values);
+	fclose(f);
+	return opens;
 }

@@ -20,12 +20,11 @@
  * unacknowledged and had been sent after HALFOPEN_SILENCE_MS without an
  * ACK from the peer; otherwise peer_reset.
  *
- * Owners.  Learnt at connect, accept or start, or else, for a socket a
- * process holds, looked for in /proc; when that process no longer holds
- * the socket at that fd (it forked and closed its copy, or passed it with
- * SCM_RIGHTS), the process that holds it now, from /proc (by the time the
- * record is read it may have closed it too: then nobody is named).  A
- * socket already closed keeps its last owner, with fd null.
+ * Owners.  The process found holding the socket once the reset was read,
+ * or the one that closed it before (watch_holders.c); the closer, for a
+ * reset its close sent or one that came in during that close.  A socket
+ * no process held when its reset came (an orphan finishing its FIN) has
+ * no owner.
  */
 #include "cmd/watch.h"
 
@@ -61,6 +60,16 @@ static void watch_cause_received(const struct watch_record *r,
 	ev->kind = TCP_EVENT_RST_RECEIVED;
 	if (!(r->flags & WATCH_FULL_SOCK))
 		return;
+	/* Came in while a process was closing it: that process, whose
+	 * descriptor is gone. */
+	if (!ev->owned && (r->flags & WATCH_NO_FILE) &&
+	    (r->flags & WATCH_LOCKED) && (r->flags & WATCH_HAS_ACTOR) &&
+	    r->actor.pid != 0) {
+		ev->owned = 1;
+		ev->owner.pid = r->actor.pid;
+		ev->owner.fd = -1;
+		memcpy(ev->owner.comm, r->actor.comm, sizeof(ev->owner.comm));
+	}
 	for (int i = 0; i < 3; i++)
 		after_fin |= (long)r->state == watch_cause_after_fin[i];
 	if ((long)r->state == watch_cause_syn_sent)
@@ -70,23 +79,6 @@ static void watch_cause_received(const struct watch_record *r,
 		ev->cause = TCP_CAUSE_HALFOPEN_RESET;
 	else
 		ev->cause = TCP_CAUSE_PEER_RESET;
-}
-
-/* The process holding the socket now, from /proc, looked for once. */
-static int watch_cause_holder(const struct watch_record *r,
-			      struct watch_event *ev)
-{
-	struct watch_owner found;
-
-	if (!ev->looked) {
-		ev->looked = 1;
-		if (r->inode != 0 && watch_proc_holder(r->inode, &found)) {
-			ev->owner = found;
-			ev->owned = 1;
-			return 1;
-		}
-	}
-	return 0;
 }
 
 /* The actor is the owner: the process that let go of the last
@@ -110,8 +102,8 @@ static void watch_cause_closer(const struct watch_record *r,
 		return;
 	}
 	if (a->pid == 0) {
-		/* A kernel worker closed it: the owner learnt, fd unknown. */
-		ev->owner.fd = -1;
+		/* A kernel worker closed it: nobody to name. */
+		ev->owned = 0;
 		return;
 	}
 	ev->owned = 1;
@@ -129,8 +121,7 @@ static void watch_cause_disconnect(const struct watch_record *r,
 {
 	const struct watch_actor *a = &r->actor;
 
-	if (!ev->owned && !watch_cause_holder(r, ev) &&
-	    path == WATCH_PATH_DISCONNECT && a->pid != 0) {
+	if (!ev->owned && path == WATCH_PATH_DISCONNECT && a->pid != 0) {
 		/* Nobody else holds it: the caller, at connect's fd. */
 		ev->owned = 1;
 		ev->owner.pid = a->pid;
@@ -185,20 +176,6 @@ void watch_cause_judge(const struct watch_record *r, struct watch_event *ev)
 	else if (r->family != 0)
 		ev->cause = r->flags & WATCH_SYN ? NAMES_CAUSE_NO_LISTENER
 						 : NAMES_CAUSE_NO_CONNECTION;
-	if (!ev->closed && !ev->looked) {
-		/* Moved on (it forked and closed its copy, passed it with
-		 * SCM_RIGHTS): whoever holds it now; if nobody does by now,
-		 * nobody is named. */
-		if (ev->owned && (r->flags & WATCH_OWNER_GONE))
-			ev->owned = watch_cause_holder(r, ev);
-		/* Never learnt (io_uring's accept and connect, a connect by
-		 * sendto(MSG_FASTOPEN)), yet a process holds it: which one. */
-		else if (!(r->flags & WATCH_HAS_OWNER))
-			watch_cause_holder(r, ev);
-	}
-	/* Closed already, the reset after: the last owner, no fd. */
-	if (!ev->closed && (r->flags & WATCH_NO_FILE))
-		ev->owner.fd = -1;
 	if (ev->acted && ev->owned && ev->actor.pid == ev->owner.pid)
 		ev->acted = 0;
 }

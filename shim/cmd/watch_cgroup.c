@@ -3,12 +3,12 @@
  * cgroup v2 hierarchy (/system.slice/nginx.service, /machine.slice/
  * libpod-ID.scope, /docker/ID), and --unit's test on it.
  *
- * The kernel side gives cgroup ids: of the owner, when it checked that
- * the owner still holds the socket; of the task that sent the reset (the
+ * The kernel side gives cgroup ids: of the owner, where it was found
+ * holding or closing the socket; of the task that sent the reset (the
  * owner, when its close did it); and of the socket, where it was made.
- * An owner found in /proc has its path read from /proc/PID/cgroup; an
- * orphaned socket (no process holds it) has the cgroup it was made in,
- * never that of whatever process has its last owner's pid now.
+ * Lacking the first two, an owner's path is read from /proc/PID/cgroup;
+ * a reset no process owns (an orphan) has the cgroup its socket was made
+ * in, never that of whatever process has some old pid now.
  *
  * An id becomes a path, remembered: opened by its file handle (a cgroup's
  * handle is its id, of the type name_to_handle_at gives the hierarchy's
@@ -230,19 +230,21 @@ const char *watch_cgroup_of(const struct watch_event *ev, char *buf,
 
 	/* Without a hierarchy to name ids by, no path at all: not even
 	 * /proc's, which only a process still alive would give. */
-	if (!ev->owned || watch_cgroup_mount_len == 0)
+	if (watch_cgroup_mount_len == 0)
 		return NULL;
 	/* Its own close (or exit) sent the reset: the task that ran. */
-	if ((r->flags & WATCH_HAS_ACTOR) && r->actor.pid == ev->owner.pid)
+	if (ev->owned && (r->flags & WATCH_HAS_ACTOR) &&
+	    r->actor.pid == ev->owner.pid)
 		path = watch_cgroup_path(r->actor.cgroup);
-	if (path == NULL && r->owner.pid == ev->owner.pid)
+	/* Where the owner was found, holding or closing the socket. */
+	if (path == NULL && ev->owned && (r->flags & WATCH_HAS_OWNER) &&
+	    r->owner.pid == ev->owner.pid)
 		path = watch_cgroup_path(r->owner_cgroup);
-	/* No process holds an orphan: its last owner's pid may be
-	 * another's now. */
-	if (path == NULL && ev->owner.pid != 0 && !(r->flags & WATCH_NO_FILE))
+	if (path == NULL && ev->owned && ev->owner.pid != 0)
 		path = watch_cgroup_of_pid(ev->owner.pid, buf, size);
-	/* Gone: where it made the socket. */
-	if (path == NULL)
+	/* No owner (an orphan, a connection never accepted): where the
+	 * socket was made. */
+	if (path == NULL && (r->flags & WATCH_HAS_SOCK))
 		path = watch_cgroup_path(r->sock_cgroup);
 	return path;
 }

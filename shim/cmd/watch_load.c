@@ -2,18 +2,13 @@
  * watch_load.c - the kernel side of tcpshim watch: what is missing is
  * said in one line; otherwise the object is loaded, its programs
  * attached through links this process owns (they go with it, however it
- * ends), and the owners of the connections that exist already are
- * seeded: /proc maps socket inodes to pid and fd, in watch's own pid
- * namespace; the iter/tcp program then stores them in each socket.
+ * ends); and the pass that finds the holders of sockets is run from here.
  */
 #include "cmd/watch.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <dirent.h>
 #include <errno.h>
-#include <sched.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +21,6 @@
 #define WATCH_BTF "/sys/kernel/btf/vmlinux"
 #define WATCH_CAP_PERFMON 38
 #define WATCH_CAP_BPF 39
-
-/* What seeding found, and what it could not look into. */
-static struct watch_seeding watch_load_seeding;
 
 /* The first program libbpf complained of: the hook the kernel lacks. */
 static char watch_load_refused[64];
@@ -144,126 +136,8 @@ static __u32 watch_load_after_close(void)
 	return mask;
 }
 
-/* The host's pid namespace: its pids are the ones BPF looks tasks up by. */
-#define WATCH_PIDNS_INIT_INO 0xEFFFFFFCULL
-
-struct watch_load_seeder {
-	struct watch_bpf *skel;
-	int host_pids;		/* watch sees the host's pids */
-};
-
-/* One socket descriptor into watch_seed. */
-static int watch_load_seed_fd(const struct watch_owner *found, void *ctx)
-{
-	struct watch_load_seeder *s = ctx;
-	struct watch_owner o = *found;
-
-	o.tgid = s->host_pids ? o.pid : 0;
-	/* The first holder found keeps it (lowest pid, lowest fd). */
-	bpf_map__update_elem(s->skel->maps.watch_seed, &o.inode,
-			     sizeof(o.inode), &o, sizeof(o), BPF_NOEXIST);
-	return 0;
-}
-
-/*
- * The network namespaces the seeded processes are in: iter/tcp walks the
- * sockets of the namespace it is created in, so it runs once in each.
- */
-#define WATCH_NETNS_MAX 1024
-
-struct watch_netns {
-	unsigned long long ino[WATCH_NETNS_MAX];
-	int fd[WATCH_NETNS_MAX];
-	int n;
-};
-
-static void watch_load_note_netns(struct watch_netns *nets, int pid)
-{
-	char path[64];
-	struct stat st;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
-	if (nets->n == WATCH_NETNS_MAX || stat(path, &st) != 0)
-		return;
-	for (int i = 0; i < nets->n; i++)
-		if (nets->ino[i] == st.st_ino)
-			return;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	nets->ino[nets->n] = st.st_ino;
-	nets->fd[nets->n++] = fd;
-}
-
-/* Run the iter/tcp program once over the TCP sockets of the namespace
- * this thread is in. */
-static int watch_load_iterate(struct bpf_link *link)
-{
-	char buf[256];
-	int fd = bpf_iter_create(bpf_link__fd(link));
-
-	if (fd < 0)
-		return -1;
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
-	close(fd);
-	return 0;
-}
-
-/* The iterator in watch's own namespace, then in each other one (and
- * back), where watch may enter them (CAP_SYS_ADMIN). */
-static int watch_load_iterate_all(struct watch_bpf *skel,
-				  struct watch_netns *nets)
-{
-	struct bpf_link *link;
-	int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	struct stat own;
-	int err;
-
-	link = bpf_program__attach_iter(skel->progs.watch_seed_tcp, NULL);
-	err = link == NULL || home < 0 || fstat(home, &own) != 0 ? -1 :
-	      watch_load_iterate(link);
-	for (int i = 0; i < nets->n; i++) {
-		if (err == 0 && nets->ino[i] != own.st_ino) {
-			if (setns(nets->fd[i], CLONE_NEWNET) == 0)
-				err = watch_load_iterate(link) ||
-				      setns(home, CLONE_NEWNET) != 0;
-			else
-				watch_load_seeding.netns_unentered++;
-		}
-		close(nets->fd[i]);
-	}
-	if (home >= 0)
-		close(home);
-	bpf_link__destroy(link);
-	return err;
-}
-
-static int watch_load_seed(struct watch_bpf *skel)
-{
-	static struct watch_netns nets;
-	struct watch_load_seeder seeder = {
-		skel, skel->rodata->watch_pidns_ino == WATCH_PIDNS_INIT_INO
-	};
-	DIR *proc = opendir("/proc");
-	struct dirent *d;
-
-	if (proc == NULL)
-		return -1;
-	nets.n = 0;
-	while ((d = readdir(proc)) != NULL) {
-		int pid = atoi(d->d_name);
-
-		if (pid <= 0)
-			continue;
-		if (watch_proc_sockets(pid, watch_load_seed_fd, &seeder) < 0)
-			watch_load_seeding.processes_unread++;
-		watch_load_note_netns(&nets, pid);
-	}
-	closedir(proc);
-	return watch_load_iterate_all(skel, &nets);
-}
+/* The pass's link: each iterator made from it walks every descriptor. */
+static struct bpf_link *watch_load_holders_link;
 
 struct watch_bpf *watch_load_start(const struct watch_filter *f)
 {
@@ -285,9 +159,17 @@ struct watch_bpf *watch_load_start(const struct watch_filter *f)
 	}
 	skel->rodata->watch_pidns_dev = ns.st_dev;
 	skel->rodata->watch_pidns_ino = ns.st_ino;
-	skel->rodata->watch_nr_connect = SYS_connect;
-	skel->rodata->watch_nr_accept = SYS_accept;
-	skel->rodata->watch_nr_accept4 = SYS_accept4;
+	skel->rodata->watch_nr_close = SYS_close;
+#ifdef SYS_close_range
+	skel->rodata->watch_nr_close_range = SYS_close_range;
+#endif
+#ifdef SYS_dup2
+	skel->rodata->watch_nr_dup2 = SYS_dup2;
+#endif
+	skel->rodata->watch_nr_dup3 = SYS_dup3;
+#ifdef SYS_io_uring_enter
+	skel->rodata->watch_nr_io_uring_enter = SYS_io_uring_enter;
+#endif
 	skel->rodata->watch_reset_has_reason =
 		watch_btf_tracepoint_args("tcp_send_reset") >= 3;
 	skel->rodata->watch_hz = watch_btf_hz();
@@ -295,19 +177,19 @@ struct watch_bpf *watch_load_start(const struct watch_filter *f)
 	skel->rodata->watch_want_netns = f->netns;
 	skel->rodata->watch_want_port = (__u32)f->port;
 	skel->rodata->watch_tcp_listen = watch_btf_enumerator("TCP_LISTEN");
-	skel->rodata->watch_tcp_syn_sent = watch_btf_enumerator("TCP_SYN_SENT");
 	skel->rodata->watch_tcp_time_wait = watch_btf_enumerator("TCP_TIME_WAIT");
 	skel->rodata->watch_tcp_new_syn_recv =
 		watch_btf_enumerator("TCP_NEW_SYN_RECV");
-	bpf_program__set_autoattach(skel->progs.watch_seed_tcp, false);
+	bpf_program__set_autoattach(skel->progs.watch_holders, false);
 	err = watch_bpf__load(skel);
 	if (err == 0)
 		err = watch_bpf__attach(skel);
-	if (err == 0 && watch_load_seed(skel) != 0)
-		err = -errno;
-	/* The TCP sockets the pass found an owner for. */
-	if (err == 0)
-		watch_load_seeding.sockets = (long)skel->bss->watch_seeded;
+	if (err == 0) {
+		watch_load_holders_link =
+			bpf_program__attach_iter(skel->progs.watch_holders, NULL);
+		if (watch_load_holders_link == NULL)
+			err = -errno;
+	}
 	if (err != 0) {
 		watch_load_say_refused(skel, err);
 		watch_bpf__destroy(skel);
@@ -350,17 +232,63 @@ uint64_t watch_load_dropped(struct watch_bpf *skel)
 	return skel->bss->watch_dropped;
 }
 
-uint64_t watch_load_connections(struct watch_bpf *skel)
+uint64_t watch_load_closes_dropped(struct watch_bpf *skel)
 {
-	return skel->bss->watch_seeded + skel->bss->watch_learnt;
+	return skel->bss->watch_closes_dropped;
 }
 
-const struct watch_seeding *watch_load_seeded(void)
+/*
+ * One pass over every descriptor of every process in watch's pid
+ * namespace: fn is called for each that holds one of the n inodes.
+ * 0, or -1 when the iterator could not be run.
+ */
+int watch_load_pass(struct watch_bpf *skel, const uint64_t *inodes, size_t n,
+		    watch_holder_fn fn, void *ctx)
 {
-	return &watch_load_seeding;
+	int map = bpf_map__fd(skel->maps.watch_wanted);
+	struct watch_holder h[64];
+	size_t have = 0, whole;
+	__u8 one = 1;
+	ssize_t got;
+	int fd, err = 0;
+
+	for (size_t i = 0; i < n; i++)
+		bpf_map_update_elem(map, &inodes[i], &one, BPF_ANY);
+	fd = bpf_iter_create(bpf_link__fd(watch_load_holders_link));
+	if (fd < 0)
+		err = -1;
+	/* Whole records, however the reads split them.  EAGAIN: the
+	 * kernel pauses a read after a million descriptors that gave
+	 * nothing; the next read goes on from there. */
+	while (fd >= 0 && ((got = read(fd, (char *)h + have,
+				       sizeof(h) - have)) > 0 ||
+			   (got < 0 && (errno == EAGAIN || errno == EINTR)))) {
+		if (got < 0)
+			continue;
+		have += (size_t)got;
+		whole = have / sizeof(h[0]);
+		for (size_t i = 0; i < whole; i++)
+			fn(&h[i], ctx);
+		have -= whole * sizeof(h[0]);
+		memmove(h, &h[whole], have);
+	}
+	if (fd >= 0)
+		close(fd);
+	for (size_t i = 0; i < n; i++)
+		bpf_map_delete_elem(map, &inodes[i]);
+	return err;
+}
+
+/* A socket whose owner is known: no exit needs to look for it now. */
+void watch_load_forget(struct watch_bpf *skel, uint64_t inode)
+{
+	bpf_map__delete_elem(skel->maps.watch_pending_inodes, &inode,
+			     sizeof(inode), 0);
 }
 
 void watch_load_stop(struct watch_bpf *skel)
 {
+	bpf_link__destroy(watch_load_holders_link);
+	watch_load_holders_link = NULL;
 	watch_bpf__destroy(skel);
 }

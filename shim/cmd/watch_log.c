@@ -46,6 +46,20 @@ void watch_log_defaults(void)
 	config_defaults(&watch_log_cfg);
 }
 
+/* close (an orderly close, the preload's): watch says it logs none. */
+static void watch_log_close_named(const char *list)
+{
+	size_t n;
+
+	for (; *list != '\0'; list += n + (list[n] == ',')) {
+		n = strcspn(list, ",");
+		if (n == 5 && strncmp(list, "close", 5) == 0)
+			fputs("tcpshim watch: --events close: watch sees resets "
+			      "only, never an orderly close: it logs no close "
+			      "event\n", stderr);
+	}
+}
+
 int watch_log_option(const char *opt, const char *name, const char *value)
 {
 	int log_opt = strcmp(name, ENV_LOG) == 0;
@@ -59,6 +73,8 @@ int watch_log_option(const char *opt, const char *name, const char *value)
 	}
 	if (config_set(&watch_log_cfg, name, value, &expected) == 0) {
 		watch_log_given |= log_opt;
+		if (strcmp(name, ENV_EVENTS) == 0)
+			watch_log_close_named(value);
 		return 0;
 	}
 	fprintf(stderr, "tcpshim watch: --%s '%s': expected %s%s\n", opt,
@@ -250,7 +266,7 @@ static int watch_log_write(const char *buf, size_t len)
  * wrap it). */
 static void watch_log_line(const char *line, size_t len, int severity)
 {
-	char msg[SYSLOG_LINE_MAX];
+	char msg[WATCH_LINE_MAX + SYSLOG_LINE_MAX - FORMAT_LINE_MAX];
 
 	if (watch_log_cfg.log == LOG_SYSLOG && watch_log_fd > 2) {
 		/* A text line's head names the owner, not watch. */
@@ -338,7 +354,7 @@ static size_t watch_log_journal(char *buf, size_t size,
 
 int watch_log_event(const struct watch_event *ev, const struct timespec *t)
 {
-	char buf[JOURNAL_MAX > FORMAT_LINE_MAX ? JOURNAL_MAX : FORMAT_LINE_MAX];
+	char buf[WATCH_LINE_MAX];
 
 	watch_log_held(t, 0);
 	if (!tally_event(ev->cause, t, watch_log_cfg.rate, 1))
