@@ -38,6 +38,8 @@ const volatile long watch_nr_close_range = -1;
 const volatile long watch_nr_dup2 = -1;
 const volatile long watch_nr_dup3 = -1;
 const volatile long watch_nr_io_uring_enter = -1;
+const volatile long watch_nr_execve = -1;
+const volatile long watch_nr_execveat = -1;
 /* The kernel's TCP states, read by user space from its BTF. */
 const volatile int watch_tcp_time_wait = -1;
 const volatile int watch_tcp_new_syn_recv = -1;
@@ -61,13 +63,19 @@ struct {
 	__type(value, __u8);
 } watch_wanted SEC(".maps");
 
-/* The same sockets by inode, for an exit to find among its descriptors;
- * user space forgets each one once it knows its owner. */
+/* The same sockets by inode, for an exit or the pass to find among
+ * descriptors; user space forgets each one once it knows its owner.
+ * Inode numbers are 32 bits and wrap: the socket's address says that a
+ * descriptor's socket is that one. */
+struct watch_mark {
+	__u64 cookie;
+	__u64 sk;
+};
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, WATCH_WANTED_MAX);
 	__type(key, __u64);
-	__type(value, __u64);
+	__type(value, struct watch_mark);
 } watch_pending_inodes SEC(".maps");
 
 /* When a socket was last marked: an exit looks within a second of it. */
@@ -101,20 +109,41 @@ static void watch_mark_pending(struct sock *sk, __u64 cookie)
 {
 	__u64 *mark = bpf_sk_storage_get(&watch_pending, sk, NULL,
 					 BPF_SK_STORAGE_GET_F_CREATE);
+	struct watch_mark m = { cookie, (__u64)sk };
 	__u64 ino;
 
 	if (mark != NULL)
 		*mark = cookie;
 	ino = watch_sock_inode(sk);
 	if (ino != 0)
-		bpf_map_update_elem(&watch_pending_inodes, &ino, &cookie,
-				    BPF_ANY);
+		bpf_map_update_elem(&watch_pending_inodes, &ino, &m, BPF_ANY);
 	watch_marked_ns = bpf_ktime_get_ns();
 }
 
+/* The mark of the socket behind a descriptor's file, or NULL. */
+static const struct watch_mark *watch_marked_file(struct file *file)
+{
+	const struct watch_mark *m;
+	struct socket *sock;
+	__u64 ino;
+
+	if (file == NULL || (BPF_CORE_READ(file, f_inode, i_mode) &
+			     WATCH_S_IFMT) != WATCH_S_IFSOCK)
+		return NULL;
+	ino = BPF_CORE_READ(file, f_inode, i_ino);
+	m = bpf_map_lookup_elem(&watch_pending_inodes, &ino);
+	sock = BPF_CORE_READ(file, private_data);
+	if (m == NULL || (__u64)BPF_CORE_READ(sock, sk) != m->sk)
+		return NULL;
+	return m;
+}
+
 /* The running task let go of the socket with this cookie, at fd (-1:
- * not known): a WATCH_CLOSED record, with flags. */
-static void watch_closed_by_current(__u64 cookie, __s32 fd, __u32 flags)
+ * not known): a WATCH_CLOSED record, with flags, and the kernel stack
+ * when ctx is given (a release nested in another file's: a Unix socket
+ * that carried the descriptor, an io_uring ring). */
+static void watch_closed_by_current(void *ctx, __u64 cookie, __s32 fd,
+				    __u32 flags)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct bpf_pidns_info ns = {};
@@ -134,6 +163,11 @@ static void watch_closed_by_current(__u64 cookie, __s32 fd, __u32 flags)
 	}
 	BPF_CORE_READ_STR_INTO(&r->owner.comm, task, group_leader, comm);
 	r->owner_cgroup = bpf_get_current_cgroup_id();
+	if (ctx != NULL) {
+		long n = bpf_get_stack(ctx, r->stack, sizeof(r->stack), 0);
+
+		r->stack_bytes = n > 0 ? (__u32)n : 0;
+	}
 	watch_record_submit(r);
 }
 
@@ -161,12 +195,13 @@ int BPF_PROG(watch_destroy, struct sock *sk)
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	nr = watch_syscall_nr(regs);
 	if (nr == watch_nr_close)
-		watch_closed_by_current(*mark,
+		watch_closed_by_current(ctx, *mark,
 				(__s32)PT_REGS_PARM1_CORE_SYSCALL(regs), 0);
 	else if ((BPF_CORE_READ(task, flags) & WATCH_PF_EXITING) ||
 		 nr == watch_nr_close_range || nr == watch_nr_dup2 ||
-		 nr == watch_nr_dup3 || nr == watch_nr_io_uring_enter)
-		watch_closed_by_current(*mark, -1, 0);
+		 nr == watch_nr_dup3 || nr == watch_nr_io_uring_enter ||
+		 nr == watch_nr_execve || nr == watch_nr_execveat)
+		watch_closed_by_current(ctx, *mark, -1, 0);
 	return 0;
 }
 
@@ -178,17 +213,14 @@ struct watch_exit_scan {
 /* Descriptor fd of the exiting process: a marked socket's, reported. */
 static void watch_exit_fd(struct watch_exit_scan *scan, __u32 fd)
 {
+	const struct watch_mark *m;
 	struct file *file = NULL;
-	__u64 ino, *cookie;
 
 	bpf_probe_read_kernel(&file, sizeof(file), &scan->fds[fd]);
-	if (file == NULL || (BPF_CORE_READ(file, f_inode, i_mode) &
-			     WATCH_S_IFMT) != WATCH_S_IFSOCK)
-		return;
-	ino = BPF_CORE_READ(file, f_inode, i_ino);
-	cookie = bpf_map_lookup_elem(&watch_pending_inodes, &ino);
-	if (cookie != NULL)
-		watch_closed_by_current(*cookie, (__s32)fd, WATCH_AT_EXIT);
+	m = watch_marked_file(file);
+	if (m != NULL)
+		watch_closed_by_current(NULL, m->cookie, (__s32)fd,
+					WATCH_AT_EXIT);
 }
 
 /* Word i of the open descriptors' bitmap: each open one looked at. */
@@ -220,7 +252,10 @@ int BPF_PROG(watch_exit, struct task_struct *p)
 	if (watch_marked_ns == 0 ||
 	    bpf_ktime_get_ns() - watch_marked_ns > WATCH_EXIT_WINDOW_NS)
 		return 0;
-	if (BPF_CORE_READ(task, files, count.counter) != 1)
+	/* The last thread to use the table, or (exit_group: threads exit
+	 * together) any once the whole group is leaving. */
+	if (BPF_CORE_READ(task, files, count.counter) != 1 &&
+	    BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;
 	fdt = BPF_CORE_READ(task, files, fdt);
 	if (fdt == NULL)
@@ -243,7 +278,7 @@ static __u32 watch_task_pid(struct task_struct *task)
 	__u32 level = BPF_CORE_READ(bpf_get_current_task_btf(), thread_pid,
 				    level);
 
-	if (level > 31)
+	if (level > 32)		/* MAX_PID_NS_LEVEL */
 		return 0;
 	bpf_probe_read_kernel(&up, sizeof(up), &pid->numbers[level]);
 	return (__u32)up.nr;
@@ -262,7 +297,8 @@ int watch_holders(struct bpf_iter__task_file *ctx)
 	    WATCH_S_IFSOCK)
 		return 0;
 	ino = BPF_CORE_READ(file, f_inode, i_ino);
-	if (bpf_map_lookup_elem(&watch_wanted, &ino) == NULL)
+	if (bpf_map_lookup_elem(&watch_wanted, &ino) == NULL ||
+	    watch_marked_file(file) == NULL)
 		return 0;
 	h.inode = ino;
 	h.pid = watch_task_pid(task);

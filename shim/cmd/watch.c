@@ -208,10 +208,10 @@ static int watch_on_record(void *ctx, void *data, size_t size)
 	}
 	if (r->kind == WATCH_RST_RECEIVED && (r->flags & WATCH_AFTER_CLOSE)) {
 		watch_release(st, LLONG_MAX);
-		watch_holders_add(r, 1);
 		st->held_cookie = r->cookie;
 		st->held_ns = (long long)r->time_ns;
-		st->holding = 1;
+		/* Not kept (out of memory): it was logged at once. */
+		st->holding = watch_holders_add(r, 1);
 		return 0;
 	}
 	watch_release(st, (long long)r->time_ns - WATCH_PAIR_NS);

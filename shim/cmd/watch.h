@@ -80,7 +80,7 @@ void watch_holders_init(struct watch_bpf *skel, watch_holders_fn emit,
 			void *ctx);
 /* A reset; held: kept back, whatever its owner, until unheld (one at a
  * time), and not emitted at all if dropped then. */
-void watch_holders_add(const struct watch_record *r, int held);
+int watch_holders_add(const struct watch_record *r, int held);	/* 1: held */
 void watch_holders_unhold(int drop);
 void watch_holders_closed(const struct watch_record *r);	/* WATCH_CLOSED */
 /* A pass for the owners not known yet (one each WATCH_PASS_MS at most,

@@ -47,7 +47,7 @@ static void *watch_holders_ctx;
 static struct watch_holders_entry *watch_holders_q;
 static size_t watch_holders_head, watch_holders_len, watch_holders_cap;
 static size_t watch_holders_held;	/* its index + 1; 0: none */
-static long long watch_holders_last_pass_ms;
+static long long watch_holders_pass_end_ms;
 static uint64_t watch_holders_passes_failed;
 
 /* The waiting entries, by cookie. */
@@ -136,7 +136,7 @@ void watch_holders_unhold(int drop)
 	watch_holders_held = 0;
 }
 
-void watch_holders_add(const struct watch_record *r, int held)
+int watch_holders_add(const struct watch_record *r, int held)
 {
 	struct watch_holders_entry *e;
 
@@ -156,7 +156,7 @@ void watch_holders_add(const struct watch_record *r, int held)
 		if (e == NULL) {
 			watch_holders_end();
 			watch_holders_emit_fn(watch_holders_ctx, r);
-			return;
+			return 0;
 		}
 		watch_holders_q = e;
 		watch_holders_cap = cap;
@@ -168,12 +168,14 @@ void watch_holders_add(const struct watch_record *r, int held)
 					   : WATCH_HOLDERS_DONE;
 	if (held)
 		watch_holders_held = watch_holders_len;
-	if (e->state == WATCH_HOLDERS_DONE)
-		return;
-	if (watch_index_add(&watch_holders_index, r->cookie,
+	if (e->state != WATCH_HOLDERS_DONE &&
+	    watch_index_add(&watch_holders_index, r->cookie,
 			    watch_holders_len - 1) != 0 &&
-	    watch_holders_reindex() != 0)
+	    watch_holders_reindex() != 0) {
 		watch_holders_end();
+		return 0;
+	}
+	return 1;
 }
 
 /* The owner of e's socket, and where it is (its cgroup). */
@@ -186,13 +188,13 @@ static void watch_holders_set(struct watch_holders_entry *e,
 	e->state = WATCH_HOLDERS_DONE;
 }
 
-/* An exit's holder: kept aside, for want of better. */
+/* An exit's holder, the latest: kept aside, for want of better. */
 static void watch_holders_exited(struct watch_holders_entry *e,
 				 const void *arg)
 {
 	const struct watch_record *c = arg;
 
-	if (e->exited)
+	if (!(c->flags & WATCH_HAS_OWNER))
 		return;
 	e->exited = 1;
 	e->exit = c->owner;
@@ -207,6 +209,13 @@ static void watch_holders_last_close(struct watch_holders_entry *e,
 	const struct watch_record *c = arg;
 	struct watch_owner o = c->owner;
 
+	/* Released nested in another file's release: not its fd. */
+	if (watch_stack_deferred(c))
+		o.fd = -1;
+	if (!(c->flags & WATCH_HAS_OWNER) && e->exited) {
+		watch_holders_set(e, &e->exit, e->exit_cgroup);
+		return;
+	}
 	if (!(c->flags & WATCH_HAS_OWNER)) {
 		e->state = WATCH_HOLDERS_DONE;
 		return;
@@ -343,7 +352,9 @@ static long long watch_holders_now_ms(void)
 }
 
 /* Not found by the last pass, nor closed since: an exit's holder, if
- * one held it as it exited; else nobody. */
+ * one held it as it exited; else nobody.  A close that raced the pass
+ * may still be in its task's queued work: some time is left for it. */
+#define WATCH_SETTLE_MS 20
 static void watch_holders_settle(void)
 {
 	for (size_t i = watch_holders_head; i < watch_holders_len; i++) {
@@ -358,16 +369,17 @@ static void watch_holders_settle(void)
 
 void watch_holders_flush(int now)
 {
+	long long since = watch_holders_now_ms() - watch_holders_pass_end_ms;
 	int need = 0;
 
-	watch_holders_settle();
+	if (since >= WATCH_SETTLE_MS)
+		watch_holders_settle();
 	watch_holders_emit();
 	for (size_t i = watch_holders_head; i < watch_holders_len; i++)
 		need |= watch_holders_q[i].state == WATCH_HOLDERS_NEED;
-	if (need && (now || watch_holders_now_ms() - watch_holders_last_pass_ms
-			    >= WATCH_PASS_MS)) {
-		watch_holders_last_pass_ms = watch_holders_now_ms();
+	if (need && (now || since >= WATCH_PASS_MS)) {
 		watch_holders_look();
+		watch_holders_pass_end_ms = watch_holders_now_ms();
 	}
 	watch_holders_emit();
 	watch_holders_reindex();

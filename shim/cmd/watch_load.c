@@ -167,6 +167,8 @@ struct watch_bpf *watch_load_start(const struct watch_filter *f)
 	skel->rodata->watch_nr_dup2 = SYS_dup2;
 #endif
 	skel->rodata->watch_nr_dup3 = SYS_dup3;
+	skel->rodata->watch_nr_execve = SYS_execve;
+	skel->rodata->watch_nr_execveat = SYS_execveat;
 #ifdef SYS_io_uring_enter
 	skel->rodata->watch_nr_io_uring_enter = SYS_io_uring_enter;
 #endif
@@ -272,6 +274,8 @@ int watch_load_pass(struct watch_bpf *skel, const uint64_t *inodes, size_t n,
 		have -= whole * sizeof(h[0]);
 		memmove(h, &h[whole], have);
 	}
+	if (fd >= 0 && got < 0)
+		err = -1;
 	if (fd >= 0)
 		close(fd);
 	for (size_t i = 0; i < n; i++)
