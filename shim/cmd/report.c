@@ -1,21 +1,19 @@
 /*
- * report.c - "tcpshim report [LOG...]": what a JSON log says, per
- * connection.
+ * report.c - "tcpshim report [options] [LOG...]": one story per reset.
  *
- * Reads the JSON Lines that TCPSHIM_FORMAT=json writes, from files or
- * stdin, and prints four tables: one row per connection; event counts
- * by cause; event counts by peer address; the notices.  Then one summary
- * line.  Every line is parsed by jansson; one that is not JSON, or is
- * JSON but neither an event nor a notice, is named on stderr with its
- * file and line number and skipped (a file's last line cut short, as a
- * log still being written has it, is named too, but is no error).
- * Nothing else is dropped: fields the
- * report does not know are ignored, unknown event and cause names are
- * counted like the known ones.
- *
- * A connection is named by pid and conn (conn numbers connections within
- * one process).  When a pid comes back in a long log, the cookie (the
- * kernel's, unique while the machine runs) tells the two apart.
+ * Reads the JSON Lines that TCPSHIM_FORMAT=json and tcpshim watch --json
+ * write, and journalctl -o json output of TCPSHIM_LOG=journal, from
+ * files or stdin; joins each reset's two ends and two layers
+ * (report_join.c says how); prints one row per connection with its
+ * verdict, a timeline, counts by cause and by peer, the clock offsets,
+ * possible gaps and the notices (report_print.c), or the rows as JSON
+ * Lines (--json).  Every line is parsed by jansson and freed at once:
+ * only the event's fixed-size record is kept (report_event.c).  A line
+ * that is not JSON, or is JSON but neither an event nor a notice, is
+ * named on stderr with its file and line number and skipped (a file's
+ * last line cut short, as a log still being written has it, is named
+ * too, but is no error).  Fields the report does not know are ignored,
+ * unknown event and cause names are counted like the known ones.
  */
 #include "cmd/report.h"
 
@@ -28,106 +26,29 @@
 
 #include "cmd/report_cell.h"
 #include "cmd/report_counts.h"
+#include "cmd/report_event.h"
+#include "cmd/report_filter.h"
+#include "cmd/report_html.h"
+#include "cmd/report_join.h"
+#include "cmd/report_journal.h"
 #include "cmd/report_model.h"
 #include "cmd/report_print.h"
+#include "cmd/report_rows.h"
 #include "cmd/report_table.h"
 
-/* Replace *slot by value, unless value is unknown and *slot is not. */
-static void update(char **slot, char *value)
+static void take_event(struct report *r, json_t *ev, uint32_t host)
 {
-	if (*slot != NULL && report_cell_known(*slot) && !report_cell_known(value)) {
-		free(value);
-		return;
+	int64_t pid = report_json_int(ev, "pid");
+	const char *source = json_string_value(json_object_get(ev, "source"));
+	char key[32];
+
+	report_event_take(r, ev, host);
+	if (source != NULL && strcmp(source, "kernel") == 0) {
+		r->kernel_events++;
+	} else if (pid >= 0) {
+		snprintf(key, sizeof(key), "%lld", (long long)pid);
+		report_counts_pid_event(r, key);
 	}
-	free(*slot);
-	*slot = value;
-}
-
-/* The connection ev belongs to: the latest row of its pid and conn,
- * unless the cookies say it is another; else a new row. */
-static struct conn_row *row_of(struct report *r, json_t *ev)
-{
-	char *pid = report_cell(ev, "pid"), *conn = report_cell(ev, "conn");
-	char *cookie = report_cell(ev, "cookie");
-	char key[160];
-	struct conn_row *row;
-	json_t *at = NULL;
-
-	snprintf(key, sizeof(key), "%s/%s", pid, conn);
-	if (report_cell_known(pid) && report_cell_known(conn))
-		at = json_object_get(r->latest, key);
-	if (at != NULL) {
-		row = &r->row[json_integer_value(at)];
-		if (!report_cell_known(row->cookie) || !report_cell_known(cookie) ||
-		    strcmp(row->cookie, cookie) == 0) {
-			free(pid);
-			free(conn);
-			update(&row->cookie, cookie);
-			return row;
-		}
-	}
-	if (r->nrows == r->cap) {
-		r->cap = r->cap ? r->cap * 2 : 64;
-		r->row = report_grow(r->row, r->cap * sizeof(*r->row));
-	}
-	row = &r->row[r->nrows];
-	*row = (struct conn_row){ .order = r->lines, .pid = pid, .conn = conn,
-				  .cookie = cookie };
-	if (report_cell_known(pid) && report_cell_known(conn))
-		json_object_set_new(r->latest, key,
-				    json_integer((json_int_t)r->nrows));
-	r->nrows++;
-	return row;
-}
-
-/* "127.0.0.1:80" -> "127.0.0.1", "[::1]:80" -> "[::1]": the host, so that
- * a server's clients from one machine count together. */
-static char *host_of(const char *peer)
-{
-	char *h = report_copy(peer);
-	char *colon = strrchr(h, ':');
-
-	if (colon != NULL && colon > h &&
-	    (h[0] != '[' || colon[-1] == ']'))
-		*colon = '\0';
-	return h;
-}
-
-static void take_event(struct report *r, json_t *ev)
-{
-	struct conn_row *row = row_of(r, ev);
-	char *event = report_cell(ev, "event");
-	char *cause = report_cell(ev, "cause");
-	struct tally_entry *peer;
-	char *key, *host;
-
-	if (row->time == NULL)
-		row->time = report_cell(ev, "time");
-	update(&row->local, report_cell(ev, "local"));
-	update(&row->peer, report_cell(ev, "peer"));
-	update(&row->sent, report_cell(ev, "bytes_sent"));
-	update(&row->received, report_cell(ev, "bytes_received"));
-	list_add(&row->events, event);
-	list_add(&row->causes, cause);
-	/* A cause is counted under its event: the same name under two
-	 * events would be two causes.  \x1f is in neither: both were made
-	 * printable. */
-	key = report_grow(NULL, strlen(event) + strlen(cause) + 2);
-	sprintf(key, "%s\x1f%s", event, cause);
-	tally_count(&r->causes, key, event);
-	free(key);
-	host = host_of(row->peer);
-	peer = tally_count(&r->peers, host, "");
-	if (peer->sub == NULL) {
-		peer->sub = report_grow(NULL, sizeof(*peer->sub));
-		*peer->sub = (struct tally){ 0 };
-	}
-	tally_count(peer->sub, cause, event);
-	free(host);
-	free(event);
-	free(cause);
-	report_counts_pid_event(r, row->pid);
-	r->events++;
 }
 
 static void take_notice(struct report *r, json_t *n)
@@ -167,8 +88,30 @@ static void cut_short(struct report *r, const char *file, size_t lineno)
 	r->cut++;
 }
 
+/* A journal entry: tcpshim's taken as a log line, journald's
+ * suppressed messages kept as gaps, other programs' passed over. */
+static int take_journal(struct report *r, json_t *obj, uint32_t host)
+{
+	json_t *line = NULL;
+	enum journal_entry what = report_journal(r, obj, &line, &host);
+
+	if (what == JOURNAL_NOT)
+		return 0;
+	if (what == JOURNAL_OTHER)
+		r->other_entries++;
+	if (what != JOURNAL_TCPSHIM)
+		return 1;
+	if (json_object_get(line, "event") != NULL)
+		take_event(r, line, host);
+	else
+		take_notice(r, line);
+	json_decref(line);
+	return 1;
+}
+
 static void take_line(struct report *r, const char *file, size_t lineno,
-		      const char *line, size_t len, int *hinted, int cut)
+		      const char *line, size_t len, int *hinted, int cut,
+		      uint32_t host)
 {
 	static const char text_hint[] =
 		"this looks like a text-format log: log with tcpshim --json "
@@ -193,8 +136,10 @@ static void take_line(struct report *r, const char *file, size_t lineno,
 	}
 	event = json_object_get(obj, "event");
 	notice = json_object_get(obj, "notice");
-	if (json_is_string(event) && json_string_length(event) > 0)
-		take_event(r, obj);
+	if (take_journal(r, obj, host))
+		;
+	else if (json_is_string(event) && json_string_length(event) > 0)
+		take_event(r, obj, host);
 	else if (json_is_string(notice) && json_string_length(notice) > 0)
 		take_notice(r, obj);
 	else
@@ -203,7 +148,7 @@ static void take_line(struct report *r, const char *file, size_t lineno,
 	json_decref(obj);
 }
 
-static void read_log(struct report *r, const char *path)
+static void read_log(struct report *r, const char *path, uint32_t host)
 {
 	int from_stdin = strcmp(path, "-") == 0;
 	const char *name = from_stdin ? "stdin" : path;
@@ -228,7 +173,7 @@ static void read_log(struct report *r, const char *path)
 			line[--len] = '\0';
 		lineno++;
 		r->lines++;
-		take_line(r, name, lineno, line, len, &hinted, cut);
+		take_line(r, name, lineno, line, len, &hinted, cut, host);
 	}
 	if (ferror(f)) {
 		fprintf(stderr, "tcpshim report: cannot read %s: %s\n", name,
@@ -242,18 +187,59 @@ static void read_log(struct report *r, const char *path)
 
 static void usage(FILE *out)
 {
-	fputs("usage: tcpshim report [LOG...]\n"
-	      "Summarise tcpshim JSON logs (tcpshim --json, "
-	      "TCPSHIM_FORMAT=json), read from\neach LOG in turn, or "
-	      "from stdin when there is none or LOG is -: one row per\n"
-	      "connection, counts by cause and by peer, and the notices.\n",
+	fputs("usage: tcpshim report [options] [LOG...]\n"
+	      "One row per connection of tcpshim's JSON logs (tcpshim --json, "
+	      "tcpshim watch\n--json) and journalctl -o json output, read "
+	      "from each LOG in turn, or from\nstdin when there is none or "
+	      "LOG is -: each reset's two ends and two layers\njoined, with "
+	      "a verdict; a timeline; counts by cause and by peer; notices.\n"
+	      "  --host NAME=LOG   read LOG as host NAME's (repeatable)\n"
+	      "  --json            the rows as JSON Lines, nothing else\n"
+	      "  --html FILE       also write one self-contained page to FILE\n"
+	      "  --since TIME      rows at or after TIME (RFC 3339)\n"
+	      "  --until TIME      rows before TIME\n"
+	      "  --cause NAME      rows with this cause or event at either end\n"
+	      "  --peer ADDR[:PORT]  rows with this address at either end\n",
 	      out);
+}
+
+/* --host NAME=LOG */
+static int host_log(const char *arg, const char **name, const char **log)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (eq == NULL || eq == arg || eq[1] == '\0') {
+		fprintf(stderr, "tcpshim report: --host '%s': expected "
+			"NAME=LOG\n", arg);
+		return -1;
+	}
+	*name = arg;
+	*log = eq + 1;
+	return (int)(eq - arg);
+}
+
+static void free_report(struct report *r)
+{
+	for (size_t i = 0; i < r->ngaps; i++)
+		free(r->gap[i].text);
+	free(r->gap);
+	free(r->offset);
+	free(r->rows);
+	free(r->ev);
+	intern_free(&r->strings);
 }
 
 int report_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "html", required_argument, NULL, 'H' },
+		{ "host", required_argument, NULL, 'n' },
+		{ "since", required_argument, NULL, 's' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "cause", required_argument, NULL, 'c' },
+		{ "peer", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const notice_head[] = {
@@ -261,26 +247,72 @@ int report_main(int argc, char **argv)
 		"POLICY",
 	};
 	struct report r = { 0 };
-	int c;
+	struct rep_filter f = { .since = INT64_MIN, .until = INT64_MAX };
+	const char *html = NULL, *name, *log;
+	int c, json = 0, filtered = 0, status, n, named = 0;
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		if (c == 'h') {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
 			usage(stdout);
 			return 0;
+		case 'j':
+			json = 1;
+			break;
+		case 'H':
+			html = optarg;
+			break;
+		case 'n':
+			if (host_log(optarg, &name, &log) < 0)
+				return 2;
+			break;
+		case 's':
+		case 'u':
+		case 'c':
+		case 'p':
+			if (report_filter_set(&f, c, optarg) < 0)
+				return 2;
+			filtered = 1;
+			break;
+		case ':':
+			fprintf(stderr, "tcpshim report: option '%s' needs a "
+				"value (see tcpshim report --help)\n",
+				argv[optind - 1]);
+			return 2;
+		default:
+			fprintf(stderr, "tcpshim report: unknown option '%s' "
+				"(see tcpshim report --help)\n",
+				argv[optind - 1]);
+			return 2;
 		}
-		fprintf(stderr, "tcpshim report: unknown option '%s' "
-			"(see tcpshim report --help)\n", argv[optind - 1]);
-		return 2;
 	}
-	r.latest = json_object();
 	r.notices = (struct table){ notice_head, "lrrrllrl", 8, NULL, 0, 0 };
-	if (optind == argc)
-		read_log(&r, "-");
+	if (filtered)
+		r.filter = &f;
+	/* The logs of --host first, then the others, each read once. */
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+		if (c == 'n' && (n = host_log(optarg, &name, &log)) > 0) {
+			read_log(&r, log, intern_n(&r.strings, name, (size_t)n));
+			named++;
+		}
+	if (optind == argc && named == 0)
+		read_log(&r, "-", 0);
 	for (int i = optind; i < argc; i++)
-		read_log(&r, argv[i]);
+		read_log(&r, argv[i], 0);
 
-	report_print(&r);
-	return r.unreadable || r.skipped > 0 ? 1 : 0;
+	report_join(&r);
+	status = r.unreadable || r.skipped > 0 ? 1 : 0;
+	if (html != NULL && report_html(&r, html) < 0)
+		status = 1;
+	if (json) {
+		report_rows_json(&r, stdout);
+		report_counts_discard(&r);
+	} else {
+		report_print(&r);
+	}
+	free_report(&r);
+	return status;
 }

@@ -9,7 +9,9 @@
  * the lines its process wrote, and the report counts the lines it read
  * from that pid; a difference means lines went missing after they were
  * written (a rotated file, a collector that dropped them), or that two
- * logs share a pid.
+ * logs share a pid.  watch's summary (it has ring_lost) counts the
+ * kernel's events of every process: it is checked against the kernel
+ * events read.
  */
 #include "cmd/report_counts.h"
 
@@ -59,7 +61,7 @@ static char *causes_of(struct report *r, json_t *n, int held)
 			continue;
 		snprintf(key, sizeof(key), "%s\x1f%s", kind ? kind : UNKNOWN,
 			 name);
-		tally_find(&r->causes, key, kind ? kind : UNKNOWN)->held +=
+		tally_find(&r->held_causes, key, kind ? kind : UNKNOWN)->held +=
 			(size_t)count;
 		r->held_back += (size_t)count;
 	}
@@ -97,6 +99,12 @@ static void take_summary(struct report *r, json_t *n)
 
 	if (r->summaries.head == NULL)
 		r->summaries = (struct table){ head, "lrrrrrl", 7, NULL, 0, 0 };
+	/* watch's summary counts the kernel's events, not its own pid's. */
+	if (json_object_get(n, "ring_lost") != NULL && report_cell_known(cells[1])) {
+		if (r->watch_pids == NULL)
+			r->watch_pids = json_object();
+		json_object_set_new(r->watch_pids, cells[1], json_true());
+	}
 	table_add(&r->summaries, cells);
 }
 
@@ -135,6 +143,8 @@ static char *check(struct report *r, char **row)
 
 	if (events < 0 || held < 0 || lost < 0)
 		return report_copy(UNKNOWN);
+	if (r->watch_pids != NULL && json_object_get(r->watch_pids, row[1]))
+		in_log = (long long)r->kernel_events;
 	written = events - held - lost;
 	if (written < 0)
 		snprintf(buf, sizeof(buf),
@@ -175,4 +185,25 @@ void report_counts_print(struct report *r)
 	table_free(&r->held);
 	table_free(&r->summaries);
 	json_decref(r->pid_events);
+	json_decref(r->watch_pids);
+	tally_free(&r->held_causes);
+}
+
+void report_counts_discard(struct report *r)
+{
+	table_free(&r->notices);
+	table_free(&r->held);
+	table_free(&r->summaries);
+	json_decref(r->pid_events);
+	json_decref(r->watch_pids);
+	tally_free(&r->held_causes);
+}
+
+void report_counts_held(struct report *r, struct tally *causes)
+{
+	for (size_t i = 0; i < r->held_causes.len; i++) {
+		struct tally_entry *e = &r->held_causes.entry[i];
+
+		tally_find(causes, e->name, e->what)->held += e->held;
+	}
 }

@@ -15,6 +15,10 @@
 int report_counts_take(struct report *r, json_t *n);
 /* One more event line from pid. */
 void report_counts_pid_event(struct report *r, const char *pid);
+/* Free the notices unprinted (--json). */
+void report_counts_discard(struct report *r);
+/* Add the events held back, by cause, to causes. */
+void report_counts_held(struct report *r, struct tally *causes);
 /* The tables of held_back and summary notices; then what they hold is
  * freed. */
 void report_counts_print(struct report *r);

@@ -1,6 +1,9 @@
 /*
- * report_print.c - what "tcpshim report" prints: connections, counts by
- * cause and by peer, the notices, and one summary line.
+ * report_print.c - what "tcpshim report" prints: the connections (one
+ * row each, both ends joined, with a verdict), the timeline, counts by
+ * cause and by peer, the clock offsets it estimated, possible gaps, the
+ * notices, and one summary line.  Counts are of the rows shown: each end
+ * once, whether the preload, watch or both logged it.
  */
 #include "cmd/report_print.h"
 
@@ -10,48 +13,85 @@
 
 #include "cmd/report_cell.h"
 #include "cmd/report_counts.h"
+#include "cmd/report_event.h"
+#include "cmd/report_filter.h"
+#include "cmd/report_rows.h"
+#include "cmd/report_timeline.h"
+#include "cmd/report_verdict.h"
 
-/* By time of first event (RFC 3339 UTC sorts as text), then as read. */
-static int by_time(const void *a, const void *b)
+struct counts {
+	struct tally causes, peers;
+	size_t events, rows, both;
+};
+
+/* "127.0.0.1" or "[::1]": the peer's host, so that a server's clients
+ * from one machine count together. */
+static void peer_host(const struct rev *e, char *buf)
 {
-	const struct conn_row *x = a, *y = b;
-	int c;
+	char *colon;
 
-	if (report_cell_known(x->time) != report_cell_known(y->time))
-		return report_cell_known(x->time) ? -1 : 1;
-	c = strcmp(x->time, y->time);
-	if (c != 0)
-		return c;
-	return x->order < y->order ? -1 : x->order > y->order;
+	if (!(e->flags & REV_PEER)) {
+		strcpy(buf, UNKNOWN);
+		return;
+	}
+	report_format_addr(e->peer, e->pport, buf);
+	colon = strrchr(buf, ':');
+	*colon = '\0';
 }
 
-static void print_connections(struct report *r)
+static void count_event(const struct report *r, struct counts *c,
+			const struct rev *e, const struct rev *peer)
 {
-	static const char *const head[] = {
-		"TIME", "PID", "CONN", "COOKIE", "LOCAL", "PEER", "EVENTS",
-		"CAUSE", "SENT", "RECEIVED",
-	};
-	struct table t = { head, "lrrrllllrr", 10, NULL, 0, 0 };
+	const char *event = e->event ? rev_str(r, e->event) : UNKNOWN;
+	const char *cause = e->cause ? rev_str(r, e->cause) : UNKNOWN;
+	char key[256], host[64];
+	struct tally_entry *p;
 
-	if (r->nrows > 1)
-		qsort(r->row, r->nrows, sizeof(*r->row), by_time);
-	for (size_t i = 0; i < r->nrows; i++) {
-		struct conn_row *c = &r->row[i];
-		char *cells[] = {
-			c->time, c->pid, c->conn, c->cookie, c->local,
-			c->peer, c->events.s, c->causes.s, c->sent,
-			c->received,
-		};
-
-		table_add(&t, cells);	/* the table owns them now */
+	/* A cause is counted under its event: the same name under two
+	 * events would be two causes.  \x1f is in neither. */
+	snprintf(key, sizeof(key), "%s\x1f%s", event, cause);
+	tally_count(&c->causes, key, event);
+	peer_host(peer, host);
+	p = tally_count(&c->peers, host, "");
+	if (p->sub == NULL) {
+		p->sub = report_grow(NULL, sizeof(*p->sub));
+		*p->sub = (struct tally){ 0 };
 	}
-	table_print(&t, "Connections");
-	table_free(&t);
+	tally_count(p->sub, cause, event);
+	c->events++;
+}
+
+static void count_end(const struct report *r, struct counts *c, uint32_t i)
+{
+	const struct rev *p = report_program(r, i);
+	const struct rev *e = p != NULL ? p : report_kernel(r, i);
+
+	count_event(r, c, e, &r->ev[i]);
+	if (p != NULL)
+		for (uint32_t n = p->next; n != REV_NONE; n = r->ev[n].next)
+			count_event(r, c, &r->ev[n], &r->ev[n]);
+}
+
+static void count(const struct report *r, struct counts *c)
+{
+	for (size_t n = 0; n < r->nrows; n++) {
+		uint32_t i = r->rows[n], s, x;
+
+		if (!report_filter_pass(r, i))
+			continue;
+		report_row_ends(r, i, &s, &x);
+		if (s != REV_NONE)
+			count_end(r, c, s);
+		if (x != REV_NONE)
+			count_end(r, c, x);
+		c->rows++;
+		c->both += s != REV_NONE && x != REV_NONE;
+	}
 }
 
 /* With events held back (TCPSHIM_RATE), the counts by cause say how
  * many were logged, how many held back, and both. */
-static void print_causes(struct report *r)
+static void print_causes(struct report *r, struct counts *c)
 {
 	static const char *const head[] = { "CAUSE", "EVENT", "COUNT" };
 	static const char *const held_head[] = { "CAUSE", "EVENT", "LOGGED",
@@ -61,9 +101,10 @@ static void print_causes(struct report *r)
 			   held ? 5 : 3, NULL, 0, 0 };
 	char num[3][32];
 
-	tally_sort(&r->causes);
-	for (size_t i = 0; i < r->causes.len; i++) {
-		struct tally_entry *e = &r->causes.entry[i];
+	report_counts_held(r, &c->causes);
+	tally_sort(&c->causes);
+	for (size_t i = 0; i < c->causes.len; i++) {
+		struct tally_entry *e = &c->causes.entry[i];
 		const char *cause = strchr(e->name, '\x1f') + 1;
 
 		snprintf(num[0], sizeof(num[0]), "%zu", e->n);
@@ -84,15 +125,15 @@ static void print_causes(struct report *r)
 	table_free(&t);
 }
 
-static void print_peers(struct report *r)
+static void print_peers(struct counts *c)
 {
 	static const char *const head[] = { "PEER", "EVENTS", "CAUSES" };
 	struct table t = { head, "lrl", 3, NULL, 0, 0 };
 	char num[32];
 
-	tally_sort(&r->peers);
-	for (size_t i = 0; i < r->peers.len; i++) {
-		struct tally_entry *e = &r->peers.entry[i];
+	tally_sort(&c->peers);
+	for (size_t i = 0; i < c->peers.len; i++) {
+		struct tally_entry *e = &c->peers.entry[i];
 		struct text causes = { 0 };
 
 		tally_sort(e->sub);
@@ -111,25 +152,75 @@ static void print_peers(struct report *r)
 	table_free(&t);
 }
 
+static const char *host_name(const struct report *r, uint32_t id)
+{
+	return id ? rev_str(r, id) : "(unnamed)";
+}
+
+static void print_offsets(const struct report *r)
+{
+	static const char *const head[] = { "HOST", "LESS HOST", "OFFSET",
+					    "MIDDLE HALF WITHIN", "PAIRS" };
+	struct table t = { head, "llrrr", 5, NULL, 0, 0 };
+	char a[32], b[32], n[32];
+
+	for (size_t i = 0; i < r->noffsets; i++) {
+		const struct rep_offset *o = &r->offset[i];
+
+		snprintf(a, sizeof(a), "%+.3f ms", (double)o->ns / 1e6);
+		snprintf(b, sizeof(b), "%.3f ms", (double)o->spread_ns / 1e6);
+		snprintf(n, sizeof(n), "%zu", o->pairs);
+		table_add(&t, (char *[]){ report_copy(host_name(r, o->b)),
+					  report_copy(host_name(r, o->a)),
+					  report_copy(a), report_copy(b),
+					  report_copy(n) });
+	}
+	table_print(&t, "Clock offsets (estimated from resets with one "
+			"candidate each way)");
+	table_free(&t);
+}
+
+static void print_gaps(const struct report *r)
+{
+	static const char *const head[] = { "TIME", "HOST", "JOURNALD SAID" };
+	struct table t = { head, "lll", 3, NULL, 0, 0 };
+	char when[32];
+
+	for (size_t i = 0; i < r->ngaps; i++)
+		table_add(&t, (char *[]){
+			report_copy(report_format_time(r->gap[i].ns, when)),
+			report_copy(host_name(r, r->gap[i].host)),
+			report_copy(r->gap[i].text) });
+	table_print(&t, "Possible gaps (journald suppressed messages: "
+			"events may be missing)");
+	table_free(&t);
+}
+
 static const char *plural(size_t n, const char *one, const char *many)
 {
 	return n == 1 ? one : many;
 }
 
-/* The tables and the summary line; then everything is freed. */
 void report_print(struct report *r)
 {
+	struct counts c = { 0 };
 	size_t notices = r->notices.nrows + r->held.nrows +
 			 r->summaries.nrows;
 
-	print_connections(r);
-	print_causes(r);
-	print_peers(r);
+	count(r, &c);
+	report_rows_print(r, stdout);
+	report_timeline_print(r, stdout);
+	print_causes(r, &c);
+	print_peers(&c);
+	print_offsets(r);
+	print_gaps(r);
 	table_print(&r->notices, "Notices");
 	report_counts_print(r);
-	printf("%zu %s, %zu %s, %zu %s", r->nrows,
-	       plural(r->nrows, "connection", "connections"), r->events,
-	       plural(r->events, "event", "events"), notices,
+	printf("%zu %s", c.rows, plural(c.rows, "connection", "connections"));
+	if (c.both > 0)
+		printf(" (%zu seen from both ends)", c.both);
+	printf(", %zu %s, %zu %s", c.events,
+	       plural(c.events, "event", "events"), notices,
 	       plural(notices, "notice", "notices"));
 	if (r->held_back > 0)
 		printf(", %zu held back", r->held_back);
@@ -140,10 +231,7 @@ void report_print(struct report *r)
 		printf(", %zu last %s cut short", r->cut,
 		       plural(r->cut, "line", "lines"));
 	putchar('\n');
-
 	table_free(&r->notices);
-	tally_free(&r->causes);
-	tally_free(&r->peers);
-	json_decref(r->latest);
-	free(r->row);
+	tally_free(&c.causes);
+	tally_free(&c.peers);
 }
