@@ -41,6 +41,36 @@ static int is_receiver(const struct rev *e)
 	       (e->flags & REV_LOCAL) && (e->flags & REV_PEER);
 }
 
+/* The causes that tell a reset's two ends apart. */
+struct causes {
+	uint32_t refused, halfopen_reset, no_listener, no_connection;
+};
+
+static uint32_t id_of(const struct report *r, const char *name)
+{
+	uint32_t id = intern_find(&r->strings, name);
+
+	return id == UINT32_MAX ? REV_NONE - 1 : id;
+}
+
+/* Do the ends' causes fit one reset?  A refused connect is answered by
+ * a host with no listener, a half-open one by a host that did not know
+ * the connection, and those two answer nothing else; an end without a
+ * cause fits any. */
+static int causes_fit(const struct report *r, const struct causes *c,
+		      uint32_t s, uint32_t x)
+{
+	uint32_t cs = report_end_cause(r, s), cx = report_end_cause(r, x);
+
+	if (cs == 0 || cx == 0)
+		return 1;
+	if (cx == c->refused || cs == c->no_listener)
+		return cx == c->refused && cs == c->no_listener;
+	if (cx == c->halfopen_reset)
+		return cs == c->no_connection;
+	return 1;
+}
+
 /* Can s's reset be the one r received (times aside)? */
 static int compatible(const struct rev *s, const struct rev *r)
 {
@@ -130,6 +160,7 @@ static int64_t lateness(const struct report *r, uint32_t s, uint32_t x)
 
 struct ends {
 	struct report *r;
+	struct causes causes;
 	uint64_t *key;
 	uint32_t *head, *chain;
 	size_t mask;
@@ -197,7 +228,8 @@ static void claim(struct ends *x, int64_t lo, int64_t hi)
 			int64_t late;
 
 			if (r->ev[s].end != REV_NONE ||
-			    !compatible(&r->ev[s], e))
+			    !compatible(&r->ev[s], e) ||
+			    !causes_fit(r, &x->causes, s, (uint32_t)i))
 				continue;
 			late = lateness(r, s, (uint32_t)i);
 			if (lo != INT64_MIN &&
@@ -237,6 +269,12 @@ void report_ends(struct report *r)
 
 	if (r->nev == 0)
 		return;
+	x.causes = (struct causes){
+		.refused = id_of(r, "refused"),
+		.halfopen_reset = id_of(r, "halfopen_reset"),
+		.no_listener = id_of(r, "no_listener"),
+		.no_connection = id_of(r, "no_connection"),
+	};
 	file_senders(&x);
 	x.claim = report_grow(NULL, r->nev * sizeof(*x.claim));
 	x.claims = report_grow(NULL, r->nev);

@@ -9,8 +9,10 @@
  * 3. Ends: a reset sent (rst_sent, or halfopen: keepalive's last reset)
  *    at LOCAL -> PEER and a reset received at PEER -> LOCAL, whose byte
  *    counts do not contradict each other (neither end received more
- *    than the other sent), are one reset's two ends when nothing else
- *    could be.  Hosts' clocks differ: first, a reset with exactly one
+ *    than the other sent) and whose causes fit (a refused connect is
+ *    answered by no_listener, a halfopen_reset by no_connection, and
+ *    those two answer nothing else), are one reset's two ends when
+ *    nothing else could be.  Hosts' clocks differ: first, a reset with exactly one
  *    candidate each way, on two hosts, gives a sample of the second
  *    host's clock less the first's (plus the time the reset took to
  *    arrive and be logged); the median of a host pair's samples is its
@@ -126,10 +128,15 @@ static void connections(struct report *r)
 	mm_free(&m);
 }
 
+/* Do a's and b's addresses agree where both have them?  A local
+ * wildcard (a refused connect's, as the program sees it) agrees with
+ * any address at its port. */
 static int same_addr(const struct rev *a, const struct rev *b)
 {
 	if ((a->flags & b->flags & REV_LOCAL) &&
-	    (memcmp(a->local, b->local, 16) || a->lport != b->lport))
+	    (a->lport != b->lport ||
+	     (memcmp(a->local, b->local, 16) &&
+	      !((a->flags | b->flags) & REV_LOCAL_ANY))))
 		return 0;
 	if ((a->flags & b->flags & REV_PEER) &&
 	    (memcmp(a->peer, b->peer, 16) || a->pport != b->pport))
@@ -184,6 +191,18 @@ static void layers(struct report *r)
 		r->ev[k].secondary = 1;
 	}
 	mm_free(&m);
+}
+
+uint32_t report_end_cause(const struct report *r, uint32_t i)
+{
+	const struct rev *e = &r->ev[i], *k;
+
+	k = e->layer != REV_NONE ? &r->ev[e->layer] : NULL;
+	if (!(e->flags & REV_KERNEL) && e->cause != 0)
+		return e->cause;
+	if (k != NULL && !(k->flags & REV_KERNEL) && k->cause != 0)
+		return k->cause;
+	return e->cause != 0 ? e->cause : k != NULL ? k->cause : 0;
 }
 
 int64_t report_end_time(const struct report *r, uint32_t i)

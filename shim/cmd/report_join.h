@@ -24,6 +24,10 @@ void report_join(struct report *r);
  * its own; INT64_MIN when neither is known. */
 int64_t report_end_time(const struct report *r, uint32_t i);
 
+/* The cause of an end: its program's (the preload's), else its
+ * kernel's; 0 when neither gave one. */
+uint32_t report_end_cause(const struct report *r, uint32_t i);
+
 /* b's clock less a's, as estimated (0 for one host, or no estimate). */
 int64_t report_offset(const struct report *r, uint32_t a, uint32_t b);
 

@@ -46,14 +46,9 @@ void report_row_ends(const struct report *r, uint32_t i, uint32_t *sender,
 		*receiver = e->end;
 }
 
-/* The end's cause: its program's, else its kernel's. */
 static const char *cause_of(const struct report *r, uint32_t i)
 {
-	const struct rev *p = report_program(r, i), *k = report_kernel(r, i);
-
-	if (p != NULL && p->cause != 0)
-		return rev_str(r, p->cause);
-	return k != NULL && k->cause != 0 ? rev_str(r, k->cause) : "";
+	return rev_str(r, report_end_cause(r, i));
 }
 
 void report_row_cause(const struct report *r, uint32_t i, char *buf,
@@ -132,12 +127,22 @@ static void who(struct out *o, const struct report *r, uint32_t i)
 		say(o, " on %s", rev_str(r, e->host));
 }
 
+/* "web1", or "the host at 10.0.0.2" where the log names no host. */
 static void host_of(struct out *o, const struct report *r, uint32_t i)
 {
-	if (r->ev[i].host != 0)
+	char a[64], *colon;
+
+	if (r->ev[i].host != 0) {
 		say(o, "%s", rev_str(r, r->ev[i].host));
-	else
-		say(o, "this host");
+		return;
+	}
+	report_format_addr(r->ev[i].local, 0, a);
+	colon = strrchr(a, ':');
+	*colon = '\0';
+	say(o, "the host at %s", a[0] == '[' ? a + 1 : a);
+	if (a[0] == '[')
+		o->len--;	/* the closing bracket */
+	o->p[o->len] = '\0';
 }
 
 static uint16_t port_of(const struct rev *e)
@@ -195,10 +200,11 @@ static void sender(struct out *o, const struct report *r, uint32_t s,
 	} else if (strcmp(cause, "no_listener") == 0) {
 		char a[64];
 
-		say(o, "nothing listened on %s (", report_format_addr(
+		say(o, "nothing listened on %s", report_format_addr(
 			e->local, port_of(e), a));
-		host_of(o, r, s);
-		say(o, "): its kernel answered the connection request with a reset");
+		if (e->host != 0)
+			say(o, " on %s", rev_str(r, e->host));
+		say(o, ": its kernel answered the connection request with a reset");
 	} else if (strcmp(cause, "no_connection") == 0) {
 		host_of(o, r, s);
 		say(o, " did not know the connection (it had restarted, or "
@@ -279,6 +285,16 @@ static void receiver_alone(struct out *o, const struct report *r, uint32_t x)
 	}
 }
 
+/* When the receiving program saw the reset (the preload's time), else
+ * when its kernel took it. */
+static int64_t seen_time(const struct report *r, uint32_t x)
+{
+	const struct rev *p = report_program(r, x);
+
+	return p != NULL && (p->flags & REV_TIME) ? p->ns
+						  : report_end_time(r, x);
+}
+
 void report_verdict(const struct report *r, uint32_t i, char *buf,
 		    size_t size)
 {
@@ -310,7 +326,8 @@ void report_verdict(const struct report *r, uint32_t i, char *buf,
 	}
 	say(&o, "; ");
 	saw(&o, r, x);
-	int64_t ts = report_end_time(r, s), tx = report_end_time(r, x);
+	/* When the reset left, and when the program saw it. */
+	int64_t ts = report_end_time(r, s), tx = seen_time(r, x);
 
 	if (ts != INT64_MIN && tx != INT64_MIN) {
 		int64_t late = tx - ts - report_offset(r, r->ev[s].host,
