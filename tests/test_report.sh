@@ -9,7 +9,9 @@
 #   2. from those logs: the server's log 3.5 s ahead, named as another
 #      host, still joins and the estimated offset is shown; a receiver
 #      logged 2 minutes late still pairs; one address pair used twice in
-#      a minute pairs right or not at all; the filters;
+#      a minute pairs right or not at all; the filters; the --html page
+#      in headless Chromium (where installed: Debian package chromium):
+#      its DOM and a screenshot that is not blank, and its bound;
 #   3. (root) the same programs logging to a private journald, read
 #      back with journalctl -o json: the same rows and verdicts;
 #   4. (root, eBPF) with tcpshim watch: one row per reset, both layers at
@@ -170,6 +172,57 @@ last=$(python3 -c 'import json,sys; print(max(json.loads(l)["time"] for l in ope
 	[ "$(n --cause linger0 --peer ::1)" = 0 ] ||
 	fail "filters: $(n --cause linger0) $(n --cause peer_reset) $(n --peer "127.0.0.1:$((PORT + 1))") $(n --since "$last") $(n --until "$last")"
 echo "ok   --cause, --peer, --since and --until keep whole rows"
+
+# The page: the timeline, the counts and the rows in its DOM as
+# Chromium builds it, a screenshot that is not blank, and a bounded size.
+html_part() {
+	"$TCPSHIM" report --html "$L/page.html" "$L/server.json" "$L/client.json" >/dev/null ||
+		fail "--html: status $?"
+	CHROMIUM=$(command -v chromium || command -v chromium-browser)
+	if [ -z "$CHROMIUM" ]; then
+		echo "SKIP the page in a browser: chromium not installed (Debian package chromium)"
+		return 0
+	fi
+	# --no-sandbox: root, or a container, has no user namespaces for it;
+	# the page is the test's own file.
+	set -- --headless --no-sandbox --disable-gpu --hide-scrollbars
+	timeout 120 "$CHROMIUM" "$@" --dump-dom "file://$L/page.html" \
+		>"$L/dom.html" 2>"$L/chromium.err" ||
+		fail "chromium --dump-dom: $(tail -3 "$L/chromium.err")"
+	python3 - "$L/dom.html" "$PORT" <<'EOF' || exit 1
+import re, sys
+dom = open(sys.argv[1]).read()
+rows = re.findall(r'<tr><td class="t">.*?</tr>', re.search(
+    r'<table id="rows">(.*?)</table>', dom, re.S).group(1), re.S)
+bars = re.findall(r'<rect class="bar"[^>]*>', re.search(
+    r'<svg id="timeline".*?</svg>', dom, re.S).group(0))
+ok = len(rows) == 4 and len(bars) >= 2 and \
+    "closed with 12 bytes unread: its kernel reset the connection" in rows[0] and \
+    re.search(r'<table id="causes">.*unread_data/peer_reset', dom, re.S) and \
+    re.search(r'<table id="peers">.*127\.0\.0\.1', dom, re.S) and \
+    '<input id="search"' in dom and "<script" in dom and \
+    not re.search(r'(src|href)="(https?:)?//', dom)
+if not ok:
+    print("FAIL the page's DOM: %d rows, %d bars" % (len(rows), len(bars)))
+    sys.exit(1)
+print("ok   the page in Chromium: the timeline's bars, the counts and the 4 rows, nothing fetched")
+EOF
+	timeout 120 "$CHROMIUM" "$@" --screenshot="$L/page.png" --window-size=1280,1000 \
+		"file://$L/page.html" >/dev/null 2>>"$L/chromium.err" ||
+		fail "chromium --screenshot: $(tail -3 "$L/chromium.err")"
+	# unread_data's and linger0's colours: the chart was drawn.
+	python3 tests/lib/png_check.py "$L/page.png" d62728 1f77b4 || exit 1
+	# Bounded: 3000 rows list 2000, the rest counted by cause.
+	python3 tests/bench/bench_report_log.py 3000 >"$L/many.json"
+	"$TCPSHIM" report --html "$L/many.html" "$L/many.json" >/dev/null ||
+		fail "--html of 3000 rows: status $?"
+	[ "$(grep -c '^<tr><td class="t">' "$L/many.html")" = 2000 ] &&
+		grep -q '^<p id="more">1000 more rows are not listed' "$L/many.html" &&
+		[ "$(wc -c <"$L/many.html")" -lt 2000000 ] ||
+		fail "the page of 3000 rows: $(grep -c '^<tr><td class="t">' "$L/many.html") rows, $(wc -c <"$L/many.html") bytes"
+	echo "ok   3000 rows: 2000 listed, the rest counted, $(($(wc -c <"$L/many.html") / 1024)) kB"
+}
+html_part
 
 [ "$(id -u)" = 0 ] || skip "parts 3 to 5 need root (a private journald, eBPF, network namespaces); parts 1 and 2 passed"
 

@@ -101,26 +101,42 @@ void table_free(struct table *t)
 	free(t->cells);
 }
 
+#define TALLY_LINEAR 16
+
 struct tally_entry *tally_find(struct tally *t, const char *name,
 			       const char *what)
 {
 	json_t *at;
 	struct tally_entry *e;
 
-	if (t->index == NULL)
-		t->index = json_object();
-	at = json_object_get(t->index, name);
-	if (at != NULL)
-		return &t->entry[json_integer_value(at)];
+	/* A few names are searched in turn (a peer's causes: many small
+	 * tallies); past TALLY_LINEAR, through the index. */
+	if (t->index == NULL) {
+		for (size_t i = 0; i < t->len; i++)
+			if (strcmp(t->entry[i].name, name) == 0)
+				return &t->entry[i];
+		if (t->len >= TALLY_LINEAR) {
+			t->index = json_object();
+			for (size_t i = 0; i < t->len; i++)
+				json_object_set_new(t->index, t->entry[i].name,
+						    json_integer((json_int_t)i));
+		}
+	} else {
+		at = json_object_get(t->index, name);
+		if (at != NULL)
+			return &t->entry[json_integer_value(at)];
+	}
 	if (t->len == t->cap) {
-		t->cap = t->cap ? t->cap * 2 : 8;
+		t->cap = t->cap ? t->cap * 2 : 2;
 		t->entry = report_grow(t->entry, t->cap * sizeof(*t->entry));
 	}
 	e = &t->entry[t->len];
 	*e = (struct tally_entry){ .name = report_copy(name),
 				   .what = report_copy(what),
 				   .first = t->len };
-	json_object_set_new(t->index, name, json_integer((json_int_t)t->len));
+	if (t->index != NULL)
+		json_object_set_new(t->index, name,
+				    json_integer((json_int_t)t->len));
 	t->len++;
 	return e;
 }
