@@ -26,11 +26,26 @@
 #define CHART_W 960
 #define CHART_H 200
 
-static const char *const palette[] = {
-	"#d62728", "#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd",
-	"#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+/* Each known cause keeps its colour from page to page. */
+static const struct {
+	const char *cause, *color;
+} colors[] = {
+	{ "unread_data", "#d62728" },	{ "linger0", "#1f77b4" },
+	{ "abort", "#ff7f0e" },		{ "refused", "#2ca02c" },
+	{ "policy", "#9467bd" },	{ "killed", "#8c564b" },
+	{ "injected", "#e377c2" },	{ "peer_reset", "#17becf" },
+	{ "halfopen_reset", "#bcbd22" }, { "keepalive_timeout", "#7f7f7f" },
+	{ "user_timeout", "#aec7e8" },	{ "no_listener", "#98df8a" },
+	{ "no_connection", "#ffbb78" },
 };
-#define NCOLORS (sizeof(palette) / sizeof(*palette))
+
+static const char *color_of(const char *cause)
+{
+	for (size_t i = 0; i < sizeof(colors) / sizeof(*colors); i++)
+		if (strcmp(colors[i].cause, cause) == 0)
+			return colors[i].color;
+	return "#c7c7c7";
+}
 
 static void esc(FILE *f, const char *s)
 {
@@ -90,7 +105,7 @@ static void timeline(FILE *f, const struct report *r, const struct timeline *t)
 				"width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
 				"<title>%s: ", 50 + b * bw, y,
 				bw > 2 ? bw - 1 : bw, h,
-				palette[c % NCOLORS], when);
+				color_of(rev_str(r, t->cause[c])), when);
 			esc(f, t->cause[c] ? rev_str(r, t->cause[c]) : "-");
 			fprintf(f, " %zu</title></rect>\n", n);
 		}
@@ -103,7 +118,7 @@ static void timeline(FILE *f, const struct report *r, const struct timeline *t)
 			t->start + (int64_t)t->nbins * t->step, when));
 	for (size_t c = 0; c < t->ncauses; c++) {
 		fprintf(f, "<span style=\"background:%s\"></span>",
-			palette[c % NCOLORS]);
+			color_of(rev_str(r, t->cause[c])));
 		esc(f, t->cause[c] ? rev_str(r, t->cause[c]) : "-");
 	}
 	fputs("</p>\n", f);

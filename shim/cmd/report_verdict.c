@@ -285,9 +285,7 @@ static void receiver_alone(struct out *o, const struct report *r, uint32_t x)
 	}
 }
 
-/* When the receiving program saw the reset (the preload's time), else
- * when its kernel took it. */
-static int64_t seen_time(const struct report *r, uint32_t x)
+int64_t report_seen_time(const struct report *r, uint32_t x)
 {
 	const struct rev *p = report_program(r, x);
 
@@ -327,7 +325,7 @@ void report_verdict(const struct report *r, uint32_t i, char *buf,
 	say(&o, "; ");
 	saw(&o, r, x);
 	/* When the reset left, and when the program saw it. */
-	int64_t ts = report_end_time(r, s), tx = seen_time(r, x);
+	int64_t ts = report_end_time(r, s), tx = report_seen_time(r, x);
 
 	if (ts != INT64_MIN && tx != INT64_MIN) {
 		int64_t late = tx - ts - report_offset(r, r->ev[s].host,

@@ -30,6 +30,10 @@ void report_row_cause(const struct report *r, uint32_t i, char *buf,
 void report_verdict(const struct report *r, uint32_t i, char *buf,
 		    size_t size);
 
+/* When the receiving end's program saw the reset (the preload's time),
+ * else when its kernel took it; INT64_MIN when not known. */
+int64_t report_seen_time(const struct report *r, uint32_t x);
+
 /* A duration as "0.4 ms", "2.1 s", "2 min 3 s" into buf (32 bytes). */
 char *report_duration(int64_t ns, char *buf);
 

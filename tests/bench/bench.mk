@@ -13,6 +13,9 @@
 #                                 command built with watch), its last part
 # tests/bench/bench_watch.c       that part's workloads, counted
 # tests/bench/bench_net.h         what bench_work and bench_watch share
+# tests/bench/bench_report_cmd.sh tcpshim report on a million events, its
+#                                 last part
+# tests/bench/bench_report_log.py that part's log (and test_report's)
 
 BENCH_BINS := $(T)/bench_work $(T)/bench_calls $(T)/bench_watch
 

@@ -26,6 +26,9 @@
 #    without watch, interleaved; one reset, end to end; the memory per
 #    tracked socket, and whether it stays flat over a million
 #    connections.  Its counted budgets join the others.
+# 6. `tcpshim report` on a million events, every reset seen from both
+#    ends (tests/bench/bench_report_cmd.sh): its time and its largest
+#    resident set, as a table, --json and --html.
 #
 # Everything goes to build/bench/ and the report to build/bench.md.
 # valgrind, strace and libkeepalive0 are installed with apt-get when
@@ -414,6 +417,11 @@ cat "$W/servers.md" >>"$REPORT"
 
 sh tests/bench/bench_watch.sh "$W/watch.md" "$W/over" || exit 1
 cat "$W/watch.md" >>"$REPORT"
+
+# ---- 6. tcpshim report -----------------------------------------------
+
+sh tests/bench/bench_report_cmd.sh "$W/report.md" "$W/over" || exit 1
+cat "$W/report.md" >>"$REPORT"
 echo "Reproduce with \`make bench\` ($(($(date +%s) - start)) s for this run)." >>"$REPORT"
 cat "$REPORT"
 echo
