@@ -53,10 +53,11 @@ static uint32_t id_of(const struct report *r, const char *name)
 	return id == UINT32_MAX ? REV_NONE - 1 : id;
 }
 
-/* Do the ends' causes fit one reset?  A refused connect is answered by
- * a host with no listener, a half-open one by a host that did not know
- * the connection, and those two answer nothing else; an end without a
- * cause fits any. */
+/* Do the ends' causes fit one reset?  A refused connect is answered
+ * only by a host with no listener, which answers nothing else; a
+ * half-open one only by a host that did not know the connection (which
+ * may also answer data sent soon after other traffic: a peer_reset); an
+ * end without a cause fits any. */
 static int causes_fit(const struct report *r, const struct causes *c,
 		      uint32_t s, uint32_t x)
 {
@@ -86,43 +87,90 @@ static int compatible(const struct rev *s, const struct rev *r)
 	return 1;
 }
 
+/* A reset with one candidate each way between two hosts: the receiving
+ * host's time less the sending host's. */
 struct sample {
-	uint32_t a, b;
+	uint32_t s, x;		/* the sender's host, the receiver's */
 	int64_t d;
 };
 
-static int by_pair_then_d(const void *x, const void *y)
+static int by_direction_then_d(const void *a, const void *b)
 {
-	const struct sample *p = x, *q = y;
+	const struct sample *p = a, *q = b;
 
-	if (p->a != q->a)
-		return p->a < q->a ? -1 : 1;
-	if (p->b != q->b)
-		return p->b < q->b ? -1 : 1;
+	if (p->s != q->s)
+		return p->s < q->s ? -1 : 1;
+	if (p->x != q->x)
+		return p->x < q->x ? -1 : 1;
 	return (p->d > q->d) - (p->d < q->d);
 }
 
-/* Offsets from the samples: per host pair, the median, and the width of
- * the middle half. */
+/* One direction's samples, sorted: a receiver logs a reset after it
+ * left, never before, so the least differences are the nearest to the
+ * clocks' own offset; the tenth percentile, not the least, lest one odd
+ * pair decide. */
+struct direction {
+	int64_t low, median;
+	size_t n;
+};
+
+static struct direction direction_of(const struct sample *s, size_t k)
+{
+	return (struct direction){ s[(k - 1) / 10].d, s[(k - 1) / 2].d, k };
+}
+
+static struct rep_offset *offset_slot(struct report *r, uint32_t a,
+				      uint32_t b)
+{
+	for (size_t i = 0; i < r->noffsets; i++)
+		if (r->offset[i].a == a && r->offset[i].b == b)
+			return &r->offset[i];
+	r->offset = report_grow(r->offset,
+				(r->noffsets + 1) * sizeof(*r->offset));
+	r->offset[r->noffsets] = (struct rep_offset){ .a = a, .b = b };
+	return &r->offset[r->noffsets++];
+}
+
+/*
+ * Each host pair's offset (b's clock less a's, a < b): from resets a to
+ * b alone, their low difference; from b to a alone, less theirs; from
+ * both, half the one less the other, which takes the time a reset
+ * takes to arrive and be logged off too.  The median delay is the
+ * median difference less the offset, in the direction with more pairs.
+ */
 static void offsets(struct report *r, struct sample *s, size_t n)
 {
-	qsort(s, n, sizeof(*s), by_pair_then_d);
+	qsort(s, n, sizeof(*s), by_direction_then_d);
 	for (size_t i = 0, j; i < n; i = j) {
+		int forward = s[i].s < s[i].x;
 		struct rep_offset *o;
-		size_t k;
+		struct direction d;
 
-		for (j = i; j < n && s[j].a == s[i].a && s[j].b == s[i].b; j++)
+		for (j = i; j < n && s[j].s == s[i].s && s[j].x == s[i].x; j++)
 			;
-		k = j - i;
-		r->offset = report_grow(r->offset, (r->noffsets + 1) *
-						       sizeof(*r->offset));
-		o = &r->offset[r->noffsets++];
-		*o = (struct rep_offset){
-			.a = s[i].a, .b = s[i].b, .pairs = k,
-			.ns = k % 2 ? s[i + k / 2].d
-				    : s[i + k / 2 - 1].d / 2 + s[i + k / 2].d / 2,
-			.spread_ns = s[i + k * 3 / 4].d - s[i + k / 4].d,
-		};
+		d = direction_of(s + i, j - i);
+		o = forward ? offset_slot(r, s[i].s, s[i].x)
+			    : offset_slot(r, s[i].x, s[i].s);
+		if (forward) {
+			o->fwd_low = d.low;
+			o->fwd_n = d.n;
+		} else {
+			o->back_low = d.low;
+			o->back_n = d.n;
+		}
+		if (d.n > o->delay_n) {
+			o->delay_n = d.n;
+			o->spread_ns = d.median - d.low;
+		}
+	}
+	for (size_t i = 0; i < r->noffsets; i++) {
+		struct rep_offset *o = &r->offset[i];
+
+		o->pairs = o->fwd_n + o->back_n;
+		if (o->fwd_n > 0 && o->back_n > 0)
+			o->ns = o->fwd_low / 2 - o->back_low / 2;
+		else
+			o->ns = o->fwd_n > 0 ? o->fwd_low : -o->back_low;
 	}
 }
 
@@ -296,9 +344,8 @@ void report_ends(struct report *r)
 			cap = cap ? cap * 2 : 64;
 			samples = report_grow(samples, cap * sizeof(*samples));
 		}
-		samples[nsamples++] = r->ev[s].host < r->ev[i].host
-			? (struct sample){ r->ev[s].host, r->ev[i].host, tr - ts }
-			: (struct sample){ r->ev[i].host, r->ev[s].host, ts - tr };
+		samples[nsamples++] =
+			(struct sample){ r->ev[s].host, r->ev[i].host, tr - ts };
 	}
 	offsets(r, samples, nsamples);
 	free(samples);

@@ -54,7 +54,8 @@ int report_parse_time(const char *s, int64_t *ns)
 	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
 	    digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &mi) ||
 	    s[16] != ':' || digits(s + 17, 2, &sec) || mo < 1 || mo > 12 ||
-	    d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+	    d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 ||
+	    y < REPORT_YEAR_MIN || y > REPORT_YEAR_MAX)
 		return -1;
 	if (*p == '.') {
 		p++;
@@ -195,20 +196,23 @@ int64_t report_json_int(json_t *obj, const char *key)
 static uint32_t str_of(struct report *r, json_t *obj, const char *key)
 {
 	json_t *v = json_object_get(obj, key);
-	char buf[512];
+	char small[512], *buf = small;
 	size_t n;
+	uint32_t id;
 
 	if (!json_is_string(v))
 		return 0;
 	n = json_string_length(v);
-	if (n < sizeof(buf)) {
-		memcpy(buf, json_string_value(v), n);
-		for (size_t i = 0; i < n; i++)
-			if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
-				buf[i] = '?';
-		return intern_n(&r->strings, buf, n);
-	}
-	return intern(&r->strings, json_string_value(v));
+	if (n >= sizeof(small))
+		buf = report_grow(NULL, n);
+	memcpy(buf, json_string_value(v), n);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+			buf[i] = '?';
+	id = intern_n(&r->strings, buf, n);
+	if (buf != small)
+		free(buf);
+	return id;
 }
 
 static int32_t int32_of(json_t *obj, const char *key)

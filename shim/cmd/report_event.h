@@ -12,9 +12,13 @@
 /* Keep the event obj (its "event" a non-empty string) of host. */
 void report_event_take(struct report *r, json_t *obj, uint32_t host);
 
+/* The years a time may have: ns since 1970 stay far inside 64 bits. */
+#define REPORT_YEAR_MIN 1900
+#define REPORT_YEAR_MAX 2200
+
 /* RFC 3339 ("2026-11-24T00:59:10.259401Z", an offset instead of Z, a
  * space for the T, fewer digits) as ns since 1970 in *ns: 0, or -1 when
- * s is not one. */
+ * s is not one (or its year is outside REPORT_YEAR_MIN..MAX). */
 int report_parse_time(const char *s, int64_t *ns);
 
 /* ns as RFC 3339 UTC with microseconds, into buf (32 bytes). */

@@ -21,8 +21,10 @@ static int parse_peer(struct rep_filter *f, const char *s)
 	char buf[INET6_ADDRSTRLEN + 2];
 	size_t n = strlen(s);
 	struct in_addr v4;
+	/* An IPv6 address without brackets has no port: 2001:db8::5:1. */
+	int bare6 = s[0] != '[' && strchr(s, ':') != strrchr(s, ':');
 
-	if (report_parse_addr(s, f->peer, &f->port) == 0) {
+	if (!bare6 && report_parse_addr(s, f->peer, &f->port) == 0) {
 		f->has_peer = f->has_port = 1;
 		return 0;
 	}

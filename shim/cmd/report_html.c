@@ -18,6 +18,7 @@
 #include "cmd/report_filter.h"
 #include "cmd/report_join.h"
 #include "cmd/report_rows.h"
+#include "cmd/report_table.h"
 #include "cmd/report_timeline.h"
 #include "cmd/report_verdict.h"
 
@@ -124,55 +125,30 @@ static void timeline(FILE *f, const struct report *r, const struct timeline *t)
 	fputs("</p>\n", f);
 }
 
-/* Counts by one column of the rows (the cause, or the peer host). */
-struct count {
-	char name[64];
-	size_t n;
-};
-
-static int most_first(const void *a, const void *b)
-{
-	const struct count *x = a, *y = b;
-
-	if (x->n != y->n)
-		return x->n < y->n ? 1 : -1;
-	return strcmp(x->name, y->name);
-}
-
-static void add(struct count **c, size_t *len, const char *name)
-{
-	for (size_t i = 0; i < *len; i++)
-		if (strcmp((*c)[i].name, name) == 0) {
-			(*c)[i].n++;
-			return;
-		}
-	*c = report_grow(*c, (*len + 1) * sizeof(**c));
-	snprintf((*c)[*len].name, sizeof((*c)[*len].name), "%s", name);
-	(*c)[(*len)++].n = 1;
-}
-
+/* A tally's names and counts, most first; past max, the rest as one
+ * line. */
 static void count_table(FILE *f, const char *id, const char *title,
-			const char *what, struct count *c, size_t len,
-			size_t max)
+			const char *what, struct tally *t, size_t max)
 {
 	size_t rest = 0;
 
-	qsort(c, len, sizeof(*c), most_first);
+	tally_sort(t);
 	fprintf(f, "<h2>%s</h2>\n<table id=\"%s\"><thead><tr><th>%s</th>"
 		"<th class=\"n\">rows</th></tr></thead><tbody>\n", title, id,
 		what);
-	for (size_t i = 0; i < len; i++) {
+	for (size_t i = 0; i < t->len; i++) {
 		if (i >= max) {
-			rest += c[i].n;
+			rest += t->entry[i].n;
 			continue;
 		}
 		fputs("<tr><td>", f);
-		esc(f, c[i].name);
-		fprintf(f, "</td><td class=\"n\">%zu</td></tr>\n", c[i].n);
+		esc(f, t->entry[i].name);
+		fprintf(f, "</td><td class=\"n\">%zu</td></tr>\n",
+			t->entry[i].n);
 	}
 	if (rest > 0)
 		fprintf(f, "<tr><td>%zu others</td><td class=\"n\">%zu</td>"
-			"</tr>\n", len - max, rest);
+			"</tr>\n", t->len - max, rest);
 	fputs("</tbody></table>\n", f);
 }
 
@@ -192,8 +168,8 @@ static void rows(FILE *f, const struct report *r, size_t shown)
 {
 	char time[32], from[64], to[64], cause[96];
 	char *verdict = report_grow(NULL, 2048);
-	struct count *rest = NULL;
-	size_t nrest = 0, listed = 0;
+	struct tally rest = { 0 };
+	size_t listed = 0;
 
 	fprintf(f, "<h2>Connections</h2>\n<p><input id=\"search\" "
 		"placeholder=\"show rows holding...\" aria-label=\"filter "
@@ -209,7 +185,7 @@ static void rows(FILE *f, const struct report *r, size_t shown)
 			continue;
 		report_row_cause(r, i, cause, sizeof(cause));
 		if (listed == HTML_ROWS) {
-			add(&rest, &nrest, cause);
+			tally_count(&rest, cause, "");
 			continue;
 		}
 		listed++;
@@ -228,13 +204,13 @@ static void rows(FILE *f, const struct report *r, size_t shown)
 		fputs("</td></tr>\n", f);
 	}
 	fputs("</tbody></table>\n", f);
-	if (nrest > 0) {
+	if (rest.len > 0) {
 		fprintf(f, "<p id=\"more\">%zu more rows are not listed; "
 			"their causes:</p>\n", shown - listed);
 		count_table(f, "more_causes", "Rows not listed", "cause",
-			    rest, nrest, SIZE_MAX);
+			    &rest, SIZE_MAX);
 	}
-	free(rest);
+	tally_free(&rest);
 	free(verdict);
 }
 
@@ -258,10 +234,38 @@ static void offsets(FILE *f, const struct report *r)
 	fputs("</tbody></table>\n", f);
 }
 
+/* journald's suppressed messages, and what the notices held back: a
+ * reader of the page must know that events may be missing. */
+static void gaps(FILE *f, const struct report *r)
+{
+	char when[32];
+
+	if (r->held_back > 0)
+		fprintf(f, "<p id=\"held\">%zu events were held back by "
+			"TCPSHIM_RATE: counted by the programs, not logged.</p>\n",
+			r->held_back);
+	if (r->ngaps == 0)
+		return;
+	fputs("<h2>Possible gaps</h2>\n<p>journald suppressed messages: "
+	      "events may be missing.</p>\n<table id=\"gaps\"><thead><tr>"
+	      "<th>time</th><th>host</th><th>journald said</th></tr></thead>"
+	      "<tbody>\n", f);
+	for (size_t i = 0; i < r->ngaps; i++) {
+		fprintf(f, "<tr><td class=\"t\">%s</td><td>",
+			report_format_time(r->gap[i].ns, when));
+		esc(f, r->gap[i].host ? rev_str(r, r->gap[i].host)
+				      : "(unnamed)");
+		fputs("</td><td>", f);
+		esc(f, r->gap[i].text);
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</tbody></table>\n", f);
+}
+
 static void page(FILE *f, const struct report *r)
 {
-	struct count *causes = NULL, *peers = NULL;
-	size_t ncauses = 0, npeers = 0, shown = 0, both = 0;
+	struct tally causes = { 0 }, peers = { 0 };
+	size_t shown = 0, both = 0;
 	struct timeline t;
 	char host[64], cause[96];
 
@@ -274,28 +278,29 @@ static void page(FILE *f, const struct report *r)
 		report_row_ends(r, i, &s, &x);
 		both += s != REV_NONE && x != REV_NONE;
 		report_row_cause(r, i, cause, sizeof(cause));
-		add(&causes, &ncauses, cause);
+		tally_count(&causes, cause, "");
 		peer_of(r, i, host);
-		add(&peers, &npeers, host);
+		tally_count(&peers, host, "");
 	}
 	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
 		"charset=\"utf-8\"><title>tcpshim report</title><style>%s"
 		"</style></head>\n<body>\n<h1>tcpshim report</h1>\n<p id=\""
 		"summary\">%zu connections, %zu seen from both ends.</p>\n",
 		style, shown, both);
+	gaps(f, r);
 	report_timeline(r, &t);
 	if (t.resets > 0)
 		timeline(f, r, &t);
 	report_timeline_free(&t);
-	count_table(f, "causes", "Counts by cause", "cause", causes, ncauses,
+	count_table(f, "causes", "Counts by cause", "cause", &causes,
 		    SIZE_MAX);
-	count_table(f, "peers", "Counts by peer", "reset from", peers,
-		    npeers, HTML_PEERS);
+	count_table(f, "peers", "Counts by peer", "reset from", &peers,
+		    HTML_PEERS);
 	offsets(f, r);
 	rows(f, r, shown);
 	fprintf(f, "<script>%s</script>\n</body></html>\n", script);
-	free(causes);
-	free(peers);
+	tally_free(&causes);
+	tally_free(&peers);
 }
 
 int report_html(const struct report *r, const char *path)

@@ -9,14 +9,14 @@
  * 3. Ends: a reset sent (rst_sent, or halfopen: keepalive's last reset)
  *    at LOCAL -> PEER and a reset received at PEER -> LOCAL, whose byte
  *    counts do not contradict each other (neither end received more
- *    than the other sent) and whose causes fit (a refused connect is
- *    answered by no_listener, a halfopen_reset by no_connection, and
- *    those two answer nothing else), are one reset's two ends when
- *    nothing else could be.  Hosts' clocks differ: first, a reset with exactly one
- *    candidate each way, on two hosts, gives a sample of the second
- *    host's clock less the first's (plus the time the reset took to
- *    arrive and be logged); the median of a host pair's samples is its
- *    offset.  Then, with offsets taken off, a receiver pairs with the
+ *    than the other sent) and whose causes fit (refused only with
+ *    no_listener, which answers nothing else; halfopen_reset only with
+ *    no_connection), are one reset's two ends when nothing else could
+ *    be.  Hosts' clocks differ: first, a reset with exactly one
+ *    candidate each way, on two hosts, gives a sample of the receiving
+ *    host's clock less the sender's, plus the time the reset took to
+ *    arrive and be logged (report_ends.c: the offset is read from the
+ *    least samples).  Then, with offsets taken off, a receiver pairs with the
  *    only sender whose time is within JOIN_EARLY_NS before and
  *    JOIN_PROMPT_NS after it; those left pair with the only sender up
  *    to JOIN_LATE_NS before them (a receiver logs at its next call:

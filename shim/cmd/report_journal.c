@@ -32,7 +32,8 @@ static int journal_time(json_t *o, const char *key, int64_t *ns)
 	if (s == NULL || *s < '0' || *s > '9')
 		return -1;
 	us = strtoll(s, &end, 10);
-	if (*end != '\0')
+	/* Up to the year 2200, as report_parse_time takes. */
+	if (*end != '\0' || us > 7258118400000000LL)
 		return -1;
 	*ns = (int64_t)us * 1000;
 	return 0;

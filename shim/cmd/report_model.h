@@ -49,11 +49,15 @@ struct rev {
 				   or the kernel layer of a preload end */
 };
 
-/* A host pair's clock offset: b's clock less a's. */
+/* A host pair's clock offset: b's clock less a's (a < b). */
 struct rep_offset {
 	uint32_t a, b;
-	int64_t ns, spread_ns;	/* median; the middle half's width */
+	int64_t ns;
+	int64_t spread_ns;	/* the median delay: how long after its
+				   reset a receiver was logged */
 	size_t pairs;
+	int64_t fwd_low, back_low;	/* a to b's samples, b to a's */
+	size_t fwd_n, back_n, delay_n;
 };
 
 /* A journald "Suppressed N messages" notice: events may be missing. */

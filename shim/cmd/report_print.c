@@ -44,13 +44,15 @@ static void count_event(const struct report *r, struct counts *c,
 {
 	const char *event = e->event ? rev_str(r, e->event) : UNKNOWN;
 	const char *cause = e->cause ? rev_str(r, e->cause) : UNKNOWN;
-	char key[256], host[64];
+	char *key = report_grow(NULL, strlen(event) + strlen(cause) + 2);
+	char host[64];
 	struct tally_entry *p;
 
 	/* A cause is counted under its event: the same name under two
 	 * events would be two causes.  \x1f is in neither. */
-	snprintf(key, sizeof(key), "%s\x1f%s", event, cause);
+	sprintf(key, "%s\x1f%s", event, cause);
 	tally_count(&c->causes, key, event);
+	free(key);
 	peer_host(peer, host);
 	p = tally_count(&c->peers, host, "");
 	if (p->sub == NULL) {
@@ -160,7 +162,7 @@ static const char *host_name(const struct report *r, uint32_t id)
 static void print_offsets(const struct report *r)
 {
 	static const char *const head[] = { "HOST", "LESS HOST", "OFFSET",
-					    "MIDDLE HALF WITHIN", "PAIRS" };
+					    "MEDIAN DELAY", "PAIRS" };
 	struct table t = { head, "llrrr", 5, NULL, 0, 0 };
 	char a[32], b[32], n[32];
 

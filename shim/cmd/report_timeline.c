@@ -2,7 +2,9 @@
  * report_timeline.c - the report's picture in the terminal: resets per
  * interval, a bar each, and the causes that made them.  The interval is
  * the shortest of 1 ms, 10 ms, 100 ms, 1 s, 10 s, 1 min, 10 min, 1 h,
- * 6 h, 1 day and 7 days that covers the span in TIMELINE_BINS lines.
+ * 6 h, 1 day, 7, 30, 365 and 36500 days that covers the span in
+ * TIMELINE_BINS lines (times are within 1900 to 2200: the last always
+ * does).
  */
 #include "cmd/report_timeline.h"
 
@@ -23,9 +25,17 @@ static const struct {
 	{ 10000000000LL, "10 s" },	{ 60000000000LL, "1 min" },
 	{ 600000000000LL, "10 min" },	{ 3600000000000LL, "1 h" },
 	{ 21600000000000LL, "6 h" },	{ 86400000000000LL, "1 day" },
-	{ 604800000000000LL, "7 days" },
+	{ 604800000000000LL, "7 days" },	{ 2592000000000000LL, "30 days" },
+	{ 31536000000000000LL, "365 days" },
+	{ 3153600000000000000LL, "36500 days" },
 };
 #define NSTEPS (sizeof(steps) / sizeof(*steps))
+
+/* a / b rounded down (times before 1970 are negative). */
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	return a / b - (a % b != 0 && a < 0);
+}
 
 uint32_t report_row_main_cause(const struct report *r, uint32_t i)
 {
@@ -94,10 +104,11 @@ void report_timeline(const struct report *r, struct timeline *t)
 	if (t->resets == 0)
 		return;
 	for (k = 0; k + 1 < NSTEPS; k++)
-		if ((hi / steps[k].ns - lo / steps[k].ns) < TIMELINE_BINS)
+		if (floor_div(hi, steps[k].ns) - floor_div(lo, steps[k].ns) <
+		    TIMELINE_BINS)
 			break;
 	t->step = steps[k].ns;
-	t->start = lo / t->step * t->step;
+	t->start = floor_div(lo, t->step) * t->step;
 	t->nbins = (size_t)((hi - t->start) / t->step) + 1;
 	t->count = report_grow(NULL, t->nbins * t->ncauses * sizeof(size_t));
 	t->total = report_grow(NULL, t->nbins * sizeof(size_t));

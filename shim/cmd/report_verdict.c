@@ -51,6 +51,20 @@ static const char *cause_of(const struct report *r, uint32_t i)
 	return rev_str(r, report_end_cause(r, i));
 }
 
+size_t report_utf8_whole(const char *s, size_t len)
+{
+	size_t k = len, need;
+	unsigned char lead;
+
+	while (k > 0 && ((unsigned char)s[k - 1] & 0xc0) == 0x80)
+		k--;
+	if (k == 0)
+		return len;
+	lead = (unsigned char)s[k - 1];
+	need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+	return k - 1 + need <= len ? len : k - 1;
+}
+
 void report_row_cause(const struct report *r, uint32_t i, char *buf,
 		      size_t size)
 {
@@ -64,6 +78,7 @@ void report_row_cause(const struct report *r, uint32_t i, char *buf,
 		snprintf(buf, size, "%s/%s", *a ? a : "-", *b ? b : "-");
 	else
 		snprintf(buf, size, "%s", *a ? a : *b ? b : "-");
+	buf[report_utf8_whole(buf, strlen(buf))] = '\0';
 }
 
 char *report_duration(int64_t ns, char *buf)
@@ -96,9 +111,12 @@ static void say(struct out *o, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(o->p + o->len, o->cap - o->len, fmt, ap);
 	va_end(ap);
-	if (n > 0)
-		o->len += (size_t)n < o->cap - o->len ? (size_t)n
-						       : o->cap - o->len - 1;
+	if (n > 0 && (size_t)n < o->cap - o->len) {
+		o->len += (size_t)n;
+	} else if (n > 0) {
+		o->len = report_utf8_whole(o->p, o->cap - 1);
+		o->p[o->len] = '\0';
+	}
 }
 
 /* "curl (pid 12, fd 5) on web1": the end's process, as far as known. */

@@ -34,6 +34,9 @@ void report_verdict(const struct report *r, uint32_t i, char *buf,
  * else when its kernel took it; INT64_MIN when not known. */
 int64_t report_seen_time(const struct report *r, uint32_t x);
 
+/* The length of s[0..len) without a last UTF-8 character cut short. */
+size_t report_utf8_whole(const char *s, size_t len);
+
 /* A duration as "0.4 ms", "2.1 s", "2 min 3 s" into buf (32 bytes). */
 char *report_duration(int64_t ns, char *buf);
 
