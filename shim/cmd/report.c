@@ -218,6 +218,22 @@ static int host_log(const char *arg, const char **name, const char **log)
 	return (int)(eq - arg);
 }
 
+/* Is log named by a --host too?  Then it was read as that host's: a
+ * log read twice would join with itself. */
+static int named_already(int argc, char **argv, const char *log)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		const char *v = strncmp(argv[i], "--host=", 7) == 0 ? argv[i] + 7
+			: strcmp(argv[i], "--host") == 0 && i + 1 < argc ? argv[++i]
+			: NULL;
+		const char *eq = v != NULL ? strchr(v, '=') : NULL;
+
+		if (eq != NULL && strcmp(eq + 1, log) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static void free_report(struct report *r)
 {
 	for (size_t i = 0; i < r->ngaps; i++)
@@ -301,7 +317,8 @@ int report_main(int argc, char **argv)
 	if (optind == argc && named == 0)
 		read_log(&r, "-", 0);
 	for (int i = optind; i < argc; i++)
-		read_log(&r, argv[i], 0);
+		if (!named_already(argc, argv, argv[i]))
+			read_log(&r, argv[i], 0);
 
 	report_join(&r);
 	status = r.unreadable || r.skipped > 0 ? 1 : 0;
