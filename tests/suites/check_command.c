@@ -777,6 +777,52 @@ START_TEST(report_of_several_files_and_a_missing_one)
 }
 END_TEST
 
+/* A log named by --host is that host's, read once even when it is named
+ * among the logs too; a bad --host, or a filter's bad value, is a usage
+ * error that names the accepted form. */
+START_TEST(report_host_names_a_log_once_and_bad_values_are_said)
+{
+	const char *a = write_file("host.log",
+		"{\"time\":\"2026-11-24T10:00:01.000000Z\",\"pid\":1,"
+		"\"conn\":1,\"event\":\"rst_sent\",\"cause\":\"linger0\","
+		"\"local\":\"10.0.0.2:80\",\"peer\":\"10.0.0.1:4000\"}\n");
+	struct tl_proc p;
+
+	tl_run(&p, NULL, (const char *const[]){ command(), "report", "--json",
+						"--host", tl_str("web=%s", a),
+						a, NULL });
+	ck_assert_int_eq(p.status, 0);
+	ck_assert_int_eq(tl_count_lines(p.out), 1);
+	ck_assert_ptr_nonnull(strstr(p.out, "\"host\":\"web\""));
+	ck_assert_ptr_nonnull(strstr(p.out, "\"verdict\":\"pid 1 on web closed "
+					    "with SO_LINGER {1, 0}: its kernel "
+					    "reset the connection; the "
+					    "receiver's end is not in these "
+					    "logs\""));
+	tl_free(&p);
+
+	tl_run(&p, NULL, (const char *const[]){ command(), "report", "--host",
+						"web", a, NULL });
+	ck_assert_int_eq(p.status, 2);
+	ck_assert_str_eq(p.err, "tcpshim report: --host 'web': expected "
+				"NAME=LOG\n");
+	tl_free(&p);
+	tl_run(&p, NULL, (const char *const[]){ command(), "report", "--since",
+						"yesterday", a, NULL });
+	ck_assert_int_eq(p.status, 2);
+	ck_assert_str_eq(p.err, "tcpshim report: --since 'yesterday': not a "
+				"time (RFC 3339: 2026-11-24T00:59:10Z, or with "
+				".fraction or +hh:mm)\n");
+	tl_free(&p);
+	tl_run(&p, NULL, (const char *const[]){ command(), "report", "--peer",
+						"nowhere:80", a, NULL });
+	ck_assert_int_eq(p.status, 2);
+	ck_assert_str_eq(p.err, "tcpshim report: --peer 'nowhere:80': not an "
+				"address (ADDR, ADDR:PORT or [ADDR]:PORT)\n");
+	tl_free(&p);
+}
+END_TEST
+
 START_TEST(report_of_an_empty_log_and_a_text_log)
 {
 	const char *empty = write_file("empty.log", "");
@@ -987,6 +1033,8 @@ Suite *command_suite(void)
 		       report_rows_counts_and_notices_of_a_crafted_log);
 	tcase_add_test(report_tc, report_reads_stdin_when_no_file_or_dash);
 	tcase_add_test(report_tc, report_of_several_files_and_a_missing_one);
+	tcase_add_test(report_tc,
+		       report_host_names_a_log_once_and_bad_values_are_said);
 	tcase_add_test(report_tc, report_of_an_empty_log_and_a_text_log);
 	tcase_add_test(report_tc, report_of_a_log_whose_last_line_is_cut);
 	tcase_add_test(report_tc, report_of_lines_with_missing_fields);
