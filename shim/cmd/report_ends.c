@@ -140,7 +140,8 @@ static struct rep_offset *offset_slot(struct report *r, uint32_t a,
  */
 static void offsets(struct report *r, struct sample *s, size_t n)
 {
-	qsort(s, n, sizeof(*s), by_direction_then_d);
+	if (n > 1)
+		qsort(s, n, sizeof(*s), by_direction_then_d);
 	for (size_t i = 0, j; i < n; i = j) {
 		int forward = s[i].s < s[i].x;
 		struct rep_offset *o;

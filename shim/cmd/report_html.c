@@ -94,7 +94,7 @@ static void timeline(FILE *f, const struct report *r, const struct timeline *t)
 	for (size_t b = 0; b < t->nbins; b++) {
 		double y = CHART_H + 5;
 
-		report_format_time(t->start + (int64_t)b * t->step, when);
+		report_format_time(report_timeline_at(t, b), when);
 		for (size_t c = 0; c < t->ncauses; c++) {
 			size_t n = t->count[b * t->ncauses + c];
 			double h = (double)n * CHART_H / (double)t->max;
@@ -112,11 +112,11 @@ static void timeline(FILE *f, const struct report *r, const struct timeline *t)
 		}
 	}
 	fprintf(f, "<text x=\"50\" y=\"%d\" font-size=\"11\">%s</text>\n",
-		CHART_H + 22, report_format_time(t->start, when));
+		CHART_H + 22, report_format_time(report_timeline_at(t, 0), when));
 	fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" "
 		"text-anchor=\"end\">%s</text>\n</svg>\n<p class=\"key\">",
 		CHART_W + 50, CHART_H + 22, report_format_time(
-			t->start + (int64_t)t->nbins * t->step, when));
+			report_timeline_at(t, t->nbins), when));
 	for (size_t c = 0; c < t->ncauses; c++) {
 		fprintf(f, "<span style=\"background:%s\"></span>",
 			color_of(rev_str(r, t->cause[c])));

@@ -2,9 +2,9 @@
  * report_timeline.c - the report's picture in the terminal: resets per
  * interval, a bar each, and the causes that made them.  The interval is
  * the shortest of 1 ms, 10 ms, 100 ms, 1 s, 10 s, 1 min, 10 min, 1 h,
- * 6 h, 1 day, 7, 30, 365 and 36500 days that covers the span in
+ * 6 h, 1 day, 7, 30, 365 and 7300 days that covers the span in
  * TIMELINE_BINS lines (times are within 1900 to 2200: the last always
- * does).
+ * does).  Bins are counted in steps, not ns, so that no sum overflows.
  */
 #include "cmd/report_timeline.h"
 
@@ -27,7 +27,7 @@ static const struct {
 	{ 21600000000000LL, "6 h" },	{ 86400000000000LL, "1 day" },
 	{ 604800000000000LL, "7 days" },	{ 2592000000000000LL, "30 days" },
 	{ 31536000000000000LL, "365 days" },
-	{ 3153600000000000000LL, "36500 days" },
+	{ 630720000000000000LL, "7300 days" },
 };
 #define NSTEPS (sizeof(steps) / sizeof(*steps))
 
@@ -63,6 +63,11 @@ static int is_reset(const struct report *r, uint32_t i)
 	int k = r->ev[i].kind;
 
 	return k == RK_SENT || k == RK_RECEIVED || k == RK_HALFOPEN;
+}
+
+int64_t report_timeline_at(const struct timeline *t, size_t b)
+{
+	return (t->first + (int64_t)b) * t->step;
 }
 
 const char *report_timeline_step(const struct timeline *t)
@@ -108,8 +113,8 @@ void report_timeline(const struct report *r, struct timeline *t)
 		    TIMELINE_BINS)
 			break;
 	t->step = steps[k].ns;
-	t->start = floor_div(lo, t->step) * t->step;
-	t->nbins = (size_t)((hi - t->start) / t->step) + 1;
+	t->first = floor_div(lo, t->step);
+	t->nbins = (size_t)(floor_div(hi, t->step) - t->first) + 1;
 	t->count = report_grow(NULL, t->nbins * t->ncauses * sizeof(size_t));
 	t->total = report_grow(NULL, t->nbins * sizeof(size_t));
 	memset(t->count, 0, t->nbins * t->ncauses * sizeof(size_t));
@@ -122,7 +127,7 @@ void report_timeline(const struct report *r, struct timeline *t)
 		if (at == INT64_MIN || !is_reset(r, i) ||
 		    !report_filter_pass(r, i))
 			continue;
-		b = (size_t)((at - t->start) / t->step);
+		b = (size_t)(floor_div(at, t->step) - t->first);
 		t->count[b * t->ncauses +
 			 cause_index(t, report_row_main_cause(r, i))]++;
 		if (++t->total[b] > t->max)
@@ -152,7 +157,7 @@ void report_timeline_print(const struct report *r, FILE *out)
 		const char *sep = "";
 
 		fprintf(out, "%s  %6zu",
-			report_format_time(t.start + (int64_t)b * t.step, when),
+			report_format_time(report_timeline_at(&t, b), when),
 			t.total[b]);
 		if (bar > 0)
 			fprintf(out, "  %-40.*s  ", (int)bar,

@@ -12,7 +12,7 @@
 #define TIMELINE_BINS 24	/* at most */
 
 struct timeline {
-	int64_t start, step;	/* ns */
+	int64_t first, step;	/* the first bin's start in steps; ns */
 	size_t nbins;
 	uint32_t *cause;	/* the causes seen, most first */
 	size_t ncauses;
@@ -25,6 +25,9 @@ struct timeline {
  * time).  resets is 0 when there is none. */
 void report_timeline(const struct report *r, struct timeline *t);
 void report_timeline_free(struct timeline *t);
+
+/* Where bin b starts (b may be nbins: where the last ends), in ns. */
+int64_t report_timeline_at(const struct timeline *t, size_t b);
 
 /* The interval as words: "10 s", "1 min". */
 const char *report_timeline_step(const struct timeline *t);
