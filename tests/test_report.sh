@@ -315,7 +315,7 @@ command -v ip >/dev/null || skip "ip missing (Debian package iproute2); parts 1 
 [ -x "$PEER_SERVICE" ] || fail "$PEER_SERVICE not built (make check-build)"
 "$PEERHOST" up "$TAG" || skip "cannot make network namespaces here"
 HOSTS=1
-PEER=198.18.0.2 PORT=7000
+PEER=198.18.0.2 PORT=7000 HPORT=7100
 N=$W/n
 mkdir -p "$N"
 SRUN="$PEERHOST peer $TAG" CRUN="$PEERHOST client $TAG"
@@ -324,16 +324,13 @@ pair "$N" "$PEER" "$PORT" --json
 SRUN= CRUN=
 report "$N/named" --json --host peer="$N/server.json" --host client="$N/client.json"
 $EXPECT joined "$N/named" "$N/server.json" "$N/client.json" "$PEER" "$PORT" || exit 1
-if [ -n "$WATCH" ]; then
-	rows_of "$N/rows" "$PEER" "$PORT" "$N/server.json" "$N/client.json" "$N/watch.json"
-	$EXPECT joined "$N/rows" "$N/server.json" "$N/client.json" "$PEER" "$PORT" kernel || exit 1
-fi
 
 # halfopen CASE: python3 on the client host under tcpshim with keepalive
-# 1,1,3, connected to the peer service and waiting in recv(), while the
+# 1,1,3, connected to the peer service (on HPORT: its resets stay out of
+# the rows of PORT) and waiting in recv(), while the
 # peer host crashes (CASE dead) or crashes and restarts (restarted).
 halfopen() {
-	"$PEERHOST" peer "$TAG" "$PEER_SERVICE" "$PEER" "$PORT" >"$N/peer_$1.out" 2>&1 &
+	"$PEERHOST" peer "$TAG" "$PEER_SERVICE" "$PEER" "$HPORT" >"$N/peer_$1.out" 2>&1 &
 	SPID=$!
 	n=0
 	until grep -q ready "$N/peer_$1.out"; do
@@ -347,7 +344,7 @@ print("connected", flush=True)
 try:
     s.recv(100)
 except OSError as e:
-    print(e.__class__.__name__)' "$PEER" "$PORT" >"$N/$1.out" 2>&1 &
+    print(e.__class__.__name__)' "$PEER" "$HPORT" >"$N/$1.out" 2>&1 &
 	CPID=$!
 	n=0
 	until grep -q connected "$N/$1.out"; do
@@ -358,7 +355,7 @@ except OSError as e:
 	SPID=
 	if [ "$1" = restarted ]; then
 		"$PEERHOST" restart "$TAG"
-		"$PEERHOST" peer "$TAG" "$PEER_SERVICE" "$PEER" "$PORT" >"$N/peer2.out" 2>&1 &
+		"$PEERHOST" peer "$TAG" "$PEER_SERVICE" "$PEER" "$HPORT" >"$N/peer2.out" 2>&1 &
 		SPID=$!
 	fi
 	wait "$CPID"
@@ -367,7 +364,12 @@ except OSError as e:
 halfopen dead
 halfopen restarted
 [ -z "$SPID" ] || { kill "$SPID"; wait "$SPID" 2>/dev/null; SPID=; }
+# watch's lines are all written once it has stopped.
 watch_off "$N/watch.json"
+if [ -n "$WATCH" ]; then
+	rows_of "$N/rows" "$PEER" "$PORT" "$N/server.json" "$N/client.json" "$N/watch.json"
+	$EXPECT joined "$N/rows" "$N/server.json" "$N/client.json" "$PEER" "$PORT" kernel || exit 1
+fi
 grep -q '^TimeoutError$' "$N/dead.out" && grep -q '^ConnectionResetError$' "$N/restarted.out" ||
 	fail "the clients saw: $(cat "$N/dead.out" "$N/restarted.out")"
 report "$N/ho" --json "$N/dead.json" "$N/restarted.json"
@@ -391,7 +393,7 @@ if len(got) != 2 or any(g[0] != w[0] or not re.fullmatch(w[1], g[1])
 print("ok   half-open peers from the client's log: keepalive_timeout and halfopen_reset, one-sided")
 EOF
 [ -n "$WATCH" ] || exit 0
-report "$N/howatch" --json --peer "$PEER:$PORT" "$N/dead.json" "$N/restarted.json" "$N/watch.json"
+report "$N/howatch" --json --peer "$PEER:$HPORT" "$N/dead.json" "$N/restarted.json" "$N/watch.json"
 python3 - "$N/howatch" "$N/dead.json" "$N/restarted.json" <<'EOF' || exit 1
 import json, re, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
