@@ -9,14 +9,20 @@
 #   make fuzz            fuzz the config parser and the event formatter
 #   make install         PREFIX=/usr/local DESTDIR= (see below)
 #   make uninstall       remove exactly what install put there
+#   make deb             the Debian packages, built in build/deb/
+#   make check-deb       make deb twice, compared; lintian; the packages'
+#                        contents
 #   make clean
 #
 # Knobs:
 #   CC ?= cc             compiler
 #   CFLAGS ?= -O2 -g     optimisation and debug flags
+#   CPPFLAGS, LDFLAGS    preprocessor and linker flags, added to the
+#                        project's own (Debian's build flags use them)
 #   PREFIX ?= /usr/local installation prefix
 #   LIBDIR ?= $(PREFIX)/lib
 #   BINDIR, INCLUDEDIR, MANDIR, PKGCONFIGDIR   under PREFIX, as usual
+#   SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system  tcpshim-watch.service
 #   DESTDIR              staging directory for packagers
 #   LDCONFIG ?= ldconfig run by install/uninstall as root when DESTDIR
 #                        is empty
@@ -34,6 +40,7 @@ BINDIR ?= $(PREFIX)/bin
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 LDCONFIG ?= ldconfig
 
@@ -48,7 +55,8 @@ SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-sanitize-recover=all \
 SAN_RUNTIME := $(realpath $(shell $(CC) -print-file-name=$(if \
 	$(findstring thread,$(SANITIZE)),libtsan.so,libasan.so)))
 endif
-BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude $(WARN) $(CFLAGS) $(SAN_FLAGS)
+BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude $(WARN) $(CPPFLAGS) \
+	$(CFLAGS) $(SAN_FLAGS)
 SHIM_CFLAGS := $(BASE_CFLAGS) -Ishim -fPIC -fvisibility=hidden -pthread
 
 # The library, one folder per layer, lowest first (CONTRIBUTING.md): a
@@ -61,12 +69,12 @@ SHIM_OBJS := $(patsubst shim/%.c,$(B)/obj/%.o,$(SHIM_SRCS))
 # The layers that define no libc name: unit-tested without preloading.
 PURE_OBJS := $(filter $(B)/obj/core/% $(B)/obj/os/%,$(SHIM_OBJS))
 
-.PHONY: all check clean install uninstall
+.PHONY: all check clean install install-build uninstall
 all: $(B)/libtcpshim.so $(B)/tcpshim
 
 # Objects are rebuilt when the flags change (make check adds -Werror).
 # Expanded once here, so no target's own additions leak into the stamp.
-FLAGS_STAMP := $(CC) $(SHIM_CFLAGS)
+FLAGS_STAMP := $(CC) $(SHIM_CFLAGS) $(LDFLAGS)
 $(B)/flags: FORCE
 	@mkdir -p $(B)
 	@echo '$(FLAGS_STAMP)' | cmp -s - $@ || echo '$(FLAGS_STAMP)' > $@
@@ -84,7 +92,7 @@ $(B)/obj/os/real.o: SHIM_CFLAGS += -fno-optimize-sibling-calls
 $(B)/obj/calls/send.o $(B)/obj/calls/recv.o: SHIM_CFLAGS += -fno-code-hoisting
 
 $(B)/libtcpshim.so: $(SHIM_OBJS) shim/libtcpshim.map
-	$(CC) $(SAN_FLAGS) -shared -pthread -Wl,-soname,libtcpshim.so.1 \
+	$(CC) $(SAN_FLAGS) $(LDFLAGS) -shared -pthread -Wl,-soname,libtcpshim.so.1 \
 		-Wl,--version-script=shim/libtcpshim.map \
 		-o $@ $(SHIM_OBJS) -ldl
 	ln -sf libtcpshim.so $(B)/libtcpshim.so.1
@@ -138,6 +146,7 @@ $(B)/bpf/vmlinux.h:
 $(B)/bpf/watch.bpf.o: shim/bpf/watch.bpf.c $(wildcard shim/bpf/*.h) \
 		$(B)/bpf/vmlinux.h
 	$(BPF_CLANG) -target bpf -g -O2 -Wall -D__TARGET_ARCH_$(BPF_ARCH) \
+		-fdebug-prefix-map=$(CURDIR)=. \
 		-I$(B)/bpf -Ishim $(shell pkg-config --cflags libbpf 2>/dev/null) \
 		-c $< -o $@
 $(B)/bpf/watch.skel.h: $(B)/bpf/watch.bpf.o
@@ -155,7 +164,7 @@ COMMAND_DEPS := $(COMMAND_SRCS) $(wildcard shim/cmd/*.h) $(COMMAND_OBJS) \
 	$(B)/flags $(B)/jansson $(B)/bpfstamp $(WATCH_DEPS) \
 	$(wildcard shim/bpf/*.h)
 build_command = $(CC) $(BASE_CFLAGS) -Ishim $(JANSSON_CFLAGS) $(BPF_CFLAGS) \
-	-DTCPSHIM_LIBRARY='"$(1)"' -o $@ $(COMMAND_SRCS) $(COMMAND_OBJS) \
+	-DTCPSHIM_LIBRARY='"$(1)"' $(LDFLAGS) -o $@ $(COMMAND_SRCS) $(COMMAND_OBJS) \
 	$(JANSSON_LIBS) $(BPF_LIBS)
 no_jansson_note = $(if $(HAVE_JANSSON),,@echo "tcpshim: built without" \
 	"'tcpshim report', which needs jansson: apt-get install libjansson-dev")
@@ -169,7 +178,7 @@ $(B)/tcpshim: $(COMMAND_DEPS)
 	$(no_bpf_note)
 
 # Rebuilt when the installation paths change.
-INSTALL_STAMP := $(PREFIX) $(LIBDIR) $(INCLUDEDIR)
+INSTALL_STAMP := $(PREFIX) $(LIBDIR) $(INCLUDEDIR) $(BINDIR)
 $(B)/install/paths: FORCE
 	@mkdir -p $(B)/install
 	@echo '$(INSTALL_STAMP)' | cmp -s - $@ || echo '$(INSTALL_STAMP)' > $@
@@ -187,6 +196,11 @@ $(B)/install/tcpshim.pc: tcpshim.pc.in include/tcpshim.h $(B)/install/paths
 	    -e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' \
 	    -e 's|@VERSION@|$(PC_VERSION)|' tcpshim.pc.in > $@
 
+# The watch service, running the installed command.
+$(B)/install/tcpshim-watch.service: shim/cmd/tcpshim-watch.service.in \
+		$(B)/install/paths
+	sed -e 's|@BINDIR@|$(BINDIR)|' $< > $@
+
 # The library's file name: the ABI version (soname 1), which changes with
 # the interface, not with TCPSHIM_VERSION.
 LIBFILE := libtcpshim.so.1.0.0
@@ -200,15 +214,21 @@ INSTALLED := $(LIBDIR)/$(LIBFILE) $(LIBDIR)/libtcpshim.so.1 \
 	$(LIBDIR)/libtcpshim.so $(INCLUDEDIR)/tcpshim.h \
 	$(PKGCONFIGDIR)/tcpshim.pc $(BINDIR)/tcpshim \
 	$(addprefix $(MANDIR)/man1/,$(notdir $(MAN1))) \
-	$(addprefix $(MANDIR)/man3/,$(notdir $(MAN3)))
+	$(addprefix $(MANDIR)/man3/,$(notdir $(MAN3))) \
+	$(SYSTEMDUNITDIR)/tcpshim-watch.service
 # Refresh the loader's cache for a real install (not a staged one).
 run_ldconfig = if [ -z '$(DESTDIR)' ] && [ "$$(id -u)" = 0 ]; then \
 	$(LDCONFIG) || true; fi
 
-install: all $(B)/install/tcpshim $(B)/install/tcpshim.pc
+# Everything install copies, built (a packager builds before installing).
+install-build: all $(B)/install/tcpshim $(B)/install/tcpshim.pc \
+	$(B)/install/tcpshim-watch.service
+
+install: install-build
 	install -d '$(DESTDIR)$(LIBDIR)' '$(DESTDIR)$(PKGCONFIGDIR)' \
 		'$(DESTDIR)$(INCLUDEDIR)' '$(DESTDIR)$(BINDIR)' \
-		'$(DESTDIR)$(MANDIR)/man1' '$(DESTDIR)$(MANDIR)/man3'
+		'$(DESTDIR)$(MANDIR)/man1' '$(DESTDIR)$(MANDIR)/man3' \
+		'$(DESTDIR)$(SYSTEMDUNITDIR)'
 	install -m 644 $(B)/libtcpshim.so '$(DESTDIR)$(LIBDIR)/$(LIBFILE)'
 	ln -sfn $(LIBFILE) '$(DESTDIR)$(LIBDIR)/libtcpshim.so.1'
 	ln -sfn $(LIBFILE) '$(DESTDIR)$(LIBDIR)/libtcpshim.so'
@@ -217,6 +237,8 @@ install: all $(B)/install/tcpshim $(B)/install/tcpshim.pc
 	install -m 755 $(B)/install/tcpshim '$(DESTDIR)$(BINDIR)/tcpshim'
 	install -m 644 $(MAN1) '$(DESTDIR)$(MANDIR)/man1'
 	install -m 644 $(MAN3) '$(DESTDIR)$(MANDIR)/man3'
+	install -m 644 $(B)/install/tcpshim-watch.service \
+		'$(DESTDIR)$(SYSTEMDUNITDIR)/tcpshim-watch.service'
 	@$(run_ldconfig)
 
 # Exactly the files install put there; directories stay, since install
@@ -235,6 +257,7 @@ include tests/real/real.mk
 include tests/bench/bench.mk
 include tests/fuzz/fuzz.mk
 include tests/fresh/fresh.mk
+include debian/deb.mk
 
 clean:
 	rm -rf $(B)

@@ -6,7 +6,7 @@
 # source; every relative link leads to a file (and an #anchor to one of
 # its headings).  The README stays under 250 lines, and its "## First run"
 # block is the one check-fresh runs; CONTRIBUTING.md's map of shim/
-# names every file there.  Each failure names the file and line.
+# names every file there; debian/changelog's version is the tree's.  Each failure names the file and line.
 # Run from the repository root; KEEP=1 keeps the working files (their
 # folder is printed).
 set -u
@@ -325,6 +325,12 @@ for dir in shim/*/; do
 		esac
 	done
 done
+
+# The packages' version (debian/changelog's first line) is the tree's.
+tree=$(sed -n 's/^#define TCPSHIM_VERSION "\(.*\)"/\1/p' include/tcpshim.h)
+deb=$(sed -n '1s/^tcpshim (\([^)]*\)).*/\1/p' debian/changelog)
+[ -n "$tree" ] && [ "$tree" = "$deb" ] ||
+	bad "debian/changelog:1: version '$deb', but include/tcpshim.h says '$tree'"
 
 [ "$fail" -eq 0 ] && echo "PASS test_docs: $(echo $DOCS | wc -w) files," \
 	"$checked names and links checked (against the Makefile," \

@@ -11,8 +11,11 @@
 #   3. root runs the rest in a clone of its own: each must succeed,
 #      installing what it needs;
 #   4. the user, in a new clone, runs the rest again: each must succeed,
-#      skipping with a reason what needs root.  Every package the user
-#      was told to install must now be installed.
+#      skipping with a reason what needs root;
+#   5. the packages: the user's make deb (ok, or the apt-get line, which
+#      root then runs, and the user's make deb again), then root installs
+#      and uses them (tests/fresh/installed.sh).
+# Every package the user was told to install must now be installed.
 #
 # One line a command (who, the command, exit status, seconds, verdict)
 # goes to stdout and to /fresh/results; each command's output to
@@ -102,6 +105,18 @@ each "$NEWCOMER" ok-or-apt-line
 each root ok
 rm -rf "/home/$NEWCOMER/tcpshim" /fresh/cwd-$NEWCOMER
 each "$NEWCOMER" ok
+
+# 5. The packages, as the README's Install section has it: the user's
+# make deb stops with the apt-get line for the packaging tools; root
+# installs them; the user builds the packages; root installs them and
+# uses them (tests/fresh/installed.sh).
+line=
+run "$NEWCOMER" ok-or-apt-line "make deb"
+if [ -n "$line" ]; then
+	run root ok "DEBIAN_FRONTEND=noninteractive ${line%% install *} install -y -qq --no-install-recommends ${line#apt-get install }"
+	run "$NEWCOMER" ok "make deb"
+fi
+run root ok "sh tests/fresh/installed.sh /home/$NEWCOMER/tcpshim/build/deb"
 
 # Without root, make demo ran demos 1, 2 and 6 and said why 3 to 5 and 7
 # did not.
