@@ -6,43 +6,15 @@
 #                 the packages DIR/*.deb, the build's output DIR/build.log
 #
 # Without the build dependencies: as root, installs them with apt-get;
-# otherwise prints the apt-get line to run and exits 1.
+# otherwise prints the apt-get line to run and exits 1 (tests/deps.sh).
 set -eu
 DIR=${DEB_DIR:-build/deb}
 
 say() { printf 'make deb: %s\n' "$*"; }
 
-# The packages dpkg-checkbuilddeps finds missing, one a line, as apt-get
-# takes them: "debhelper-compat (= 13)" is debhelper's.
-missing() {
-	if ! command -v dpkg-checkbuilddeps >/dev/null 2>&1; then
-		echo dpkg-dev
-		sed -n '/^Build-Depends:/,/^[^ ]/p' debian/control |
-			sed 's/^Build-Depends://' | tr ',' '\n'
-	else
-		dpkg-checkbuilddeps 2>&1 >/dev/null |
-			sed -n 's/.*Unmet build dependencies: //p' |
-			sed 's/) /)\n/g; s/\] /]\n/g' | tr ' ' '\n'
-	fi | sed 's/[[(].*//; s/ //g; s/^debhelper-compat$/debhelper/' |
-		grep -E '^[a-z0-9][a-z0-9.+-]+$' | sort -u | tr '\n' ' ' |
-		sed 's/ $//'
-}
-
-need=$(missing)
-if [ -n "$need" ]; then
-	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-		say "installing: $need"
-		export DEBIAN_FRONTEND=noninteractive
-		# shellcheck disable=SC2086
-		{ apt-get update -qq &&
-		  apt-get install -y -qq --no-install-recommends $need; } \
-			>/dev/null || { say "apt-get install $need failed" >&2; exit 1; }
-	else
-		echo "tcpshim: make deb needs Debian's packaging tools; run as root:" >&2
-		echo "  apt-get install $need" >&2
-		exit 1
-	fi
-fi
+# The packaging tools and Build-Depends: installed as root, or the
+# apt-get line to run (as make check says it).
+sh tests/deps.sh deb || exit 1
 
 VERSION=$(dpkg-parsechangelog -S Version)
 COPY=$DIR/tcpshim-$VERSION

@@ -4,6 +4,9 @@
 #   sh tests/deps.sh         what make check needs (jansson too: it tests
 #                            tcpshim report; plain make builds without it)
 #   sh tests/deps.sh fuzz    what make fuzz needs: clang and libFuzzer
+#   sh tests/deps.sh deb     what make deb needs: debian/control's
+#                            Build-Depends, as dpkg-checkbuilddeps finds
+#                            them missing (dpkg-dev first, without it)
 # As root it also installs what tcpshim watch is built with (clang,
 # libbpf-dev, bpftool) and tested with (liburing-dev): its tests need
 # root, so a plain user is not asked for them.
@@ -20,10 +23,26 @@ if [ "${1:-}" = fuzz ]; then
 		clang -fsanitize=fuzzer,address,undefined -x c - -o /dev/null \
 		>/dev/null 2>&1 || need="$need libclang-rt-14-dev"
 fi
-[ "${1:-}" = fuzz ] ||
+# "debhelper-compat (= 13)" is debhelper's; versions and architectures
+# go, as apt-get takes the names.
+if [ "${1:-}" = deb ]; then
+	if command -v dpkg-checkbuilddeps >/dev/null 2>&1; then
+		need=$(dpkg-checkbuilddeps 2>&1 >/dev/null |
+			sed -n 's/.*Unmet build dependencies: //p' |
+			sed 's/) /)\n/g; s/\] /]\n/g' | tr ' ' '\n')
+	else
+		need="dpkg-dev $(awk '/^Build-Depends:/ { f = 1; sub(/^Build-Depends:/, "") }
+			f && !/^[ \t]/ && !/^Build-Depends:/ { f = 0 }
+			f' debian/control | tr ',' '\n')"
+	fi
+	need=" $(printf '%s\n' $need | sed 's/[[(].*//; s/:.*//; s/^debhelper-compat$/debhelper/' |
+		grep -E '^[a-z0-9][a-z0-9.+-]+$' | sort -u | tr '\n' ' ' | sed 's/ $//')"
+	[ "$need" != " " ] || need=""
+fi
+[ "${1:-}" = fuzz ] || [ "${1:-}" = deb ] ||
 	printf '#include <jansson.h>\n' | ${CC:-cc} -E -x c - >/dev/null 2>&1 ||
 	need="$need libjansson-dev"
-if [ "${1:-}" != fuzz ]; then
+if [ "${1:-}" != fuzz ] && [ "${1:-}" != deb ]; then
 	pkg-config --exists check 2>/dev/null || need="$need check"
 	command -v pkg-config >/dev/null || need="$need pkg-config"
 	command -v curl >/dev/null || need="$need curl"

@@ -118,6 +118,24 @@ else
 	bad "--remove:"; cat "$W/remove.out" "$W/remove2.out" | sed 's/^/  | /'
 fi
 
+# ---- bad usage: status 2, one line, nothing written ----
+run u0
+run u1 --keepalive 60,10,5 web
+run u2 web --root "$R" --keepalive 60,10
+run u3 web --root "$R" --print --remove
+run u4 web --root "$R" --bogus
+if [ "$(cat "$W/u0.rc")$(cat "$W/u1.rc")$(cat "$W/u2.rc")$(cat "$W/u3.rc")$(cat "$W/u4.rc")" = 22222 ] &&
+	grep -q '^usage: tcpshim service SERVICE' "$W/u0.err" &&
+	[ "$(cat "$W/u1.err")" = "tcpshim: the service comes first: tcpshim service SERVICE [options] (see tcpshim service --help)" ] &&
+	grep -q '^tcpshim: --keepalive "60,10" is not valid: expected ' "$W/u2.err" &&
+	[ "$(cat "$W/u3.err")" = "tcpshim: --print and --remove together (see tcpshim service --help)" ] &&
+	[ "$(cat "$W/u4.err")" = "tcpshim: unknown option '--bogus' (see tcpshim service --help)" ] &&
+	[ ! -e "$R/etc/systemd/system/web.service.d" ]; then
+	ok "bad usage: status 2 and one line each, the library's words for a bad value"
+else
+	bad "bad usage:"; cat "$W"/u[0-4].err | sed 's/^/  | /'
+fi
+
 # ---- finding the unit ----
 mkdir -p "$R/etc/systemd/system/web.service.d"
 printf '[Service]\nEnvironment=LD_PRELOAD=/opt/a.so\n' >"$R/etc/systemd/system/web.service.d/50-alloc.conf"

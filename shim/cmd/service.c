@@ -50,11 +50,12 @@ static int log_given;
 static char log_value[PATH_MAX] = "journal";
 
 /* One Environment= line: the assignment quoted, '%' doubled (systemd
- * expands specifiers), '"' and '\' escaped. */
+ * expands specifiers), '"' and '\' escaped, control characters written
+ * as C escapes (which systemd undoes), so that no value ends the line. */
 static void add_env(const char *name, const char *value, void *ctx)
 {
 	size_t len = strlen(env_text ? env_text : "");
-	size_t need = len + 2 * (strlen(name) + strlen(value)) + 32;
+	size_t need = len + 4 * (strlen(name) + strlen(value)) + 32;
 	char *p, *t = realloc(env_text, need);
 
 	(void)ctx;
@@ -65,10 +66,14 @@ static void add_env(const char *name, const char *value, void *ctx)
 	env_text = t;
 	p = t + len;
 	p += sprintf(p, "Environment=\"%s=", name);
-	for (const char *v = value; *v != '\0'; v++) {
+	for (const unsigned char *v = (const unsigned char *)value; *v; v++) {
+		if (*v < 0x20 || *v == 0x7f) {
+			p += sprintf(p, "\\x%02x", *v);
+			continue;
+		}
 		if (*v == '%' || *v == '"' || *v == '\\')
 			*p++ = *v == '%' ? '%' : '\\';
-		*p++ = *v;
+		*p++ = (char)*v;
 	}
 	strcpy(p, "\"\n");
 	if (strcmp(name, ENV_LOG) == 0) {
@@ -116,6 +121,10 @@ static void note_given(int argc, char **argv)
 	for (int i = 1; i < argc && used < sizeof(given); i++)
 		used += (size_t)snprintf(given + used, sizeof(given) - used,
 					 " %s", argv[i]);
+	/* A comment line stays one line. */
+	for (char *c = given; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 }
 
 /* The drop-in: LD_PRELOAD first, then the options' variables. */

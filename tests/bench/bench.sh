@@ -11,7 +11,9 @@
 #    user-space instructions (callgrind, inside the loop, the calling
 #    thread only but for send1, whose draining thread counts too) and
 #    system calls (strace -c) added per call; resident memory per
-#    tracked socket, and with RLIMIT_NOFILE raised.
+#    tracked socket, and with RLIMIT_NOFILE raised.  Where make deb has
+#    built the packages, the library in build/deb/libtcpshim1_*.deb
+#    (Debian's build flags) is counted too, under the same budgets.
 # 3. The budgets, each with its verdict.  A counted budget
 #    (instructions, system calls, bytes per socket) that does not hold
 #    makes the run fail (exit 1) once the report is out; a wall-clock one

@@ -31,6 +31,7 @@ static const char *const installed[] = {
 	"usr/lib/libtcpshim.so.1",
 	"usr/lib/libtcpshim.so.1.0.0",
 	"usr/lib/pkgconfig/tcpshim.pc",
+	"usr/lib/systemd/system/tcpshim-watch.service",
 	"usr/share/man/man1/tcpshim-watch.1",
 	"usr/share/man/man1/tcpshim.1",
 	"usr/share/man/man3/tcp_abort.3",
@@ -192,6 +193,14 @@ START_TEST(staged_install_holds_every_file)
 	ck_assert_ptr_nonnull(strstr(a, "\nVersion: " TCPSHIM_VERSION "\n"));
 	ck_assert_ptr_nonnull(strstr(a, "\nCflags: -I${includedir}\n"));
 	ck_assert_ptr_nonnull(strstr(a, "\nLibs: -L${libdir} -ltcpshim\n"));
+	free(a);
+
+	/* The watch unit runs the installed command. */
+	a = tl_slurp(tl_str("%s/usr/lib/systemd/system/tcpshim-watch.service",
+			    stage));
+	ck_assert_ptr_nonnull(strstr(
+		a, "\nExecStart=/usr/bin/tcpshim watch --log journal "
+		   "--events all,summary\n"));
 	free(a);
 
 	/* The installed wrapper preloads the installed path, not build/. */
