@@ -6,7 +6,8 @@
 #   sh tests/deps.sh fuzz    what make fuzz needs: clang and libFuzzer
 #   sh tests/deps.sh deb     what make deb needs: debian/control's
 #                            Build-Depends, as dpkg-checkbuilddeps finds
-#                            them missing (dpkg-dev first, without it)
+#                            them missing (without dpkg-dev: it, and
+#                            build-essential, which it also asks for)
 # As root it also installs what tcpshim watch is built with (clang,
 # libbpf-dev, bpftool) and tested with (liburing-dev): its tests need
 # root, so a plain user is not asked for them.
@@ -31,7 +32,7 @@ if [ "${1:-}" = deb ]; then
 			sed -n 's/.*Unmet build dependencies: //p' |
 			sed 's/) /)\n/g; s/\] /]\n/g' | tr ' ' '\n')
 	else
-		need="dpkg-dev $(awk '/^Build-Depends:/ { f = 1; sub(/^Build-Depends:/, "") }
+		need="dpkg-dev build-essential $(awk '/^Build-Depends:/ { f = 1; sub(/^Build-Depends:/, "") }
 			f && !/^[ \t]/ && !/^Build-Depends:/ { f = 0 }
 			f' debian/control | tr ',' '\n')"
 	fi
