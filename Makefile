@@ -26,6 +26,8 @@
 #   DESTDIR              staging directory for packagers
 #   LDCONFIG ?= ldconfig run by install/uninstall as root when DESTDIR
 #                        is empty
+#   WATCH=yes|no         build tcpshim watch, or fail (yes); never (no);
+#                        by default, where clang, bpftool and libbpf are
 #   WERROR=1             treat warnings as errors (make check sets it)
 #   SANITIZE=LIST        build the library and the tests with
 #                        -fsanitize=LIST (address,undefined or thread)
@@ -131,6 +133,14 @@ BPF_ARCH := $(subst x86_64,x86,$(subst aarch64,arm64,$(shell uname -m)))
 HAVE_BPF := $(shell command -v $(BPF_CLANG) >/dev/null 2>&1 && \
 	test -n "$(BPFTOOL)" && test -r $(VMLINUX_BTF) && \
 	pkg-config --exists libbpf 2>/dev/null && echo yes)
+# WATCH=yes: watch must be built (a package's contents must not depend
+# on what the build machine happens to have); WATCH=no: never.
+ifeq ($(WATCH),no)
+HAVE_BPF :=
+else ifeq ($(WATCH):$(HAVE_BPF),yes:)
+$(error WATCH=yes, but tcpshim watch cannot be built here: it needs clang, \
+	bpftool, libbpf-dev and the kernel's BTF in $(VMLINUX_BTF))
+endif
 ifeq ($(HAVE_BPF),yes)
 WATCH_SRCS := $(filter-out shim/cmd/watch_unavailable.c,$(wildcard shim/cmd/watch*.c))
 BPF_CFLAGS := -I$(B)/bpf

@@ -148,22 +148,31 @@ else
 	bad "drop-ins in order:"; cat "$W/order.out" "$W/order.err" | sed 's/^/  | /'
 fi
 rm -r "$R/etc/systemd/system/web.service.d"
-sed 's/--port 80/--port 81/' "$UNITS/web.service" >"$R/etc/systemd/system/web.service"
-sed 's|^ExecStart=.*|ExecStart=/usr/sbin/webd %i|; /--workers/d' "$UNITS/web.service" >"$UNITS/getty@.service"
+sed 's|libjemalloc.so.2|libtcmalloc_minimal.so.4|' "$UNITS/web.service" >"$R/etc/systemd/system/web.service"
+sed 's|^ExecStart=.*|ExecStart=/usr/sbin/webd %i|; /--workers/d; s|LD_PRELOAD=[^"]*|LD_PRELOAD=/opt/%i/a.so|' \
+	"$UNITS/web.service" >"$UNITS/getty@.service"
+mkdir -p "$R/etc/systemd/system/ssh.service.d"
+printf '[Service]\nEnvironment=LD_PRELOAD=/opt/ssh.so\n' >"$R/etc/systemd/system/ssh.service.d/override.conf"
+sed 's|^Environment=.*||' "$UNITS/web.service" >"$UNITS/ssh.service"
+ln -s ssh.service "$UNITS/sshd.service"
 ln -s /dev/null "$R/etc/systemd/system/masked.service"
 run etc web.service --root "$R" --print
 run inst getty@tty1 --root "$R" --print
+run alias sshd --root "$R" --print
 run masked masked --root "$R"
 run none nosuch --root "$R"
 run badname 'a/b' --root "$R"
-if [ "$(cat "$W/etc.rc")" = 0 ] && [ "$(cat "$W/inst.rc")" = 0 ] &&
+if grep -qx "Environment=\"LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4:$LIB\"" "$W/etc.out" &&
 	grep -q '^# Written by tcpshim service: runs getty@tty1.service under tcpshim.$' "$W/inst.out" &&
+	grep -qx "Environment=\"LD_PRELOAD=/opt/%i/a.so:$LIB\"" "$W/inst.out" &&
+	grep -qx "Environment=\"LD_PRELOAD=/opt/ssh.so:$LIB\"" "$W/alias.out" &&
+	[ "$(cat "$W/badname.err")" = "tcpshim service: 'a/b' is not a service name (as nginx or nginx.service)" ] &&
 	[ "$(cat "$W/masked.err")" = "tcpshim service: masked.service is masked (/etc/systemd/system/masked.service links to /dev/null)" ] &&
 	[ "$(cat "$W/none.err")" = "tcpshim service: no unit nosuch.service in $R/etc/systemd/system, /lib/systemd/system or the other unit paths" ] &&
 	[ "$(cat "$W/masked.rc")$(cat "$W/none.rc")$(cat "$W/badname.rc")" = 111 ]; then
-	ok "found: /etc above /lib, an instance through its template; masked, missing and bad names refused"
+	ok "found: /etc above /lib, an instance through its template (its %i kept), an alias's drop-ins; masked, missing and bad names refused"
 else
-	bad "finding units:"; cat "$W"/etc.err "$W"/inst.err "$W"/masked.err "$W"/none.err "$W"/badname.err | sed 's/^/  | /'
+	bad "finding units:"; cat "$W"/etc.out "$W"/inst.out "$W"/alias.out "$W"/masked.err "$W"/none.err "$W"/badname.err | sed 's/^/  | /'
 fi
 rm "$R/etc/systemd/system/web.service"
 
@@ -193,6 +202,19 @@ if [ "$(cat "$W/suid.rc")" = 1 ] &&
 else
 	bad "setuid program:"; sed 's/^/  | /' "$W/suid.err"
 fi
+
+# Under NoNewPrivileges= the setuid bit grants nothing: preloaded.
+printf 'NoNewPrivileges=yes\n' >>"$UNITS/suid.service"
+run suidnnp suid --root "$R" --print
+[ "$(cat "$W/suidnnp.rc")" = 0 ] && ok "the same under NoNewPrivileges=: taken" ||
+	bad "setuid under NoNewPrivileges=: $(cat "$W/suidnnp.err")"
+
+# A comment between continued lines is skipped, as systemd skips it.
+printf '[Service]\nExecStart=/usr/sbin/webd\nEnvironment=A=1 \\\n# LD_PRELOAD=/x.so\n  B=2\n' >"$UNITS/cont.service"
+run cont cont --root "$R" --print
+grep -qx "Environment=\"LD_PRELOAD=$LIB\"" "$W/cont.out" &&
+	ok "a comment inside a continued line is no setting" ||
+	bad "continued line: $(cat "$W/cont.out")"
 
 # ---- warnings ----
 cat >"$UNITS/boxed.service" <<'UNIT'

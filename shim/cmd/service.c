@@ -49,16 +49,34 @@ static char *env_text;
 static int log_given;
 static char log_value[PATH_MAX] = "journal";
 
-/* One Environment= line: the assignment quoted, '%' doubled (systemd
- * expands specifiers), '"' and '\' escaped, control characters written
- * as C escapes (which systemd undoes), so that no value ends the line. */
-static void add_env(const char *name, const char *value, void *ctx)
+/* value into p, for inside an Environment= line's double quotes: '"'
+ * and '\\' escaped, control characters written as C escapes (which
+ * systemd undoes), so that no value ends the line; '%' doubled when
+ * percent is set (systemd expands specifiers), kept when value comes
+ * from a unit file, whose specifiers are to stay.  Returns the end. */
+static char *put_escaped(char *p, const char *value, int percent)
+{
+	for (const unsigned char *v = (const unsigned char *)value; *v; v++) {
+		if (*v < 0x20 || *v == 0x7f) {
+			p += sprintf(p, "\\x%02x", *v);
+			continue;
+		}
+		if (*v == '"' || *v == '\\' || (*v == '%' && percent))
+			*p++ = *v == '%' ? '%' : '\\';
+		*p++ = (char)*v;
+	}
+	return p;
+}
+
+/* One Environment="NAME=KEPT:VALUE" line: kept (a unit's own value, its
+ * specifiers kept), then value. */
+static void add_env_after(const char *name, const char *kept,
+			  const char *value)
 {
 	size_t len = strlen(env_text ? env_text : "");
-	size_t need = len + 4 * (strlen(name) + strlen(value)) + 32;
+	size_t need = len + 4 * (strlen(name) + strlen(kept) + strlen(value)) + 32;
 	char *p, *t = realloc(env_text, need);
 
-	(void)ctx;
 	if (t == NULL) {
 		fputs("tcpshim: out of memory\n", stderr);
 		exit(1);
@@ -66,16 +84,15 @@ static void add_env(const char *name, const char *value, void *ctx)
 	env_text = t;
 	p = t + len;
 	p += sprintf(p, "Environment=\"%s=", name);
-	for (const unsigned char *v = (const unsigned char *)value; *v; v++) {
-		if (*v < 0x20 || *v == 0x7f) {
-			p += sprintf(p, "\\x%02x", *v);
-			continue;
-		}
-		if (*v == '%' || *v == '"' || *v == '\\')
-			*p++ = *v == '%' ? '%' : '\\';
-		*p++ = (char)*v;
-	}
+	p = put_escaped(p, kept, 0);
+	p = put_escaped(p, value, 1);
 	strcpy(p, "\"\n");
+}
+
+static void add_env(const char *name, const char *value, void *ctx)
+{
+	(void)ctx;
+	add_env_after(name, "", value);
 	if (strcmp(name, ENV_LOG) == 0) {
 		log_given = 1;
 		snprintf(log_value, sizeof(log_value), "%s", value);
@@ -130,19 +147,18 @@ static void note_given(int argc, char **argv)
 /* The drop-in: LD_PRELOAD first, then the options' variables. */
 static char *dropin_text(const struct unit *u)
 {
-	char *text = NULL, *lib = NULL, *vars = env_text, *pre;
+	char *text = NULL, *vars = env_text, *pre;
 	const char *old;
 
 	preload_before(u);
 	old = preload != NULL ? preload : "";
-	if (*old == '\0' || strstr(old, TCPSHIM_LIBRARY) != NULL)
-		lib = strdup(*old ? old : TCPSHIM_LIBRARY);
-	else if (asprintf(&lib, "%s:%s", old, TCPSHIM_LIBRARY) < 0)
-		lib = NULL;
-	if (lib == NULL)
-		return NULL;
 	env_text = NULL;
-	add_env("LD_PRELOAD", lib, NULL);
+	if (strstr(old, TCPSHIM_LIBRARY) != NULL)
+		add_env_after("LD_PRELOAD", old, "");
+	else if (*old != '\0')
+		add_env_after("LD_PRELOAD", old, ":" TCPSHIM_LIBRARY);
+	else
+		add_env_after("LD_PRELOAD", "", TCPSHIM_LIBRARY);
 	pre = env_text;
 	env_text = vars;
 	if (asprintf(&text,
@@ -152,41 +168,74 @@ static char *dropin_text(const struct unit *u)
 		     u->name, given[0] ? ", options" : "", given, u->name, pre,
 		     env_text ? env_text : "") < 0)
 		text = NULL;
-	free(lib);
 	free(pre);
 	return text;
 }
 
-/* mkdir -p of the drop-in's directory, under root. */
-static int make_dirs(char *path)
+/* Under --root, a directory must be inside root: a symbolic link in an
+ * image must not lead a write out of it.  0, or -1 with errno EXDEV
+ * (or realpath's). */
+static int inside_root(const char *root, const char *dir)
 {
-	for (char *s = strchr(path + 1, '/'); s != NULL; s = strchr(s + 1, '/')) {
+	char real_root[PATH_MAX], real_dir[PATH_MAX];
+	size_t n;
+
+	if (*root == '\0')
+		return 0;
+	if (realpath(root, real_root) == NULL || realpath(dir, real_dir) == NULL)
+		return -1;
+	n = strlen(real_root);
+	if (strncmp(real_dir, real_root, n) != 0 ||
+	    (real_dir[n] != '/' && real_dir[n] != '\0')) {
+		errno = EXDEV;
+		return -1;
+	}
+	return 0;
+}
+
+/* mkdir -p */
+static int make_dirs(char *dir)
+{
+	for (char *s = strchr(dir + 1, '/'); s != NULL; s = strchr(s + 1, '/')) {
 		*s = '\0';
-		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+		if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
 			*s = '/';
 			return -1;
 		}
 		*s = '/';
 	}
-	return 0;
+	return mkdir(dir, 0755) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-static int write_dropin(const char *path, const char *text)
+/* Written whole to a new file of its own (O_EXCL: never through a link
+ * planted there), then renamed over the drop-in. */
+static int write_dropin(const char *root, const char *path, const char *text)
 {
-	char dir[PATH_MAX * 2], tmp[PATH_MAX * 2 + 8];
-	FILE *f;
+	char dir[PATH_MAX * 2], tmp[PATH_MAX * 2 + 32];
+	size_t len = strlen(text), done = 0;
+	int fd;
 
 	snprintf(dir, sizeof(dir), "%s", path);
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	if (make_dirs(dir) != 0 || (f = fopen(tmp, "we")) == NULL)
+	*strrchr(dir, '/') = '\0';
+	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, SERVICE_DROPIN);
+	if (make_dirs(dir) != 0 || inside_root(root, dir) != 0 ||
+	    (fd = mkstemp(tmp)) < 0)
 		return -1;
-	if (fputs(text, f) < 0 || fchmod(fileno(f), 0644) != 0) {
-		fclose(f);
-		unlink(tmp);
-		return -1;
+	while (done < len) {
+		ssize_t w = write(fd, text + done, len - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		done += (size_t)w;
 	}
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+	if (done < len || fchmod(fd, 0644) != 0 || fsync(fd) != 0 ||
+	    close(fd) != 0 || rename(tmp, path) != 0) {
+		int e = errno;
+
 		unlink(tmp);
+		errno = e;
 		return -1;
 	}
 	return 0;
@@ -203,6 +252,14 @@ static int remove_dropin(const struct unit *u, const char *root)
 	char path[PATH_MAX * 2], *slash;
 
 	snprintf(path, sizeof(path), "%s%s", root, u->dropin);
+	slash = strrchr(path, '/');
+	*slash = '\0';
+	if (inside_root(root, path) != 0 && errno == EXDEV) {
+		fprintf(stderr, "tcpshim service: %s leads out of %s: not "
+			"touched\n", path, root);
+		return 1;
+	}
+	*slash = '/';
 	if (unlink(path) != 0) {
 		if (errno == ENOENT) {
 			printf("tcpshim service: %s has no tcpshim drop-in "
@@ -289,9 +346,13 @@ int service_main(int argc, char **argv)
 	}
 	char path[PATH_MAX * 2];
 	snprintf(path, sizeof(path), "%s%s", root, u.dropin);
-	if (write_dropin(path, text) != 0) {
-		fprintf(stderr, "tcpshim service: cannot write %s: %s\n", path,
-			strerror(errno));
+	if (write_dropin(root, path, text) != 0) {
+		if (errno == EXDEV)
+			fprintf(stderr, "tcpshim service: %s leads out of %s (a "
+				"symbolic link): not written\n", path, root);
+		else
+			fprintf(stderr, "tcpshim service: cannot write %s: %s\n",
+				path, strerror(errno));
 		return 1;
 	}
 	printf("tcpshim service: wrote %s\n", u.dropin);

@@ -6,6 +6,7 @@
 
 #include <elf.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,27 +136,59 @@ static int has_interp(int fd)
 	return 0;
 }
 
+/* A User= or Group= value: a number, or a name looked up; the nobody
+ * user's 65534 when it cannot be (DynamicUser=, a name not here). */
+static unsigned int id_of(const char *v, int group)
+{
+	char *end;
+	unsigned long n;
+
+	if (v == NULL || *v == '\0')
+		return 0;
+	n = strtoul(v, &end, 10);
+	if (*end == '\0')
+		return (unsigned int)n;
+	if (group) {
+		struct group *gr = getgrnam(v);
+
+		return gr != NULL ? gr->gr_gid : 65534;
+	}
+	struct passwd *pw = getpwnam(v);
+
+	return pw != NULL ? pw->pw_uid : 65534;
+}
+
 /* The service's user and group: User=, Group=, DynamicUser=; root by
- * default.  A user that cannot be looked up is nobody's. */
+ * default, and the user's own group when only User= is set. */
 static void service_ids(const struct unit *u, uid_t *uid, gid_t *gid)
 {
 	const char *user = unit_last(u, "User"), *group = unit_last(u, "Group");
 	const char *dyn = unit_last(u, "DynamicUser");
 	struct passwd *pw;
 
-	*uid = 0;
+	*uid = id_of(user, 0);
 	*gid = 0;
-	if (dyn != NULL && (strcmp(dyn, "yes") == 0 || strcmp(dyn, "true") == 0)) {
+	if (user != NULL && *uid != 0)
+		*gid = (pw = getpwuid(*uid)) != NULL ? pw->pw_gid : 65534;
+	if (dyn != NULL && (strcmp(dyn, "yes") == 0 || strcmp(dyn, "true") == 0))
 		*uid = *gid = 65534;
-	} else if (user != NULL && *user != '\0' && strcmp(user, "root") != 0 &&
-		   strcmp(user, "0") != 0) {
-		pw = getpwnam(user);
-		*uid = pw != NULL ? pw->pw_uid : 65534;
-		*gid = pw != NULL ? pw->pw_gid : 65534;
+	if (group != NULL && *group != '\0')
+		*gid = id_of(group, 1);
+}
+
+/* NoNewPrivileges= (set, or implied by DynamicUser=): exec then grants
+ * no privilege, so the loader is not in secure mode. */
+static int no_new_privileges(const struct unit *u)
+{
+	const char *v;
+
+	for (int i = 0; i < 2; i++) {
+		v = unit_last(u, i == 0 ? "NoNewPrivileges" : "DynamicUser");
+		if (v != NULL && (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 ||
+				  strcmp(v, "on") == 0 || strcmp(v, "1") == 0))
+			return 1;
 	}
-	if (group != NULL && *group != '\0' && strcmp(group, "root") != 0 &&
-	    strcmp(group, "0") != 0)
-		*gid = 65534;
+	return 0;
 }
 
 /* Why the loader ignores LD_PRELOAD for the file, or NULL. */
@@ -178,6 +211,8 @@ static const char *unpreloadable(const struct unit *u, const char *rooted)
 	if (interp == 0)
 		return "is statically linked: no dynamic loader runs for it to "
 		       "read LD_PRELOAD (tcpshim watch sees its resets)";
+	if (no_new_privileges(u))
+		return NULL;
 	if ((st.st_mode & S_ISUID) && st.st_uid != uid)
 		return "is setuid: the loader ignores LD_PRELOAD when a program "
 		       "changes its user";

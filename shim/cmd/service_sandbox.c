@@ -71,34 +71,35 @@ static int under(const char *path, const char *dir)
  * that key's assignments name? */
 struct listed_path {
 	const char *path;
+	const char *prefix; /* NULL, or the directory names are under */
 	int found;
 };
 
+/* A path (ReadWritePaths=, with its "-" or "+"), or a name under the
+ * prefix (LogsDirectory=nginx is /var/log/nginx; "name:link" too). */
 static void path_word(const char *word, void *ctx)
 {
 	struct listed_path *p = ctx;
+	char full[PATH_MAX];
 
 	word += strspn(word, "-+");
-	if (under(p->path, word))
-		p->found = 1;
+	if (p->prefix == NULL) {
+		p->found |= under(p->path, word);
+		return;
+	}
+	snprintf(full, sizeof(full), "%s/%.*s", p->prefix,
+		 (int)strcspn(word, ":"), word);
+	p->found |= under(p->path, full);
 }
 
 static int path_listed(const struct unit *u, const char *key,
 		       const char *prefix, const char *path)
 {
-	struct listed_path p = { path, 0 };
-	char full[PATH_MAX];
+	struct listed_path p = { path, prefix, 0 };
 
 	for (long i = unit_next(u, key, 0); i >= 0 && !p.found;
-	     i = unit_next(u, key, (size_t)i + 1)) {
-		if (prefix == NULL) {
-			service_env_words(u->set[i].value, path_word, &p);
-			continue;
-		}
-		/* LogsDirectory=nginx is /var/log/nginx. */
-		snprintf(full, sizeof(full), "%s/%s", prefix, u->set[i].value);
-		p.found = under(path, full);
-	}
+	     i = unit_next(u, key, (size_t)i + 1))
+		service_env_words(u->set[i].value, path_word, &p);
 	return p.found;
 }
 
@@ -108,14 +109,17 @@ static void check_log_path(const struct unit *u, const char *log)
 	const char *ps = unit_last(u, "ProtectSystem");
 	int strict = (ps != NULL && strcmp(ps, "strict") == 0) ||
 		     is_yes(unit_last(u, "DynamicUser"));
+	/* DynamicUser= implies PrivateTmp= and ProtectSystem=strict. */
+	int private_tmp = is_yes(unit_last(u, "PrivateTmp")) ||
+			  is_yes(unit_last(u, "DynamicUser"));
 	int writable = path_listed(u, "ReadWritePaths", NULL, log) ||
 		       path_listed(u, "LogsDirectory", "/var/log", log) ||
 		       path_listed(u, "StateDirectory", "/var/lib", log) ||
+		       path_listed(u, "CacheDirectory", "/var/cache", log) ||
 		       path_listed(u, "RuntimeDirectory", "/run", log) ||
-		       (is_yes(unit_last(u, "PrivateTmp")) &&
-			(under(log, "/tmp") || under(log, "/var/tmp")));
+		       (private_tmp && (under(log, "/tmp") || under(log, "/var/tmp")));
 
-	if (is_yes(unit_last(u, "PrivateTmp")) &&
+	if (private_tmp &&
 	    (under(log, "/tmp") || under(log, "/var/tmp")))
 		service_warn(u, "PrivateTmp= gives it a /tmp of its own: the log %s is "
 		     "there, not in the host's /tmp, and goes when it stops%s",
@@ -176,17 +180,28 @@ void service_check_sandbox(const struct unit *u, const char *log)
 	if (u->preload_after != NULL)
 		service_warn(u, "%s, read after tcpshim's drop-in, sets LD_PRELOAD and "
 		     "replaces tcpshim's%s", u->preload_after, "");
-	for (long i = unit_next(u, "EnvironmentFile", 0); i >= 0;
+	/* The files after the last empty EnvironmentFile=, which resets. */
+	long first = unit_next(u, "EnvironmentFile", 0);
+	for (long i = first; i >= 0;
+	     i = unit_next(u, "EnvironmentFile", (size_t)i + 1))
+		if (u->set[i].value[0] == '\0')
+			first = i;
+	for (long i = first; i >= 0;
 	     i = unit_next(u, "EnvironmentFile", (size_t)i + 1)) {
 		const char *file = u->set[i].value;
 		int sets = 0;
 
 		file += *file == '-';
-		if (unit_rooted(u->root, file, rooted, sizeof(rooted)) != 0 ||
+		if (*file == '\0' ||
+		    unit_rooted(u->root, file, rooted, sizeof(rooted)) != 0 ||
 		    (f = fopen(rooted, "re")) == NULL)
 			continue;
-		while (getline(&line, &cap, f) >= 0)
-			service_env_words(line, preload_in_file, &sets);
+		while (getline(&line, &cap, f) >= 0) {
+			const char *l = line + strspn(line, " \t");
+
+			if (*l != '#' && *l != ';')
+				service_env_words(l, preload_in_file, &sets);
+		}
 		fclose(f);
 		if (sets)
 			service_warn(u, "its EnvironmentFile %s sets LD_PRELOAD, which "

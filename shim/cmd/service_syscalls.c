@@ -16,15 +16,15 @@
 /*
  * What the library itself calls, beyond what a program that uses TCP
  * calls anyway: the socket's state and options, sock_diag over netlink,
- * the log (journal or syslog datagrams, or a file), the descriptor scan
- * at start-up, and the signal handling around SIGPIPE.
+ * the log (journal or syslog datagrams, or a file, and its state), the
+ * descriptor scan at start-up, and the signal handling around SIGPIPE.
  */
 static const char *const shim_calls[] = {
 	"getsockopt", "setsockopt", "getsockname", "getpeername", "socket",
 	"connect", "sendto", "recvfrom", "sendmsg", "shutdown", "close",
-	"fcntl", "openat", "getdents64", "prlimit64", "ppoll", "getpid",
-	"write", "writev", "rt_sigprocmask", "rt_sigtimedwait",
-	"rt_tgsigqueueinfo",
+	"fcntl", "openat", "fstat", "newfstatat", "getdents64", "prlimit64",
+	"ppoll", "getpid", "write", "writev", "rt_sigprocmask",
+	"rt_sigtimedwait", "rt_tgsigqueueinfo",
 };
 #define SHIM_CALLS (sizeof(shim_calls) / sizeof(shim_calls[0]))
 

@@ -20,7 +20,8 @@
 static const char *const unit_dirs[] = {
 	"/etc/systemd/system.control", "/run/systemd/system.control",
 	"/run/systemd/transient",      "/run/systemd/generator.early",
-	"/etc/systemd/system",         "/run/systemd/system",
+	"/etc/systemd/system",         "/etc/systemd/system.attached",
+	"/run/systemd/system",         "/run/systemd/system.attached",
 	"/run/systemd/generator",      "/usr/local/lib/systemd/system",
 	"/lib/systemd/system",         "/usr/lib/systemd/system",
 	"/run/systemd/generator.late",
@@ -100,7 +101,8 @@ static char *trim(char *s)
 }
 
 /* The [Service] assignments of one file, in order; continuation lines
- * (a trailing backslash) joined with a space, as systemd joins them. */
+ * (a trailing backslash) joined with a space, as systemd joins them;
+ * comment lines between them skipped, as systemd skips them. */
 static int read_file(struct unit *u, const char *file)
 {
 	char rooted[PATH_MAX], *line = NULL, *whole = NULL;
@@ -113,11 +115,17 @@ static int read_file(struct unit *u, const char *file)
 		return -1;
 	while (getline(&line, &cap, f) >= 0) {
 		char *l = trim(line), *eq;
-		size_t n = strlen(l);
-		int more = n > 0 && l[n - 1] == '\\';
+		size_t n = strlen(l), slashes = 0;
+		int more;
 
-		if (whole == NULL && (*l == '#' || *l == ';'))
+		/* A comment is skipped, inside a continued line too; an odd
+		 * run of backslashes at the end continues the line (an even
+		 * one is escaped backslashes). */
+		if (*l == '#' || *l == ';')
 			continue;
+		while (slashes < n && l[n - 1 - slashes] == '\\')
+			slashes++;
+		more = slashes % 2 == 1;
 		if (more)
 			l[--n] = ' ';
 		whole = realloc(whole, wlen + n + 1);
@@ -210,7 +218,7 @@ static int unit_name(struct unit *u, const char *service, char *tmpl,
 int unit_load(struct unit *u, const char *root, const char *service,
 	      char *err, size_t errlen)
 {
-	char tmpl[256], rooted[PATH_MAX], link[PATH_MAX];
+	char tmpl[256], alias[256] = "", rooted[PATH_MAX], link[PATH_MAX];
 	const char *found = NULL;
 	struct stat st;
 
@@ -245,6 +253,17 @@ int unit_load(struct unit *u, const char *root, const char *service,
 			 u->name, u->path);
 		return -1;
 	}
+	/* An alias (sshd.service, a link to ssh.service): the drop-ins of
+	 * the name it links to apply too. */
+	if (n > 0) {
+		const char *base;
+
+		link[n] = '\0';
+		base = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
+		if (strcmp(base, u->name) != 0 && strcmp(base, tmpl) != 0)
+			snprintf(alias, sizeof(alias), "%.*s",
+				 (int)sizeof(alias) - 1, base);
+	}
 	if (read_file(u, u->path) != 0) {
 		snprintf(err, errlen, "cannot read %s%s: %s", root, u->path,
 			 strerror(errno));
@@ -256,6 +275,8 @@ int unit_load(struct unit *u, const char *root, const char *service,
 		char prefix[256];
 
 		collect(u, unit_dirs[i], u->name);
+		if (alias[0] != '\0')
+			collect(u, unit_dirs[i], alias);
 		if (tmpl[0] != '\0')
 			collect(u, unit_dirs[i], tmpl);
 		for (const char *d = strchr(u->name, '-'); d != NULL;
