@@ -33,7 +33,7 @@ dpkg -L libtcpshim1 libtcpshim-dev tcpshim >"$W/files"
 
 # 2. A refused connect, from a program nobody here wrote.
 tcpshim --log "$W/curl.log" -- curl -s http://127.0.0.1:1/ >/dev/null 2>&1
-if grep -q ' rst_received cause=refused call=connect errno=ECONNREFUSED ' "$W/curl.log"; then
+if grep -q ' rst_received cause=refused call=[a-z]* errno=ECONNREFUSED ' "$W/curl.log"; then
 	ok "tcpshim -- curl logged the refused connect"
 else
 	bad "tcpshim -- curl: log: $(cat "$W/curl.log" 2>&1)"
@@ -128,9 +128,11 @@ while IFS= read -r f; do
 	[ -d "$f" ] && continue
 	[ -e "$f" ] || [ -L "$f" ] && left="$left $f"
 done <"$W/files"
+# (man-db's cache of the pages man formatted above is man-db's, which
+# it expires on its own.)
 found=$(find / -xdev -name '*tcpshim*' -not -path '/proc/*' -not -path "$W/*" \
 	-not -path '/fresh/*' -not -path '/home/*' -not -path '/root/tcpshim*' \
-	-not -path '/tmp/*' 2>/dev/null)
+	-not -path '/tmp/*' -not -path '/var/cache/man/*' 2>/dev/null)
 if [ -z "$left$found" ]; then
 	ok "dpkg --purge: none of the $(grep -c . "$W/files") paths dpkg -L listed, nor any *tcpshim* file, is left"
 else
