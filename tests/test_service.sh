@@ -306,15 +306,19 @@ import socket
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind("/run/systemd/journal/socket")
 open("/run/ready", "w").close()
-s.settimeout(60)
+s.settimeout(20)
 d = s.recv(65536).decode()
 print("TCPSHIM_CAUSE=refused" in d.split("\n"))
 PY
 	n=0
 	until [ -e /run/ready ]; do n=$((n + 1)); [ $n -lt 600 ] || break; sleep 0.05; done
+	# The library where the private /tmp cannot hide it (the tree may be
+	# under /tmp), as a package has it under /usr.
+	cp "$LIB" /run/libtcpshim.so
+	cd /
 	mount -o remount,bind,ro /
 	mount -t tmpfs tmpfs /tmp
-	TCPSHIM_LOG=journal LD_PRELOAD=$LIB python3 -c '
+	TCPSHIM_LOG=journal LD_PRELOAD=/run/libtcpshim.so python3 -c '
 import socket
 s = socket.socket()
 try:
