@@ -135,6 +135,10 @@ HAVE_BPF := $(shell command -v $(BPF_CLANG) >/dev/null 2>&1 && \
 	pkg-config --exists libbpf 2>/dev/null && echo yes)
 # WATCH=yes: watch must be built (a package's contents must not depend
 # on what the build machine happens to have); WATCH=no: never.
+ifeq ($(filter-out yes no,$(WATCH)),)
+else
+$(error WATCH=$(WATCH): use yes, no, or leave it unset)
+endif
 ifeq ($(WATCH),no)
 HAVE_BPF :=
 else ifeq ($(WATCH):$(HAVE_BPF),yes:)

@@ -114,7 +114,9 @@ grep -qx 'ExecStart=/usr/bin/tcpshim watch --log journal --events all,summary' \
 # Shipped disabled: nothing started, and enabled again only on an
 # upgrade where the administrator had enabled it.
 P=$X/tcpshim/DEBIAN/postinst
-if grep -q 'deb-systemd-invoke start' "$P" || { grep -q 'deb-systemd-helper enable' "$P" &&
+if [ ! -f "$P" ]; then
+	bad "tcpshim has no postinst (dh_installsystemd did not run)"
+elif grep -q 'deb-systemd-invoke start' "$P" || { grep -q 'deb-systemd-helper enable' "$P" &&
 	! grep -B 2 'deb-systemd-helper enable' "$P" | grep -q was-enabled; }; then
 	bad "postinst enables or starts tcpshim-watch.service"
 else

@@ -136,6 +136,22 @@ else
 	bad "bad usage:"; cat "$W"/u[0-4].err | sed 's/^/  | /'
 fi
 
+# A link in the image that leads out of it: nothing made or written
+# outside; a --root that is not there.
+mkdir -p "$W/outside"
+ln -s "$W/outside" "$R/etc/systemd/system/web.service.d"
+run escape web --root "$R"
+rm "$R/etc/systemd/system/web.service.d"
+run noroot web --root "$W/nowhere"
+if [ "$(cat "$W/escape.rc")" = 1 ] && [ -z "$(ls -A "$W/outside")" ] &&
+	[ "$(cat "$W/escape.err")" = "tcpshim service: $R/etc/systemd/system/web.service.d/tcpshim.conf leads out of $R (a symbolic link): not written" ] &&
+	[ "$(cat "$W/noroot.rc")" = 2 ] &&
+	[ "$(cat "$W/noroot.err")" = "tcpshim: --root $W/nowhere: not a directory (see tcpshim service --help)" ]; then
+	ok "--root: a link out of the image refused, nothing written outside; a missing root refused"
+else
+	bad "--root:"; cat "$W/escape.err" "$W/noroot.err" | sed 's/^/  | /'; ls -A "$W/outside"
+fi
+
 # ---- finding the unit ----
 mkdir -p "$R/etc/systemd/system/web.service.d"
 printf '[Service]\nEnvironment=LD_PRELOAD=/opt/a.so\n' >"$R/etc/systemd/system/web.service.d/50-alloc.conf"

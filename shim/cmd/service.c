@@ -185,6 +185,8 @@ static int inside_root(const char *root, const char *dir)
 	if (realpath(root, real_root) == NULL || realpath(dir, real_dir) == NULL)
 		return -1;
 	n = strlen(real_root);
+	if (n == 1) /* the root is / */
+		return 0;
 	if (strncmp(real_dir, real_root, n) != 0 ||
 	    (real_dir[n] != '/' && real_dir[n] != '\0')) {
 		errno = EXDEV;
@@ -193,18 +195,24 @@ static int inside_root(const char *root, const char *dir)
 	return 0;
 }
 
-/* mkdir -p */
-static int make_dirs(char *dir)
+/* mkdir -p, each directory checked to be inside root before the next
+ * is made in it. */
+static int make_dirs(const char *root, char *dir)
 {
-	for (char *s = strchr(dir + 1, '/'); s != NULL; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-			*s = '/';
-			return -1;
-		}
+	size_t skip = strlen(root);
+
+	for (char *s = strchr(dir + skip + 1, '/');; s = strchr(s + 1, '/')) {
+		if (s != NULL)
+			*s = '\0';
+		int made = mkdir(dir, 0755) == 0 || errno == EEXIST;
+		int inside = made && inside_root(root, dir) == 0;
+
+		if (s == NULL)
+			return inside ? 0 : -1;
 		*s = '/';
+		if (!inside)
+			return -1;
 	}
-	return mkdir(dir, 0755) != 0 && errno != EEXIST ? -1 : 0;
 }
 
 /* Written whole to a new file of its own (O_EXCL: never through a link
@@ -218,27 +226,34 @@ static int write_dropin(const char *root, const char *path, const char *text)
 	snprintf(dir, sizeof(dir), "%s", path);
 	*strrchr(dir, '/') = '\0';
 	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, SERVICE_DROPIN);
-	if (make_dirs(dir) != 0 || inside_root(root, dir) != 0 ||
-	    (fd = mkstemp(tmp)) < 0)
+	if (make_dirs(root, dir) != 0 || (fd = mkstemp(tmp)) < 0)
 		return -1;
 	while (done < len) {
 		ssize_t w = write(fd, text + done, len - done);
 
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
 			break;
+		}
 		done += (size_t)w;
 	}
-	if (done < len || fchmod(fd, 0644) != 0 || fsync(fd) != 0 ||
-	    close(fd) != 0 || rename(tmp, path) != 0) {
-		int e = errno;
+	int ok = done == len && fchmod(fd, 0644) == 0 && fsync(fd) == 0;
+	int e = errno;
 
-		unlink(tmp);
-		errno = e;
-		return -1;
+	if (close(fd) != 0 && ok) {
+		ok = 0;
+		e = errno;
 	}
-	return 0;
+	if (ok && rename(tmp, path) == 0)
+		return 0;
+	if (ok)
+		e = errno;
+	unlink(tmp);
+	errno = e;
+	return -1;
 }
 
 static void next_steps(const struct unit *u)
@@ -313,8 +328,15 @@ int service_main(int argc, char **argv)
 	}
 	if (print && remove)
 		options_fail(&service_target, "--print and --remove together");
-	if (strcmp(root, "/") == 0)
-		root = "";
+	if (*root != '\0') {
+		struct stat st;
+
+		if (stat(root, &st) != 0 || !S_ISDIR(st.st_mode))
+			options_fail(&service_target, "--root %s: not a directory",
+				     root);
+		if (strcmp(root, "/") == 0)
+			root = "";
+	}
 	optind = 1;
 	if (options_take(nrest, rest, &service_target) == 0)
 		return 0;

@@ -15,6 +15,12 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+int service_yes(const char *v)
+{
+	return v != NULL && (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 ||
+			     strcmp(v, "on") == 0 || strcmp(v, "1") == 0);
+}
+
 void service_warn(const struct unit *u, const char *fmt, const char *a,
 		  const char *b)
 {
@@ -170,25 +176,19 @@ static void service_ids(const struct unit *u, uid_t *uid, gid_t *gid)
 	*gid = 0;
 	if (user != NULL && *uid != 0)
 		*gid = (pw = getpwuid(*uid)) != NULL ? pw->pw_gid : 65534;
-	if (dyn != NULL && (strcmp(dyn, "yes") == 0 || strcmp(dyn, "true") == 0))
+	if (service_yes(dyn))
 		*uid = *gid = 65534;
 	if (group != NULL && *group != '\0')
 		*gid = id_of(group, 1);
 }
 
 /* NoNewPrivileges= (set, or implied by DynamicUser=): exec then grants
- * no privilege, so the loader is not in secure mode. */
+ * no user or group, so a setuid or setgid bit does not put the loader
+ * in secure mode. */
 static int no_new_privileges(const struct unit *u)
 {
-	const char *v;
-
-	for (int i = 0; i < 2; i++) {
-		v = unit_last(u, i == 0 ? "NoNewPrivileges" : "DynamicUser");
-		if (v != NULL && (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 ||
-				  strcmp(v, "on") == 0 || strcmp(v, "1") == 0))
-			return 1;
-	}
-	return 0;
+	return service_yes(unit_last(u, "NoNewPrivileges")) ||
+	       service_yes(unit_last(u, "DynamicUser"));
 }
 
 /* Why the loader ignores LD_PRELOAD for the file, or NULL. */
@@ -211,12 +211,12 @@ static const char *unpreloadable(const struct unit *u, const char *rooted)
 	if (interp == 0)
 		return "is statically linked: no dynamic loader runs for it to "
 		       "read LD_PRELOAD (tcpshim watch sees its resets)";
-	if (no_new_privileges(u))
-		return NULL;
-	if ((st.st_mode & S_ISUID) && st.st_uid != uid)
+	/* Under NoNewPrivileges= the setuid and setgid bits grant nothing;
+	 * file capabilities still put the loader in secure mode. */
+	if ((st.st_mode & S_ISUID) && st.st_uid != uid && !no_new_privileges(u))
 		return "is setuid: the loader ignores LD_PRELOAD when a program "
 		       "changes its user";
-	if ((st.st_mode & S_ISGID) && st.st_gid != gid)
+	if ((st.st_mode & S_ISGID) && st.st_gid != gid && !no_new_privileges(u))
 		return "is setgid: the loader ignores LD_PRELOAD when a program "
 		       "changes its group";
 	if (uid != 0 && getxattr(rooted, "security.capability", NULL, 0) > 0)

@@ -18,6 +18,9 @@ int service_check_program(const struct unit *u);
  * the unit's file system sandbox; log is TCPSHIM_LOG's value. */
 void service_check_sandbox(const struct unit *u, const char *log);
 
+/* A boolean setting's value says yes (yes, true, on, 1). */
+int service_yes(const char *v);
+
 /* "tcpshim service: warning: NAME: " then fmt with a and b, a line. */
 void service_warn(const struct unit *u, const char *fmt, const char *a,
 		  const char *b);

@@ -52,12 +52,6 @@ static int family_allowed(const struct unit *u, const char *family)
 	return f.mode == 0 || f.listed == (f.mode > 0);
 }
 
-static int is_yes(const char *v)
-{
-	return v != NULL && (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 ||
-			     strcmp(v, "on") == 0 || strcmp(v, "1") == 0);
-}
-
 static int under(const char *path, const char *dir)
 {
 	size_t n = strlen(dir);
@@ -108,10 +102,10 @@ static void check_log_path(const struct unit *u, const char *log)
 {
 	const char *ps = unit_last(u, "ProtectSystem");
 	int strict = (ps != NULL && strcmp(ps, "strict") == 0) ||
-		     is_yes(unit_last(u, "DynamicUser"));
+		     service_yes(unit_last(u, "DynamicUser"));
 	/* DynamicUser= implies PrivateTmp= and ProtectSystem=strict. */
-	int private_tmp = is_yes(unit_last(u, "PrivateTmp")) ||
-			  is_yes(unit_last(u, "DynamicUser"));
+	int private_tmp = service_yes(unit_last(u, "PrivateTmp")) ||
+			  service_yes(unit_last(u, "DynamicUser"));
 	int writable = path_listed(u, "ReadWritePaths", NULL, log) ||
 		       path_listed(u, "LogsDirectory", "/var/log", log) ||
 		       path_listed(u, "StateDirectory", "/var/lib", log) ||
@@ -126,7 +120,7 @@ static void check_log_path(const struct unit *u, const char *log)
 		     log, "");
 	if (!writable &&
 	    (strict || path_listed(u, "ReadOnlyPaths", NULL, log) ||
-	     (ps != NULL && (is_yes(ps) || strcmp(ps, "full") == 0) &&
+	     (ps != NULL && (service_yes(ps) || strcmp(ps, "full") == 0) &&
 	      (under(log, "/usr") || under(log, "/boot") ||
 	       (strcmp(ps, "full") == 0 && under(log, "/etc"))))))
 		service_warn(u, "the log %s is read-only for it (ProtectSystem=, "

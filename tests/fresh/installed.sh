@@ -33,7 +33,7 @@ dpkg -L libtcpshim1 libtcpshim-dev tcpshim >"$W/files"
 
 # 2. A refused connect, from a program nobody here wrote.
 tcpshim --log "$W/curl.log" -- curl -s http://127.0.0.1:1/ >/dev/null 2>&1
-if grep -q ' rst_received cause=refused call=[a-z]* errno=ECONNREFUSED ' "$W/curl.log"; then
+if grep -q ' rst_received cause=refused call=[a-z][a-z]* errno=ECONNREFUSED ' "$W/curl.log"; then
 	ok "tcpshim -- curl logged the refused connect"
 else
 	bad "tcpshim -- curl: log: $(cat "$W/curl.log" 2>&1)"
